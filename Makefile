@@ -1,0 +1,37 @@
+# workforce-sim: `make demo` runs the three-regime comparison, `make test` runs the tests.
+# Both find a Python >= 3.12 by themselves and install into .venv.
+VENV    := .venv
+PY      := $(VENV)/bin/python
+STAMP   := $(VENV)/.installed-stamp
+OUT     ?= output/compare
+PYTEST_ARGS ?=
+
+.PHONY: demo test lint bench install clean
+
+$(STAMP): pyproject.toml
+	@set -e; \
+	if [ ! -x $(PY) ] || ! $(PY) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else 1)' 2>/dev/null; then \
+	  rm -rf $(VENV); PYBIN=$$(sh .ci/find-python); echo "Using $$PYBIN"; $$PYBIN -m venv $(VENV); \
+	fi; \
+	$(PY) -m pip install --quiet --upgrade pip; \
+	$(PY) -m pip install --quiet -e '.[test]'; \
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: $(STAMP)
+	$(VENV)/bin/workforce-sim compare --out $(OUT)
+
+test: $(STAMP)
+	$(PY) -m ruff check sim tests benchmarks
+	$(PY) -m pytest -q $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(PY) -m ruff check sim tests benchmarks
+	$(PY) -m ruff format --check sim tests benchmarks
+
+bench: $(STAMP)
+	$(PY) benchmarks/bench_model.py
+
+clean:
+	rm -rf $(VENV) output .pytest_cache .ruff_cache

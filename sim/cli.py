@@ -1,0 +1,222 @@
+"""Command line: ``workforce-sim compare | run | params`` (also ``python -m sim``).
+
+Bad input (an unknown parameter, a malformed scenario, a missing file) is reported as
+one clear line on standard error with exit status 2, and nothing is written.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from sim import __version__
+from sim.params import PARAMS, REGIME_PARAMS, REGIMES, ParameterError, resolve
+from sim.scenario import Scenario, ScenarioError, default_compare_scenario, load_scenario
+
+EXIT_USAGE = 2
+
+
+class UsageError(Exception):
+    """Bad input from the user: printed as one line, exit status 2."""
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more, got {value}")
+    return value
+
+
+def _add_run_options(p: argparse.ArgumentParser, default_out: str | None) -> None:
+    p.add_argument("--out", type=Path, default=default_out,
+                   help="output directory (replaced atomically when the run finishes)"
+                   + (f"; default {default_out}" if default_out else
+                      "; default output/<scenario name>"))
+    p.add_argument("--jobs", type=_positive_int, default=None,
+                   help="worker processes (default: all cores); results do not depend on it")
+    p.add_argument("--replications", type=_positive_int, default=None,
+                   help="override the scenario's number of replications")
+    p.add_argument("--horizon", type=_positive_int, default=None, metavar="WEEKS",
+                   help="override the reported weeks after warm-up (at least 52)")
+    p.add_argument("--seed", type=int, default=None, help="override the root seed")
+    p.add_argument("--format", choices=("png", "svg", "pdf"), default="png",
+                   help="chart file format (default png)")
+    p.add_argument("--classroom", action="store_true",
+                   help="large fonts and thick lines for projecting")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="workforce-sim",
+        description="Simulate workforce turnover in human services under training regimes.",
+    )
+    parser.add_argument("--version", action="version", version=f"workforce-sim {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    c = sub.add_parser("compare", help="compare JIT-only, foundation-first and hybrid "
+                       "on the default agency (the main job)")
+    _add_run_options(c, "output/compare")
+
+    r = sub.add_parser("run", help="run a scenario file (TOML)")
+    r.add_argument("scenario", type=Path, help="path to a scenario .toml file")
+    _add_run_options(r, None)
+
+    p = sub.add_parser("params", help="list the model parameters")
+    p.add_argument("--regime", choices=sorted(REGIMES), default=None,
+                   help="show the values under this regime")
+    p.add_argument("--format", choices=("table", "markdown", "csv"), default="table")
+    p.add_argument("--explain", metavar="NAME", default=None,
+                   help="everything about one parameter")
+    return parser
+
+
+# -- params ------------------------------------------------------------------------------
+def params_rows(regime: str | None) -> list[dict[str, str]]:
+    values = resolve(regime) if regime else {n: p.default for n, p in PARAMS.items()}
+    rows = []
+    for name, p in PARAMS.items():
+        rows.append({
+            "name": name,
+            "value": _show(values[name]),
+            "unit": p.unit,
+            "range": p.range_text,
+            "group": p.group + (" (regime)" if name in REGIME_PARAMS else ""),
+            "description": p.description,
+            "source": p.source + (" [calibrated]" if p.calibrated else ""),
+        })
+    return rows
+
+
+def _show(v: object) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, float):
+        return f"{v:g}"
+    return str(v)
+
+
+def format_params(rows: list[dict[str, str]], fmt: str) -> str:
+    cols = list(rows[0])
+    if fmt == "csv":
+        buf = io.StringIO()
+        w = csv.DictWriter(buf, fieldnames=cols, lineterminator="\n")
+        w.writeheader()
+        w.writerows(rows)
+        return buf.getvalue()
+    if fmt == "markdown":
+        esc = [{k: v.replace("|", "\\|") for k, v in r.items()} for r in rows]
+        lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
+        lines += ["| " + " | ".join(r[c] for c in cols) + " |" for r in esc]
+        return "\n".join(lines) + "\n"
+    short = ["name", "value", "unit", "range", "description"]
+    width = {c: max(len(c), *(len(r[c]) for r in rows)) for c in short[:-1]}
+    lines = ["  ".join(c.ljust(width.get(c, 0)) for c in short).rstrip()]
+    lines += ["  ".join(r[c].ljust(width.get(c, 0)) for c in short).rstrip() for r in rows]
+    return "\n".join(lines) + "\n"
+
+
+def explain(name: str) -> str:
+    from sim.params import suggest
+
+    if name not in PARAMS:
+        raise UsageError(f"unknown parameter '{name}'{suggest(name)}; "
+                         "see 'workforce-sim params' for the list")
+    p = PARAMS[name]
+    lines = [
+        f"{p.name}: {p.description}",
+        f"  default:  {_show(p.default)} {p.unit}".rstrip(),
+        f"  allowed:  {p.range_text} {p.unit}".rstrip(),
+        f"  group:    {p.group}",
+        f"  source:   {p.source}",
+    ]
+    if p.calibrated:
+        lines.append("  calibrated: yes (fitted so the status quo matches public evidence)")
+    if name in REGIME_PARAMS:
+        per = ", ".join(f"{r}={_show(v.get(name, p.default))}" for r, v in REGIMES.items())
+        lines.append(f"  by regime: {per} (set it in a [regimes.NAME] table)")
+    return "\n".join(lines) + "\n"
+
+
+# -- compare / run -----------------------------------------------------------------------
+def _apply_overrides(s: Scenario, args: argparse.Namespace) -> Scenario:
+    from dataclasses import replace
+
+    changes = {}
+    if args.replications is not None:
+        changes["replications"] = args.replications
+    if args.horizon is not None:
+        if args.horizon < 52:
+            raise UsageError(f"--horizon must be at least 52 weeks (one reported year), "
+                             f"got {args.horizon}")
+        changes["horizon_weeks"] = args.horizon
+    if args.seed is not None:
+        if args.seed < 0:
+            raise UsageError(f"--seed must be 0 or more, got {args.seed}")
+        changes["seed"] = args.seed
+    return replace(s, **changes) if changes else s
+
+
+def _check_out(out: Path) -> None:
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"--out {out} exists and is not a directory")
+
+
+def run_and_report(s: Scenario, args: argparse.Namespace, out: Path) -> int:
+    from sim.runner import run_scenario, write_outputs
+    from sim.summary import summarise, summary_table
+
+    _check_out(out)
+    progress = False if args.no_progress else None
+    results = run_scenario(s, jobs=args.jobs, progress=progress)
+    written = write_outputs(results, out, fmt=args.format, classroom=args.classroom)
+    table = summary_table(summarise(results.runs, regimes=list(s.regimes)), s.regime_labels)
+    print(f"{s.name}: {len(s.regimes)} regime(s) x {s.replications} replications, "
+          f"{s.horizon_weeks} weeks after warm-up, seed {s.seed} "
+          f"({results.meta['elapsed_seconds']:.1f} s)")
+    print("Final year, mean (95 % CI over replications):")
+    print(table.to_string())
+    print(f"\nWrote {len(written)} files to {out}/ (report.html, report.md, charts, "
+          "timeseries.csv, summary.csv, manifest.json)")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "params":
+            if args.explain:
+                sys.stdout.write(explain(args.explain))
+            else:
+                sys.stdout.write(format_params(params_rows(args.regime), args.format))
+            return 0
+        if args.command == "compare":
+            s = _apply_overrides(default_compare_scenario(), args)
+            return run_and_report(s, args, args.out)
+        if args.command == "run":
+            s = _apply_overrides(load_scenario(args.scenario), args)
+            out = args.out or Path("output") / args.scenario.stem
+            return run_and_report(s, args, out)
+    except (ScenarioError, ParameterError, UsageError) as exc:
+        print(f"workforce-sim: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("workforce-sim: interrupted; nothing was written", file=sys.stderr)
+        return 130
+    parser.error(f"unknown command {args.command}")  # pragma: no cover
+    return EXIT_USAGE
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
+
+
+__all__ = ["build_parser", "explain", "format_params", "main", "params_rows"]

@@ -1,0 +1,238 @@
+"""The agency: :class:`WorkforceModel`, a ``mesa.Model`` stepping one week at a time."""
+
+from __future__ import annotations
+
+import inspect
+from types import SimpleNamespace
+from typing import Any
+
+import mesa
+import numpy as np
+import pandas as pd
+
+from sim import params as registry
+from sim.agents import Client, Worker
+from sim.observe import observe
+from sim.outputs import METRICS
+from sim.phases import ORDER, clients, hiring
+from sim.state import CONTACT_WINDOW, ClientState, WorkerState
+
+__all__ = ["WorkforceModel"]
+
+#: Ledgers kept over the last 52 weeks (ring buffers indexed by week % 52).
+LEDGERS = ("separations", "under_6m", "under_12m", "cost")
+COST_KEYS = ("wages", "overtime", "cover", "recruiting", "training", "modules")
+
+
+class WorkforceModel(mesa.Model):
+    """An agency of workers and clients; one :meth:`step` is one week.
+
+    Parameters
+    ----------
+    regime
+        Training regime for new hires from week 1 on: ``"jit"``, ``"foundation"`` or
+        ``"hybrid"`` (presets over the ``training`` parameters, which may also be
+        overridden one by one).
+    rng
+        Seed or ``numpy.random.Generator`` (Mesa convention).
+    **params
+        Any parameter of the registry (``workforce-sim params`` lists them).
+
+    The model first simulates ``warmup_weeks`` under the status quo (``jit``) from a
+    mixed-tenure workforce; those weeks are not reported. ``model.t`` is the week
+    number: negative during warm-up, 0 at the first reported state, ``model.steps``
+    after each call to :meth:`step`.
+    """
+
+    def __init__(self, regime: str = "jit", *, rng: Any = None, **params: Any) -> None:
+        super().__init__(rng=rng)
+        resolved = registry.resolve(regime, **params)
+        self.regime = regime
+        self.params: dict[str, Any] = resolved
+        self.p = SimpleNamespace(**resolved)
+        p = self.p
+        self.policy = {k: resolved[k] for k in registry.REGIME_PARAMS}
+        status_quo = registry.resolve("jit")
+        self.hire_policy = {k: status_quo[k] for k in registry.REGIME_PARAMS}
+
+        self.workers = WorkerState(int(1.3 * (p.n_workers + p.float_pool)) + 8, p.n_domains)
+        self.clients = ClientState(p.n_clients, p.n_domains)
+        self._worker_handles = np.empty(self.workers.capacity, dtype=object)
+        self._client_handles = np.empty(p.n_clients, dtype=object)
+        self.agency_counter = 0
+        self.ledger = {k: np.zeros(CONTACT_WINDOW) for k in LEDGERS}
+        self.cost = dict.fromkeys(COST_KEYS, 0.0)
+        self.wk: dict[str, Any] = {}
+        self._spells: list[tuple[np.ndarray, np.ndarray]] = []  # (hire week, exit week)
+        self.agent_records: list[pd.DataFrame] = []
+
+        self.t = -p.warmup_weeks
+        self._initial_population()
+        for _ in range(p.warmup_weeks):
+            self._advance()
+        self.hire_policy = dict(self.policy)
+
+        self.metrics: dict[str, float] = observe(self)
+        self.datacollector = mesa.DataCollector(
+            model_reporters={k: (lambda m, k=k: m.metrics[k]) for k in METRICS}
+        )
+        self.datacollector.collect(self)
+        self._record_agents()
+        self.running = True
+
+    # -- set-up ----------------------------------------------------------------------
+    def _initial_population(self) -> None:
+        """A plausible status-quo workforce: mixed tenure, competence grown with it."""
+        p, rng, w = self.p, self.rng, self.workers
+        n_reg = int(round(0.9 * p.n_workers))
+        for n, is_float in ((n_reg, False), (p.float_pool, True)):
+            if n == 0:
+                continue
+            tenure = rng.exponential(110.0, n).astype(np.int64)
+            rows = hiring.new_workers(self, n, is_float=is_float, tenure=tenure)
+            grow = 1 - np.exp(-p.experience_rate * tenure)
+            w.competence[rows] += (1 - w.competence[rows]) * grow[:, None]
+            w.awareness[rows] += (1 - w.awareness[rows]) * (1 - np.exp(-p.awareness_growth * tenure))
+            w.exhaustion[rows] = np.clip(rng.normal(0.4, 0.15, n), 0, 1)
+        clients.admit(self, np.arange(p.n_clients))
+        c = self.clients
+        c.admit_week[:] = self.t - rng.integers(0, 260, p.n_clients)
+        self.cost = dict.fromkeys(COST_KEYS, 0.0)
+
+    # -- the weekly step -------------------------------------------------------------
+    def _advance(self) -> None:
+        self.t += 1
+        slot = self.t % CONTACT_WINDOW
+        for led in self.ledger.values():
+            led[slot] = 0.0
+        self.cost = dict.fromkeys(COST_KEYS, 0.0)
+        self.wk = {}
+        for phase in ORDER:
+            phase.run(self)
+        self.ledger["cost"][slot] = sum(self.cost.values())
+
+    def step(self) -> None:
+        """Simulate one week and record its measures."""
+        self._advance()
+        self.metrics = observe(self)
+        self.datacollector.collect(self)
+        self._record_agents()
+
+    # -- bookkeeping used by the phases ----------------------------------------------
+    def record_leavers(self, rows: np.ndarray) -> None:
+        """Enter leavers ``rows`` in the 52-week ledgers and the survival records."""
+        w = self.workers
+        tenure = self.t - w.hire_week[rows]
+        slot = self.t % CONTACT_WINDOW
+        self.ledger["separations"][slot] += rows.size
+        self.ledger["under_6m"][slot] += np.count_nonzero(tenure < 26)
+        self.ledger["under_12m"][slot] += np.count_nonzero(tenure < 52)
+        rep = rows[w.reported[rows]]
+        if rep.size:
+            self._spells.append((w.hire_week[rep].copy(), np.full(rep.size, self.t)))
+
+    def add_worker_handles(self, rows: np.ndarray) -> None:
+        if self._worker_handles.size < self.workers.capacity:
+            grown = np.empty(self.workers.capacity, dtype=object)
+            grown[: self._worker_handles.size] = self._worker_handles
+            self._worker_handles = grown
+        for r in rows.tolist():  # one Mesa agent per hire (events, not the population)
+            agent = Worker(self, r)
+            self._worker_handles[r] = agent
+            self.workers.wid[r] = agent.unique_id
+
+    def remove_worker_handles(self, rows: np.ndarray) -> None:
+        for agent in self._worker_handles[rows].tolist():
+            agent.remove()
+        self._worker_handles[rows] = None
+
+    def add_client_handles(self, rows: np.ndarray) -> None:
+        for r in rows.tolist():  # one Mesa agent per admission
+            agent = Client(self, r)
+            self._client_handles[r] = agent
+            self.clients.cid[r] = agent.unique_id
+
+    def remove_client_handles(self, rows: np.ndarray) -> None:
+        for agent in self._client_handles[rows].tolist():
+            agent.remove()
+
+    def workers_handle(self, row: int) -> Worker | None:
+        return self._worker_handles[row]
+
+    def client_handle(self, row: int) -> Client:
+        return self._client_handles[row]
+
+    # -- views -----------------------------------------------------------------------
+    @property
+    def week(self) -> int:
+        """Reported week (0 = end of warm-up); negative during warm-up."""
+        return self.t
+
+    def contact_history(self) -> np.ndarray:
+        """Care contacts of every client over the last 52 weeks, oldest first (-1 = none)."""
+        order = (np.arange(CONTACT_WINDOW) + self.t + 1) % CONTACT_WINDOW
+        return self.clients.contacts[:, order]
+
+    def survival_data(self) -> pd.DataFrame:
+        """Spells of workers hired in reported weeks: duration (weeks) and event (1 = left)."""
+        w = self.workers
+        hires = [h for h, _ in self._spells]
+        exits = [x for _, x in self._spells]
+        stay = w.alive & w.reported
+        hire = np.concatenate([*hires, w.hire_week[stay]]) if hires else w.hire_week[stay]
+        end = np.concatenate([*exits, np.full(np.count_nonzero(stay), self.t)])
+        event = np.concatenate([np.ones(sum(h.size for h in hires), dtype=int),
+                                np.zeros(np.count_nonzero(stay), dtype=int)])
+        return pd.DataFrame({"duration_weeks": (end - hire).astype(float), "event": event})
+
+    def client_distinct_workers(self) -> np.ndarray:
+        """Distinct workers seen in the last year by each client in care 52+ weeks."""
+        from sim.metrics import continuity_rows
+
+        year = self.clients.admit_week <= self.t - CONTACT_WINDOW
+        return continuity_rows(self.contact_history()[year])["distinct"].astype(int)
+
+    def _record_agents(self) -> None:
+        every = self.p.agent_record_every
+        if not every or self.t % every:
+            return
+        w = self.workers
+        rows = np.flatnonzero(w.alive)
+        self.agent_records.append(
+            pd.DataFrame(
+                {
+                    "week": self.t,
+                    "worker_id": w.wid[rows],
+                    "float": w.is_float[rows],
+                    "tenure_weeks": self.t - w.hire_week[rows],
+                    "on_floor": w.start_week[rows] <= self.t,
+                    "caseload": w.caseload[rows],
+                    "competence": w.competence[rows].mean(axis=1),
+                    "gap_awareness": w.awareness[rows],
+                    "selfcare": w.selfcare[rows],
+                    "exhaustion": w.exhaustion[rows],
+                }
+            )
+        )
+
+    def agent_data(self) -> pd.DataFrame:
+        """The sampled agent records (empty unless ``agent_record_every`` > 0)."""
+        if not self.agent_records:
+            return pd.DataFrame()
+        return pd.concat(self.agent_records, ignore_index=True)
+
+
+def _signature() -> inspect.Signature:
+    kw = inspect.Parameter.KEYWORD_ONLY
+    ps = [
+        inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD),
+        inspect.Parameter("regime", inspect.Parameter.POSITIONAL_OR_KEYWORD, default="jit",
+                          annotation=str),
+        inspect.Parameter("rng", kw, default=None),
+    ]
+    ps += [inspect.Parameter(n, kw, default=p.default) for n, p in registry.PARAMS.items()]
+    return inspect.Signature(ps)
+
+
+# Expose every registry parameter as a keyword in the signature (help(), batch_run, IDEs).
+WorkforceModel.__init__.__signature__ = _signature()  # type: ignore[attr-defined]

@@ -1,0 +1,122 @@
+"""The measures the model reports: column names, labels, units, ranges.
+
+Every weekly model reporter of :class:`sim.WorkforceModel` is listed here once. The
+DataCollector, the summary table, the charts and the range checks in the tests all read
+this table.
+
+``final`` says how a run's final-year value is formed from its weekly series:
+``"last"`` for measures that already cover a rolling 52-week window (their value in the
+last week *is* the final year), ``"mean"`` for weekly stocks (averaged over the last
+52 weeks), ``"sum"`` for weekly flows (summed over the last 52 weeks).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["METRICS", "SUMMARY_METRICS", "Metric"]
+
+
+@dataclass(frozen=True)
+class Metric:
+    name: str
+    label: str
+    unit: str
+    low: float
+    high: float | None
+    final: str
+    description: str
+
+
+_M = [
+    # staffing
+    Metric("headcount", "Headcount", "workers", 0, None, "mean",
+           "Workers employed (on the floor or in pre-service training), float pool included."),
+    Metric("on_floor", "On the floor", "workers", 0, None, "mean",
+           "Workers past pre-service training."),
+    Metric("in_training", "In pre-service training", "workers", 0, None, "mean",
+           "New hires still in pre-service training (paid, no caseload)."),
+    Metric("vacancies", "Vacancies", "posts", 0, None, "mean",
+           "Budgeted posts with nobody employed in them."),
+    Metric("vacancy_rate", "Vacancy rate", "share of posts", 0, 1, "mean",
+           "Vacant posts / budgeted posts (NCI definition)."),
+    Metric("hires", "Hires", "workers/week", 0, None, "sum", "New hires this week."),
+    # turnover
+    Metric("separations", "Separations", "workers/week", 0, None, "sum",
+           "Workers who left this week (quits + dismissals)."),
+    Metric("quits", "Quits", "workers/week", 0, None, "sum", "Voluntary leavers this week."),
+    Metric("dismissals", "Dismissals", "workers/week", 0, None, "sum",
+           "Workers dismissed this week after an incident."),
+    Metric("turnover_rate", "Turnover rate", "per year", 0, None, "last",
+           "Leavers in the last 52 weeks / current headcount (NCI turnover ratio)."),
+    Metric("leavers_under_6m", "Leavers under 6 months", "share of leavers", 0, 1, "last",
+           "Share of the last 52 weeks' leavers with under 26 weeks' tenure."),
+    Metric("leavers_under_12m", "Leavers under 12 months", "share of leavers", 0, 1, "last",
+           "Share of the last 52 weeks' leavers with under 52 weeks' tenure."),
+    Metric("mean_tenure", "Mean tenure", "weeks", 0, None, "mean",
+           "Average tenure of current workers."),
+    # burnout
+    Metric("burnout_mean", "Mean exhaustion", "0-1", 0, 1, "mean",
+           "Average exhaustion of workers on the floor."),
+    Metric("burnout_high_share", "High burnout", "share of workers", 0, 1, "mean",
+           "Share of on-floor workers with exhaustion at or above the high-burnout threshold."),
+    # competence
+    Metric("competence_mean", "Mean competence", "0-1", 0, 1, "mean",
+           "Average competence over domains of workers on the floor."),
+    Metric("gap_awareness_mean", "Mean gap awareness", "0-1", 0, 1, "mean",
+           "Average chance of recognising a gap, workers on the floor."),
+    Metric("module_hours", "Module hours", "hours/week", 0, None, "sum",
+           "Hours spent on on-demand modules this week."),
+    # continuity (per client over the last 52 weeks of contacts, averaged)
+    Metric("coc", "Continuity of care (COC)", "0-1", 0, 1, "last",
+           "Bice-Boxerman continuity index, mean over clients with 2+ contacts."),
+    Metric("upc", "Usual provider continuity (UPC)", "0-1", 0, 1, "last",
+           "Share of contacts with the most frequent worker, mean over clients."),
+    Metric("secon", "Sequential continuity (SECON)", "0-1", 0, 1, "last",
+           "Share of consecutive contacts with the same worker, mean over clients."),
+    Metric("distinct_workers", "Distinct workers per client-year", "workers", 0, None, "last",
+           "Different workers who gave a client care in 52 weeks, mean over clients."),
+    Metric("same_primary_share", "Same primary worker all year", "share of clients", 0, 1,
+           "last", "Share of clients in care 52+ weeks who kept one primary worker all year."),
+    # care
+    Metric("care_quality_mean", "Care quality", "0-1", 0, 1, "mean",
+           "Average quality of the care given this week (client-weeks with care)."),
+    Metric("unmet_need_share", "Unmet need", "share of clients", 0, 1, "mean",
+           "Share of clients who got no care this week."),
+    Metric("incidents", "Incidents", "per week", 0, None, "sum", "Incidents this week."),
+    Metric("client_wellbeing_mean", "Client wellbeing", "0-1", 0, 1, "mean",
+           "Average client wellbeing."),
+    # cost (USD)
+    Metric("cost_wages", "Wages", "USD/week", 0, None, "sum",
+           "Contracted pay of everyone employed, float pool included."),
+    Metric("cost_overtime", "Overtime", "USD/week", 0, None, "sum",
+           "Overtime pay for covering vacancies and absences."),
+    Metric("cost_cover", "Agency cover", "USD/week", 0, None, "sum",
+           "Temp agency hours bought to cover clients."),
+    Metric("cost_recruiting", "Recruiting", "USD/week", 0, None, "sum",
+           "Recruiting and separation costs."),
+    Metric("cost_training", "Training", "USD/week", 0, None, "sum",
+           "Trainer cost of pre-service, refresher and mentoring hours (wages are in Wages)."),
+    Metric("cost_modules", "Modules", "USD/week", 0, None, "sum",
+           "Licence cost of on-demand modules."),
+    Metric("cost_total", "Total cost", "USD/week", 0, None, "sum", "All costs this week."),
+    Metric("cost_per_client_year", "Cost per client-year", "USD", 0, None, "last",
+           "Cost over the last 52 weeks / client census."),
+]
+
+METRICS: dict[str, Metric] = {m.name: m for m in _M}
+del _M
+
+#: The measures in the compare/run summary table, in display order.
+SUMMARY_METRICS: tuple[str, ...] = (
+    "turnover_rate",
+    "leavers_under_6m",
+    "leavers_under_12m",
+    "vacancy_rate",
+    "burnout_high_share",
+    "coc",
+    "upc",
+    "distinct_workers",
+    "client_wellbeing_mean",
+    "cost_per_client_year",
+)

@@ -1,0 +1,415 @@
+"""The parameter registry: the single source of truth for every model parameter.
+
+Each :class:`Param` carries its name, default, unit, allowed range, a one-line
+description written for a policy reader, its source or rationale, and its group.
+Validation (:func:`validate`), scenario files (:mod:`sim.scenario`), the CLI
+(``workforce-sim params``), the model's keyword signature and the parameter docs are
+all derived from :data:`PARAMS`; nothing else repeats these values.
+
+The training regimes ``jit``, ``foundation`` and ``hybrid`` are *named presets* over
+the parameters in the ``training`` group (:data:`REGIMES`). A scenario may define its
+own regime the same way.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = [
+    "PARAMS",
+    "REGIMES",
+    "REGIME_PARAMS",
+    "Param",
+    "ParameterError",
+    "defaults",
+    "resolve",
+    "suggest",
+    "validate",
+    "validate_value",
+]
+
+
+class ParameterError(ValueError):
+    """A parameter name, type or value that the registry does not allow."""
+
+
+@dataclass(frozen=True)
+class Param:
+    """One model parameter.
+
+    ``kind`` is ``"int"``, ``"float"`` or ``"bool"``. ``low``/``high`` bound the
+    allowed range (inclusive); they are ignored for ``bool``.
+    """
+
+    name: str
+    default: Any
+    unit: str
+    low: float | None
+    high: float | None
+    description: str
+    source: str
+    group: str
+    kind: str = "float"
+    calibrated: bool = False
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def range_text(self) -> str:
+        if self.kind == "bool":
+            return "true or false"
+        return f"{_fmt(self.low)} to {_fmt(self.high)}"
+
+
+def _fmt(x: float | None) -> str:
+    if x is None:
+        return "any"
+    if float(x).is_integer():
+        return str(int(x))
+    return f"{x:g}"
+
+
+_P: list[Param] = []
+
+
+def _p(name, default, unit, low, high, description, source, group, kind="float", calibrated=False):
+    _P.append(
+        Param(name, default, unit, low, high, description, source, group, kind, calibrated)
+    )
+
+
+ASSUMPTION = "Modelling assumption; explored in sensitivity analysis (docs/ODD.md)."
+CAL = "Calibrated so the jit status quo reproduces NCI turnover and tenure patterns (MODEL.md)."
+
+# --- agency -----------------------------------------------------------------------------
+_p("n_workers", 100, "posts", 5, 100_000,
+   "Budgeted front-line posts in the agency (its size).",
+   "Typical small-to-mid DSP provider.", "agency", "int")
+_p("n_clients", 300, "clients", 5, 500_000,
+   "People supported by the agency at any time (census kept steady).",
+   "About three people per front-line post, common in US DSP services.", "agency", "int")
+_p("max_caseload", 5, "clients/worker", 1, 50,
+   "Most people one worker can be primary worker for.",
+   "Agency policy; assumption.", "agency", "int")
+_p("contract_hours", 37.5, "hours/week", 10, 60,
+   "Paid hours in a full-time worker's week.", "Full-time week.", "agency")
+_p("client_hours", 10.0, "hours/week", 1, 40,
+   "Average weekly hours of direct support one person needs.",
+   "Assumption; sets the typical workload (caseload 3 ~ 80 % of a week).", "agency")
+_p("float_pool", 0, "posts", 0, 10_000,
+   "Trained cover staff kept on payroll to cover vacancies and absences "
+   "(the 'warehousing' alternative to just-in-time staffing).",
+   "Policy lever; 0 = none (status quo).", "agency", "int")
+_p("float_training_hours", 120.0, "hours", 0, 480,
+   "Pre-service training of a float-pool hire (float staff are trained cover staff).",
+   "Assumption: the foundation length.", "agency")
+_p("float_capacity", 3, "clients/worker", 1, 50,
+   "People one float worker can cover in a week.", "Assumption.", "agency", "int")
+
+# --- clients ----------------------------------------------------------------------------
+_p("acuity_sd", 0.35, "log-sd", 0, 1.5,
+   "Spread of need intensity between clients (log-normal, mean 1).",
+   "Assumption.", "clients")
+_p("crisis_rate", 0.01, "per client-week", 0, 0.5,
+   "Weekly chance that a client enters a crisis (temporarily higher need).",
+   "Assumption.", "clients")
+_p("crisis_weeks", 4, "weeks", 1, 52,
+   "How long a crisis lasts.", "Assumption.", "clients", "int")
+_p("crisis_multiplier", 1.8, "x need", 1, 5,
+   "How much a crisis multiplies a client's need.", "Assumption.", "clients")
+_p("discharge_rate", 0.004, "per client-week", 0, 0.2,
+   "Weekly chance that a client leaves services; each is replaced by a new admission.",
+   "Assumption: average stay about 5 years in long-term DSP services.", "clients")
+_p("wellbeing_rate", 0.1, "per week", 0.001, 1,
+   "How fast client wellbeing moves toward the quality of care received.",
+   "Assumption.", "clients")
+_p("change_penalty", 0.15, "wellbeing", 0, 1,
+   "Drop in wellbeing each time a client's primary worker changes.",
+   "Assumption grounded in continuity-of-care literature.", "clients")
+_p("unmet_penalty", 0.3, "wellbeing", 0, 1,
+   "Drop in the wellbeing target in a week with no care.", "Assumption.", "clients")
+_p("escalation_gain", 0.25, "x need", 0, 2,
+   "Extra need added when a client's care breaks down (change of worker, week without care).",
+   "Assumption (the revolving-door feedback).", "clients")
+_p("escalation_decay", 0.05, "per week", 0, 1,
+   "Weekly share of escalated need that settles with stable care.", "Assumption.", "clients")
+_p("incident_penalty", 0.1, "wellbeing", 0, 1,
+   "Drop in wellbeing when a client is involved in an incident.", "Assumption.", "clients")
+_p("relationship_weeks", 12.0, "weeks", 0.5, 104,
+   "Time for a new worker-client relationship to reach most of its quality.",
+   "Assumption.", "clients")
+
+# --- training (regime presets set these) -----------------------------------------------
+_p("preservice_hours", 16.0, "hours", 0, 480,
+   "Training before the first shift (paid, off the floor).",
+   "2 days common; 75 h US federal home-health minimum; 120 h Illinois DSP.", "training")
+_p("training_hours_per_week", 30.0, "hours/week", 1, 60,
+   "Pre-service hours done per week; whole weeks of it keep a hire off the floor.",
+   "Assumption: 120 h over 4 weeks.", "training")
+_p("modules_available", True, "", None, None,
+   "On-demand learning modules exist for workers who recognise a gap.",
+   "Regime definition (MODEL.md).", "training", "bool")
+_p("module_hours", 2.0, "hours", 0.25, 40,
+   "Time off the floor for one on-demand module.", "Assumption.", "training")
+_p("mentoring_hours", 0.0, "hours/week", 0, 10,
+   "Weekly mentoring / supervision hours for a new worker.",
+   "Regime definition; hybrid gives 1 h/week.", "training")
+_p("mentoring_weeks", 26, "weeks", 0, 260,
+   "How many weeks from the first shift mentoring lasts.", "Assumption.", "training", "int")
+_p("refresher_hours", 0.0, "hours/year", 0, 200,
+   "Yearly in-service refresher training per worker.",
+   "Regime definition; foundation gives 16 h/year.", "training")
+
+# --- learning (mechanism assumptions, common to all regimes) ---------------------------
+_p("training_competence_gain", 0.25, "per 100 h", 0, 1,
+   "Competence gained per 100 hours of structured training (toward full competence).",
+   ASSUMPTION, "learning")
+_p("training_awareness_gain", 0.35, "per 100 h", 0, 1,
+   "Gap awareness gained per 100 hours of foundation training.", ASSUMPTION, "learning")
+_p("training_selfcare_gain", 0.25, "per 100 h", 0, 1,
+   "Self-care and boundaries gained per 100 hours of foundation training.",
+   ASSUMPTION, "learning")
+_p("training_realism", 0.5, "per 100 h", 0, 2,
+   "How much 100 hours of realistic preparation shrinks the early 'reality shock'.",
+   ASSUMPTION, "learning")
+_p("initial_competence", 0.25, "0-1", 0, 1,
+   "Average competence of a new hire before any training.", ASSUMPTION, "learning")
+_p("initial_awareness", 0.25, "0-1", 0, 1,
+   "Average chance that a new hire recognises a skill gap when meeting it.",
+   ASSUMPTION, "learning")
+_p("initial_selfcare", 0.35, "0-1", 0, 1,
+   "Average self-care and boundaries of a new hire.", ASSUMPTION, "learning")
+_p("experience_rate", 0.008, "per week", 0, 0.2,
+   "Weekly competence growth from practice in the domains used.", ASSUMPTION, "learning")
+_p("module_gain", 0.08, "0-1", 0, 1,
+   "Competence gained (toward full) in a domain from one module on a recognised gap.",
+   ASSUMPTION, "learning")
+_p("selfstudy_gain", 0.02, "0-1", 0, 1,
+   "Competence gained from a recognised gap when no module is available.",
+   ASSUMPTION, "learning")
+_p("awareness_growth", 0.004, "per week", 0, 0.2,
+   "Weekly growth of gap awareness with experience and reflection.", ASSUMPTION, "learning")
+_p("mentoring_awareness_gain", 0.01, "per hour", 0, 0.2,
+   "Growth of gap awareness per hour of mentoring.", ASSUMPTION, "learning")
+_p("gap_encounter_rate", 3.0, "per unit gap", 0, 20,
+   "How often a skill gap shows itself in a week, per unit of gap.", ASSUMPTION, "learning")
+
+# --- burnout (job demands-resources) ----------------------------------------------------
+_p("burnout_gain", 0.042, "per week", 0, 1,
+   "How fast strain above what resources absorb raises exhaustion.", CAL, "burnout",
+   calibrated=True)
+_p("burnout_recovery", 0.05, "per week", 0, 1,
+   "How fast exhaustion recovers when resources exceed strain.", CAL, "burnout",
+   calibrated=True)
+_p("gap_strain", 1.0, "x gap", 0, 5,
+   "Extra strain from working with needs one is not competent in.", ASSUMPTION, "burnout")
+_p("incident_strain", 0.3, "per incident", 0, 3,
+   "Strain added by an incident.", ASSUMPTION, "burnout")
+_p("resource_competence", 0.35, "weight", 0, 2,
+   "How much competence buffers strain.", ASSUMPTION, "burnout")
+_p("resource_selfcare", 0.35, "weight", 0, 2,
+   "How much self-care and boundaries buffer strain.", ASSUMPTION, "burnout")
+_p("resource_mentoring", 0.15, "per hour", 0, 2,
+   "How much each weekly hour of mentoring buffers strain.", ASSUMPTION, "burnout")
+_p("resource_relationship", 0.2, "weight", 0, 2,
+   "How much stable relationships with clients buffer strain.", ASSUMPTION, "burnout")
+_p("burnout_high_threshold", 0.6, "0-1", 0.05, 0.95,
+   "Exhaustion level counted as 'high burnout' (analogue of MBI high emotional exhaustion).",
+   "Convention; O'Connor et al. 2018 report ~40 % high EE.", "burnout")
+_p("exhaustion_quality_penalty", 0.4, "0-1", 0, 1,
+   "How much full exhaustion lowers the quality of care.", ASSUMPTION, "burnout")
+
+# --- separation -------------------------------------------------------------------------
+_p("base_quit_hazard", 0.0024, "per week", 0, 0.2,
+   "Weekly quit chance of an established, averagely exhausted worker.", CAL, "separation",
+   calibrated=True)
+_p("reality_shock", 9.0, "x hazard", 0, 20,
+   "Extra quit hazard at the first shift (multiple of the base), fading with tenure.",
+   CAL, "separation", calibrated=True)
+_p("reality_shock_weeks", 24.0, "weeks", 0.5, 104,
+   "Time scale over which the reality shock fades.", CAL, "separation", calibrated=True)
+_p("quit_exhaustion", 2.0, "log-odds/unit", 0, 10,
+   "How strongly exhaustion raises the quit hazard.", CAL, "separation", calibrated=True)
+_p("quit_competence", 1.0, "log-odds/unit", 0, 10,
+   "How strongly competence lowers the quit hazard.", ASSUMPTION, "separation")
+_p("outside_options", 1.0, "x hazard", 0.1, 5,
+   "Labour-market pull (1 = normal; higher = more outside jobs).", "Assumption.",
+   "separation")
+_p("dismissal_per_incident", 0.03, "probability", 0, 1,
+   "Chance that an incident caused by a worker leads to dismissal.", ASSUMPTION,
+   "separation")
+_p("incident_rate", 0.01, "per client-week", 0, 0.5,
+   "Weekly chance of an incident when care is given with no skill gap.", ASSUMPTION,
+   "separation")
+_p("incident_gap_weight", 4.0, "x gap", 0, 50,
+   "How much skill gaps multiply the incident chance.", ASSUMPTION, "separation")
+
+# --- hiring -----------------------------------------------------------------------------
+_p("time_to_fill", 12.0, "weeks", 0.5, 52,
+   "Average weeks to fill an open post.", CAL, "hiring", calibrated=True)
+_p("absence_rate", 0.03, "share", 0, 0.9,
+   "Share of on-floor staff absent (sick, leave) in a normal week.",
+   "Assumption (typical sickness absence).", "hiring")
+
+# --- cover ------------------------------------------------------------------------------
+_p("overtime_cover", 0.4, "probability", 0, 1,
+   "Chance that a client-week left without a worker is covered by staff overtime.",
+   "Assumption.", "cover")
+_p("agency_cover", 0.5, "probability", 0, 1,
+   "Chance that a still-uncovered client-week is covered by agency (temp) staff.",
+   "Assumption.", "cover")
+_p("competence_required", 0.6, "0-1", 0.05, 1,
+   "Competence an average client's needs call for; below it a worker has a skill gap.",
+   ASSUMPTION, "cover")
+_p("agency_competence", 0.45, "0-1", 0, 1,
+   "Competence of temp agency staff, who never know the client.", "Assumption.", "cover")
+
+# --- costs ------------------------------------------------------------------------------
+_p("wage", 17.0, "USD/hour", 5, 100,
+   "Hourly wage of a front-line worker (incl. benefits share).",
+   "US DSP median wage ~16-17 USD (2023).", "costs")
+_p("overtime_premium", 1.5, "x wage", 1, 3, "Overtime pay multiple.", "US FLSA.", "costs")
+_p("agency_rate", 34.0, "USD/hour", 5, 200,
+   "Hourly charge for a temp agency worker.", "Assumption: about 2x wage.", "costs")
+_p("recruit_cost", 730.0, "USD/hire", 0, 20_000,
+   "Cost of recruiting one hire (advertising, interviews, checks).",
+   "Larson et al. 2016: 437 USD (2004), inflated to ~2024.", "costs")
+_p("separation_cost", 1490.0, "USD/leaver", 0, 20_000,
+   "Administrative cost of one separation.",
+   "Larson et al. 2016: 892 USD (2004), inflated to ~2024.", "costs")
+_p("trainer_cost", 12.0, "USD/training hour", 0, 500,
+   "Cost of trainers and materials per trainee-hour of structured training.",
+   "Assumption.", "costs")
+_p("module_cost", 15.0, "USD/module", 0, 1000,
+   "Licence cost of one on-demand module.", "Assumption.", "costs")
+
+# --- shocks -----------------------------------------------------------------------------
+_p("shock_start", 52, "week", 0, 10_000,
+   "Week (after warm-up) when a shock such as a pandemic begins.", "Scenario input.",
+   "shocks", "int")
+_p("shock_weeks", 0, "weeks", 0, 10_000,
+   "Length of the shock (0 = no shock).", "Scenario input.", "shocks", "int")
+_p("shock_demand", 1.0, "x need", 0.5, 5,
+   "Multiplier on client need during the shock.", "Scenario input.", "shocks")
+_p("shock_absence", 0.0, "share", 0, 0.9,
+   "Extra share of staff absent each week during the shock.", "Scenario input.", "shocks")
+_p("shock_hiring", 1.0, "x time-to-fill", 1, 20,
+   "Multiplier on time-to-fill during the shock (slower hiring).", "Scenario input.",
+   "shocks")
+_p("shock_outside_options", 1.0, "x hazard", 0.1, 5,
+   "Multiplier on the quit hazard during the shock (tight labour market).",
+   "Scenario input.", "shocks")
+
+# --- simulation -------------------------------------------------------------------------
+_p("warmup_weeks", 104, "weeks", 0, 1040,
+   "Weeks simulated under the status quo before reporting starts (not reported).",
+   "Long enough for tenure to settle.", "simulation", "int")
+_p("n_domains", 4, "domains", 1, 12,
+   "Need domains (personal care, behaviour support, health and medication, "
+   "relationships and boundaries).", "MODEL.md.", "simulation", "int")
+_p("agent_record_every", 0, "weeks", 0, 1040,
+   "Record every agent's state every this many weeks (0 = off, saves memory).",
+   "Memory control.", "simulation", "int")
+
+PARAMS: dict[str, Param] = {p.name: p for p in _P}
+del _P
+
+#: Parameters that define a training regime. A regime preset sets these.
+REGIME_PARAMS: tuple[str, ...] = tuple(n for n, p in PARAMS.items() if p.group == "training")
+
+#: The named regimes (MODEL.md): presets over the training parameters.
+REGIMES: dict[str, dict[str, Any]] = {
+    "jit": {
+        "preservice_hours": 16.0,
+        "modules_available": True,
+        "mentoring_hours": 0.0,
+        "refresher_hours": 0.0,
+    },
+    "foundation": {
+        "preservice_hours": 120.0,
+        "modules_available": False,
+        "mentoring_hours": 0.0,
+        "refresher_hours": 16.0,
+    },
+    "hybrid": {
+        "preservice_hours": 60.0,
+        "modules_available": True,
+        "mentoring_hours": 1.0,
+        "refresher_hours": 0.0,
+    },
+}
+
+REGIME_LABELS: dict[str, str] = {
+    "jit": "JIT-only",
+    "foundation": "Foundation-first",
+    "hybrid": "Hybrid",
+}
+
+
+def defaults() -> dict[str, Any]:
+    """All registry defaults (the ``jit`` status quo)."""
+    return {n: p.default for n, p in PARAMS.items()}
+
+
+def suggest(name: str, choices: Any = None) -> str:
+    """A ' (did you mean ...?)' hint for a near-miss name, or ''."""
+    pool = list(PARAMS) if choices is None else list(choices)
+    close = difflib.get_close_matches(name, pool, n=1, cutoff=0.6)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def validate_value(name: str, value: Any, where: str = "") -> Any:
+    """Check one value against the registry; return it converted to the param's kind."""
+    at = f" in {where}" if where else ""
+    if name not in PARAMS:
+        raise ParameterError(f"unknown parameter '{name}'{at}{suggest(name)}")
+    p = PARAMS[name]
+    if p.kind == "bool":
+        if isinstance(value, bool):
+            return value
+        raise ParameterError(f"'{name}'{at} must be true or false, got {value!r}")
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ParameterError(
+            f"'{name}'{at} must be a number ({p.kind}), got {value!r} "
+            f"(allowed: {p.range_text} {p.unit})".rstrip()
+        )
+    if p.kind == "int":
+        if isinstance(value, float) and not value.is_integer():
+            raise ParameterError(f"'{name}'{at} must be a whole number, got {value!r}")
+        value = int(value)
+    else:
+        value = float(value)
+    if value != value or (p.low is not None and value < p.low) or (
+        p.high is not None and value > p.high
+    ):
+        raise ParameterError(
+            f"'{name}'{at} = {value!r} is out of range (allowed: {p.range_text} {p.unit})".rstrip()
+        )
+    return value
+
+
+def validate(values: Mapping[str, Any], where: str = "") -> dict[str, Any]:
+    """Validate a mapping of parameter overrides; return the converted values."""
+    return {k: validate_value(k, v, where) for k, v in values.items()}
+
+
+def resolve(regime: str | Mapping[str, Any] = "jit", **overrides: Any) -> dict[str, Any]:
+    """Full parameter set: defaults, then the regime preset, then explicit overrides.
+
+    ``regime`` is a preset name or a mapping of training-parameter values.
+    """
+    if isinstance(regime, str):
+        if regime not in REGIMES:
+            raise ParameterError(
+                f"unknown regime '{regime}'{suggest(regime, REGIMES)}; "
+                f"allowed: {', '.join(REGIMES)}"
+            )
+        preset = REGIMES[regime]
+    else:
+        preset = dict(regime)
+    out = defaults()
+    out.update(validate(preset, "regime"))
+    out.update(validate(overrides))
+    return out

@@ -1,0 +1,419 @@
+"""Scenario files: what to simulate, read from TOML and checked before anything runs.
+
+A scenario names the training regimes to compare, the reporting horizon, the number of
+replications and the root seed (table ``[scenario]``), overrides any model parameter
+that is *not* a training parameter (table ``[parameters]``), and may define its own
+regimes (tables ``[regimes.NAME]``) as a built-in preset plus training-parameter
+overrides. See ``scenarios/*.toml`` for commented examples.
+
+Every check happens in :func:`parse_scenario`, before a model is built. Each problem
+raises :class:`ScenarioError` whose message names the file, the key (a dotted path such
+as ``parameters.n_workers``), the bad value and what is allowed.
+
+The scenario-level keys are specified once, in :data:`SCENARIO_KEYS` (and the extra keys
+of a regime table in :data:`REGIME_KEYS`); the checks, defaults and messages are derived
+from those tables. Model parameters are checked against :data:`sim.params.PARAMS`.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sim.params import (
+    PARAMS,
+    REGIME_LABELS,
+    REGIME_PARAMS,
+    REGIMES,
+    ParameterError,
+    suggest,
+    validate_value,
+)
+
+__all__ = [
+    "REGIME_KEYS",
+    "SCENARIO_KEYS",
+    "TABLES",
+    "KeySpec",
+    "Scenario",
+    "ScenarioError",
+    "default_compare_scenario",
+    "load_scenario",
+    "model_kwargs",
+    "parse_scenario",
+]
+
+#: ``source`` used when a scenario does not come from a file.
+NO_SOURCE = "<scenario>"
+
+#: What a user-defined regime's name may look like (it ends up in file names and tables).
+REGIME_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_-]*")
+REGIME_NAME_TEXT = "a letter followed by letters, digits, '_' or '-'"
+
+
+class ScenarioError(ValueError):
+    """A scenario that cannot be run; the message says where, what and what is allowed."""
+
+
+@dataclass(frozen=True)
+class KeySpec:
+    """One non-parameter key of a scenario file.
+
+    ``kind`` is ``"text"`` (a string), ``"int"`` (a whole number in ``low``..``high``),
+    ``"names"`` (a list of at least ``low`` distinct strings) or ``"builtin"`` (the name
+    of a built-in regime). A key with ``required=False`` takes ``default`` when absent.
+    """
+
+    name: str
+    kind: str
+    required: bool
+    default: Any
+    low: int | None
+    high: int | None
+    unit: str
+    description: str
+
+    @property
+    def allowed(self) -> str:
+        """What the key accepts, in words (used in error messages and docs)."""
+        if self.kind == "text":
+            return "a non-empty text in double quotes" if self.required else "text in quotes"
+        if self.kind == "names":
+            return f'a list of at least {self.low} name(s) in quotes, e.g. ["jit", "hybrid"]'
+        if self.kind == "builtin":
+            return "one of " + ", ".join(f'"{n}"' for n in REGIMES)
+        unit = f" {self.unit}" if self.unit else ""
+        if self.high is None:
+            return f"a whole number of at least {self.low}{unit}"
+        return f"a whole number from {self.low} to {self.high}{unit}"
+
+
+def _specs(*specs: KeySpec) -> dict[str, KeySpec]:
+    return {s.name: s for s in specs}
+
+
+#: Keys of the ``[scenario]`` table: the single place their types, ranges and defaults live.
+SCENARIO_KEYS: dict[str, KeySpec] = _specs(
+    KeySpec("name", "text", True, None, None, None, "",
+            "Short title shown in reports and charts."),
+    KeySpec("description", "text", False, "", None, None, "",
+            "A longer explanation of what the scenario tests."),
+    KeySpec("regimes", "names", True, None, 1, None, "",
+            "Training regimes to compare, in this order: built-in (jit, foundation, hybrid) "
+            "or defined in this file under [regimes.NAME]."),
+    KeySpec("horizon_weeks", "int", False, 156, 52, 2080, "weeks",
+            "Weeks reported after the warm-up."),
+    KeySpec("replications", "int", False, 20, 1, 10_000, "runs",
+            "Independent runs per regime, each with its own random draws."),
+    KeySpec("seed", "int", False, 20261126, 0, None, "",
+            "Root random seed; the same seed gives the same results."),
+)  # fmt: skip
+
+#: Keys of a ``[regimes.NAME]`` table besides the training parameters.
+REGIME_KEYS: dict[str, KeySpec] = _specs(
+    KeySpec("base", "builtin", False, "jit", None, None, "",
+            "Built-in regime whose training values the new regime starts from."),
+    KeySpec("label", "text", False, None, None, None, "",
+            "Display label in reports (defaults to the regime's name)."),
+)  # fmt: skip
+
+#: Top-level tables of a scenario file.
+TABLES: dict[str, str] = {
+    "scenario": "what to run: name, regimes, horizon, replications, seed (required)",
+    "parameters": "overrides of model parameters, applied to every regime (optional)",
+    "regimes": "your own regimes, one [regimes.NAME] table each (optional)",
+}
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A checked scenario, ready to run.
+
+    ``regime_params`` maps each regime in ``regimes`` to its full set of training
+    parameters (registry defaults, then the built-in preset, then any overrides).
+    ``regime_bases`` maps each regime to the built-in regime it starts from (itself for
+    a built-in). ``params`` holds only the ``[parameters]`` overrides.
+    """
+
+    name: str
+    description: str
+    regimes: tuple[str, ...]
+    regime_params: dict[str, dict[str, Any]]
+    regime_labels: dict[str, str]
+    params: dict[str, Any]
+    horizon_weeks: int
+    replications: int
+    seed: int
+    source: str | None
+    regime_bases: dict[str, str] = field(default_factory=dict)
+
+
+# --- checks -----------------------------------------------------------------------------
+
+
+def _error(source: str, key: str, message: str) -> ScenarioError:
+    return ScenarioError(f"{source}: {key}: {message}")
+
+
+def _unknown(source: str, key: str, name: str, allowed: list[str], what: str) -> ScenarioError:
+    return _error(
+        source,
+        key,
+        f"unknown {what} '{name}'{suggest(name, allowed)}; allowed: {', '.join(allowed)}",
+    )
+
+
+def _table(source: str, key: str, value: Any) -> Mapping[str, Any]:
+    if not isinstance(value, Mapping):
+        what = TABLES.get(key, "a regime's training values")
+        raise _error(source, key, f"= {value!r} must be a table (a section headed [{key}]): {what}")
+    return value
+
+
+def _check(spec: KeySpec, value: Any, source: str, key: str) -> Any:
+    """Check one value against its :class:`KeySpec`; return it converted."""
+    bad = _error(source, key, f"= {value!r} is not allowed; must be {spec.allowed}")
+    if spec.kind == "text":
+        if not isinstance(value, str) or (spec.required and not value.strip()):
+            raise bad
+        return value.strip()
+    if spec.kind == "builtin":
+        if not isinstance(value, str) or value not in REGIMES:
+            raise _error(
+                source,
+                key,
+                f"= {value!r} is not a built-in regime{suggest(str(value), REGIMES)}; "
+                f"must be {spec.allowed}",
+            )
+        return value
+    if spec.kind == "names":
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise bad
+        if len(value) < (spec.low or 0):
+            raise bad
+        dupes = sorted({v for v in value if value.count(v) > 1})
+        if dupes:
+            raise _error(source, key, f"= {value!r} lists {', '.join(dupes)} more than once")
+        return tuple(value)
+    # int
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise bad
+    if isinstance(value, float) and not value.is_integer():
+        raise bad
+    value = int(value)
+    if (spec.low is not None and value < spec.low) or (spec.high is not None and value > spec.high):
+        raise _error(source, key, f"= {value!r} is out of range; must be {spec.allowed}")
+    return value
+
+
+def _check_keys(
+    source: str, prefix: str, table: Mapping[str, Any], allowed: list[str], what: str
+) -> None:
+    for k in table:
+        if k not in allowed:
+            raise _unknown(source, f"{prefix}.{k}" if prefix else k, k, allowed, what)
+
+
+def _check_specs(
+    source: str, prefix: str, table: Mapping[str, Any], specs: Mapping[str, KeySpec]
+) -> dict[str, Any]:
+    out = {}
+    for name, spec in specs.items():
+        key = f"{prefix}.{name}"
+        if name in table:
+            out[name] = _check(spec, table[name], source, key)
+        elif spec.required:
+            raise _error(source, key, f"missing; required: {spec.description} ({spec.allowed})")
+        else:
+            out[name] = spec.default
+    return out
+
+
+def _param(source: str, key: str, name: str, value: Any) -> Any:
+    try:
+        return validate_value(name, value)
+    except ParameterError as exc:
+        raise _error(source, key, str(exc)) from None
+
+
+_GENERAL_PARAMS = [n for n in PARAMS if n not in REGIME_PARAMS]
+
+
+def _parameters(source: str, table: Mapping[str, Any]) -> dict[str, Any]:
+    out = {}
+    for name, value in table.items():
+        key = f"parameters.{name}"
+        if name in REGIME_PARAMS:
+            raise _error(
+                source,
+                key,
+                f"= {value!r}: '{name}' is a training parameter, which defines a regime; "
+                "setting it in [parameters] would give every regime the same value and erase "
+                "the difference between them. Put it in a [regimes.NAME] table instead "
+                "(see scenarios/custom_regime_example.toml).",
+            )
+        if name not in PARAMS:
+            raise _error(
+                source,
+                key,
+                f"= {value!r}: unknown parameter '{name}'{suggest(name, _GENERAL_PARAMS)}; "
+                "allowed: the model parameters listed by `workforce-sim params` "
+                "(training parameters go in [regimes.NAME] tables)",
+            )
+        out[name] = _param(source, key, name, value)
+    return out
+
+
+def _training_defaults() -> dict[str, Any]:
+    return {n: PARAMS[n].default for n in REGIME_PARAMS}
+
+
+def _custom_regime(source: str, name: str, table: Any) -> tuple[dict[str, Any], str, str]:
+    """Check one ``[regimes.NAME]`` table; return (training params, base, label)."""
+    prefix = f"regimes.{name}"
+    if name in REGIMES:
+        raise _error(
+            source,
+            prefix,
+            f"'{name}' is a built-in regime and cannot be redefined; give your regime another "
+            f'name (built-in names: {", ".join(REGIMES)}), and set base = "{name}" '
+            "to start from it",
+        )
+    if not REGIME_NAME.fullmatch(name):
+        raise _error(
+            source, prefix, f"regime name {name!r} is not allowed; must be {REGIME_NAME_TEXT}"
+        )
+    table = _table(source, prefix, table)
+    allowed = [*REGIME_KEYS, *REGIME_PARAMS]
+    for k, v in table.items():
+        if k in PARAMS and k not in REGIME_PARAMS:
+            raise _error(
+                source,
+                f"{prefix}.{k}",
+                f"= {v!r}: '{k}' is not a training parameter, so it cannot differ between "
+                f"regimes; set it in [parameters] instead. Allowed here: {', '.join(allowed)}",
+            )
+    _check_keys(source, prefix, table, allowed, "key")
+    meta = _check_specs(source, prefix, table, REGIME_KEYS)
+    values = _training_defaults() | REGIMES[meta["base"]]
+    for k in REGIME_PARAMS:
+        if k in table:
+            values[k] = _param(source, f"{prefix}.{k}", k, table[k])
+    return values, meta["base"], meta["label"] or name
+
+
+def parse_scenario(data: Mapping[str, Any], source: str = NO_SOURCE) -> Scenario:
+    """Check a scenario given as a mapping (e.g. parsed TOML) and return it.
+
+    ``source`` names where the data came from in error messages.
+    """
+    if not isinstance(data, Mapping):
+        raise _error(source, "(top level)", f"= {data!r} must be a table of tables")
+    _check_keys(source, "", data, list(TABLES), "table")
+    for k, v in data.items():
+        _table(source, k, v)
+    if "scenario" not in data:
+        raise _error(
+            source, "scenario", f"missing table [scenario]; required: {TABLES['scenario']}"
+        )
+
+    scen_table = data["scenario"]
+    _check_keys(source, "scenario", scen_table, list(SCENARIO_KEYS), "key")
+    scen = _check_specs(source, "scenario", scen_table, SCENARIO_KEYS)
+    params = _parameters(source, data.get("parameters", {}))
+
+    custom: dict[str, tuple[dict[str, Any], str, str]] = {
+        name: _custom_regime(source, name, table) for name, table in data.get("regimes", {}).items()
+    }
+    allowed_regimes = [*REGIMES, *custom]
+    regime_params: dict[str, dict[str, Any]] = {}
+    regime_labels: dict[str, str] = {}
+    regime_bases: dict[str, str] = {}
+    for name in scen["regimes"]:
+        if name in REGIMES:
+            regime_params[name] = _training_defaults() | REGIMES[name]
+            regime_labels[name] = REGIME_LABELS.get(name, name)
+            regime_bases[name] = name
+        elif name in custom:
+            regime_params[name], regime_bases[name], regime_labels[name] = custom[name]
+        else:
+            raise _error(
+                source,
+                "scenario.regimes",
+                f"unknown regime '{name}'{suggest(name, allowed_regimes)}; allowed: "
+                f"{', '.join(allowed_regimes)} (define your own in a [regimes.NAME] table)",
+            )
+
+    shock_start = params.get("shock_start", PARAMS["shock_start"].default)
+    shock_weeks = params.get("shock_weeks", PARAMS["shock_weeks"].default)
+    if shock_weeks > 0 and shock_start >= scen["horizon_weeks"]:
+        raise _error(
+            source,
+            "parameters.shock_start",
+            f"= {shock_start!r}: the shock would start after the last reported week "
+            f"(scenario.horizon_weeks = {scen['horizon_weeks']}); allowed: 0 to "
+            f"{scen['horizon_weeks'] - 1}, or set shock_weeks = 0 for no shock",
+        )
+
+    return Scenario(
+        name=scen["name"],
+        description=scen["description"],
+        regimes=scen["regimes"],
+        regime_params=regime_params,
+        regime_labels=regime_labels,
+        params=params,
+        horizon_weeks=scen["horizon_weeks"],
+        replications=scen["replications"],
+        seed=scen["seed"],
+        source=None if source == NO_SOURCE else source,
+        regime_bases=regime_bases,
+    )
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Read and check a TOML scenario file."""
+    p = Path(path)
+    if not p.exists():
+        raise ScenarioError(f"scenario file not found: {p}")
+    if not p.is_file():
+        raise ScenarioError(f"scenario path is not a file: {p}")
+    try:
+        with p.open("rb") as fh:
+            data = tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError(f"{p}: not valid TOML: {exc}") from None
+    except UnicodeDecodeError as exc:
+        raise ScenarioError(f"{p}: not valid UTF-8 text: {exc}") from None
+    return parse_scenario(data, str(p))
+
+
+def default_compare_scenario() -> Scenario:
+    """The ``compare`` job: the three built-in regimes on default parameters."""
+    return parse_scenario(
+        {
+            "scenario": {
+                "name": "compare",
+                "description": "The built-in training regimes on default parameters.",
+                "regimes": list(REGIMES),
+            }
+        }
+    )
+
+
+def model_kwargs(s: Scenario, regime: str) -> dict[str, Any]:
+    """Keyword arguments for ``WorkforceModel`` running ``regime`` of scenario ``s``.
+
+    The ``[parameters]`` overrides, then the regime's full training parameters, then
+    ``regime`` = the built-in regime it is based on (itself if built in).
+    """
+    if regime not in s.regime_params:
+        raise ScenarioError(
+            f"{s.source or NO_SOURCE}: scenario.regimes: regime '{regime}' is not in this "
+            f"scenario{suggest(regime, s.regimes)}; allowed: {', '.join(s.regimes)}"
+        )
+    base = regime if regime in REGIMES else s.regime_bases.get(regime, REGIME_KEYS["base"].default)
+    return {**s.params, **s.regime_params[regime], "regime": base}

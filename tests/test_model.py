@@ -1,0 +1,206 @@
+"""The model's bookkeeping, determinism, Mesa interoperability and mechanisms.
+
+Mechanism tests are seeded and statistical: they compare means over replications and
+require the difference to exceed its noise (two standard errors), never exact values.
+"""
+
+from __future__ import annotations
+
+import mesa
+import numpy as np
+import pandas as pd
+import pytest
+
+from sim import REGIMES, WorkforceModel
+from sim.metrics import continuity_rows
+from sim.outputs import METRICS
+
+SMALL = {"n_workers": 40, "n_clients": 120, "warmup_weeks": 52}
+
+
+def run(weeks: int = 52, regime: str = "jit", rng: int = 1, **kw) -> WorkforceModel:
+    m = WorkforceModel(regime, rng=rng, **{**SMALL, **kw})
+    for _ in range(weeks):
+        m.step()
+    return m
+
+
+def series(m: WorkforceModel) -> pd.DataFrame:
+    return m.datacollector.get_model_vars_dataframe().reset_index(drop=True)
+
+
+def finals(metric: str, reps: int, weeks: int = 52, window: int = 52, **kw) -> np.ndarray:
+    """Per-replicate mean of ``metric`` over the last ``window`` weeks."""
+    return np.array([series(run(weeks, rng=100 + r, **kw))[metric].iloc[-window:].mean()
+                     for r in range(reps)])
+
+
+def clearly_greater(a: np.ndarray, b: np.ndarray) -> bool:
+    """mean(a) > mean(b) by more than two standard errors of the difference."""
+    se = np.sqrt(a.var(ddof=1) / a.size + b.var(ddof=1) / b.size)
+    return a.mean() - b.mean() > 2 * se
+
+
+# -- bookkeeping -------------------------------------------------------------------------
+def test_headcount_changes_by_hires_minus_separations():
+    df = series(run(104, float_pool=3, shock_weeks=20, shock_start=10, shock_absence=0.2))
+    change = df["headcount"].diff().iloc[1:]
+    flows = (df["hires"] - df["separations"]).iloc[1:]
+    np.testing.assert_array_equal(change.to_numpy(), flows.to_numpy())
+    assert (df["separations"] == df["quits"] + df["dismissals"]).all()
+    assert df["separations"].sum() > 0 and df["hires"].sum() > 0
+
+
+def test_caseloads_match_primary_workers_and_limits():
+    m = WorkforceModel("hybrid", rng=3, **SMALL)
+    for _ in range(30):
+        m.step()
+        w, c = m.workers, m.clients
+        named = np.bincount(c.primary[c.primary >= 0], minlength=w.capacity)
+        alive = w.alive
+        # every primary is a live, non-float worker on the floor
+        prim = c.primary[c.primary >= 0]
+        assert w.alive[prim].all() and not w.is_float[prim].any()
+        assert (w.start_week[prim] <= m.t).all()
+        # the caseload recorded by assignment equals the clients naming the worker,
+        # except for clients who lost a worker this week (they name nobody)
+        assert (named[alive] <= w.caseload[alive]).all()
+        assert (named <= m.p.max_caseload).all()
+    # through the Mesa handles: each client appears in exactly one worker's list
+    seen = [cl.unique_id for wk in m.agents_by_type[type(m.workers_handle(
+        int(np.flatnonzero(m.workers.alive)[0])))] for cl in wk.clients()]
+    assert len(seen) == len(set(seen))
+    for cl in m.agents_by_type[type(m.client_handle(0))]:
+        pw = cl.primary_worker
+        if pw is not None:
+            assert cl in pw.clients()
+
+
+def test_every_metric_in_range_and_finite():
+    for kw in ({}, {"float_pool": 5, "shock_weeks": 26, "shock_start": 5,
+                    "shock_demand": 1.5, "shock_absence": 0.3, "shock_hiring": 3.0}):
+        df = series(run(78, regime="foundation", **kw))
+        for name, meta in METRICS.items():
+            col = df[name].to_numpy(dtype=float)
+            assert np.isfinite(col).all(), name
+            assert (col >= meta.low).all(), name
+            if meta.high is not None:
+                assert (col <= meta.high + 1e-12).all(), name
+
+
+def test_agent_handles_agree_with_arrays():
+    m = run(10)
+    workers = [a for a in m.agents if a.__class__.__name__ == "Worker"]
+    clients = [a for a in m.agents if a.__class__.__name__ == "Client"]
+    assert len(workers) == np.count_nonzero(m.workers.alive)
+    assert len(clients) == m.p.n_clients
+    w = workers[0]
+    assert w.exhaustion == m.workers.exhaustion[w.row]
+    assert w.status in ("training", "floor")
+
+
+def test_agent_records_are_off_by_default_and_sampled_when_on():
+    assert run(8).agent_data().empty
+    rec = run(8, agent_record_every=4).agent_data()
+    assert sorted(rec["week"].unique()) == [0, 4, 8]
+
+
+# -- determinism -------------------------------------------------------------------------
+def test_same_seed_same_series_and_seeds_differ():
+    a, b, c = series(run(30, rng=7)), series(run(30, rng=7)), series(run(30, rng=8))
+    pd.testing.assert_frame_equal(a, b)
+    assert not a.equals(c)
+
+
+def test_regimes_start_from_the_same_workforce():
+    """Warm-up is the status quo for every regime: week 0 is identical under one seed."""
+    rows = [series(run(0, regime=r, rng=5)).iloc[0] for r in REGIMES]
+    for r in rows[1:]:
+        pd.testing.assert_series_equal(rows[0], r)
+
+
+def test_batch_run_drives_the_model_unchanged():
+    out = mesa.batch_run(
+        WorkforceModel,
+        {"regime": ["jit", "foundation"], "n_workers": 20, "n_clients": 60, "warmup_weeks": 10},
+        rng=[1, 2],
+        max_steps=4,
+        number_processes=1,
+        display_progress=False,
+    )
+    df = pd.DataFrame(out)
+    assert set(df["regime"]) == {"jit", "foundation"}
+    assert df["Step"].max() == 4
+    assert {"turnover_rate", "coc", "burnout_high_share"} <= set(df.columns)
+
+
+def test_regime_presets_and_overrides():
+    m = WorkforceModel("foundation", rng=1, preservice_hours=80.0, **SMALL)
+    assert m.params["preservice_hours"] == 80.0
+    assert m.params["modules_available"] is REGIMES["foundation"]["modules_available"]
+    with pytest.raises(ValueError, match="did you mean 'n_workers'"):
+        WorkforceModel(n_wokers=3)
+    with pytest.raises(ValueError, match="allowed: jit, foundation, hybrid"):
+        WorkforceModel("jot")
+
+
+# -- mechanisms --------------------------------------------------------------------------
+def test_gap_awareness_drives_module_use():
+    lo = finals("module_hours", 6, weeks=26, window=26, initial_awareness=0.05,
+                awareness_growth=0.0)
+    hi = finals("module_hours", 6, weeks=26, window=26, initial_awareness=0.6,
+                awareness_growth=0.0)
+    assert clearly_greater(hi, lo)
+
+
+def test_caseload_drives_burnout_and_quits():
+    kw = {"max_caseload": 8, "weeks": 78}
+    light = {m: finals(m, 6, n_clients=80, **kw) for m in ("burnout_mean", "quits")}
+    heavy = {m: finals(m, 6, n_clients=200, **kw) for m in ("burnout_mean", "quits")}
+    assert clearly_greater(heavy["burnout_mean"], light["burnout_mean"])
+    assert clearly_greater(heavy["quits"], light["quits"])
+
+
+def test_a_leavers_clients_lose_continuity():
+    m = WorkforceModel("jit", rng=11, n_workers=100, n_clients=300, warmup_weeks=52)
+    lost = np.zeros(m.p.n_clients, dtype=bool)
+    start = m.clients.admit_week.copy()
+    for _ in range(52):
+        m.step()
+        assert (m.clients.primary[m.clients.lost_primary] == -1).all()
+        lost |= m.clients.lost_primary
+    stayed = m.clients.admit_week == start  # not discharged and replaced meanwhile
+    coc = continuity_rows(m.contact_history())["coc"]
+    ok = stayed & np.isfinite(coc)
+    assert lost[ok].sum() >= 10
+    assert coc[ok & lost].mean() < coc[ok & ~lost].mean() - 0.1
+
+
+def test_foundation_delays_first_shift_and_costs_more_up_front():
+    jit = run(26, regime="jit", rng=4)
+    fnd = run(26, regime="foundation", rng=4)
+    for m, weeks in ((jit, 0), (fnd, 4)):
+        w = m.workers
+        new = w.reported
+        delay = w.start_week[new] - w.hire_week[new]
+        assert new.any() and (delay == weeks).all()
+    assert series(jit)["in_training"].iloc[1:].max() == 0
+    assert series(fnd)["in_training"].iloc[1:].mean() > 0
+    cj = finals("cost_training", 6, weeks=26, window=26, regime="jit")
+    cf = finals("cost_training", 6, weeks=26, window=26, regime="foundation")
+    assert clearly_greater(cf, cj)
+
+
+def test_shock_raises_burnout_and_vacancies_and_float_pool_softens_it():
+    shock = {"shock_start": 0, "shock_weeks": 26, "shock_demand": 1.3, "shock_absence": 0.12,
+             "shock_hiring": 2.0}
+    kw = {"weeks": 26, "window": 20}
+    base = {m: finals(m, 6, **kw) for m in ("burnout_mean", "vacancy_rate")}
+    hit = {m: finals(m, 6, **kw, **shock) for m in ("burnout_mean", "vacancy_rate")}
+    assert clearly_greater(hit["burnout_mean"], base["burnout_mean"])
+    assert clearly_greater(hit["vacancy_rate"], base["vacancy_rate"])
+    pooled = finals("burnout_mean", 6, **kw, **shock, float_pool=6)
+    assert clearly_greater(hit["burnout_mean"], pooled)
+    unmet = finals("unmet_need_share", 6, **kw, **shock)
+    unmet_pooled = finals("unmet_need_share", 6, **kw, **shock, float_pool=6)
+    assert clearly_greater(unmet, unmet_pooled)

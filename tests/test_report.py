@@ -1,0 +1,371 @@
+"""Summary statistics, charts and the written report, on a small synthetic dataset."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from sim.charts import (
+    CHARTS,
+    REGIME_COLORS,
+    finding_title,
+    plot_cost_continuity,
+    plot_distinct,
+    plot_survival,
+    plot_timeseries,
+    regime_color,
+    write_charts,
+)
+from sim.outputs import METRICS, SUMMARY_METRICS
+from sim.report import write_report
+from sim.summary import (
+    SUMMARY_COLUMNS,
+    format_cell,
+    summarise,
+    summary_table,
+    to_markdown_table,
+)
+
+REGIMES = ["jit", "foundation", "hybrid"]
+LABELS = {"jit": "JIT-only", "foundation": "Foundation-first", "hybrid": "Hybrid"}
+# Levels chosen so that the regimes clearly differ: foundation best on turnover,
+# hybrid best on continuity of care.
+TURNOVER = {"jit": 0.47, "foundation": 0.30, "hybrid": 0.40}
+COC = {"jit": 0.40, "foundation": 0.55, "hybrid": 0.62}
+H = 60
+REPS = 3
+
+
+def _final(series: pd.Series, rule: str) -> float:
+    last = series.iloc[-52:]
+    return float({"last": last.iloc[-1], "mean": last.mean(), "sum": last.sum()}[rule])
+
+
+def make_data(regimes=REGIMES, reps=REPS, horizon=H, seed=1):
+    rng = np.random.default_rng(seed)
+    ts_rows, run_rows, surv_rows, dist_rows = [], [], [], []
+    run_id = 0
+    for regime in regimes:
+        for rep in range(reps):
+            run_seed = int(rng.integers(1_000_000))
+            cols = {}
+            for name, m in METRICS.items():
+                hi = m.high if m.high is not None else 10.0
+                cols[name] = rng.uniform(m.low, hi, horizon)
+            cols["turnover_rate"] = TURNOVER.get(regime, 0.5) + rng.normal(0, 0.01, horizon)
+            cols["coc"] = COC.get(regime, 0.5) + rng.normal(0, 0.01, horizon)
+            cols["burnout_high_share"] = rng.uniform(0.3, 0.5, horizon)
+            cols["vacancy_rate"] = rng.uniform(0.08, 0.15, horizon)
+            cols["cost_per_client_year"] = 40_000 + rng.normal(0, 1_500, horizon)
+            df = pd.DataFrame({"run_id": run_id, "regime": regime, "replicate": rep,
+                               "seed": run_seed, "week": np.arange(horizon), **cols})
+            ts_rows.append(df)
+            run = {"run_id": run_id, "regime": regime, "replicate": rep, "seed": run_seed,
+                   "wall_seconds": float(rng.uniform(1, 2))}
+            run.update({n: _final(df[n], m.final) for n, m in METRICS.items()})
+            run_rows.append(run)
+            scale = {"jit": 30, "foundation": 150, "hybrid": 70}.get(regime, 50)
+            d = rng.exponential(scale, 40)
+            surv_rows.append(pd.DataFrame({
+                "regime": regime, "replicate": rep,
+                "duration_weeks": np.minimum(d, horizon).round(),
+                "event": (d < horizon).astype(int)}))
+            dist_rows.append(pd.DataFrame({
+                "regime": regime, "replicate": rep,
+                "distinct_workers": 1 + rng.poisson(1.0 / COC.get(regime, 0.5), 50)}))
+            run_id += 1
+    meta = {
+        "title": "Synthetic comparison",
+        "description": "Made-up numbers for the tests.",
+        "regimes": list(regimes),
+        "regime_labels": {r: LABELS.get(r, r) for r in regimes},
+        "replications": reps,
+        "horizon_weeks": horizon,
+        "seed": seed,
+        "params": {"n_workers": 100, "wage": 18.5},
+        "elapsed_seconds": 12.5,
+    }
+    return {
+        "timeseries": pd.concat(ts_rows, ignore_index=True),
+        "runs": pd.DataFrame(run_rows),
+        "survival": pd.concat(surv_rows, ignore_index=True),
+        "client_distinct": pd.concat(dist_rows, ignore_index=True),
+        "meta": meta,
+    }
+
+
+@pytest.fixture(scope="module")
+def data():
+    return make_data()
+
+
+@pytest.fixture(scope="module")
+def report(data, tmp_path_factory):
+    out = tmp_path_factory.mktemp("report")
+    return out, write_report(out, **data)
+
+
+# ---------------------------------------------------------------------------
+# summarise
+# ---------------------------------------------------------------------------
+
+
+def test_summarise_shape_and_order(data):
+    s = summarise(data["runs"], regimes=["hybrid", "jit", "foundation"])
+    assert list(s.columns) == list(SUMMARY_COLUMNS)
+    assert len(s) == len(SUMMARY_METRICS) * 3
+    assert list(pd.unique(s["metric"])) == list(SUMMARY_METRICS)
+    assert list(s["regime"].iloc[:3]) == ["hybrid", "jit", "foundation"]
+    assert (s["n"] == REPS).all()
+    row = s[(s.metric == "turnover_rate") & (s.regime == "jit")].iloc[0]
+    assert row["label"] == "Turnover rate" and row["unit"] == "per year"
+
+
+def test_summarise_mean_and_ci_match_hand_computation(data):
+    runs = data["runs"]
+    s = summarise(runs, metrics=["turnover_rate", "coc"], regimes=REGIMES)
+    for rec in s.itertuples():
+        x = runs.loc[runs.regime == rec.regime, rec.metric].to_numpy(float)
+        assert rec.mean == pytest.approx(x.mean())
+        half = stats.t.ppf(0.975, len(x) - 1) * x.std(ddof=1) / np.sqrt(len(x))
+        assert rec.ci_low == pytest.approx(x.mean() - half)
+        assert rec.ci_high == pytest.approx(x.mean() + half)
+        assert rec.ci_low < rec.mean < rec.ci_high
+
+
+def test_ci_shrinks_as_replications_grow():
+    base = [0.40, 0.45, 0.50]
+    few = pd.DataFrame({"regime": "jit", "turnover_rate": base})
+    many = pd.DataFrame({"regime": "jit", "turnover_rate": base * 10})
+    w_few = summarise(few, metrics=["turnover_rate"]).eval("ci_high - ci_low").iloc[0]
+    w_many = summarise(many, metrics=["turnover_rate"]).eval("ci_high - ci_low").iloc[0]
+    assert 0 < w_many < w_few
+    rng = np.random.default_rng(7)
+    x = rng.normal(0.4, 0.05, 200)
+    widths = [
+        summarise(pd.DataFrame({"regime": "jit", "coc": x[:n]}), metrics=["coc"])
+        .eval("ci_high - ci_low").iloc[0]
+        for n in (3, 20, 200)
+    ]
+    assert widths[0] > widths[1] > widths[2] > 0
+
+
+def test_degenerate_ci_for_one_run_or_no_spread():
+    one = pd.DataFrame({"regime": ["jit"], "coc": [0.5]})
+    r = summarise(one, metrics=["coc"]).iloc[0]
+    assert r["n"] == 1 and r["ci_low"] == r["mean"] == r["ci_high"] == 0.5
+    flat = pd.DataFrame({"regime": ["jit"] * 4, "coc": [0.3] * 4})
+    r = summarise(flat, metrics=["coc"]).iloc[0]
+    assert r["n"] == 4 and r["ci_low"] == r["mean"] == r["ci_high"] == pytest.approx(0.3)
+
+
+def test_ci_of_a_share_stays_within_0_1():
+    runs = pd.DataFrame({"regime": "jit", "leavers_under_6m": [0.0, 0.9, 0.1]})
+    r = summarise(runs, metrics=["leavers_under_6m"]).iloc[0]
+    assert r["ci_low"] == 0.0 and r["ci_high"] == 1.0
+    assert r["mean"] == pytest.approx(1 / 3)
+
+
+def test_missing_regime_gives_empty_row_and_missing_metric_raises(data):
+    s = summarise(data["runs"], metrics=["coc"], regimes=["jit", "nobody"])
+    empty = s[s.regime == "nobody"].iloc[0]
+    assert empty["n"] == 0 and np.isnan(empty["mean"])
+    with pytest.raises(KeyError, match="no_such_metric"):
+        summarise(data["runs"], metrics=["no_such_metric"])
+
+
+# ---------------------------------------------------------------------------
+# display table
+# ---------------------------------------------------------------------------
+
+
+def test_cell_formats():
+    assert format_cell(0.431, 0.41, 0.452, 3, "percent") == "43.1 % (41.0–45.2)"
+    assert format_cell(1.234, 1.1, 1.35, 3, "number") == "1.23 (1.10–1.35)"
+    assert format_cell(12345, 12000, 12700, 3, "usd") == "$12,345 ($12,000–$12,700)"
+    assert format_cell(0.5, 0.5, 0.5, 1, "percent") == "50.0 %"
+    assert format_cell(float("nan"), float("nan"), float("nan"), 0, "number") == "–"
+
+
+def test_summary_table_and_markdown(data):
+    s = summarise(data["runs"], regimes=REGIMES)
+    t = summary_table(s, LABELS)
+    assert list(t.columns) == ["Measure", "JIT-only", "Foundation-first", "Hybrid"]
+    assert len(t) == len(SUMMARY_METRICS)
+    measures = list(t["Measure"])
+    assert "Turnover rate (% per year)" in measures
+    assert "Vacancy rate (% of posts)" in measures
+    assert "Cost per client-year (USD)" in measures
+    turnover = t.set_index("Measure").loc["Turnover rate (% per year)", "JIT-only"]
+    assert re.fullmatch(r"\d+\.\d % \(\d+\.\d–\d+\.\d\)", turnover)
+    cost = t.set_index("Measure").loc["Cost per client-year (USD)", "Hybrid"]
+    assert re.fullmatch(r"\$[\d,]+ \(\$[\d,]+–\$[\d,]+\)", cost)
+    coc = t.set_index("Measure").loc["Continuity of care (COC), 0-1", "Hybrid"]
+    assert re.fullmatch(r"0\.\d\d \(0\.\d\d–0\.\d\d\)", coc)
+
+    md = to_markdown_table(t).splitlines()
+    assert len(md) == len(t) + 2
+    assert all(line.startswith("| ") and line.endswith(" |") for line in md)
+    assert set(md[1].replace("|", "").replace(" ", "")) == {"-"}
+    assert md[0].count("|") == len(t.columns) + 1
+
+
+def test_markdown_escapes_pipes():
+    md = to_markdown_table(pd.DataFrame({"a|b": ["x|y"]}))
+    assert "a\\|b" in md and "x\\|y" in md
+
+
+# ---------------------------------------------------------------------------
+# charts
+# ---------------------------------------------------------------------------
+
+
+def test_regime_colors_fixed_and_custom():
+    order = ["jit", "mine", "foundation", "other", "hybrid"]
+    assert regime_color("jit", order) == REGIME_COLORS["jit"]
+    assert regime_color("foundation", ["foundation"]) == REGIME_COLORS["foundation"]
+    assert regime_color("hybrid") == REGIME_COLORS["hybrid"]
+    colors = [regime_color(r, order) for r in order]
+    assert len(set(colors)) == len(order)
+    # a custom regime's colour does not depend on where the built-ins sit
+    assert regime_color("mine", order) == regime_color("mine", ["mine", "other"])
+    assert regime_color("other", order) != regime_color("mine", order)
+
+
+def _title(fig):
+    return " ".join(fig.axes[0].get_title(loc="left").split())
+
+
+def test_turnover_title_names_lowest_regime(data):
+    ts = data["timeseries"]
+    final = ts[ts.week == ts.week.max()].groupby("regime")["turnover_rate"].mean()
+    lowest, highest = final.idxmin(), final.idxmax()
+    title = _title(plot_timeseries(ts, "turnover_rate", data["meta"]))
+    assert title.startswith(f"Turnover is lowest under {LABELS[lowest]} (")
+    assert f"under {LABELS[highest]})" in title
+    assert f"{final[lowest] * 100:.0f} %" in title
+
+
+def test_continuity_title_names_highest_regime(data):
+    ts = data["timeseries"]
+    final = ts[ts.week == ts.week.max()].groupby("regime")["coc"].mean()
+    title = _title(plot_timeseries(ts, "coc", data["meta"]))
+    assert f"highest under {LABELS[final.idxmax()]}" in title
+
+
+def test_other_chart_titles_state_findings(data):
+    meta = data["meta"]
+    assert _title(plot_survival(data["survival"], meta)).startswith(
+        "One-year retention of new hires is highest under Foundation-first")
+    cd = data["client_distinct"]
+    fewest = cd.groupby("regime")["distinct_workers"].mean().idxmin()
+    assert f"lowest under {LABELS[fewest]}" in _title(plot_distinct(cd, meta))
+    title = _title(plot_cost_continuity(data["runs"], meta))
+    assert "Hybrid" in title and "continuity" in title.lower()
+
+
+def test_finding_title_hedges_when_intervals_overlap():
+    clear = finding_title("Turnover", [("A", 3, 0.30, 0.29, 0.31), ("B", 3, 0.45, 0.44, 0.46)],
+                          "percent", "lower", " a year")
+    assert clear == "Turnover is lowest under A (30 % vs 45 % a year under B)"
+    tied = finding_title("Turnover", [("A", 3, 0.30, 0.28, 0.33), ("B", 3, 0.31, 0.29, 0.34),
+                                      ("C", 3, 0.45, 0.44, 0.46)], "percent", "lower")
+    assert tied == "Turnover is lowest under A and B (30–31 % vs 45 % under C)"
+    flat = finding_title("Turnover", [("A", 3, 0.40, 0.30, 0.50), ("B", 3, 0.42, 0.32, 0.52)],
+                         "percent", "lower")
+    assert "differs little" in flat
+
+
+def test_custom_regime_and_classroom_charts(tmp_path):
+    d = make_data(regimes=["jit", "mine"], reps=2, horizon=30, seed=3)
+    d["meta"]["regime_labels"] = {"jit": "JIT-only"}  # no label for the custom regime
+    paths = write_charts(tmp_path, d["timeseries"], d["runs"], d["survival"],
+                         d["client_distinct"], d["meta"], classroom=True)
+    assert set(paths) == set(CHARTS)
+    assert all(p.stat().st_size > 1000 for p in paths.values())
+    fig = plot_timeseries(d["timeseries"], "turnover_rate", d["meta"])
+    legend = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert legend == ["JIT-only", "mine"]
+    colors = [line.get_color() for line in fig.axes[0].get_lines()]
+    assert colors == [regime_color("jit"), regime_color("mine", ["jit", "mine"])]
+
+
+def test_bad_format_rejected(data, tmp_path):
+    with pytest.raises(ValueError, match="format"):
+        write_charts(tmp_path, data["timeseries"], data["runs"], data["survival"],
+                     data["client_distinct"], data["meta"], fmt="gif")
+
+
+# ---------------------------------------------------------------------------
+# report
+# ---------------------------------------------------------------------------
+
+EXPECTED = [f"{name}.png" for name in CHARTS] + ["summary.csv", "report.md", "report.html"]
+
+
+def test_write_report_writes_all_files(report):
+    out, paths = report
+    for name in EXPECTED:
+        assert (out / name).is_file() and (out / name).stat().st_size > 0, name
+    assert {p.name for p in paths.values()} == set(EXPECTED)
+    assert all(p.exists() for p in paths.values())
+    csv = pd.read_csv(paths["summary_csv"])
+    assert list(csv.columns) == list(SUMMARY_COLUMNS)
+    assert len(csv) == len(SUMMARY_METRICS) * len(REGIMES)
+
+
+def test_report_markdown_content(report, data):
+    _out, paths = report
+    md = paths["report_md"].read_text(encoding="utf-8")
+    assert md.startswith("# Synthetic comparison")
+    assert "Mean and 95 % CI over replications, final year" in md
+    for label in LABELS.values():
+        assert label in md
+    for name in CHARTS:
+        assert f"]({name}.png)" in md
+    assert "How to read this" in md and "docs/ODD.md" in md
+    assert "60 weeks" in md and str(REPS) in md
+    assert "wage" in md  # a non-default parameter is listed
+    assert "n_workers" not in md  # a default one is not
+
+
+def test_report_html_is_self_contained(report):
+    _out, paths = report
+    text = paths["report_html"].read_text(encoding="utf-8")
+    srcs = re.findall(r"<img[^>]*\ssrc=\"([^\"]*)\"", text)
+    assert len(srcs) == len(CHARTS)
+    assert all(s.startswith("data:image/png;base64,") for s in srcs)
+    assert not re.search(r"(src|href)=\"(https?:|//)", text)
+    assert "<link" not in text and "<script" not in text
+    assert "@media print" in text
+    assert "<table>" in text and "Mean and 95 % CI over replications, final year" in text
+    for label in LABELS.values():
+        assert label in text
+
+
+def test_svg_format_writes_svg_files_and_html_still_embeds_png(data, tmp_path):
+    paths = write_report(tmp_path, **data, fmt="svg")
+    for name in CHARTS:
+        assert paths[name].suffix == ".svg"
+        assert paths[name].read_text(encoding="utf-8").lstrip().startswith("<?xml")
+    assert not list(tmp_path.glob("*.png"))
+    md = paths["report_md"].read_text(encoding="utf-8")
+    assert "](turnover.svg)" in md
+    html = paths["report_html"].read_text(encoding="utf-8")
+    srcs = re.findall(r"<img[^>]*\ssrc=\"([^\"]*)\"", html)
+    assert len(srcs) == len(CHARTS)
+    assert all(s.startswith("data:image/png;base64,") for s in srcs)
+
+
+def test_single_replication_report(tmp_path):
+    d = make_data(reps=1, horizon=20, seed=5)
+    paths = write_report(tmp_path, **d)
+    md = paths["report_md"].read_text(encoding="utf-8")
+    row = next(line for line in md.splitlines() if line.startswith("| Turnover rate"))
+    cells = [c.strip() for c in row.split("|")[2:-1]]
+    assert len(cells) == 3
+    assert all(re.fullmatch(r"\d+\.\d %", c) for c in cells)  # no interval from one run

@@ -1,0 +1,421 @@
+"""Scenario files: loading, regime resolution and the error messages users see."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from sim.params import PARAMS, REGIME_LABELS, REGIME_PARAMS, REGIMES, resolve
+from sim.scenario import (
+    SCENARIO_KEYS,
+    Scenario,
+    ScenarioError,
+    default_compare_scenario,
+    load_scenario,
+    model_kwargs,
+    parse_scenario,
+)
+
+SCENARIO_DIR = Path(__file__).resolve().parents[1] / "scenarios"
+SCENARIO_FILES = sorted(SCENARIO_DIR.glob("*.toml"))
+EXPECTED_FILES = {
+    "jit_only.toml": ("jit",),
+    "foundation_first.toml": ("foundation",),
+    "hybrid.toml": ("hybrid",),
+    "pandemic_shock.toml": ("jit", "foundation", "hybrid"),
+    "custom_regime_example.toml": ("jit", "short_foundation"),
+}
+
+
+def training_defaults() -> dict:
+    return {n: PARAMS[n].default for n in REGIME_PARAMS}
+
+
+def write(tmp_path: Path, text: str, name: str = "s.toml") -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def scenario_text(scenario_extra: str = "", rest: str = "", regimes: str = '["jit"]') -> str:
+    return f'[scenario]\nname = "t"\nregimes = {regimes}\n{scenario_extra}\n{rest}\n'
+
+
+# --- the shipped scenario files ---------------------------------------------------------
+
+
+def test_expected_scenario_files_exist():
+    assert {p.name for p in SCENARIO_FILES} >= set(EXPECTED_FILES)
+
+
+@pytest.mark.parametrize("path", SCENARIO_FILES, ids=lambda p: p.name)
+def test_every_scenario_file_loads(path):
+    s = load_scenario(path)
+    assert isinstance(s, Scenario)
+    assert s.source == str(path)
+    assert s.name
+    if path.name in EXPECTED_FILES:
+        assert s.regimes == EXPECTED_FILES[path.name]
+    assert set(s.regime_params) == set(s.regimes) == set(s.regime_labels)
+    for regime in s.regimes:
+        assert set(s.regime_params[regime]) == set(REGIME_PARAMS)
+        kw = model_kwargs(s, regime)
+        base = kw.pop("regime")
+        assert base in REGIMES
+        # every keyword is a valid registry parameter
+        full = resolve(base, **kw)
+        for k, v in s.params.items():
+            assert full[k] == v
+
+
+@pytest.mark.parametrize("path", SCENARIO_FILES, ids=lambda p: p.name)
+def test_scenario_comments_quote_registry_ranges(path):
+    """Every parameter set in a file is explained with the registry's range and unit."""
+    text = path.read_text(encoding="utf-8")
+    data = tomllib.loads(text)
+    keys = set(data.get("parameters", {}))
+    for table in data.get("regimes", {}).values():
+        keys |= set(table) & set(REGIME_PARAMS)
+    for key in keys:
+        p = PARAMS[key]
+        assert p.range_text in text, (key, p.range_text)
+        assert f"({p.unit})" in text, (key, p.unit)
+
+
+def test_builtin_regimes_resolve_to_presets():
+    s = load_scenario(SCENARIO_DIR / "pandemic_shock.toml")
+    for name in REGIMES:
+        assert s.regime_params[name] == training_defaults() | REGIMES[name]
+        assert s.regime_labels[name] == REGIME_LABELS[name]
+        assert model_kwargs(s, name)["regime"] == name
+
+
+def test_pandemic_shock_values():
+    s = load_scenario(SCENARIO_DIR / "pandemic_shock.toml")
+    assert s.regimes == ("jit", "foundation", "hybrid")
+    assert s.horizon_weeks == 156
+    assert s.params == {
+        "shock_start": 52,
+        "shock_weeks": 26,
+        "shock_demand": 1.3,
+        "shock_absence": 0.12,
+        "shock_hiring": 2.0,
+        "shock_outside_options": 1.0,
+    }
+    kw = model_kwargs(s, "hybrid")
+    assert kw["shock_demand"] == 1.3
+    assert kw["mentoring_hours"] == REGIMES["hybrid"]["mentoring_hours"]
+
+
+def test_custom_regime_resolved():
+    s = load_scenario(SCENARIO_DIR / "custom_regime_example.toml")
+    overrides = {"preservice_hours": 60.0, "mentoring_hours": 0.0}
+    expected = training_defaults() | REGIMES["hybrid"] | overrides
+    assert s.regime_params["short_foundation"] == expected
+    assert isinstance(s.regime_params["short_foundation"]["mentoring_hours"], float)
+    assert s.regime_labels["short_foundation"] == "Short foundation, no mentoring"
+    kw = model_kwargs(s, "short_foundation")
+    assert kw["regime"] == "hybrid"
+    assert kw["mentoring_hours"] == 0.0
+    assert kw["modules_available"] is True
+
+
+def test_custom_regime_defaults_base_jit_and_label_name(tmp_path):
+    text = scenario_text(
+        regimes='["jit", "long_orientation"]',
+        rest="[regimes.long_orientation]\npreservice_hours = 40\n",
+    )
+    s = load_scenario(write(tmp_path, text))
+    assert s.regime_params["long_orientation"] == training_defaults() | REGIMES["jit"] | {
+        "preservice_hours": 40.0
+    }
+    assert s.regime_labels["long_orientation"] == "long_orientation"
+    assert model_kwargs(s, "long_orientation")["regime"] == "jit"
+
+
+def test_parameters_are_converted_and_regimes_kept_in_order(tmp_path):
+    text = scenario_text(
+        regimes='["hybrid", "jit"]',
+        rest="[parameters]\nn_workers = 50.0\nwage = 20\n",
+    )
+    s = load_scenario(write(tmp_path, text))
+    assert s.regimes == ("hybrid", "jit")
+    assert s.params == {"n_workers": 50, "wage": 20.0}
+    assert isinstance(s.params["n_workers"], int)
+    assert isinstance(s.params["wage"], float)
+
+
+def test_scenario_defaults_come_from_key_table(tmp_path):
+    s = load_scenario(write(tmp_path, scenario_text()))
+    for key in ("horizon_weeks", "replications", "seed", "description"):
+        assert getattr(s, key) == SCENARIO_KEYS[key].default
+    assert s.params == {}
+
+
+def test_default_compare_scenario():
+    s = default_compare_scenario()
+    assert s.regimes == ("jit", "foundation", "hybrid")
+    assert s.horizon_weeks == 156
+    assert s.replications == 20
+    assert s.seed == 20261126
+    assert s.params == {}
+    assert s.source is None
+    assert s.regime_labels == REGIME_LABELS
+    for name in REGIMES:
+        assert model_kwargs(s, name) == training_defaults() | REGIMES[name] | {"regime": name}
+
+
+def test_parse_scenario_from_dict():
+    s = parse_scenario({"scenario": {"name": "x", "regimes": ["foundation"], "seed": 7}})
+    assert s.seed == 7
+    assert s.source is None
+    with pytest.raises(ScenarioError, match=r"<scenario>: scenario\.regimes"):
+        parse_scenario({"scenario": {"name": "x", "regimes": ["nope"]}})
+
+
+def test_model_kwargs_unknown_regime():
+    with pytest.raises(ScenarioError, match=r"'hybird'.*did you mean 'hybrid'"):
+        model_kwargs(default_compare_scenario(), "hybird")
+
+
+# --- errors -----------------------------------------------------------------------------
+
+# (id, file text, key the message must name, other fragments it must contain)
+ERROR_CASES = [
+    (
+        "unknown parameter",
+        scenario_text(rest="[parameters]\nn_wrokers = 100\n"),
+        "parameters.n_wrokers",
+        ["did you mean 'n_workers'", "100"],
+    ),
+    (
+        "unknown scenario key",
+        scenario_text("horizon_week = 100"),
+        "scenario.horizon_week",
+        ["did you mean 'horizon_weeks'", "horizon_weeks, replications"],
+    ),
+    (
+        "unknown table",
+        scenario_text(rest="[parameter]\nn_workers = 100\n"),
+        "parameter",
+        ["unknown table", "did you mean 'parameters'"],
+    ),
+    (
+        "horizon wrong type",
+        scenario_text('horizon_weeks = "ten"'),
+        "scenario.horizon_weeks",
+        ["'ten'", "52 to 2080 weeks"],
+    ),
+    (
+        "horizon fractional",
+        scenario_text("horizon_weeks = 100.5"),
+        "scenario.horizon_weeks",
+        ["100.5", "whole number", "52 to 2080"],
+    ),
+    (
+        "horizon out of range",
+        scenario_text("horizon_weeks = 10"),
+        "scenario.horizon_weeks",
+        ["10", "out of range", "52 to 2080 weeks"],
+    ),
+    (
+        "replications zero",
+        scenario_text("replications = 0"),
+        "scenario.replications",
+        ["= 0", "1 to 10000"],
+    ),
+    (
+        "replications bool",
+        scenario_text("replications = true"),
+        "scenario.replications",
+        ["True", "1 to 10000"],
+    ),
+    (
+        "seed negative",
+        scenario_text("seed = -1"),
+        "scenario.seed",
+        ["-1", "at least 0"],
+    ),
+    (
+        "name missing",
+        '[scenario]\nregimes = ["jit"]\n',
+        "scenario.name",
+        ["missing", "required"],
+    ),
+    (
+        "name empty",
+        '[scenario]\nname = "  "\nregimes = ["jit"]\n',
+        "scenario.name",
+        ["non-empty"],
+    ),
+    (
+        "scenario table missing",
+        "[parameters]\nn_workers = 100\n",
+        "scenario",
+        ["missing table [scenario]"],
+    ),
+    (
+        "scenario not a table",
+        'scenario = "x"\n',
+        "scenario",
+        ["'x'", "must be a table"],
+    ),
+    (
+        "regimes not a list",
+        scenario_text(regimes='"jit"'),
+        "scenario.regimes",
+        ["'jit'", "list"],
+    ),
+    (
+        "regimes empty",
+        scenario_text(regimes="[]"),
+        "scenario.regimes",
+        ["[]", "at least 1"],
+    ),
+    (
+        "regimes not strings",
+        scenario_text(regimes="[1, 2]"),
+        "scenario.regimes",
+        ["[1, 2]", "list"],
+    ),
+    (
+        "regimes duplicated",
+        scenario_text(regimes='["jit", "jit"]'),
+        "scenario.regimes",
+        ["jit", "more than once"],
+    ),
+    (
+        "unknown regime",
+        scenario_text(regimes='["jit", "hybird"]'),
+        "scenario.regimes",
+        ["'hybird'", "did you mean 'hybrid'", "jit, foundation, hybrid"],
+    ),
+    (
+        "parameter wrong type",
+        scenario_text(rest='[parameters]\nn_workers = "many"\n'),
+        "parameters.n_workers",
+        ["'many'", "5 to 100000 posts"],
+    ),
+    (
+        "parameter out of range",
+        scenario_text(rest="[parameters]\nn_workers = 2\n"),
+        "parameters.n_workers",
+        ["= 2", "out of range", "5 to 100000 posts"],
+    ),
+    (
+        "parameter bool expected",
+        scenario_text(rest='[regimes.x]\nmodules_available = "yes"\n', regimes='["x"]'),
+        "regimes.x.modules_available",
+        ["'yes'", "true or false"],
+    ),
+    (
+        "training parameter in parameters",
+        scenario_text(rest="[parameters]\npreservice_hours = 40\n"),
+        "parameters.preservice_hours",
+        ["training parameter", "[regimes.NAME]", "40"],
+    ),
+    (
+        "non-training parameter in regime",
+        scenario_text(rest="[regimes.x]\nn_workers = 50\n", regimes='["x"]'),
+        "regimes.x.n_workers",
+        ["not a training parameter", "[parameters]", "50"],
+    ),
+    (
+        "unknown key in regime",
+        scenario_text(rest="[regimes.x]\nmentoring_hour = 2\n", regimes='["x"]'),
+        "regimes.x.mentoring_hour",
+        ["did you mean 'mentoring_hours'"],
+    ),
+    (
+        "regime value out of range",
+        scenario_text(rest="[regimes.x]\npreservice_hours = 1000\n", regimes='["x"]'),
+        "regimes.x.preservice_hours",
+        ["1000", "0 to 480 hours"],
+    ),
+    (
+        "regime bad base",
+        scenario_text(rest='[regimes.x]\nbase = "hybird"\n', regimes='["x"]'),
+        "regimes.x.base",
+        ["'hybird'", "did you mean 'hybrid'", '"jit", "foundation", "hybrid"'],
+    ),
+    (
+        "regime bad label",
+        scenario_text(rest="[regimes.x]\nlabel = 3\n", regimes='["x"]'),
+        "regimes.x.label",
+        ["= 3", "text"],
+    ),
+    (
+        "custom regime reuses built-in name",
+        scenario_text(rest="[regimes.jit]\npreservice_hours = 40\n"),
+        "regimes.jit",
+        ["built-in", "cannot be redefined", "jit, foundation, hybrid"],
+    ),
+    (
+        "custom regime bad name",
+        scenario_text(rest='[regimes."my regime"]\npreservice_hours = 40\n'),
+        "regimes.my regime",
+        ["'my regime'", "a letter followed by"],
+    ),
+    (
+        "regime not a table",
+        scenario_text(rest="[regimes]\nx = 5\n"),
+        "regimes.x",
+        ["= 5", "must be a table"],
+    ),
+    (
+        "shock after horizon",
+        scenario_text("horizon_weeks = 52", "[parameters]\nshock_weeks = 10\n"),
+        "parameters.shock_start",
+        ["= 52", "0 to 51"],
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "key", "fragments"),
+    [case[1:] for case in ERROR_CASES],
+    ids=[case[0] for case in ERROR_CASES],
+)
+def test_errors_name_file_key_value_and_allowed(tmp_path, text, key, fragments):
+    path = write(tmp_path, text)
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(path)
+    message = str(info.value)
+    assert message.startswith(f"{path}: {key}: ") or message.startswith(f"{path}: {key} ")
+    for fragment in fragments:
+        assert fragment in message, (fragment, message)
+
+
+def test_scenario_error_is_value_error():
+    assert issubclass(ScenarioError, ValueError)
+
+
+def test_not_toml(tmp_path):
+    path = write(tmp_path, '[scenario]\nname = t\nregimes = ["jit"]\n')
+    with pytest.raises(ScenarioError, match="not valid TOML") as info:
+        load_scenario(path)
+    message = str(info.value)
+    assert str(path) in message
+    assert re.search(r"line \d+, column \d+", message)
+
+
+def test_not_utf8(tmp_path):
+    path = tmp_path / "latin1.toml"
+    path.write_bytes('[scenario]\nname = "Café"\nregimes = ["jit"]\n'.encode("latin-1"))
+    with pytest.raises(ScenarioError, match="not valid") as info:
+        load_scenario(path)
+    assert str(path) in str(info.value)
+
+
+def test_missing_file(tmp_path):
+    path = tmp_path / "nope.toml"
+    with pytest.raises(ScenarioError, match=f"scenario file not found: {re.escape(str(path))}"):
+        load_scenario(path)
+
+
+def test_directory_is_not_a_scenario(tmp_path):
+    with pytest.raises(ScenarioError, match="not a file"):
+        load_scenario(tmp_path)
