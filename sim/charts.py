@@ -45,7 +45,7 @@ from scipy import stats
 from sim.metrics import kaplan_meier
 from sim.outputs import METRICS
 from sim.params import REGIME_LABELS
-from sim.summary import final_unit, mean_ci, measure_label, value_kind
+from sim.summary import mean_ci, measure_label, value_kind
 
 __all__ = [
     "BETTER",
@@ -454,8 +454,8 @@ def plot_timeseries(timeseries: pd.DataFrame, metric: str, meta: Mapping[str, An
     _title(ax, _metric_title(metric, per_regime))
     if own:
         nrep = int(reps.min()) if len(reps) else 0
-        _note(fig, f"Lines: mean of {nrep} replications per regime; bands: 95 % CI of the "
-                  f"mean. Title compares final-year values ({final_unit(metric) or 'value'}).")
+        _note(fig, f"Lines: weekly mean of {nrep} replications per regime; bands: 95 % CI "
+                   "of the mean. The title compares each run's final-year value.")
     return fig
 
 

@@ -51,7 +51,7 @@ _HOW_TO_READ = [
     "much the result moves with chance, not how sure we are of the model's assumptions.",
     "In the line charts the line is the weekly mean over replications and the band its "
     "95 % interval. Rolling measures (turnover, continuity) cover the previous 52 weeks, "
-    "so in the first year they still partly reflect the time before the regime started.",
+    "so in the first year their values do not yet describe a full year under the regime.",
     "Chart titles state the finding in the data: the regime that does best on the "
     "measure, against the one that does worst. Regimes whose intervals overlap the best "
     "one are named together with it; if the best and the worst overlap, the title says "
@@ -64,8 +64,9 @@ _CAVEATS = (
     "These are model outputs under documented assumptions, not observations or "
     "forecasts. The regimes' effects are not inputs: they emerge from mechanisms "
     "(learning, gap awareness, burnout, quitting, continuity of care) whose strengths "
-    "are assumptions, several of them untested against data; only the status quo is "
-    "calibrated, against published turnover, tenure, vacancy and burnout figures. Use "
+    "are assumptions, several of them untested against data; the default parameters aim "
+    "to reproduce published turnover, tenure, vacancy and burnout patterns for the "
+    "status quo (JIT-only) only. Use "
     "the results to compare regimes and to see which mechanisms drive the differences, "
     "and check how they change under other parameter values (sensitivity analysis) "
     "before relying on a size of effect. See docs/ODD.md for the model description, "

@@ -250,9 +250,9 @@ def summary_table(summary: pd.DataFrame, regime_labels: Mapping[str, str]) -> pd
     """Wide display table from the tidy :func:`summarise` output.
 
     One row per metric (first column ``Measure``: label with its unit, e.g.
-    ``Turnover rate (% per year)``, see :func:`measure_label`), one column per regime (headed by its label from
-    ``regime_labels``, falling back to the regime name), cells formatted by
-    :func:`format_cell`. Metric and regime order follow ``summary``.
+    ``Turnover rate (% per year)``, see :func:`measure_label`), one column per regime
+    (headed by its label from ``regime_labels``, falling back to the regime name), cells
+    formatted by :func:`format_cell`. Metric and regime order follow ``summary``.
     """
     regimes = list(pd.unique(summary["regime"]))
     metrics = list(pd.unique(summary["metric"]))
