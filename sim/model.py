@@ -12,6 +12,7 @@ import pandas as pd
 
 from sim import params as registry
 from sim.agents import Client, Worker
+from sim.continuity import ContinuityLedger
 from sim.observe import observe
 from sim.outputs import METRICS
 from sim.phases import ORDER, clients, hiring
@@ -57,6 +58,7 @@ class WorkforceModel(mesa.Model):
 
         self.workers = WorkerState(int(1.3 * (p.n_workers + p.float_pool)) + 8, p.n_domains)
         self.clients = ClientState(p.n_clients, p.n_domains)
+        self.continuity = ContinuityLedger(p.n_clients, CONTACT_WINDOW)
         self._worker_handles = np.empty(self.workers.capacity, dtype=object)
         self._client_handles = np.empty(p.n_clients, dtype=object)
         self.agency_counter = 0
@@ -170,8 +172,7 @@ class WorkforceModel(mesa.Model):
 
     def contact_history(self) -> np.ndarray:
         """Care contacts of every client over the last 52 weeks, oldest first (-1 = none)."""
-        order = (np.arange(CONTACT_WINDOW) + self.t + 1) % CONTACT_WINDOW
-        return self.clients.contacts[:, order]
+        return self.continuity.history(self.t)
 
     def survival_data(self) -> pd.DataFrame:
         """Spells of workers hired in reported weeks: duration (weeks) and event (1 = left)."""
@@ -187,10 +188,8 @@ class WorkforceModel(mesa.Model):
 
     def client_distinct_workers(self) -> np.ndarray:
         """Distinct workers seen in the last year by each client in care 52+ weeks."""
-        from sim.metrics import continuity_rows
-
-        year = self.clients.admit_week <= self.t - CONTACT_WINDOW
-        return continuity_rows(self.contact_history()[year])["distinct"].astype(int)
+        year = np.flatnonzero(self.clients.admit_week <= self.t - CONTACT_WINDOW)
+        return self.continuity.indices(year)["distinct"].astype(int)
 
     def _record_agents(self) -> None:
         every = self.p.agent_record_every

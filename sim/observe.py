@@ -1,6 +1,6 @@
 """Observation: compute this week's measures (:data:`sim.outputs.METRICS`).
 
-Reads: every state array, the model's rolling 52-week ledgers (separations, leavers'
+Reads: every state array, the continuity ledger (:mod:`sim.continuity`), the model's rolling 52-week ledgers (separations, leavers'
 tenure, costs) and ``burnout_high_threshold``.
 Writes: nothing; returns a dict keyed by metric name. Every value is finite and within
 the range :data:`sim.outputs.METRICS` gives.
@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.metrics import continuity_rows
 from sim.state import CONTACT_WINDOW, NONE
 
 if TYPE_CHECKING:
@@ -42,7 +41,7 @@ def observe(model: WorkforceModel) -> dict[str, float]:
     e = w.exhaustion[floor]
     comp = w.competence[floor]
 
-    cont = continuity_rows(model.contact_history())
+    cont = model.continuity.indices()
     two = cont["n"] >= 2
     year = c.admit_week <= t - CONTACT_WINDOW
     same = year & (c.primary >= 0) & (c.primary_since <= t - CONTACT_WINDOW)

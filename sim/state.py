@@ -20,7 +20,9 @@ import numpy as np
 CONTACT_WINDOW = 52
 
 #: Contact ids at or above this value are temp agency staff (a new face each time).
-AGENCY_ID_BASE = 1 << 40
+#: Ids are stored as int32: Mesa ids of workers stay far below it.
+AGENCY_ID_BASE = 1 << 30
+AGENCY_IDS = (1 << 31) - 1 - AGENCY_ID_BASE
 
 # Provider kinds for a client-week (``ClientState.kind``).
 PRIMARY, FLOAT, OVERTIME, AGENCY, NONE = 0, 1, 2, 3, 4
@@ -106,7 +108,6 @@ class ClientState:
         self.relationship_weeks = np.zeros(n)  # weeks of care from the current primary
         self.wellbeing = np.full(n, 0.6)
         self.admit_week = np.zeros(n, dtype=np.int64)
-        self.contacts = np.full((n, CONTACT_WINDOW), -1, dtype=np.int64)  # ring buffer
         # this week's care
         self.kind = np.full(n, NONE, dtype=np.int8)
         self.provider = np.full(n, -1, dtype=np.int64)  # worker row giving care, or -1

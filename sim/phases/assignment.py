@@ -5,7 +5,7 @@ Reads: ``max_caseload``, ``float_capacity``, ``overtime_cover``, ``agency_cover`
 ``primary``.
 Writes: clients' ``primary`` / ``primary_since`` / ``relationship_weeks`` for new
 assignments; workers' ``caseload`` and ``absent``; this week's provider of each client
-(``kind``, ``provider``) and the contact ring buffer ``contacts``.
+(``kind``, ``provider``) and its care contact in ``model.continuity``.
 
 1. Clients without a primary worker get one, filling the workers with the most spare
    capacity first (never above ``max_caseload``). Float staff are never primary.
@@ -21,23 +21,29 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.state import AGENCY, AGENCY_ID_BASE, CONTACT_WINDOW, FLOAT, NONE, OVERTIME, PRIMARY
+from sim.state import AGENCY, AGENCY_ID_BASE, AGENCY_IDS, FLOAT, NONE, OVERTIME, PRIMARY
 
 if TYPE_CHECKING:
     from sim.model import WorkforceModel
 
 
-def _slots(rows: np.ndarray, spare: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Worker rows repeated once per free place, emptiest workers first (random ties)."""
-    spare = np.maximum(spare, 0)
-    rep = np.repeat(rows, spare)
-    if rep.size == 0:
-        return rep
-    # rank of each place within its worker: 0, 1, ..., spare-1
-    starts = np.repeat(np.cumsum(spare) - spare, spare)
-    rank = np.arange(rep.size) - starts
-    order = np.lexsort((rng.random(rep.size), rank))
-    return rep[order]
+def _places(rows: np.ndarray, load: np.ndarray, cap: int, k: int,
+            rng: np.random.Generator) -> np.ndarray:
+    """Up to ``k`` free places (worker rows, repeated) filling the emptiest workers first.
+
+    A worker with caseload *L* offers a place at level *L*, another at *L* + 1, ... up
+    to ``cap``; places are taken level by level (random order within a level). The loop
+    runs over caseload levels, never over workers.
+    """
+    out: list[np.ndarray] = []
+    got = 0
+    for level in range(int(load.min(initial=cap)), cap):
+        at = rows[load <= level]
+        out.append(rng.permutation(at))
+        got += at.size
+        if got >= k:
+            break
+    return np.concatenate(out)[:k] if out else rows[:0]
 
 
 def run(model: WorkforceModel) -> None:
@@ -53,13 +59,10 @@ def run(model: WorkforceModel) -> None:
     w.caseload[:] = np.bincount(c.primary[c.primary >= 0], minlength=w.capacity)
     need = np.flatnonzero(c.primary < 0)
     if need.size and regular.size:
-        spare = p.max_caseload - w.caseload[regular]
-        # fill the emptiest first: sort workers by current caseload, then their places
-        by_load = np.argsort(w.caseload[regular], kind="stable")
-        places = _slots(regular[by_load], spare[by_load], rng)
-        k = min(need.size, places.size)
+        places = _places(regular, w.caseload[regular], p.max_caseload, need.size, rng)
+        k = places.size
         who = rng.permutation(need)[:k]
-        c.primary[who] = places[:k]
+        c.primary[who] = places
         c.primary_since[who] = t
         c.relationship_weeks[who] = 0.0
         w.caseload[:] = np.bincount(c.primary[c.primary >= 0], minlength=w.capacity)
@@ -91,6 +94,7 @@ def run(model: WorkforceModel) -> None:
             c.kind[ag] = AGENCY
     contact = np.where(c.provider >= 0, w.wid[np.maximum(c.provider, 0)], -1)
     agency = np.flatnonzero(c.kind == AGENCY)
-    contact[agency] = AGENCY_ID_BASE + model.agency_counter + np.arange(agency.size)
+    # a fresh id per agency contact (wrapping far beyond any 52-week window)
+    contact[agency] = AGENCY_ID_BASE + (model.agency_counter + np.arange(agency.size)) % AGENCY_IDS
     model.agency_counter += agency.size
-    c.contacts[:, t % CONTACT_WINDOW] = contact
+    model.continuity.record(t, contact)

@@ -45,7 +45,7 @@ def admit(model: WorkforceModel, rows: np.ndarray) -> None:
     c.relationship_weeks[rows] = 0.0
     c.wellbeing[rows] = np.clip(rng.normal(0.6, 0.1, k), 0, 1)
     c.admit_week[rows] = model.t
-    c.contacts[rows] = -1
+    model.continuity.reset(rows)
     model.add_client_handles(rows)
 
 
