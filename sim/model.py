@@ -86,7 +86,7 @@ class WorkforceModel(mesa.Model):
     def _initial_population(self) -> None:
         """A plausible status-quo workforce: mixed tenure, competence grown with it."""
         p, rng, w = self.p, self.rng, self.workers
-        n_reg = int(round(0.9 * p.n_workers))
+        n_reg = round(0.9 * p.n_workers)
         for n, is_float in ((n_reg, False), (p.float_pool, True)):
             if n == 0:
                 continue
@@ -94,7 +94,8 @@ class WorkforceModel(mesa.Model):
             rows = hiring.new_workers(self, n, is_float=is_float, tenure=tenure)
             grow = 1 - np.exp(-p.experience_rate * tenure)
             w.competence[rows] += (1 - w.competence[rows]) * grow[:, None]
-            w.awareness[rows] += (1 - w.awareness[rows]) * (1 - np.exp(-p.awareness_growth * tenure))
+            aware_grow = 1 - np.exp(-p.awareness_growth * tenure)
+            w.awareness[rows] += (1 - w.awareness[rows]) * aware_grow
             w.exhaustion[rows] = np.clip(rng.normal(0.4, 0.15, n), 0, 1)
         clients.admit(self, np.arange(p.n_clients))
         c = self.clients

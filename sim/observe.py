@@ -1,7 +1,8 @@
 """Observation: compute this week's measures (:data:`sim.outputs.METRICS`).
 
-Reads: every state array, the continuity ledger (:mod:`sim.continuity`), the model's rolling 52-week ledgers (separations, leavers'
-tenure, costs) and ``burnout_high_threshold``.
+Reads: every state array, the continuity ledger (:mod:`sim.continuity`), the model's
+rolling 52-week ledgers (separations, leavers' tenure, costs) and
+``burnout_high_threshold``.
 Writes: nothing; returns a dict keyed by metric name. Every value is finite and within
 the range :data:`sim.outputs.METRICS` gives.
 

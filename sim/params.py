@@ -314,7 +314,6 @@ _p("agent_record_every", 0, "weeks", 0, 1040,
    "Memory control.", "simulation", "int")
 
 PARAMS: dict[str, Param] = {p.name: p for p in _P}
-del _P
 
 #: Parameters that define a training regime. A regime preset sets these.
 REGIME_PARAMS: tuple[str, ...] = tuple(n for n, p in PARAMS.items() if p.group == "training")

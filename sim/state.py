@@ -14,6 +14,8 @@ read and write these arrays.
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import numpy as np
 
 #: Weeks of care contacts kept per client (the continuity window).
@@ -31,7 +33,7 @@ PRIMARY, FLOAT, OVERTIME, AGENCY, NONE = 0, 1, 2, 3, 4
 class WorkerState:
     """Per-worker arrays (rows are slots; ``alive`` marks the taken ones)."""
 
-    FIELDS_1D: dict[str, type] = {
+    FIELDS_1D: ClassVar[dict[str, type]] = {
         "alive": bool,
         "is_float": bool,
         "wid": np.int64,  # Mesa unique_id of the worker's agent

@@ -32,11 +32,8 @@ def hazard(model: WorkforceModel, rows: np.ndarray) -> np.ndarray:
     """Weekly quit probability of workers ``rows``."""
     p, w = model.p, model.workers
     tau = model.t - w.start_week[rows]
-    shock = np.where(
-        tau >= 0,
-        p.reality_shock * (1 - w.realism[rows]) * np.exp(-np.maximum(tau, 0) / p.reality_shock_weeks),
-        0.0,
-    )
+    fade = np.exp(-np.maximum(tau, 0) / p.reality_shock_weeks)
+    shock = np.where(tau >= 0, p.reality_shock * (1 - w.realism[rows]) * fade, 0.0)
     log_mod = p.quit_exhaustion * (w.exhaustion[rows] - 0.3) - p.quit_competence * (
         w.competence[rows].mean(axis=1) - 0.5
     )
