@@ -138,7 +138,8 @@ def explain(name: str) -> str:
         f"  source:   {p.source}",
     ]
     if p.calibrated:
-        lines.append("  calibrated: yes (fitted so the status quo matches public evidence)")
+        lines.append("  calibrated: yes (a free parameter tuned so the status quo matches "
+                     "public evidence; see docs/ODD.md)")
     if name in REGIME_PARAMS:
         per = ", ".join(f"{r}={_show(v.get(name, p.default))}" for r, v in REGIMES.items())
         lines.append(f"  by regime: {per} (set it in a [regimes.NAME] table)")

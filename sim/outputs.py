@@ -75,7 +75,8 @@ _M = [
     Metric("secon", "Sequential continuity (SECON)", "0-1", 0, 1, "last",
            "Share of consecutive contacts with the same worker, mean over clients."),
     Metric("distinct_workers", "Distinct workers per client-year", "workers", 0, None, "last",
-           "Different workers who gave a client care in 52 weeks, mean over clients."),
+           "Different workers who gave a client care in the last 52 weeks, mean over clients "
+           "in care all that year."),
     Metric("same_primary_share", "Same primary worker all year", "share of clients", 0, 1,
            "last", "Share of clients in care 52+ weeks who kept one primary worker all year."),
     # care

@@ -81,7 +81,8 @@ def _p(name, default, unit, low, high, description, source, group, kind="float",
 
 
 ASSUMPTION = "Modelling assumption; explored in sensitivity analysis (docs/ODD.md)."
-CAL = "Calibrated so the jit status quo reproduces NCI turnover and tenure patterns (MODEL.md)."
+CAL = ("Free parameter, set by hand (2026-11-26) so the jit status quo lands within the NCI "
+       "turnover, tenure, vacancy and exhaustion patterns (MODEL.md); see docs/ODD.md.")
 
 # --- agency -----------------------------------------------------------------------------
 _p("n_workers", 100, "posts", 5, 100_000,
@@ -134,7 +135,7 @@ _p("escalation_gain", 0.25, "x need", 0, 2,
    "Extra need added when a client's care breaks down (change of worker, week without care).",
    "Assumption (the revolving-door feedback).", "clients")
 _p("escalation_decay", 0.05, "per week", 0, 1,
-   "Weekly share of escalated need that settles with stable care.", "Assumption.", "clients")
+   "Weekly share of escalated need that settles (escalation is capped at 3x need).", "Assumption.", "clients")
 _p("incident_penalty", 0.1, "wellbeing", 0, 1,
    "Drop in wellbeing when a client is involved in an incident.", "Assumption.", "clients")
 _p("relationship_weeks", 12.0, "weeks", 0.5, 104,
@@ -147,12 +148,13 @@ _p("preservice_hours", 16.0, "hours", 0, 480,
    "2 days common; 75 h US federal home-health minimum; 120 h Illinois DSP.", "training")
 _p("training_hours_per_week", 30.0, "hours/week", 1, 60,
    "Pre-service hours done per week; whole weeks of it keep a hire off the floor.",
-   "Assumption: 120 h over 4 weeks.", "training")
+   "Assumption: 120 h over 4 weeks.", "learning")
 _p("modules_available", True, "", None, None,
    "On-demand learning modules exist for workers who recognise a gap.",
    "Regime definition (MODEL.md).", "training", "bool")
 _p("module_hours", 2.0, "hours", 0.25, 40,
-   "Time off the floor for one on-demand module.", "Assumption.", "training")
+   "Hours one on-demand module takes (added to the worker's load that week).",
+   "Assumption.", "learning")
 _p("mentoring_hours", 0.0, "hours/week", 0, 10,
    "Weekly mentoring / supervision hours for a new worker.",
    "Regime definition; hybrid gives 1 h/week.", "training")
@@ -222,10 +224,10 @@ _p("exhaustion_quality_penalty", 0.4, "0-1", 0, 1,
    "How much full exhaustion lowers the quality of care.", ASSUMPTION, "burnout")
 
 # --- separation -------------------------------------------------------------------------
-_p("base_quit_hazard", 0.0024, "per week", 0, 0.2,
-   "Weekly quit chance of an established, averagely exhausted worker.", CAL, "separation",
+_p("base_quit_hazard", 0.0021, "per week", 0, 0.2,
+   "Weekly quit chance of an established worker (exhaustion 0.3, competence 0.5).", CAL, "separation",
    calibrated=True)
-_p("reality_shock", 9.0, "x hazard", 0, 20,
+_p("reality_shock", 6.0, "x hazard", 0, 20,
    "Extra quit hazard at the first shift (multiple of the base), fading with tenure.",
    CAL, "separation", calibrated=True)
 _p("reality_shock_weeks", 24.0, "weeks", 0.5, 104,
@@ -248,7 +250,7 @@ _p("incident_gap_weight", 4.0, "x gap", 0, 50,
 
 # --- hiring -----------------------------------------------------------------------------
 _p("time_to_fill", 12.0, "weeks", 0.5, 52,
-   "Average weeks to fill an open post.", CAL, "hiring", calibrated=True)
+   "Average weeks to fill an open post (weekly fill chance 1 - exp(-1/ttf)).", CAL, "hiring", calibrated=True)
 _p("absence_rate", 0.03, "share", 0, 0.9,
    "Share of on-floor staff absent (sick, leave) in a normal week.",
    "Assumption (typical sickness absence).", "hiring")
@@ -287,7 +289,7 @@ _p("module_cost", 15.0, "USD/module", 0, 1000,
 
 # --- shocks -----------------------------------------------------------------------------
 _p("shock_start", 52, "week", 0, 10_000,
-   "Week (after warm-up) when a shock such as a pandemic begins.", "Scenario input.",
+   "Reported weeks before a shock such as a pandemic begins (0 = from week 1).", "Scenario input.",
    "shocks", "int")
 _p("shock_weeks", 0, "weeks", 0, 10_000,
    "Length of the shock (0 = no shock).", "Scenario input.", "shocks", "int")

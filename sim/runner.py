@@ -12,6 +12,7 @@ nothing.
 from __future__ import annotations
 
 import json
+import multiprocessing
 import os
 import platform
 import shutil
@@ -120,6 +121,12 @@ def default_jobs() -> int:
     return os.cpu_count() or 1
 
 
+def _mp_context() -> multiprocessing.context.BaseContext:
+    """Fresh worker processes: forkserver where available (no fork of a threaded parent)."""
+    methods = multiprocessing.get_all_start_methods()
+    return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+
+
 def _execute(specs: list[RunSpec], jobs: int, progress: bool) -> Iterable[dict[str, Any]]:
     from tqdm import tqdm
 
@@ -131,7 +138,8 @@ def _execute(specs: list[RunSpec], jobs: int, progress: bool) -> Iterable[dict[s
                 yield run_one(s)
                 bar.update()
         else:
-            with ProcessPoolExecutor(max_workers=min(jobs, len(specs))) as pool:
+            with ProcessPoolExecutor(max_workers=min(jobs, len(specs)),
+                                     mp_context=_mp_context()) as pool:
                 for res in pool.map(run_one, specs, chunksize=1):
                     yield res
                     bar.update()

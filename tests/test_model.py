@@ -194,13 +194,28 @@ def test_foundation_delays_first_shift_and_costs_more_up_front():
 def test_shock_raises_burnout_and_vacancies_and_float_pool_softens_it():
     shock = {"shock_start": 0, "shock_weeks": 26, "shock_demand": 1.3, "shock_absence": 0.12,
              "shock_hiring": 2.0}
-    kw = {"weeks": 26, "window": 20}
-    base = {m: finals(m, 6, **kw) for m in ("burnout_mean", "vacancy_rate")}
-    hit = {m: finals(m, 6, **kw, **shock) for m in ("burnout_mean", "vacancy_rate")}
+    kw = {"weeks": 26, "window": 13}  # the second half of the shock
+    base = {m: finals(m, 10, **kw) for m in ("burnout_mean", "vacancy_rate")}
+    hit = {m: finals(m, 10, **kw, **shock) for m in ("burnout_mean", "vacancy_rate")}
     assert clearly_greater(hit["burnout_mean"], base["burnout_mean"])
     assert clearly_greater(hit["vacancy_rate"], base["vacancy_rate"])
-    pooled = finals("burnout_mean", 6, **kw, **shock, float_pool=6)
+    pooled = finals("burnout_mean", 10, **kw, **shock, float_pool=6)
     assert clearly_greater(hit["burnout_mean"], pooled)
-    unmet = finals("unmet_need_share", 6, **kw, **shock)
-    unmet_pooled = finals("unmet_need_share", 6, **kw, **shock, float_pool=6)
+    unmet = finals("unmet_need_share", 10, **kw, **shock)
+    unmet_pooled = finals("unmet_need_share", 10, **kw, **shock, float_pool=6)
     assert clearly_greater(unmet, unmet_pooled)
+
+
+def test_survival_curve_per_run_is_a_kaplan_meier_curve():
+    m = run(52, rng=9)
+    km = m.survival_curve()
+    spells = m.survival_data()
+    assert km["survival"].iloc[0] == 1.0
+    assert (np.diff(km["survival"]) <= 0).all()
+    assert km["events"].sum() == spells["event"].sum() > 0
+    assert 0 <= km["survival"].iloc[-1] < 1
+    # the first step of the curve is 1 - d / n, n = spells lasting at least that long
+    first = km[km["events"] > 0].iloc[0]
+    at_risk = (spells["duration_weeks"] >= first["time"]).sum()
+    assert first["at_risk"] == at_risk
+    assert first["survival"] == pytest.approx(1 - first["events"] / at_risk)

@@ -12,8 +12,9 @@ Writes: clients' ``wellbeing``, ``escalation``, ``relationship_weeks``,
   ``-unmet_penalty`` in a week without care), then drops by ``change_penalty`` when the
   primary worker left and by ``incident_penalty`` after an incident; clipped to 0-1.
 * A breakdown of care (primary left, or a week without care) adds ``escalation_gain``
-  to the client's escalation, which decays by ``escalation_decay`` a week and raises
-  the hours and strain of the next worker.
+  to the client's escalation, which decays by ``escalation_decay`` every week, is
+  capped at ``ESCALATION_CAP`` (3, i.e. need at most quadruples) and raises the hours
+  and strain of the next worker.
 * Crises start with probability ``crisis_rate`` and last ``crisis_weeks``.
 * Each client is discharged with probability ``discharge_rate`` a week and replaced at
   once by a new admission (steady census).
@@ -29,6 +30,9 @@ from sim.state import NONE, PRIMARY
 
 if TYPE_CHECKING:
     from sim.model import WorkforceModel
+
+#: Most extra need (as a multiple of the client's base need) escalation can add.
+ESCALATION_CAP = 3.0
 
 
 def admit(model: WorkforceModel, rows: np.ndarray) -> None:
@@ -59,7 +63,7 @@ def run(model: WorkforceModel) -> None:
 
     breakdown = c.lost_primary | ~cared
     c.escalation[:] = np.minimum(
-        c.escalation * (1 - p.escalation_decay) + p.escalation_gain * breakdown, 3.0
+        c.escalation * (1 - p.escalation_decay) + p.escalation_gain * breakdown, ESCALATION_CAP
     )
     c.relationship_weeks[c.kind == PRIMARY] += 1
 

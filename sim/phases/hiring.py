@@ -9,10 +9,11 @@ realism, the regime's module/mentoring/refresher entitlements, ``start_week`` af
 the pre-service weeks); ``model.wk["hires"]``; recruiting and trainer costs.
 
 Each open post is filled in a given week with probability ``1 - exp(-1 / ttf)``, so
-the time to fill is geometric with mean about ``ttf`` weeks. A hire spends
+the time to fill is geometric with mean ``1 / (1 - exp(-1/ttf))``, about ``ttf + 0.5``
+weeks. A hire spends
 ``floor(preservice_hours / training_hours_per_week)`` whole weeks in pre-service
-training (paid, counted in headcount, no caseload); a shorter orientation is done in
-the first week on the floor.
+training (paid, counted in headcount, no caseload); hours short of a whole week (such
+as a two-day orientation) take no floor time. Training gains apply at hire.
 """
 
 from __future__ import annotations

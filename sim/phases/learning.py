@@ -17,7 +17,8 @@ Writes: workers' ``competence``, ``awareness``, ``selfcare``, ``realism`` (train
 * A worker meets a gap with probability ``1 - exp(-gap_encounter_rate * gap)`` and
   recognises it with probability ``awareness`` ("not knowing what you don't know").
   A recognised gap in the domain with the largest ``u_k (1 - comp_k)`` is closed by
-  ``module_gain`` if modules are available (costing ``module_hours`` off the floor),
+  ``module_gain`` if modules are available (``module_hours`` are added to the
+  worker's load that week, see :mod:`sim.phases.burnout`),
   otherwise by ``selfstudy_gain``.
 * Awareness grows by ``(awareness_growth + mentoring_awareness_gain * mentoring hours)
   * (1 - awareness)`` each week on the floor.

@@ -13,8 +13,8 @@ Weekly quit hazard of a worker with floor tenure *tau* (weeks since the first sh
        * exp(quit_exhaustion * (E - 0.3) - quit_competence * (mean competence - 0.5))``
 
 where ``quit_mult = outside_options`` (times ``shock_outside_options`` in a shock). The
-reality-shock term applies from the first shift; during pre-service training only the
-base term applies. A worker involved in *n* incidents this week is dismissed with
+reality-shock term applies from the first shift; during pre-service training it is
+zero (the other factors still apply). A worker involved in *n* incidents this week is dismissed with
 probability ``1 - (1 - dismissal_per_incident) ** n``.
 """
 

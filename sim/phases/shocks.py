@@ -5,8 +5,8 @@ Reads: ``shock_start``, ``shock_weeks``, ``shock_demand``, ``shock_absence``,
 Writes: ``model.wk`` entries ``shock`` (bool), ``demand_mult``, ``absence``,
 ``ttf_mult``, ``quit_mult``.
 
-A shock is only applied after warm-up, in reported weeks
-``shock_start <= week < shock_start + shock_weeks``.
+A shock is only applied in reported weeks ``shock_start < week <= shock_start +
+shock_weeks`` (week 1 is the first reported week), never during warm-up.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 def active(model: WorkforceModel) -> bool:
     p = model.p
     w = model.week
-    return p.shock_weeks > 0 and w >= 0 and p.shock_start <= w < p.shock_start + p.shock_weeks
+    return p.shock_weeks > 0 and w >= 1 and p.shock_start < w <= p.shock_start + p.shock_weeks
 
 
 def run(model: WorkforceModel) -> None:
