@@ -135,7 +135,8 @@ _p("escalation_gain", 0.25, "x need", 0, 2,
    "Extra need added when a client's care breaks down (change of worker, week without care).",
    "Assumption (the revolving-door feedback).", "clients")
 _p("escalation_decay", 0.05, "per week", 0, 1,
-   "Weekly share of escalated need that settles (escalation is capped at 3x need).", "Assumption.", "clients")
+   "Weekly share of escalated need that settles (escalation is capped at 3x need).",
+   "Assumption.", "clients")
 _p("incident_penalty", 0.1, "wellbeing", 0, 1,
    "Drop in wellbeing when a client is involved in an incident.", "Assumption.", "clients")
 _p("relationship_weeks", 12.0, "weeks", 0.5, 104,
@@ -225,8 +226,8 @@ _p("exhaustion_quality_penalty", 0.4, "0-1", 0, 1,
 
 # --- separation -------------------------------------------------------------------------
 _p("base_quit_hazard", 0.0021, "per week", 0, 0.2,
-   "Weekly quit chance of an established worker (exhaustion 0.3, competence 0.5).", CAL, "separation",
-   calibrated=True)
+   "Weekly quit chance of an established worker (exhaustion 0.3, competence 0.5).", CAL,
+   "separation", calibrated=True)
 _p("reality_shock", 6.0, "x hazard", 0, 20,
    "Extra quit hazard at the first shift (multiple of the base), fading with tenure.",
    CAL, "separation", calibrated=True)
@@ -250,7 +251,8 @@ _p("incident_gap_weight", 4.0, "x gap", 0, 50,
 
 # --- hiring -----------------------------------------------------------------------------
 _p("time_to_fill", 12.0, "weeks", 0.5, 52,
-   "Average weeks to fill an open post (weekly fill chance 1 - exp(-1/ttf)).", CAL, "hiring", calibrated=True)
+   "Average weeks to fill an open post (weekly fill chance 1 - exp(-1/ttf)).", CAL, "hiring",
+   calibrated=True)
 _p("absence_rate", 0.03, "share", 0, 0.9,
    "Share of on-floor staff absent (sick, leave) in a normal week.",
    "Assumption (typical sickness absence).", "hiring")
