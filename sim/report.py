@@ -43,7 +43,7 @@ _TABLE_CAPTION = "Mean and 95 % CI over replications, final year"
 
 _HOW_TO_READ = [
     "Each run simulates one agency week by week; the regime applies to workers hired "
-    "from week 0 on, after a warm-up that is not reported. Incumbent staff keep their "
+    "from week 1 on, after a warm-up that is not reported. Incumbent staff keep their "
     "history, so differences between regimes grow as new hires replace them.",
     "The table gives each measure over the final year of the run (the last 52 weeks): "
     "the mean over replications and, in brackets, the 95 % confidence interval of that "

@@ -396,8 +396,9 @@ def default_compare_scenario() -> Scenario:
     return parse_scenario(
         {
             "scenario": {
-                "name": "compare",
-                "description": "The built-in training regimes on default parameters.",
+                "name": "JIT-only, foundation-first and hybrid training compared",
+                "description": "The three built-in training regimes on the default agency "
+                "(100 posts, 300 clients).",
                 "regimes": list(REGIMES),
             }
         }
