@@ -1,27 +1,28 @@
-"""Command line: ``workforce-sim compare | run | params`` (also ``python -m sim``).
+"""Command line: ``workforce-sim compare | run | params | ...`` (also ``python -m sim``).
 
-Bad input (an unknown parameter, a malformed scenario, a missing file) is reported as
-one clear line on standard error with exit status 2, and nothing is written.
+The core commands are defined here; further ones live one per module in
+:mod:`sim.commands` and are discovered at start-up. Bad input (an unknown parameter, a
+malformed scenario, a missing file) is reported as one clear line on standard error
+with exit status 2, and nothing is written.
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import importlib
 import io
+import pkgutil
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from sim import __version__
-from sim.params import PARAMS, REGIME_PARAMS, REGIMES, ParameterError, resolve
-from sim.scenario import Scenario, ScenarioError, default_compare_scenario, load_scenario
+from sim import __version__, commands
+from sim.errors import USER_ERRORS, UsageError
+from sim.params import PARAMS, REGIME_PARAMS, REGIMES, resolve
+from sim.scenario import Scenario, default_compare_scenario, load_scenario
 
 EXIT_USAGE = 2
-
-
-class UsageError(Exception):
-    """Bad input from the user: printed as one line, exit status 2."""
 
 
 def _positive_int(text: str) -> int:
@@ -64,10 +65,12 @@ def build_parser() -> argparse.ArgumentParser:
     c = sub.add_parser("compare", help="compare JIT-only, foundation-first and hybrid "
                        "on the default agency (the main job)")
     _add_run_options(c, "output/compare")
+    c.set_defaults(func=_compare)
 
     r = sub.add_parser("run", help="run a scenario file (TOML)")
     r.add_argument("scenario", type=Path, help="path to a scenario .toml file")
     _add_run_options(r, None)
+    r.set_defaults(func=_run)
 
     p = sub.add_parser("params", help="list the model parameters")
     p.add_argument("--regime", choices=sorted(REGIMES), default=None,
@@ -75,6 +78,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=("table", "markdown", "csv"), default="table")
     p.add_argument("--explain", metavar="NAME", default=None,
                    help="everything about one parameter")
+    p.set_defaults(func=_params)
+
+    for info in sorted(pkgutil.iter_modules(commands.__path__), key=lambda m: m.name):
+        importlib.import_module(f"{commands.__name__}.{info.name}").register(sub)
     return parser
 
 
@@ -189,35 +196,38 @@ def run_and_report(s: Scenario, args: argparse.Namespace, out: Path) -> int:
     return 0
 
 
+def _params(args: argparse.Namespace) -> int:
+    if args.explain:
+        sys.stdout.write(explain(args.explain))
+    else:
+        sys.stdout.write(format_params(params_rows(args.regime), args.format))
+    return 0
+
+
+def _compare(args: argparse.Namespace) -> int:
+    return run_and_report(_apply_overrides(default_compare_scenario(), args), args, args.out)
+
+
+def _run(args: argparse.Namespace) -> int:
+    s = _apply_overrides(load_scenario(args.scenario), args)
+    return run_and_report(s, args, args.out or Path("output") / args.scenario.stem)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        if args.command == "params":
-            if args.explain:
-                sys.stdout.write(explain(args.explain))
-            else:
-                sys.stdout.write(format_params(params_rows(args.regime), args.format))
-            return 0
-        if args.command == "compare":
-            s = _apply_overrides(default_compare_scenario(), args)
-            return run_and_report(s, args, args.out)
-        if args.command == "run":
-            s = _apply_overrides(load_scenario(args.scenario), args)
-            out = args.out or Path("output") / args.scenario.stem
-            return run_and_report(s, args, out)
-    except (ScenarioError, ParameterError, UsageError) as exc:
+        return int(args.func(args))
+    except USER_ERRORS as exc:
         print(f"workforce-sim: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("workforce-sim: interrupted; nothing was written", file=sys.stderr)
         return 130
-    parser.error(f"unknown command {args.command}")  # pragma: no cover
-    return EXIT_USAGE
 
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())
 
 
-__all__ = ["build_parser", "explain", "format_params", "main", "params_rows"]
+__all__ = ["UsageError", "build_parser", "explain", "format_params", "main", "params_rows"]
