@@ -6,7 +6,7 @@ STAMP   := $(VENV)/.installed-stamp
 OUT     ?= output/compare
 PYTEST_ARGS ?=
 
-.PHONY: demo test lint bench install clean
+.PHONY: demo test lint bench install browser clean
 
 $(STAMP): pyproject.toml
 	@set -e; \
@@ -22,7 +22,17 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(VENV)/bin/workforce-sim compare --out $(OUT)
 
-test: $(STAMP)
+# A real headless browser for the dashboard test: Debian's chromium, installed when
+# missing and we may (root with apt-get). Best effort: without it that test skips.
+browser:
+	@if command -v chromium >/dev/null 2>&1 || [ -x /usr/bin/chromium ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  echo "Installing Debian chromium for the dashboard test..."; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	    chromium chromium-driver >/dev/null) || echo "Could not install chromium; the browser test will skip."; \
+	else echo "No chromium and no way to install it; the browser test will skip."; fi
+
+test: $(STAMP) browser
 	$(PY) -m ruff check sim tests benchmarks
 	$(PY) -m pytest -q $(PYTEST_ARGS)
 

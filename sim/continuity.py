@@ -5,7 +5,8 @@ clients x 52 array; this ledger instead updates, week by week, what the indices 
 
 * ``contacts[c, s]``: worker id of client *c*'s contact in ring slot *s* (-1 = none);
 * ``count[c, s]``: how many of *c*'s contacts in the window share that worker id, so
-  ``sum_s count = sum_i n_i**2`` and ``max_s count = max_i n_i``;
+  ``max_s count = max_i n_i``;
+* ``sumsq``: ``sum_i n_i**2`` (a contact raising ``n_i`` to *m* adds ``2m - 1``);
 * ``n``, ``distinct``: contacts and distinct workers in the window;
 * ``same``: consecutive contact pairs with the same worker in the window, with
   ``pair_same[c, s]`` marking the pair that starts at slot *s* (dropped when that
@@ -35,6 +36,7 @@ class ContinuityLedger:
         self.n = np.zeros(n_clients, dtype=np.int64)
         self.distinct = np.zeros(n_clients, dtype=np.int64)
         self.same = np.zeros(n_clients, dtype=np.int64)
+        self.sumsq = np.zeros(n_clients, dtype=np.int64)
         self.last_id = np.full(n_clients, NO_CONTACT, dtype=np.int32)
         self.last_slot = np.zeros(n_clients, dtype=np.int64)
         self.last_week = np.full(n_clients, np.iinfo(np.int64).min // 2, dtype=np.int64)
@@ -47,6 +49,7 @@ class ContinuityLedger:
         self.n[rows] = 0
         self.distinct[rows] = 0
         self.same[rows] = 0
+        self.sumsq[rows] = 0
         self.last_id[rows] = NO_CONTACT
         self.last_week[rows] = np.iinfo(np.int64).min // 2
 
@@ -62,6 +65,7 @@ class ContinuityLedger:
         self.count -= eq_old
         self.n -= had
         self.distinct -= had & (n_old == 1)
+        self.sumsq -= np.where(had, 2 * n_old.astype(np.int64) - 1, 0)
         self.same -= self.pair_same[:, s]
         self.pair_same[:, s] = False
         # the new week enters
@@ -75,6 +79,7 @@ class ContinuityLedger:
         self.count[:, s] = n_new
         self.n += new
         self.distinct += new & (n_new == 1)
+        self.sumsq += np.where(new, 2 * n_new.astype(np.int64) - 1, 0)
         in_window = self.last_week > week - self.window
         pair = new & in_window
         same = pair & (self.last_id == ids)
@@ -95,7 +100,7 @@ class ContinuityLedger:
         sel = slice(None) if rows is None else rows
         n = self.n[sel]
         count = self.count[sel]
-        sumsq = count.sum(axis=1)
+        sumsq = self.sumsq[sel]
         top = count.max(axis=1) if count.shape[1] else np.zeros(n.size, dtype=np.int32)
         nf = n.astype(float)
         with np.errstate(invalid="ignore", divide="ignore"):
