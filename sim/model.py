@@ -21,7 +21,7 @@ from sim.state import CONTACT_WINDOW, ClientState, WorkerState
 __all__ = ["WorkforceModel"]
 
 #: Ledgers kept over the last 52 weeks (ring buffers indexed by week % 52).
-LEDGERS = ("separations", "under_6m", "under_12m", "cost")
+LEDGERS = ("separations", "under_3m", "under_6m", "under_12m", "cost")
 COST_KEYS = ("wages", "overtime", "cover", "recruiting", "training", "modules")
 
 
@@ -34,10 +34,17 @@ class WorkforceModel(mesa.Model):
         Training regime for new hires from week 1 on: ``"jit"``, ``"foundation"`` or
         ``"hybrid"`` (presets over the ``training`` parameters, which may also be
         overridden one by one).
+    setting
+        Kind of service: ``"dsp"`` (disability support, the registry defaults) or
+        ``"home_care"`` (presets over the other parameters; ``sim.params.SETTINGS``).
+        Parameters resolve as registry defaults, then the setting, then the regime,
+        then ``**params``.
     rng
         Seed or ``numpy.random.Generator`` (Mesa convention).
     **params
-        Any parameter of the registry (``workforce-sim params`` lists them).
+        Any parameter of the registry (``workforce-sim params`` lists them). The
+        keyword defaults shown in the signature are the registry's (``dsp``); under
+        another setting its preset replaces them.
 
     The model first simulates ``warmup_weeks`` under the status quo (``jit``) from a
     mixed-tenure workforce; those weeks are not reported. ``model.t`` is the week
@@ -45,15 +52,18 @@ class WorkforceModel(mesa.Model):
     after each call to :meth:`step`.
     """
 
-    def __init__(self, regime: str = "jit", *, rng: Any = None, **params: Any) -> None:
+    def __init__(
+        self, regime: str = "jit", *, setting: str = "dsp", rng: Any = None, **params: Any
+    ) -> None:
         super().__init__(rng=rng)
-        resolved = registry.resolve(regime, **params)
+        resolved = registry.resolve(regime, setting=setting, **params)
         self.regime = regime
+        self.setting = setting
         self.params: dict[str, Any] = resolved
         self.p = SimpleNamespace(**resolved)
         p = self.p
         self.policy = {k: resolved[k] for k in registry.REGIME_PARAMS}
-        status_quo = registry.resolve("jit")
+        status_quo = registry.resolve("jit", setting=setting)
         self.hire_policy = {k: status_quo[k] for k in registry.REGIME_PARAMS}
 
         self.workers = WorkerState(int(1.3 * (p.n_workers + p.float_pool)) + 8, p.n_domains)
@@ -128,6 +138,7 @@ class WorkforceModel(mesa.Model):
         tenure = self.t - w.hire_week[rows]
         slot = self.t % CONTACT_WINDOW
         self.ledger["separations"][slot] += rows.size
+        self.ledger["under_3m"][slot] += np.count_nonzero(tenure < 13)
         self.ledger["under_6m"][slot] += np.count_nonzero(tenure < 26)
         self.ledger["under_12m"][slot] += np.count_nonzero(tenure < 52)
         rep = rows[w.reported[rows]]
@@ -235,6 +246,7 @@ def _signature() -> inspect.Signature:
         inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD),
         inspect.Parameter("regime", inspect.Parameter.POSITIONAL_OR_KEYWORD, default="jit",
                           annotation=str),
+        inspect.Parameter("setting", kw, default="dsp", annotation=str),
         inspect.Parameter("rng", kw, default=None),
     ]
     ps += [inspect.Parameter(n, kw, default=p.default) for n, p in registry.PARAMS.items()]

@@ -60,6 +60,7 @@ def observe(model: WorkforceModel) -> dict[str, float]:
         "quits": float(model.wk.get("quits", 0)),
         "dismissals": float(model.wk.get("dismissals", 0)),
         "turnover_rate": leavers / headcount if headcount else 0.0,
+        "leavers_under_3m": float(led["under_3m"].sum()) / leavers if leavers else 0.0,
         "leavers_under_6m": float(led["under_6m"].sum()) / leavers if leavers else 0.0,
         "leavers_under_12m": float(led["under_12m"].sum()) / leavers if leavers else 0.0,
         "mean_tenure": _mean((t - w.hire_week[alive]).astype(float)),

@@ -49,6 +49,8 @@ _M = [
            "Workers dismissed this week after an incident."),
     Metric("turnover_rate", "Turnover rate", "per year", 0, None, "last",
            "Leavers in the last 52 weeks / current headcount (NCI turnover ratio)."),
+    Metric("leavers_under_3m", "Leavers under 3 months", "share of leavers", 0, 1, "last",
+           "Share of the last 52 weeks' leavers with under 13 weeks' tenure."),
     Metric("leavers_under_6m", "Leavers under 6 months", "share of leavers", 0, 1, "last",
            "Share of the last 52 weeks' leavers with under 26 weeks' tenure."),
     Metric("leavers_under_12m", "Leavers under 12 months", "share of leavers", 0, 1, "last",

@@ -9,6 +9,17 @@ all derived from :data:`PARAMS`; nothing else repeats these values.
 The training regimes ``jit``, ``foundation`` and ``hybrid`` are *named presets* over
 the parameters in the ``training`` group (:data:`REGIMES`). A scenario may define its
 own regime the same way.
+
+The *settings* ``dsp`` (disability support, the registry defaults) and ``home_care`` are
+named presets over the other parameters (:data:`SETTINGS`): the kind of service an
+agency provides. Parameters resolve as registry defaults, then the setting preset, then
+the regime preset, then explicit overrides (:func:`resolve`).
+
+The free parameters that no data give directly are set by calibration against public
+evidence (``workforce-sim calibrate``; targets in ``sim/data/targets.toml``). The
+adopted values, with the date and the exact command that produced them, are recorded
+in :data:`CALIBRATION`; the registry defaults of the ``calibrated=True`` parameters and
+the calibrated values of the ``home_care`` preset are read from it.
 """
 
 from __future__ import annotations
@@ -19,11 +30,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 __all__ = [
+    "CALIBRATION",
     "PARAMS",
     "REGIMES",
     "REGIME_PARAMS",
+    "SETTINGS",
+    "SETTING_ASSUMPTIONS",
+    "SETTING_LABELS",
     "Param",
     "ParameterError",
+    "check_setting",
     "defaults",
     "resolve",
     "suggest",
@@ -81,8 +97,63 @@ def _p(name, default, unit, low, high, description, source, group, kind="float",
 
 
 ASSUMPTION = "Modelling assumption; explored in sensitivity analysis (docs/ODD.md)."
-CAL = ("Free parameter, set by hand (2026-11-26) so the jit status quo lands within the NCI "
-       "turnover, tenure, vacancy and exhaustion patterns (MODEL.md); see docs/ODD.md.")
+
+#: The adopted calibrations, one record per setting, written by ``workforce-sim
+#: calibrate --setting S`` (which prints the record to paste here). ``values`` are the
+#: parameters the search fitted for that setting (for ``dsp`` they *are* the registry
+#: defaults below; for ``home_care`` they are part of the preset in :data:`SETTINGS`);
+#: ``context`` holds the other calibrated parameters' values the search ran with (a
+#: setting calibrated on top of ``dsp`` must be re-run when ``dsp`` changes); ``score``
+#: is the adopted candidate's score (targets in sim/data/targets.toml; see docs/ODD.md,
+#: "Calibration and validation").
+CALIBRATION: dict[str, dict[str, Any]] = {
+    "dsp": {
+        "date": "2026-11-26",
+        "command": "workforce-sim calibrate --setting dsp --budget 96 --seed 2026",
+        "seed": 2026,
+        "budget": 96,
+        "replications": 16,
+        "horizon_weeks": 156,
+        "score": 0.0003284,
+        "search_score": 0.013,
+        "values": {
+            "base_quit_hazard": 0.00237,
+            "reality_shock": 4.91,
+            "reality_shock_weeks": 33.1,
+            "burnout_gain": 0.0406,
+            "time_to_fill": 18.6,
+        },
+        "context": {
+            "outside_options": 1.0,
+        },
+    },
+    "home_care": {
+        "date": "2026-11-26",
+        "command": "workforce-sim calibrate --setting home_care --budget 64 --seed 2026",
+        "seed": 2026,
+        "budget": 64,
+        "replications": 16,
+        "horizon_weeks": 156,
+        "score": 2.099e-07,
+        "search_score": 7.856e-05,
+        "values": {
+            "outside_options": 1.38,
+            "reality_shock": 59.5,
+            "reality_shock_weeks": 3.35,
+        },
+        "context": {
+            "burnout_gain": 0.0406,
+            "base_quit_hazard": 0.00237,
+            "time_to_fill": 6.0,
+        },
+    },
+}
+
+_DSP = CALIBRATION["dsp"]["values"]
+CAL = ("Free parameter, calibrated so that the jit status quo (setting dsp) meets the NCI "
+       "turnover, leaver-tenure and vacancy targets and the exhaustion target "
+       f"({CALIBRATION['dsp']['date']}: `{CALIBRATION['dsp']['command']}`; see CALIBRATION "
+       "and docs/ODD.md section 9).")
 
 # --- agency -----------------------------------------------------------------------------
 _p("n_workers", 100, "posts", 5, 100_000,
@@ -200,12 +271,15 @@ _p("gap_encounter_rate", 3.0, "per unit gap", 0, 20,
    "How often a skill gap shows itself in a week, per unit of gap.", ASSUMPTION, "learning")
 
 # --- burnout (job demands-resources) ----------------------------------------------------
-_p("burnout_gain", 0.042, "per week", 0, 1,
+_p("burnout_gain", _DSP["burnout_gain"], "per week", 0, 1,
    "How fast strain above what resources absorb raises exhaustion.", CAL, "burnout",
    calibrated=True)
 _p("burnout_recovery", 0.05, "per week", 0, 1,
-   "How fast exhaustion recovers when resources exceed strain.", CAL, "burnout",
-   calibrated=True)
+   "How fast exhaustion recovers when resources exceed strain.",
+   "Assumption: with typical resources, exhaustion halves in about 7 months once demands "
+   "stop (recovery from burnout takes months). Not calibrated: the exhaustion target fixes "
+   "only the level (the gain/recovery ratio), which burnout_gain is calibrated to.",
+   "burnout")
 _p("gap_strain", 1.0, "x gap", 0, 5,
    "Extra strain from working with needs one is not competent in.", ASSUMPTION, "burnout")
 _p("incident_strain", 0.3, "per incident", 0, 3,
@@ -225,16 +299,21 @@ _p("exhaustion_quality_penalty", 0.4, "0-1", 0, 1,
    "How much full exhaustion lowers the quality of care.", ASSUMPTION, "burnout")
 
 # --- separation -------------------------------------------------------------------------
-_p("base_quit_hazard", 0.0021, "per week", 0, 0.2,
+_p("base_quit_hazard", _DSP["base_quit_hazard"], "per week", 0, 0.2,
    "Weekly quit chance of an established worker (exhaustion 0.3, competence 0.5).", CAL,
    "separation", calibrated=True)
-_p("reality_shock", 6.0, "x hazard", 0, 20,
+# The range reaches 100 because home care's calibrated shock is about 60 (most leavers
+# gone within 13 weeks); DSP's is about 5.
+_p("reality_shock", _DSP["reality_shock"], "x hazard", 0, 100,
    "Extra quit hazard at the first shift (multiple of the base), fading with tenure.",
    CAL, "separation", calibrated=True)
-_p("reality_shock_weeks", 24.0, "weeks", 0.5, 104,
+_p("reality_shock_weeks", _DSP["reality_shock_weeks"], "weeks", 0.5, 104,
    "Time scale over which the reality shock fades.", CAL, "separation", calibrated=True)
 _p("quit_exhaustion", 2.0, "log-odds/unit", 0, 10,
-   "How strongly exhaustion raises the quit hazard.", CAL, "separation", calibrated=True)
+   "How strongly exhaustion raises the quit hazard.",
+   "Assumption: a worker at the high-burnout threshold (0.6) quits about 1.8x as often as "
+   "one at 0.3 (3.3x at 0.9), in line with burnout roughly doubling the odds of leaving. "
+   "Not calibrated: no target relates exhaustion to quitting.", "separation")
 _p("quit_competence", 1.0, "log-odds/unit", 0, 10,
    "How strongly competence lowers the quit hazard.", ASSUMPTION, "separation")
 _p("outside_options", 1.0, "x hazard", 0.1, 5,
@@ -250,7 +329,7 @@ _p("incident_gap_weight", 4.0, "x gap", 0, 50,
    "How much skill gaps multiply the incident chance.", ASSUMPTION, "separation")
 
 # --- hiring -----------------------------------------------------------------------------
-_p("time_to_fill", 12.0, "weeks", 0.5, 52,
+_p("time_to_fill", _DSP["time_to_fill"], "weeks", 0.5, 52,
    "Average weeks to fill an open post (weekly fill chance 1 - exp(-1/ttf)).", CAL, "hiring",
    calibrated=True)
 _p("absence_rate", 0.03, "share", 0, 0.9,
@@ -350,9 +429,46 @@ REGIME_LABELS: dict[str, str] = {
     "hybrid": "Hybrid",
 }
 
+#: The settings (kinds of service): presets over non-training parameters. Each entry is
+#: ``name: (value, rationale)``; the values calibrated for a setting (``CALIBRATION``)
+#: are added to its preset in :data:`SETTINGS`. ``dsp`` is the registry defaults.
+SETTING_ASSUMPTIONS: dict[str, dict[str, tuple[Any, str]]] = {
+    "dsp": {},
+    "home_care": {
+        "wage": (15.0,
+                 "Home care aides earn less than DSPs and most lack benefits (PHI, BLS OES "
+                 "home health and personal care aides); about 12 % below the DSP wage. "
+                 "Wages enter costs only."),
+        "time_to_fill": (6.0,
+                         "Home care agencies recruit continuously with low entry requirements "
+                         "and hire within weeks (assumption: half the DSP time to fill). "
+                         "Not calibrated: there is no home-care vacancy target."),
+    },
+}
+
+#: Display labels of the settings.
+SETTING_LABELS: dict[str, str] = {
+    "dsp": "Disability support (DSP)",
+    "home_care": "Home care",
+}
+
+
+def _setting_presets() -> dict[str, dict[str, Any]]:
+    out = {}
+    for name, assumed in SETTING_ASSUMPTIONS.items():
+        preset = {k: v for k, (v, _) in assumed.items()}
+        if name != "dsp":  # dsp's calibrated values are the registry defaults
+            preset |= CALIBRATION[name]["values"]
+        out[name] = preset
+    return out
+
+
+#: The settings as parameter presets (assumptions plus the setting's calibrated values).
+SETTINGS: dict[str, dict[str, Any]] = _setting_presets()
+
 
 def defaults() -> dict[str, Any]:
-    """All registry defaults (the ``jit`` status quo)."""
+    """All registry defaults (the ``jit`` status quo in the ``dsp`` setting)."""
     return {n: p.default for n, p in PARAMS.items()}
 
 
@@ -398,11 +514,26 @@ def validate(values: Mapping[str, Any], where: str = "") -> dict[str, Any]:
     return {k: validate_value(k, v, where) for k, v in values.items()}
 
 
-def resolve(regime: str | Mapping[str, Any] = "jit", **overrides: Any) -> dict[str, Any]:
-    """Full parameter set: defaults, then the regime preset, then explicit overrides.
+def check_setting(setting: str) -> str:
+    """``setting`` if it names a setting preset, else a :class:`ParameterError`."""
+    if not isinstance(setting, str) or setting not in SETTINGS:
+        raise ParameterError(
+            f"unknown setting {setting!r}{suggest(str(setting), SETTINGS)}; "
+            f"allowed: {', '.join(SETTINGS)}"
+        )
+    return setting
 
-    ``regime`` is a preset name or a mapping of training-parameter values.
+
+def resolve(
+    regime: str | Mapping[str, Any] = "jit", *, setting: str = "dsp", **overrides: Any
+) -> dict[str, Any]:
+    """Full parameter set: defaults, then the setting preset, then the regime preset,
+    then explicit overrides.
+
+    ``regime`` is a preset name or a mapping of training-parameter values; ``setting``
+    names a preset of :data:`SETTINGS`.
     """
+    preset_setting = SETTINGS[check_setting(setting)]
     if isinstance(regime, str):
         if regime not in REGIMES:
             raise ParameterError(
@@ -413,6 +544,20 @@ def resolve(regime: str | Mapping[str, Any] = "jit", **overrides: Any) -> dict[s
     else:
         preset = dict(regime)
     out = defaults()
+    out.update(preset_setting)
     out.update(validate(preset, "regime"))
     out.update(validate(overrides))
     return out
+
+
+def _check_presets() -> None:
+    for name, preset in SETTINGS.items():
+        training = sorted(set(preset) & set(REGIME_PARAMS))
+        if training:
+            raise ParameterError(f"setting '{name}' sets training parameters {training}")
+        validate(preset, f"setting {name}")
+    if set(CALIBRATION) != set(SETTINGS):
+        raise ParameterError("CALIBRATION must have one record per setting")
+
+
+_check_presets()

@@ -168,6 +168,7 @@ def run_scenario(
     meta = {
         "title": scenario.name,
         "description": scenario.description,
+        "setting": scenario.setting,
         "regimes": list(scenario.regimes),
         "regime_labels": dict(scenario.regime_labels),
         "replications": scenario.replications,
@@ -243,7 +244,8 @@ def write_outputs(results: Results, out: Path, fmt: str = "png", classroom: bool
             "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
             "scenario": {k: r.meta[k] for k in ("title", "description", "regimes",
                                                  "regime_labels", "replications",
-                                                 "horizon_weeks", "source")},
+                                                 "horizon_weeks", "source")}
+            | {"setting": r.meta.get("setting", "dsp")},
             "root_seed": r.meta["seed"],
             "seeding": "numpy.random.SeedSequence(root_seed).spawn(replications); "
                        "replicate r uses child r under every regime",

@@ -1,7 +1,8 @@
 """Scenario files: what to simulate, read from TOML and checked before anything runs.
 
-A scenario names the training regimes to compare, the reporting horizon, the number of
-replications and the root seed (table ``[scenario]``), overrides any model parameter
+A scenario names the setting (the kind of service: ``dsp`` or ``home_care``), the
+training regimes to compare, the reporting horizon, the number of replications and the
+root seed (table ``[scenario]``), overrides any model parameter
 that is *not* a training parameter (table ``[parameters]``), and may define its own
 regimes (tables ``[regimes.NAME]``) as a built-in preset plus training-parameter
 overrides. See ``scenarios/*.toml`` for commented examples.
@@ -29,6 +30,7 @@ from sim.params import (
     REGIME_LABELS,
     REGIME_PARAMS,
     REGIMES,
+    SETTINGS,
     ParameterError,
     suggest,
     validate_value,
@@ -64,8 +66,9 @@ class KeySpec:
     """One non-parameter key of a scenario file.
 
     ``kind`` is ``"text"`` (a string), ``"int"`` (a whole number in ``low``..``high``),
-    ``"names"`` (a list of at least ``low`` distinct strings) or ``"builtin"`` (the name
-    of a built-in regime). A key with ``required=False`` takes ``default`` when absent.
+    ``"names"`` (a list of at least ``low`` distinct strings), ``"builtin"`` (the name
+    of a built-in regime) or ``"setting"`` (the name of a setting preset). A key with
+    ``required=False`` takes ``default`` when absent.
     """
 
     name: str
@@ -86,6 +89,8 @@ class KeySpec:
             return f'a list of at least {self.low} name(s) in quotes, e.g. ["jit", "hybrid"]'
         if self.kind == "builtin":
             return "one of " + ", ".join(f'"{n}"' for n in REGIMES)
+        if self.kind == "setting":
+            return "one of " + ", ".join(f'"{n}"' for n in SETTINGS)
         unit = f" {self.unit}" if self.unit else ""
         if self.high is None:
             return f"a whole number of at least {self.low}{unit}"
@@ -102,6 +107,9 @@ SCENARIO_KEYS: dict[str, KeySpec] = _specs(
             "Short title shown in reports and charts."),
     KeySpec("description", "text", False, "", None, None, "",
             "A longer explanation of what the scenario tests."),
+    KeySpec("setting", "setting", False, "dsp", None, None, "",
+            "Kind of service, a preset of parameter values: dsp (disability support, the "
+            "default) or home_care; [parameters] override it."),
     KeySpec("regimes", "names", True, None, 1, None, "",
             "Training regimes to compare, in this order: built-in (jit, foundation, hybrid) "
             "or defined in this file under [regimes.NAME]."),
@@ -123,7 +131,7 @@ REGIME_KEYS: dict[str, KeySpec] = _specs(
 
 #: Top-level tables of a scenario file.
 TABLES: dict[str, str] = {
-    "scenario": "what to run: name, regimes, horizon, replications, seed (required)",
+    "scenario": "what to run: name, setting, regimes, horizon, replications, seed (required)",
     "parameters": "overrides of model parameters, applied to every regime (optional)",
     "regimes": "your own regimes, one [regimes.NAME] table each (optional)",
 }
@@ -136,7 +144,8 @@ class Scenario:
     ``regime_params`` maps each regime in ``regimes`` to its full set of training
     parameters (registry defaults, then the built-in preset, then any overrides).
     ``regime_bases`` maps each regime to the built-in regime it starts from (itself for
-    a built-in). ``params`` holds only the ``[parameters]`` overrides.
+    a built-in). ``params`` holds only the ``[parameters]`` overrides, which apply on top
+    of the ``setting`` preset (:data:`sim.params.SETTINGS`).
     """
 
     name: str
@@ -150,6 +159,7 @@ class Scenario:
     seed: int
     source: str | None
     regime_bases: dict[str, str] = field(default_factory=dict)
+    setting: str = "dsp"
 
 
 # --- checks -----------------------------------------------------------------------------
@@ -181,6 +191,15 @@ def _check(spec: KeySpec, value: Any, source: str, key: str) -> Any:
         if not isinstance(value, str) or (spec.required and not value.strip()):
             raise bad
         return value.strip()
+    if spec.kind == "setting":
+        if not isinstance(value, str) or value not in SETTINGS:
+            raise _error(
+                source,
+                key,
+                f"= {value!r} is not a setting{suggest(str(value), SETTINGS)}; "
+                f"must be {spec.allowed}",
+            )
+        return value
     if spec.kind == "builtin":
         if not isinstance(value, str) or value not in REGIMES:
             raise _error(
@@ -371,6 +390,7 @@ def parse_scenario(data: Mapping[str, Any], source: str = NO_SOURCE) -> Scenario
         seed=scen["seed"],
         source=None if source == NO_SOURCE else source,
         regime_bases=regime_bases,
+        setting=scen["setting"],
     )
 
 
@@ -409,7 +429,7 @@ def model_kwargs(s: Scenario, regime: str) -> dict[str, Any]:
     """Keyword arguments for ``WorkforceModel`` running ``regime`` of scenario ``s``.
 
     The ``[parameters]`` overrides, then the regime's full training parameters, then
-    ``regime`` = the built-in regime it is based on (itself if built in).
+    ``regime`` = the built-in regime it is based on (itself if built in) and ``setting``.
     """
     if regime not in s.regime_params:
         raise ScenarioError(
@@ -417,4 +437,4 @@ def model_kwargs(s: Scenario, regime: str) -> dict[str, Any]:
             f"scenario{suggest(regime, s.regimes)}; allowed: {', '.join(s.regimes)}"
         )
     base = regime if regime in REGIMES else s.regime_bases.get(regime, REGIME_KEYS["base"].default)
-    return {**s.params, **s.regime_params[regime], "regime": base}
+    return {**s.params, **s.regime_params[regime], "regime": base, "setting": s.setting}

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from sim.params import PARAMS, REGIME_LABELS, REGIME_PARAMS, REGIMES, resolve
+from sim.params import PARAMS, REGIME_LABELS, REGIME_PARAMS, REGIMES, SETTINGS, resolve
 from sim.scenario import (
     SCENARIO_KEYS,
     Scenario,
@@ -20,7 +20,10 @@ from sim.scenario import (
 )
 
 SCENARIO_DIR = Path(__file__).resolve().parents[1] / "scenarios"
-SCENARIO_FILES = sorted(SCENARIO_DIR.glob("*.toml"))
+# sweep specs (a [sweep] table) live beside the scenarios; tests/test_experiment.py covers them
+SCENARIO_FILES = sorted(
+    f for f in SCENARIO_DIR.glob("*.toml") if "sweep" not in tomllib.loads(f.read_text())
+)
 EXPECTED_FILES = {
     "jit_only.toml": ("jit",),
     "foundation_first.toml": ("foundation",),
@@ -150,7 +153,7 @@ def test_parameters_are_converted_and_regimes_kept_in_order(tmp_path):
 
 def test_scenario_defaults_come_from_key_table(tmp_path):
     s = load_scenario(write(tmp_path, scenario_text()))
-    for key in ("horizon_weeks", "replications", "seed", "description"):
+    for key in ("horizon_weeks", "replications", "seed", "description", "setting"):
         assert getattr(s, key) == SCENARIO_KEYS[key].default
     assert s.params == {}
 
@@ -164,8 +167,25 @@ def test_default_compare_scenario():
     assert s.params == {}
     assert s.source is None
     assert s.regime_labels == REGIME_LABELS
+    assert s.setting == "dsp"
     for name in REGIMES:
-        assert model_kwargs(s, name) == training_defaults() | REGIMES[name] | {"regime": name}
+        assert model_kwargs(s, name) == training_defaults() | REGIMES[name] | {
+            "regime": name, "setting": "dsp"}
+
+
+def test_setting_preset_then_parameters(tmp_path):
+    text = scenario_text('setting = "home_care"', "[parameters]\nwage = 16\n",
+                         regimes='["jit", "foundation"]')
+    s = load_scenario(write(tmp_path, text))
+    assert s.setting == "home_care"
+    kw = model_kwargs(s, "foundation")
+    assert kw["setting"] == "home_care" and kw["wage"] == 16.0
+    full = resolve(kw.pop("regime"), **kw)
+    assert full["wage"] == 16.0  # [parameters] beat the setting
+    for name, value in SETTINGS["home_care"].items():
+        if name != "wage":
+            assert full[name] == value
+    assert full["preservice_hours"] == REGIMES["foundation"]["preservice_hours"]
 
 
 def test_parse_scenario_from_dict():
@@ -364,6 +384,18 @@ ERROR_CASES = [
         scenario_text(rest="[regimes]\nx = 5\n"),
         "regimes.x",
         ["= 5", "must be a table"],
+    ),
+    (
+        "unknown setting",
+        scenario_text('setting = "homecare"'),
+        "scenario.setting",
+        ["'homecare'", "did you mean 'home_care'", '"dsp", "home_care"'],
+    ),
+    (
+        "setting not text",
+        scenario_text("setting = 3"),
+        "scenario.setting",
+        ["= 3", "not a setting"],
     ),
     (
         "shock after horizon",
