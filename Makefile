@@ -15,6 +15,9 @@ $(STAMP): pyproject.toml
 	fi; \
 	$(PY) -m pip install --quiet --upgrade pip; \
 	$(PY) -m pip install --quiet -e '.[test]'; \
+	if command -v npm >/dev/null 2>&1; then \
+	  $(VENV)/bin/workforce-sim dashboard --fetch-assets || echo "Dashboard assets not cached (the dashboard needs them offline)."; \
+	fi; \
 	touch $(STAMP)
 
 install: $(STAMP)

@@ -19,6 +19,12 @@ nothing has to be closed, no backend is switched (notebooks keep theirs) and the
 module is safe to use from worker processes. :func:`write_charts` applies the style in an
 ``rc_context`` so the caller's matplotlib settings are left alone; :func:`apply_style`
 sets it globally for interactive use.
+
+In a notebook, :func:`plot_regimes` draws any one chart of a
+:class:`sim.runner.Results` in this style: ``plot_regimes(results, "turnover_rate")``
+(weekly lines), ``plot_regimes(results, "same_primary_share", kind="bar")`` (final-year
+bars), ``plot_regimes(results, "survival")`` or ``plot_regimes(results,
+"cost_breakdown")``.
 """
 
 from __future__ import annotations
@@ -39,7 +45,7 @@ from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
-from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
+from matplotlib.ticker import Formatter, FuncFormatter, MaxNLocator, MultipleLocator
 from scipy import stats
 
 from sim.metrics import kaplan_meier
@@ -53,11 +59,15 @@ __all__ = [
     "FORMATS",
     "OKABE_ITO",
     "REGIME_COLORS",
+    "SPECIAL_PLOTS",
     "Chart",
     "apply_style",
     "finding_title",
+    "plot_cost_breakdown",
     "plot_cost_continuity",
     "plot_distinct",
+    "plot_final",
+    "plot_regimes",
     "plot_survival",
     "plot_timeseries",
     "regime_color",
@@ -103,7 +113,8 @@ _MARKERS: tuple[str, ...] = ("o", "s", "^", "D", "v", "P", "X", "*")
 BETTER: dict[str, str] = {
     "headcount": "higher", "on_floor": "higher", "vacancies": "lower",
     "vacancy_rate": "lower", "separations": "lower", "quits": "lower",
-    "dismissals": "lower", "turnover_rate": "lower", "leavers_under_6m": "lower",
+    "dismissals": "lower", "turnover_rate": "lower", "leavers_under_3m": "lower",
+    "leavers_under_6m": "lower",
     "leavers_under_12m": "lower", "mean_tenure": "higher", "burnout_mean": "lower",
     "burnout_high_share": "lower", "competence_mean": "higher",
     "gap_awareness_mean": "higher", "coc": "higher", "upc": "higher", "secon": "higher",
@@ -114,6 +125,9 @@ BETTER: dict[str, str] = {
     "cost_modules": "lower", "cost_total": "lower", "cost_per_client_year": "lower",
 }
 
+#: Measures with no better direction (a title names the regime with the highest value).
+NEUTRAL: tuple[str, ...] = ("in_training", "hires", "module_hours")
+
 #: Subjects of the finding titles where the plain label reads badly in a sentence.
 _SUBJECTS: dict[str, str] = {
     "turnover_rate": "Turnover",
@@ -122,6 +136,9 @@ _SUBJECTS: dict[str, str] = {
     "burnout_mean": "Mean exhaustion",
     "distinct_workers": "The number of different workers a client sees in a year",
     "unmet_need_share": "The share of clients with unmet need",
+    "same_primary_share": "The share of clients who kept one primary worker all year",
+    "leavers_under_6m": "The share of leavers who left within 6 months",
+    "leavers_under_12m": "The share of leavers who left within a year",
 }
 
 #: File stem -> what it shows; :func:`write_charts` writes these, in this order.
@@ -133,6 +150,8 @@ CHARTS: dict[str, str] = {
     "survival": "survival",
     "distinct_workers": "distinct_workers",
     "cost_continuity": "cost_per_client_year vs coc",
+    "stable_care": "same_primary_share",
+    "cost_breakdown": "cost per client-year by category",
 }
 
 #: File formats :func:`write_charts` accepts.
@@ -255,6 +274,8 @@ def _short(x: float, kind: str) -> str:
 
 def _range(a: float, b: float, kind: str) -> str:
     lo, hi = min(a, b), max(a, b)
+    if _short(lo, kind) == _short(hi, kind):
+        return _short(lo, kind)
     if kind == "percent":
         return f"{lo * 100:.0f}{_DASH}{hi * 100:.0f} %"
     return f"{_short(lo, kind)}{_DASH}{_short(hi, kind)}"
@@ -302,6 +323,9 @@ def finding_title(
     if len(valid) == 1:
         s = valid[0]
         return f"{subject} under {s.label}: {_short(s.mean, kind)}{suffix}"
+    if any(s.n < 2 for s in valid):  # no interval from one run: rank nothing
+        vals = ", ".join(f"{s.label} {_short(s.mean, kind)}" for s in valid)
+        return f"{subject}: {vals}{suffix} (one run each, so no interval: may be chance)"
     ranked, tied = _rank(valid, better)
     best, worst = ranked[0], ranked[-1]
     if _overlap(best, worst) or _short(best.mean, kind) == _short(worst.mean, kind):
@@ -353,11 +377,38 @@ def _axis_label(metric: str, weekly: bool = False) -> str:
     return measure_label(metric)
 
 
+class _PercentFormatter(Formatter):
+    """Shares as ``40 %``, with as many decimals as the tick spacing needs (``2.5 %``)."""
+
+    _ticks: np.ndarray = np.empty(0)
+
+    def set_locs(self, locs: Any) -> None:
+        self._ticks = np.asarray(locs, dtype=float)
+
+    def __call__(self, x: float, pos: int | None = None) -> str:
+        locs = self._ticks
+        step = float(np.min(np.diff(np.sort(locs)))) if locs.size > 1 else 0.1
+        digits = 0 if step <= 0 else max(0, math.ceil(-math.log10(step * 100) - 1e-9))
+        return f"{x * 100:.{min(digits, 3)}f} %"
+
+
+def _percent_axis(axis: Any) -> None:
+    """Ticks at round percentages (steps of 1, 2 or 5) labelled ``40 %``."""
+    axis.set_major_locator(MaxNLocator(nbins="auto", steps=[1, 2, 5, 10]))
+    axis.set_major_formatter(_PercentFormatter())
+
+
 def _format_axis(axis: Any, kind: str) -> None:
     if kind == "percent":
-        axis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+        _percent_axis(axis)
     elif kind == "usd":
         axis.set_major_formatter(FuncFormatter(lambda v, _pos: f"${v:,.0f}"))
+
+
+def _week_axis(axis: Any, weeks: float) -> None:
+    """Ticks on whole quarters or years of weeks (13, 26, 52, ...), at most about 8."""
+    step = next((s for s in (1, 2, 4, 13, 26, 52, 104, 260, 520) if weeks / s <= 8), 1040)
+    axis.set_major_locator(MultipleLocator(step))
 
 
 def _legend(ax: Axes, handles: list | None = None, title: str | None = None) -> None:
@@ -433,6 +484,10 @@ def plot_timeseries(timeseries: pd.DataFrame, metric: str, meta: Mapping[str, An
         tcrit = np.where(n > 1, stats.t.ppf(0.975, np.maximum(n - 1, 1)), np.nan)
         half = np.nan_to_num(tcrit * agg["std"].to_numpy(float) / np.sqrt(n))
     agg["lo"], agg["hi"] = agg["mean"] - half, agg["mean"] + half
+    m = METRICS.get(metric)
+    if m is not None:  # a band cannot leave the measure's range (a share stays >= 0)
+        agg["lo"] = agg["lo"].clip(lower=m.low, upper=m.high)
+        agg["hi"] = agg["hi"].clip(lower=m.low, upper=m.high)
     reps = timeseries.groupby("regime")[_run_keys(timeseries)[0]].nunique()
     for r in order:
         d = agg[agg["regime"] == r].sort_values("week")
@@ -443,12 +498,16 @@ def plot_timeseries(timeseries: pd.DataFrame, metric: str, meta: Mapping[str, An
         ax.plot(d["week"], d["mean"], color=color, label=regime_label(r, meta))
     kind = value_kind(metric)
     _format_axis(ax.yaxis, kind)
-    ax.set_xlabel("Week since the regime started")
+    ax.set_xlabel("Weeks since the regime started (after warm-up)")
     ax.set_ylabel(_axis_label(metric, weekly=True))
     lo = np.nanmin(agg["lo"].to_numpy(float)) if len(agg) else 0.0
+    hi = np.nanmax(agg["hi"].to_numpy(float)) if len(agg) else 0.0
     ax.set_ylim(bottom=min(0.0, lo) if np.isfinite(lo) else 0.0)
-    ax.set_xlim(timeseries["week"].min(), timeseries["week"].max())
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    if m is not None and m.high is not None and np.isfinite(hi) and hi >= 0.75 * m.high:
+        ax.set_ylim(top=m.high * 1.02)  # near the ceiling: show the whole 0-1 scale
+    w0, w1 = timeseries["week"].min(), timeseries["week"].max()
+    ax.set_xlim(w0, w1)
+    _week_axis(ax.xaxis, w1 - w0)
     _legend(ax)
     per_regime = _per_regime(_final_from_timeseries(timeseries, metric), order, meta)
     _title(ax, _metric_title(metric, per_regime))
@@ -498,7 +557,7 @@ def plot_survival(survival: pd.DataFrame, meta: Mapping[str, Any],
         ax.fill_between(km["time"], lo, hi, step="post", color=color, alpha=0.15, lw=0)
         ax.step(km["time"], km["survival"], where="post", color=color,
                 label=f"{regime_label(r, meta)} (n = {len(survival[survival.regime == r])})")
-    ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    _percent_axis(ax.yaxis)
     ax.set_ylim(0, 1.02)
     ax.set_xlabel("Weeks since hire")
     ax.set_ylabel("New hires still employed (%)")
@@ -506,10 +565,15 @@ def plot_survival(survival: pd.DataFrame, meta: Mapping[str, Any],
         _title(ax, "No hires in the reported period")
         return fig
     t_ref = float(min(_YEAR, min(float(km["time"].max()) for km in kms.values())))
-    for t in (26, _YEAR):
-        if t <= max(float(km["time"].max()) for km in kms.values()):
-            ax.axvline(t, color="#888888", lw=0.8, ls=":", zorder=0)
-    ax.set_xlim(left=0)
+    t_max = max(float(km["time"].max()) for km in kms.values())
+    for t, text in ((26, "6 months"), (_YEAR, "1 year")):
+        if t <= t_max:
+            ax.axvline(t, color="#777777", lw=mpl.rcParams["axes.linewidth"] * 1.2,
+                       ls=(0, (2, 2)), zorder=1)
+            ax.text(t, 0.02, f" {text}", color="#555555", fontsize="small", ha="left",
+                    va="bottom", transform=ax.get_xaxis_transform())
+    ax.set_xlim(0, max(t_max, 1.0))
+    _week_axis(ax.xaxis, t_max)
     _legend(ax)
     per_regime = []
     for r in order:
@@ -521,7 +585,7 @@ def plot_survival(survival: pd.DataFrame, meta: Mapping[str, Any],
     _title(ax, title)
     if own:
         _note(fig, "Kaplan–Meier estimate; hires of all replications pooled; bands: 95 % "
-                  "pointwise CI (Greenwood). Dotted lines: 6 and 12 months.")
+                  "pointwise CI (Greenwood). Dashed lines: 6 months and 1 year after hire.")
     return fig
 
 
@@ -554,7 +618,7 @@ def plot_distinct(client_distinct: pd.DataFrame, meta: Mapping[str, Any],
     ax.set_xticks(xs, [f"{k}+" if (k == cap and counts.max() > cap) else str(k)
                        for k in xs])
     ax.grid(axis="x", visible=False)
-    ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    _percent_axis(ax.yaxis)
     ax.set_xlabel("Distinct workers seen in the last year")
     ax.set_ylabel("Clients in care a full year (%)")
     _legend(ax)
@@ -644,6 +708,209 @@ def _cost_continuity_title(coc_stats: list, cost_stats: list) -> str:
     return "; ".join(parts)
 
 
+def plot_final(runs: pd.DataFrame, metric: str, meta: Mapping[str, Any],
+               ax: Axes | None = None) -> Figure:
+    """Final-year value of ``metric`` by regime: a bar for the mean over replications,
+    a line for its 95 % CI and a dot per run; the mean is written on each bar.
+    """
+    if metric not in runs.columns:
+        raise KeyError(f"runs has no column '{metric}'")
+    fig, ax, own = _new_axes(ax)
+    order = [r for r in regime_order(meta, runs) if (runs["regime"] == r).any()]
+    kind = value_kind(metric)
+    m = METRICS.get(metric)
+    per_regime = []
+    xs = np.arange(len(order))
+    for x, r in zip(xs, order, strict=True):
+        vals = runs.loc[runs["regime"] == r, metric].to_numpy(float)
+        n, mean, lo, hi = mean_ci(vals)
+        if m is not None and n > 1:
+            lo = max(lo, m.low)
+            hi = hi if m.high is None else min(hi, m.high)
+        per_regime.append((regime_label(r, meta), n, mean, lo, hi))
+        color = regime_color(r, order)
+        ax.bar(x, mean, width=0.6, color=color, alpha=0.85)
+        if n > 1:
+            ax.errorbar(x, mean, yerr=[[mean - lo], [hi - mean]], color="black",
+                        lw=mpl.rcParams["lines.linewidth"] * 0.6, capsize=0, zorder=3)
+        jitter = np.linspace(-0.12, 0.12, len(vals)) if len(vals) > 1 else np.zeros(1)
+        ax.scatter(x + jitter, vals, s=(mpl.rcParams["lines.markersize"] * 0.8) ** 2,
+                   color="white", edgecolors="black", linewidths=0.6, zorder=4)
+        if math.isfinite(mean) and mean > 0:
+            # the value, inside the bar at its foot (clear of the CI line and the dots)
+            ax.annotate(_short(mean, kind), (x, 0), xytext=(0, 6),
+                        textcoords="offset points", ha="center", va="bottom",
+                        fontweight="bold", color="black", zorder=5,
+                        bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": "none"})
+    ax.set_xticks(xs, [regime_label(r, meta) for r in order])
+    ax.set_xlim(-0.6, len(order) - 0.4)
+    ax.grid(axis="x", visible=False)
+    _format_axis(ax.yaxis, kind)
+    ax.set_ylim(bottom=0)
+    if m is not None and m.high is not None:
+        ax.set_ylim(top=m.high * 1.05)
+    ax.set_xlabel("Training regime (final year of the run)")
+    ax.set_ylabel(measure_label(metric))
+    _title(ax, _metric_title(metric, per_regime))
+    if own:
+        nrep = min((s[1] for s in per_regime), default=0)
+        _note(fig, f"Bars: mean of {nrep} replications per regime (final year); black "
+                   "lines: 95 % CI of the mean; dots: one run each.")
+    return fig
+
+
+def _cost_breakdown_title(tidy: pd.DataFrame, meta: Mapping[str, Any],
+                          order: Sequence[str]) -> str:
+    """The categories where regimes differ most clearly, e.g. the training-for-recruiting
+    trade-off: *"Recruiting and separation cost least under Foundation-first (...);
+    training costs least under JIT-only (...)"*."""
+    from sim.summary import COST_COMPONENTS
+
+    clauses: list[tuple[float, str, str]] = []
+    for item in COST_COMPONENTS:
+        if item == "cost_wages":
+            continue
+        part = tidy[tidy["item"] == item]
+        st = [_Stat(regime_label(r, meta), int(g.n), float(g["mean"]), float(g.ci_low),
+                    float(g.ci_high))
+              for r in order for _, g in part[part.regime == r].iterrows()]
+        st = [x for x in st if x.n > 0 and math.isfinite(x.mean)]
+        if len(st) < 2:
+            continue
+        ranked, tied = _rank(st, "lower")
+        best, worst = ranked[0], ranked[-1]
+        if _overlap(best, worst) or _short(best.mean, "usd") == _short(worst.mean, "usd"):
+            continue
+        names = _join([x.label for x in tied])
+        vals = (_short(best.mean, "usd") if len(tied) == 1
+                else _range(tied[0].mean, tied[-1].mean, "usd"))
+        subject = COST_COMPONENTS[item].split(" (")[0]
+        verb = "cost" if subject.endswith(("s", " and separation")) else "costs"
+        clauses.append((worst.mean - best.mean, names,
+                        f"{subject} {verb} least under {names} ({vals} vs "
+                        f"{_short(worst.mean, 'usd')} under {worst.label})"))
+    if not clauses:
+        return "Spending on overtime, cover, recruiting and training differs little " \
+               "between regimes"
+    clauses.sort(key=lambda c: -c[0])
+    first = clauses[0]
+    second = next((c for c in clauses[1:] if c[1] != first[1]), None)
+    text = first[2]
+    if second is not None:
+        text += "; " + second[2][0].lower() + second[2][1:]
+    return text
+
+
+#: Short tick labels of the cost categories.
+_COST_TICKS: dict[str, str] = {
+    "cost_overtime": "Overtime",
+    "cost_cover": "Agency\ncover",
+    "cost_recruiting": "Recruiting,\nseparation",
+    "cost_training": "Training",
+    "cost_modules": "Modules",
+}
+
+
+def plot_cost_breakdown(runs: pd.DataFrame, meta: Mapping[str, Any],
+                        ax: Axes | None = None) -> Figure:
+    """Cost per client-year by category and regime, wages left out (they dwarf the rest).
+
+    Grouped bars: one group per cost category (overtime, agency cover, recruiting and
+    separation, training, modules), one bar per regime with its 95 % CI. The note under
+    the chart gives the wage cost per client-year and its share of the total. The title
+    names the categories where the regimes differ most clearly.
+    """
+    from sim.summary import COST_COMPONENTS, cost_breakdown, n_clients_by_regime
+
+    fig, ax, own = _new_axes(ax)
+    order = [r for r in regime_order(meta, runs) if (runs["regime"] == r).any()]
+    tidy = cost_breakdown(runs, n_clients_by_regime(meta, order), order)
+    items = [i for i in COST_COMPONENTS if i != "cost_wages"]
+    xs = np.arange(len(items))
+    width = 0.8 / max(len(order), 1)
+    for i, r in enumerate(order):
+        part = tidy[tidy["regime"] == r].set_index("item")
+        mean = part.loc[items, "mean"].to_numpy(float)
+        lo = part.loc[items, "ci_low"].to_numpy(float)
+        hi = part.loc[items, "ci_high"].to_numpy(float)
+        x = xs - 0.4 + width * (i + 0.5)
+        ax.bar(x, mean, width=width * 0.95, color=regime_color(r, order),
+               label=regime_label(r, meta))
+        if int(part.loc[items[0], "n"]) > 1:
+            ax.errorbar(x, mean, yerr=[mean - lo, hi - mean], fmt="none", ecolor="black",
+                        lw=mpl.rcParams["lines.linewidth"] * 0.5, capsize=0, zorder=3)
+    ax.set_xticks(xs, [_COST_TICKS.get(i, COST_COMPONENTS[i]) for i in items])
+    ax.grid(axis="x", visible=False)
+    _format_axis(ax.yaxis, "usd")
+    ax.set_ylim(bottom=0)
+    ax.set_xlabel("Cost category (wages not shown)")
+    ax.set_ylabel("Cost per client-year (USD)")
+    _legend(ax)
+    _title(ax, _cost_breakdown_title(tidy, meta, order))
+    if own:
+        wages = tidy[tidy["item"] == "cost_wages"].set_index("regime")["mean"]
+        total = tidy[tidy["item"] == "cost_total"].set_index("regime")["mean"]
+        share = (wages / total).replace([np.inf, -np.inf], np.nan).dropna()
+        w = wages.dropna()
+        wage_txt = (f"Wages, not shown: {_range(w.min(), w.max(), 'usd')} per client-year, "
+                    f"{_range(share.min(), share.max(), 'percent')} of the total. "
+                    if len(w) and len(share) else "")
+        _note(fig, wage_txt + "Bars: mean over replications of each run's final-year cost "
+                   "per client; black lines: 95 % CI. Training includes mentoring hours.")
+    return fig
+
+
+def _results_parts(results: Any) -> dict[str, Any]:
+    get = results.get if isinstance(results, Mapping) else (
+        lambda k, d=None: getattr(results, k, d))
+    return {k: get(k) for k in ("timeseries", "runs", "survival", "client_distinct")} | {
+        "meta": get("meta") or {}}
+
+
+#: What :func:`plot_regimes` can draw besides any measure of :data:`METRICS`.
+SPECIAL_PLOTS: tuple[str, ...] = ("survival", "distinct_workers_histogram",
+                                  "cost_breakdown", "cost_continuity")
+
+
+def plot_regimes(results: Any, metric: str = "turnover_rate", kind: str = "line",
+                 classroom: bool = False, ax: Axes | None = None) -> Figure:
+    """One chart of a regime comparison in the house style, for notebooks and scripts.
+
+    ``results`` is a :class:`sim.runner.Results` (or a mapping with its fields:
+    ``timeseries``, ``runs``, ``survival``, ``client_distinct``, ``meta``). ``metric``
+    is any measure of :data:`sim.outputs.METRICS`, drawn as weekly lines with 95 % CI
+    bands (``kind="line"``) or as final-year bars per regime (``kind="bar"``), or one
+    of :data:`SPECIAL_PLOTS`: ``"survival"`` (retention of new hires),
+    ``"distinct_workers_histogram"``, ``"cost_breakdown"`` (cost per client-year by
+    category) and ``"cost_continuity"``. ``classroom=True`` uses the large-print style.
+
+    Returns a :class:`matplotlib.figure.Figure`; in Jupyter it displays as the cell's
+    result. Example::
+
+        from sim.charts import plot_regimes
+        plot_regimes(results, "same_primary_share", kind="bar")
+    """
+    parts = _results_parts(results)
+    meta = parts["meta"]
+    if kind not in ("line", "bar"):
+        raise ValueError(f"kind must be 'line' or 'bar', got {kind!r}")
+    if metric not in METRICS and metric not in SPECIAL_PLOTS:
+        raise KeyError(f"unknown measure '{metric}'; allowed: the names in "
+                       f"sim.outputs.METRICS or {', '.join(SPECIAL_PLOTS)}")
+    with mpl.rc_context(style_rc(classroom)):
+        if metric == "survival":
+            return plot_survival(parts["survival"], meta, ax=ax)
+        if metric == "distinct_workers_histogram":
+            return plot_distinct(parts["client_distinct"], meta, ax=ax)
+        if metric == "cost_breakdown":
+            return plot_cost_breakdown(parts["runs"], meta, ax=ax)
+        if metric == "cost_continuity":
+            return plot_cost_continuity(parts["runs"], meta, ax=ax)
+        if kind == "bar":
+            return plot_final(parts["runs"], metric, meta, ax=ax)
+        return plot_timeseries(parts["timeseries"], metric, meta, ax=ax)
+
+
 # ---------------------------------------------------------------------------
 # writing
 # ---------------------------------------------------------------------------
@@ -673,6 +940,10 @@ def _figures(timeseries, runs, survival, client_distinct, meta):
             yield name, plot_distinct(client_distinct, meta)
         elif name == "cost_continuity":
             yield name, plot_cost_continuity(runs, meta)
+        elif name == "stable_care":
+            yield name, plot_final(runs, what, meta)
+        elif name == "cost_breakdown":
+            yield name, plot_cost_breakdown(runs, meta)
         else:
             yield name, plot_timeseries(timeseries, what, meta)
 
@@ -718,7 +989,8 @@ def write_charts(out_dir: str | Path, timeseries: pd.DataFrame, runs: pd.DataFra
 
     Names: ``turnover`` (turnover_rate), ``burnout`` (burnout_high_share),
     ``continuity`` (coc), ``vacancy`` (vacancy_rate), ``survival``,
-    ``distinct_workers``, ``cost_continuity``. ``fmt`` is ``png``, ``svg`` or ``pdf``.
+    ``distinct_workers``, ``cost_continuity``, ``stable_care`` (same_primary_share,
+    final-year bars) and ``cost_breakdown``. ``fmt`` is ``png``, ``svg`` or ``pdf``.
     """
     charts = render_charts(out_dir, timeseries, runs, survival, client_distinct, meta,
                            fmt=fmt, classroom=classroom)

@@ -19,7 +19,16 @@ from pathlib import Path
 
 from sim import __version__, commands
 from sim.errors import USER_ERRORS, UsageError
-from sim.params import PARAMS, REGIME_PARAMS, REGIMES, resolve
+from sim.params import (
+    CALIBRATION,
+    PARAMS,
+    REGIME_PARAMS,
+    REGIMES,
+    SETTING_ASSUMPTIONS,
+    SETTING_LABELS,
+    SETTINGS,
+    resolve,
+)
 from sim.scenario import Scenario, default_compare_scenario, load_scenario
 
 EXIT_USAGE = 2
@@ -47,6 +56,8 @@ def _add_run_options(p: argparse.ArgumentParser, default_out: str | None) -> Non
     p.add_argument("--horizon", type=_positive_int, default=None, metavar="WEEKS",
                    help="override the reported weeks after warm-up (at least 52)")
     p.add_argument("--seed", type=int, default=None, help="override the root seed")
+    p.add_argument("--setting", choices=list(SETTINGS), default=None,
+                   help="override the scenario's setting (kind of service; default dsp)")
     p.add_argument("--format", choices=("png", "svg", "pdf"), default="png",
                    help="chart file format (default png)")
     p.add_argument("--classroom", action="store_true",
@@ -75,6 +86,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("params", help="list the model parameters")
     p.add_argument("--regime", choices=sorted(REGIMES), default=None,
                    help="show the values under this regime")
+    p.add_argument("--setting", choices=list(SETTINGS), default=None,
+                   help="show the values in this setting (default dsp, the registry defaults)")
     p.add_argument("--format", choices=("table", "markdown", "csv"), default="table")
     p.add_argument("--explain", metavar="NAME", default=None,
                    help="everything about one parameter")
@@ -86,8 +99,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 # -- params ------------------------------------------------------------------------------
-def params_rows(regime: str | None) -> list[dict[str, str]]:
-    values = resolve(regime) if regime else {n: p.default for n, p in PARAMS.items()}
+def params_rows(regime: str | None, setting: str | None = None) -> list[dict[str, str]]:
+    values = resolve(regime or "jit", setting=setting or "dsp")
     rows = []
     for name, p in PARAMS.items():
         rows.append({
@@ -97,9 +110,30 @@ def params_rows(regime: str | None) -> list[dict[str, str]]:
             "range": p.range_text,
             "group": p.group + (" (regime)" if name in REGIME_PARAMS else ""),
             "description": p.description,
-            "source": p.source + (" [calibrated]" if p.calibrated else ""),
+            "source": _source(name, setting or "dsp"),
         })
     return rows
+
+
+def _setting_note(name: str, setting: str) -> str | None:
+    """Why ``setting``'s preset sets parameter ``name`` (None if it does not)."""
+    assumed = SETTING_ASSUMPTIONS[setting].get(name)
+    if assumed is not None:
+        return assumed[1]
+    if setting != "dsp" and name in CALIBRATION[setting]["values"]:
+        rec = CALIBRATION[setting]
+        return (f"calibrated to the {setting} targets ({rec['date']}: `{rec['command']}`) "
+                "[calibrated]")
+    return None
+
+
+def _source(name: str, setting: str) -> str:
+    """A parameter's source text, as it applies in ``setting``."""
+    note = _setting_note(name, setting)
+    if note is not None:
+        return f"{setting} setting: {note}"
+    p = PARAMS[name]
+    return p.source + (" [calibrated]" if p.calibrated else "")
 
 
 def _show(v: object) -> str:
@@ -131,25 +165,46 @@ def format_params(rows: list[dict[str, str]], fmt: str) -> str:
 
 
 def explain(name: str) -> str:
-    from sim.params import suggest
+    """Everything the registry knows about one parameter, in full (no truncation)."""
+    from sim.params import REGIME_LABELS, suggest
 
     if name not in PARAMS:
         raise UsageError(f"unknown parameter '{name}'{suggest(name)}; "
                          "see 'workforce-sim params' for the list")
     p = PARAMS[name]
+    unit = f" {p.unit}" if p.unit else ""
+    kind = {"int": "whole number", "float": "number", "bool": "true or false"}.get(
+        p.kind, p.kind)
     lines = [
         f"{p.name}: {p.description}",
-        f"  default:  {_show(p.default)} {p.unit}".rstrip(),
-        f"  allowed:  {p.range_text} {p.unit}".rstrip(),
-        f"  group:    {p.group}",
-        f"  source:   {p.source}",
+        f"  default:    {_show(p.default)}{unit}",
+        f"  unit:       {p.unit or '(none)'}",
+        f"  allowed:    {p.range_text}{unit}",
+        f"  type:       {kind}",
+        f"  group:      {p.group}",
     ]
-    if p.calibrated:
-        lines.append("  calibrated: yes (a free parameter tuned so the status quo matches "
-                     "public evidence; see docs/ODD.md)")
+    per = ", ".join(f"{r} ({REGIME_LABELS.get(r, r)}) = {_show(v.get(name, p.default))}"
+                    for r, v in REGIMES.items())
     if name in REGIME_PARAMS:
-        per = ", ".join(f"{r}={_show(v.get(name, p.default))}" for r, v in REGIMES.items())
-        lines.append(f"  by regime: {per} (set it in a [regimes.NAME] table)")
+        lines.append(f"  by regime:  {per}")
+        lines.append("  set it in:  a scenario's [regimes.NAME] table (a training "
+                     "parameter defines a regime)")
+    else:
+        lines.append(f"  by regime:  {per} (the same under every regime)")
+        lines.append("  set it in:  a scenario's [parameters] table, or "
+                     f"WorkforceModel(..., {p.name}=...)")
+    if any(name in preset for preset in SETTINGS.values()):
+        per_setting = ", ".join(f"{k} = {_show(v.get(name, p.default))}"
+                                for k, v in SETTINGS.items())
+        lines.append(f"  by setting: {per_setting}")
+        for k in SETTINGS:
+            note = _setting_note(name, k)
+            if note:
+                lines.append(f"  in {k}: {note}")
+    lines.append(f"  source:     {p.source}")
+    lines.append("  calibrated: " + (
+        "yes (a free parameter tuned so the status quo matches public evidence; see "
+        "docs/ODD.md)" if p.calibrated else "no"))
     return "\n".join(lines) + "\n"
 
 
@@ -169,6 +224,8 @@ def _apply_overrides(s: Scenario, args: argparse.Namespace) -> Scenario:
         if args.seed < 0:
             raise UsageError(f"--seed must be 0 or more, got {args.seed}")
         changes["seed"] = args.seed
+    if getattr(args, "setting", None) is not None:
+        changes["setting"] = args.setting
     return replace(s, **changes) if changes else s
 
 
@@ -178,6 +235,9 @@ def _check_out(out: Path) -> None:
 
 
 def run_and_report(s: Scenario, args: argparse.Namespace, out: Path) -> int:
+    import textwrap
+
+    from sim.findings import findings
     from sim.runner import run_scenario, write_outputs
     from sim.summary import summarise, summary_table
 
@@ -186,11 +246,16 @@ def run_and_report(s: Scenario, args: argparse.Namespace, out: Path) -> int:
     results = run_scenario(s, jobs=args.jobs, progress=progress)
     written = write_outputs(results, out, fmt=args.format, classroom=args.classroom)
     table = summary_table(summarise(results.runs, regimes=list(s.regimes)), s.regime_labels)
-    print(f"{s.name}: {len(s.regimes)} regime(s) x {s.replications} replications, "
+    print(f"{s.name} [{SETTING_LABELS[s.setting]}]: {len(s.regimes)} regime(s) x "
+          f"{s.replications} replications, "
           f"{s.horizon_weeks} weeks after warm-up, seed {s.seed} "
           f"({results.meta['elapsed_seconds']:.1f} s)")
     print("Final year, mean (95 % CI over replications):")
     print(table.to_string())
+    print("\nKey findings (final year; 'about the same' = 95 % CIs overlap):")
+    for f in findings(results.runs, results.survival, results.meta, list(s.regimes)):
+        print(textwrap.fill(f"{f.topic}. {f.text}", width=100, initial_indent="- ",
+                            subsequent_indent="  "))
     print(f"\nWrote {len(written)} files to {out}/ (report.html, report.md, charts, "
           "timeseries.csv, summary.csv, manifest.json)")
     return 0
@@ -200,7 +265,7 @@ def _params(args: argparse.Namespace) -> int:
     if args.explain:
         sys.stdout.write(explain(args.explain))
     else:
-        sys.stdout.write(format_params(params_rows(args.regime), args.format))
+        sys.stdout.write(format_params(params_rows(args.regime, args.setting), args.format))
     return 0
 
 

@@ -5,10 +5,13 @@
 * the charts of :data:`sim.charts.CHARTS` as ``<name>.<fmt>``;
 * ``summary.csv``: the tidy :func:`sim.summary.summarise` table (mean and 95 % CI over
   replications of each run's final-year value, per measure and regime);
-* ``report.md``: what was run, the summary table, the charts as image links, how to
-  read them and the caveats;
+* ``report.md``: the key findings in plain language (:mod:`sim.findings`, computed
+  from the results), what was run, the summary table, the cost breakdown per regime
+  (with the cost per client-year of stable care and its definition), the charts as
+  image links, how to read them, the caveats and the non-default parameters;
 * ``report.html``: the same, self-contained (charts embedded as base64 PNG data URIs
-  whatever ``fmt`` is, no external files, fonts or scripts) with print-friendly CSS.
+  whatever ``fmt`` is, no external files, fonts or scripts) with print-friendly CSS
+  (tables, figures and findings are not split across pages).
 """
 
 from __future__ import annotations
@@ -17,14 +20,24 @@ import base64
 import html
 import math
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from sim.charts import Chart, regime_label, regime_order, render_charts
+from sim.findings import Finding, caveats, findings
 from sim.params import PARAMS
-from sim.summary import summarise, summary_table, to_markdown_table
+from sim.summary import (
+    STABLE_CARE_DEFINITION,
+    cost_breakdown,
+    cost_table,
+    n_clients_by_regime,
+    summarise,
+    summary_table,
+    to_markdown_table,
+)
 
 __all__ = ["CHART_HEADINGS", "write_report"]
 
@@ -37,6 +50,8 @@ CHART_HEADINGS: dict[str, str] = {
     "survival": "Retention of new hires",
     "distinct_workers": "Different workers per client",
     "cost_continuity": "Cost and continuity",
+    "stable_care": "Clients who kept one primary worker all year",
+    "cost_breakdown": "Where the money goes",
 }
 
 _TABLE_CAPTION = "Mean and 95 % CI over replications, final year"
@@ -60,18 +75,37 @@ _HOW_TO_READ = [
     "Core Indicators definition), so it can exceed 100 %.",
 ]
 
-_CAVEATS = (
-    "These are model outputs under documented assumptions, not observations or "
-    "forecasts. The regimes' effects are not inputs: they emerge from mechanisms "
-    "(learning, gap awareness, burnout, quitting, continuity of care) whose strengths "
-    "are assumptions, several of them untested against data; the default parameters aim "
-    "to reproduce published turnover, tenure, vacancy and burnout patterns for the "
-    "status quo (JIT-only) only. Use "
-    "the results to compare regimes and to see which mechanisms drive the differences, "
-    "and check how they change under other parameter values (sensitivity analysis) "
-    "before relying on a size of effect. See docs/ODD.md for the model description, "
-    "its assumptions and their sources."
+_CAVEATS_END = (
+    "Use the results to compare regimes and to see which mechanisms drive the "
+    "differences. docs/ODD.md describes the model, its assumptions and their sources."
 )
+
+_COST_CAPTION = "Cost per client-year by category, final year, mean over replications"
+
+
+def _findings_intro(runs: pd.DataFrame, meta: Mapping[str, Any]) -> str:
+    counts = runs.groupby("regime").size() if len(runs) else pd.Series(dtype=int)
+    n = int(counts.min()) if len(counts) else 0
+    h = int(meta.get("horizon_weeks", 0))
+    when = (f"the final year of the run (weeks {max(h - 52, 0)}–{h} after the warm-up)"
+            if h else "the final year of the run")
+    return (f"Computed from {when}, averaged over {n} replication{'s' if n != 1 else ''} "
+            "per regime. Where two regimes' 95 % confidence intervals overlap, they are "
+            "called about the same: the runs cannot tell them apart.")
+
+
+def _cost_notes(meta: Mapping[str, Any], order: list[str]) -> list[str]:
+    census = n_clients_by_regime(meta, order)
+    values = sorted(set(census.values()))
+    who = (f"{values[0]:,.0f} clients" if len(values) == 1 else
+           "the client census of each regime (" + ", ".join(
+               f"{regime_label(r, meta)} {census[r]:,.0f}" for r in order) + ")")
+    return [
+        f"Each run's costs over its final year divided by {who}, then averaged over "
+        "replications; totals show the 95 % CI in brackets. Categories may not add up "
+        "to the total exactly because of rounding.",
+        STABLE_CARE_DEFINITION,
+    ]
 
 
 # ---------------------------------------------------------------------------
@@ -157,21 +191,50 @@ def _run_facts(runs: pd.DataFrame, meta: Mapping[str, Any], order: list[str]
     ]
 
 
+@dataclass(frozen=True)
+class _Parts:
+    """The computed text of a report: findings, cost table and notes, caveats."""
+
+    intro: str
+    findings: list[Finding]
+    costs: pd.DataFrame
+    cost_notes: list[str]
+    caveats: list[str]
+
+
+def _report_parts(runs: pd.DataFrame, survival: pd.DataFrame, meta: Mapping[str, Any],
+                  order: list[str], labels: Mapping[str, str]) -> _Parts:
+    census = n_clients_by_regime(meta, order)
+    breakdown = cost_breakdown(runs, census, order)
+    return _Parts(
+        intro=_findings_intro(runs, meta),
+        findings=findings(runs, survival, meta, order),
+        costs=cost_table(breakdown, runs, labels, census),
+        cost_notes=_cost_notes(meta, order),
+        caveats=caveats(meta, runs, order),
+    )
+
+
 # ---------------------------------------------------------------------------
 # Markdown
 # ---------------------------------------------------------------------------
 
 
 def _markdown(meta: Mapping[str, Any], facts: list[tuple[str, str]], table: pd.DataFrame,
-              charts: list[Chart], params: list[tuple[str, str, str]]) -> str:
+              charts: list[Chart], params: list[tuple[str, str, str]], parts: _Parts
+              ) -> str:
     title = str(meta.get("title") or "Workforce simulation: regime comparison")
     lines = [f"# {title}", ""]
     if meta.get("description"):
         lines += [str(meta["description"]).strip(), ""]
-    lines += ["## What was run", ""]
+    lines += ["## Key findings", "", parts.intro, ""]
+    lines += [f"- **{f.topic}.** {f.text}" for f in parts.findings]
+    lines += ["", "## What was run", ""]
     lines += [f"- **{k}:** {v}" for k, v in facts]
     lines += ["", "## Results", "", f"{_TABLE_CAPTION}.", "", to_markdown_table(table)]
     lines += ["The full table with the unrounded values is in `summary.csv`.", ""]
+    lines += ["## Costs", "", f"{_COST_CAPTION}.", "", to_markdown_table(parts.costs)]
+    lines += [*(t + "\n" for t in parts.cost_notes)]
     lines += ["## Charts", ""]
     for c in charts:
         lines += [f"### {CHART_HEADINGS.get(c.name, c.name)}", ""]
@@ -182,7 +245,9 @@ def _markdown(meta: Mapping[str, Any], facts: list[tuple[str, str]], table: pd.D
             lines += [f"![{alt}]({c.path.name})", "", f"*{c.title}*", ""]
     lines += ["## How to read this", ""]
     lines += [f"- {t}" for t in _HOW_TO_READ]
-    lines += ["", "## Caveats", "", _CAVEATS, ""]
+    lines += ["", "## Caveats", ""]
+    lines += [f"- {t}" for t in parts.caveats]
+    lines += ["", _CAVEATS_END, ""]
     lines += ["## Parameters", ""]
     if params:
         lines += ["Parameters that differ from the registry defaults (the `jit` status "
@@ -218,23 +283,45 @@ th, td { border-bottom: 1px solid #ddd; padding: .35rem .7rem; text-align: right
 th:first-child, td:first-child { text-align: left; }
 thead th { border-bottom: 2px solid #555; }
 tbody tr:nth-child(even) { background: #f6f6f6; }
-figure { margin: 1rem 0 1.8rem; }
+figure { margin: 0 0 1.8rem; }
+section.chart { margin-top: 1.6rem; }
+ul.findings { padding-left: 1.2rem; }
+ul.findings li { margin-bottom: .5rem; }
 figure img { max-width: 100%; height: auto; display: block; }
 figcaption { font-style: italic; color: #444; margin-top: .3rem; }
 .note { color: #555; font-size: .92rem; }
+td .v, td .ci { white-space: nowrap; }
 details summary { cursor: pointer; }
 @media print {
   body { max-width: none; margin: 0; padding: 0; font-size: 10.5pt; }
   h2 { break-after: avoid; page-break-after: avoid; }
   h3 { break-after: avoid; page-break-after: avoid; }
-  figure, table, tr { break-inside: avoid; page-break-inside: avoid; }
+  figure, table, tr, section.chart, ul.findings li, dl.facts, .note {
+    break-inside: avoid; page-break-inside: avoid; }
+  figure img { max-height: 10cm; width: auto; max-width: 100%; margin: 0 auto; }
+  h1, h2 { break-after: avoid; page-break-after: avoid; }
   thead { display: table-header-group; }
   tbody tr:nth-child(even) { background: none; }
   details > *:not(summary) { display: block; }
   a { color: inherit; text-decoration: none; }
+  table { font-size: 9pt; }
   @page { margin: 1.6cm; }
 }
 """
+
+
+def _text(value: object) -> str:
+    """Escaped text that never breaks a line between a number and its ``%``."""
+    return html.escape(str(value)).replace(" %", "\u00a0%")
+
+
+def _cell(value: object) -> str:
+    """A table cell; a bracketed interval stays on one line."""
+    text = _text(value)
+    if " (" in text and text.endswith(")"):
+        head, ci = text.split(" (", 1)
+        return f'<span class="v">{head}</span> <span class="ci">({ci}</span>'
+    return text
 
 
 def _html_table(df: pd.DataFrame, caption: str | None = None) -> str:
@@ -247,17 +334,17 @@ def _html_table(df: pd.DataFrame, caption: str | None = None) -> str:
     out.append("<tbody>")
     for row in df.itertuples(index=False, name=None):
         cells = [f'<th scope="row">{e(str(row[0]))}</th>']
-        cells += [f"<td>{e(str(v))}</td>" for v in row[1:]]
+        cells += [f"<td>{_cell(v)}</td>" for v in row[1:]]
         out.append("<tr>" + "".join(cells) + "</tr>")
     out.append("</tbody></table>")
     return "\n".join(out)
 
 
 def _html(meta: Mapping[str, Any], facts: list[tuple[str, str]], table: pd.DataFrame,
-          charts: list[Chart], params: list[tuple[str, str, str]]) -> str:
+          charts: list[Chart], params: list[tuple[str, str, str]], parts: _Parts) -> str:
     e = html.escape
     title = str(meta.get("title") or "Workforce simulation: regime comparison")
-    parts = [
+    out = [
         "<!DOCTYPE html>",
         '<html lang="en">',
         "<head>",
@@ -270,37 +357,47 @@ def _html(meta: Mapping[str, Any], facts: list[tuple[str, str]], table: pd.DataF
         f"<h1>{e(title)}</h1>",
     ]
     if meta.get("description"):
-        parts.append(f"<p>{e(str(meta['description']).strip())}</p>")
-    parts.append("<h2>What was run</h2>")
-    parts.append('<dl class="facts">' + "".join(
+        out.append(f"<p>{e(str(meta['description']).strip())}</p>")
+    out.append("<h2>Key findings</h2>")
+    out.append(f'<p class="note">{e(parts.intro)}</p>')
+    out.append('<ul class="findings">' + "".join(
+        f"<li><strong>{e(f.topic)}.</strong> {_text(f.text)}</li>" for f in parts.findings)
+        + "</ul>")
+    out.append("<h2>What was run</h2>")
+    out.append('<dl class="facts">' + "".join(
         f"<dt>{e(k)}</dt><dd>{e(v)}</dd>" for k, v in facts) + "</dl>")
-    parts.append("<h2>Results</h2>")
-    parts.append(_html_table(table, caption=_TABLE_CAPTION))
-    parts.append('<p class="note">The full table with the unrounded values is in '
-                 "<code>summary.csv</code>.</p>")
-    parts.append("<h2>Charts</h2>")
+    out.append("<h2>Results</h2>")
+    out.append(_html_table(table, caption=_TABLE_CAPTION))
+    out.append('<p class="note">The full table with the unrounded values is in '
+               "<code>summary.csv</code>.</p>")
+    out.append("<h2>Costs</h2>")
+    out.append(_html_table(parts.costs, caption=_COST_CAPTION))
+    out += [f'<p class="note">{_text(t)}</p>' for t in parts.cost_notes]
+    out.append("<h2>Charts</h2>")
     for c in charts:
         if c.png is None:
             continue
         data = base64.b64encode(c.png).decode("ascii")
-        parts.append(f"<h3>{e(CHART_HEADINGS.get(c.name, c.name))}</h3>")
-        parts.append(f'<figure><img src="data:image/png;base64,{data}" alt="{e(c.title)}">'
-                     f"<figcaption>{e(c.title)}</figcaption></figure>")
-    parts.append("<h2>How to read this</h2>")
-    parts.append("<ul>" + "".join(f"<li>{e(t)}</li>" for t in _HOW_TO_READ) + "</ul>")
-    parts.append("<h2>Caveats</h2>")
-    parts.append(f"<p>{e(_CAVEATS)}</p>")
-    parts.append("<h2>Parameters</h2>")
+        out.append('<section class="chart">'
+                   f"<h3>{e(CHART_HEADINGS.get(c.name, c.name))}</h3>"
+                   f'<figure><img src="data:image/png;base64,{data}" alt="{e(c.title)}">'
+                   f"<figcaption>{e(c.title)}</figcaption></figure></section>")
+    out.append("<h2>How to read this</h2>")
+    out.append("<ul>" + "".join(f"<li>{e(t)}</li>" for t in _HOW_TO_READ) + "</ul>")
+    out.append("<h2>Caveats</h2>")
+    out.append("<ul>" + "".join(f"<li>{_text(t)}</li>" for t in parts.caveats) + "</ul>")
+    out.append(f"<p>{e(_CAVEATS_END)}</p>")
+    out.append("<h2>Parameters</h2>")
     if params:
         ptable = pd.DataFrame(params, columns=["Parameter", "Value", "Default"])
-        parts.append("<details open><summary>Parameters that differ from the registry "
-                     "defaults (the <code>jit</code> status quo); all others are at their "
-                     "defaults.</summary>" + _html_table(ptable) + "</details>")
+        out.append("<details open><summary>Parameters that differ from the registry "
+                   "defaults (the <code>jit</code> status quo); all others are at their "
+                   "defaults.</summary>" + _html_table(ptable) + "</details>")
     else:
-        parts.append("<p>All parameters at their registry defaults apart from the regime "
-                     "presets (see docs/ODD.md).</p>")
-    parts += ["</body>", "</html>", ""]
-    return "\n".join(parts)
+        out.append("<p>All parameters at their registry defaults apart from the regime "
+                   "presets (see docs/ODD.md).</p>")
+    out += ["</body>", "</html>", ""]
+    return "\n".join(out)
 
 
 # ---------------------------------------------------------------------------
@@ -336,14 +433,15 @@ def write_report(
     table = summary_table(summary, labels)
     facts = _run_facts(runs, meta, order)
     params = _param_rows(meta.get("params"))
+    parts = _report_parts(runs, survival, meta, order, labels)
 
     paths: dict[str, Path] = {c.name: c.path for c in charts}
     paths["summary_csv"] = out / "summary.csv"
     summary.to_csv(paths["summary_csv"], index=False)
     paths["report_md"] = out / "report.md"
-    paths["report_md"].write_text(_markdown(meta, facts, table, charts, params),
+    paths["report_md"].write_text(_markdown(meta, facts, table, charts, params, parts),
                                   encoding="utf-8")
     paths["report_html"] = out / "report.html"
-    paths["report_html"].write_text(_html(meta, facts, table, charts, params),
+    paths["report_html"].write_text(_html(meta, facts, table, charts, params, parts),
                                     encoding="utf-8")
     return paths

@@ -13,6 +13,10 @@ Units. A run's final-year value of a weekly *flow* (``final == "sum"``, e.g. hir
 ``workers/week``) is a sum over 52 weeks, so its unit is reported per *year*
 (:func:`final_unit`). Shares and rates per year are shown as percentages, USD amounts
 with a dollar sign and thousands separators (:func:`value_kind`, :func:`format_value`).
+
+Costs. :func:`cost_breakdown` turns each run's final-year cost columns (``cost_*``,
+summed over the last 52 weeks) into cost per client-year by category, plus the total
+and the *cost per client-year of stable care* (:data:`STABLE_CARE_DEFINITION`).
 """
 
 from __future__ import annotations
@@ -28,13 +32,19 @@ from sim.outputs import METRICS, SUMMARY_METRICS
 
 __all__ = [
     "CONFIDENCE",
+    "COST_COLUMNS",
+    "COST_COMPONENTS",
+    "STABLE_CARE_DEFINITION",
     "SUMMARY_COLUMNS",
+    "cost_breakdown",
+    "cost_table",
     "display_unit",
     "final_unit",
     "format_cell",
     "format_value",
     "mean_ci",
     "measure_label",
+    "n_clients_by_regime",
     "summarise",
     "summary_table",
     "to_markdown_table",
@@ -50,6 +60,32 @@ SUMMARY_COLUMNS: tuple[str, ...] = (
 )
 
 _DASH = "–"  # en dash, for ranges and missing cells
+
+#: The cost categories, in display order, with the label used in cost tables. They add
+#: up to ``cost_total`` (see docs/ODD.md, 7.9).
+COST_COMPONENTS: dict[str, str] = {
+    "cost_wages": "Wages",
+    "cost_overtime": "Overtime",
+    "cost_cover": "Agency cover",
+    "cost_recruiting": "Recruiting and separation",
+    "cost_training": "Training (trainers, mentoring)",
+    "cost_modules": "On-demand modules",
+}
+
+#: Columns of the tidy table returned by :func:`cost_breakdown`, in order.
+COST_COLUMNS: tuple[str, ...] = (
+    "item", "label", "regime", "n", "mean", "ci_low", "ci_high",
+)
+
+#: What "cost per client-year of stable care" means (shown in the reports).
+STABLE_CARE_DEFINITION: str = (
+    "Cost per client-year of stable care = cost per client-year divided by the share of "
+    "clients who kept one primary worker all year (among clients in care for the whole "
+    "final year). It is what the agency spends for each client whose primary worker "
+    "stayed the same all year, counting the cost of everyone else's care as the price "
+    "of that stability; lower is better. It is computed for each run, then averaged "
+    "over replications, and is undefined for a run in which no client kept one worker."
+)
 
 
 # ---------------------------------------------------------------------------
@@ -291,3 +327,131 @@ def to_markdown_table(df: pd.DataFrame) -> str:
     out = [line(header), "| " + " | ".join("-" * w for w in widths) + " |"]
     out += [line(r) for r in body]
     return "\n".join(out) + "\n"
+
+
+# ---------------------------------------------------------------------------
+# costs
+# ---------------------------------------------------------------------------
+
+
+def n_clients_by_regime(meta: Mapping[str, object], regimes: Sequence[str]
+                        ) -> dict[str, float]:
+    """The client census of each regime's runs, from ``meta["params"]``.
+
+    ``meta["params"]`` is either ``{regime: {parameter: value}}`` (as
+    :func:`sim.runner.run_scenario` writes it) or one flat ``{parameter: value}`` for
+    all regimes; a missing value falls back to the registry default of ``n_clients``.
+    """
+    from sim.params import PARAMS
+
+    params = meta.get("params") or {}
+    flat = params.get("n_clients") if isinstance(params, Mapping) else None
+    out = {}
+    for r in regimes:
+        own = params.get(r) if isinstance(params, Mapping) else None
+        value = own.get("n_clients") if isinstance(own, Mapping) else None
+        if value is None:
+            value = flat if flat is not None else PARAMS["n_clients"].default
+        out[r] = float(value)
+    return out
+
+
+def cost_breakdown(
+    runs: pd.DataFrame,
+    n_clients: Mapping[str, float] | float,
+    regimes: Sequence[str] | None = None,
+) -> pd.DataFrame:
+    """Cost per client-year by category, mean and 95 % CI over replications, per regime.
+
+    Parameters
+    ----------
+    runs
+        One row per run with ``regime``, the final-year sums of the ``cost_*`` columns
+        of :data:`COST_COMPONENTS`, ``cost_total`` and ``same_primary_share``.
+    n_clients
+        The client census, one number or one per regime
+        (:func:`n_clients_by_regime`).
+    regimes
+        Regimes in output order; default: order of first appearance in ``runs``.
+
+    Returns
+    -------
+    DataFrame with columns :data:`COST_COLUMNS`, regimes within items. ``item`` is each
+    ``cost_*`` component, then ``cost_total`` (their sum, per client-year) and
+    ``cost_stable_care`` (cost per client-year of stable care,
+    :data:`STABLE_CARE_DEFINITION`). Each run's cost is divided by its census; the means
+    of the components add up to the mean total.
+    """
+    need = [*COST_COMPONENTS, "cost_total", "same_primary_share", "regime"]
+    missing = [c for c in need if c not in runs.columns]
+    if missing:
+        raise KeyError(f"runs has no column(s): {', '.join(missing)}")
+    order = list(pd.unique(runs["regime"])) if regimes is None else list(regimes)
+    groups = {r: g for r, g in runs.groupby("regime", sort=False)}
+    items = {**COST_COMPONENTS, "cost_total": "Total cost",
+             "cost_stable_care": "Cost per client-year of stable care"}
+    rows = []
+    for item, label in items.items():
+        for r in order:
+            g = groups.get(r)
+            census = float(n_clients[r] if isinstance(n_clients, Mapping) else n_clients)
+            if g is None or not census > 0:
+                values = np.empty(0)
+            elif item == "cost_stable_care":
+                share = g["same_primary_share"].to_numpy(float)
+                per_client = g["cost_total"].to_numpy(float) / census
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    values = np.where(share > 0, per_client / share, np.nan)
+            else:
+                values = g[item].to_numpy(float) / census
+            n, mean, lo, hi = mean_ci(values)
+            if n > 1:
+                lo = max(lo, 0.0)
+            rows.append((item, label, r, n, mean, lo, hi))
+    out = pd.DataFrame(rows, columns=list(COST_COLUMNS))
+    return out.astype({"n": "int64", "mean": "float64", "ci_low": "float64",
+                       "ci_high": "float64"})
+
+
+def cost_table(
+    breakdown: pd.DataFrame,
+    runs: pd.DataFrame,
+    regime_labels: Mapping[str, str],
+    n_clients: Mapping[str, float] | float,
+) -> pd.DataFrame:
+    """Display table of a :func:`cost_breakdown`: one row per item, one column per regime.
+
+    Rows: each category (mean cost per client-year), the total per client-year (mean and
+    95 % CI), the share of clients who kept one primary worker all year, the cost per
+    client-year of stable care (mean and CI), and the agency's total cost per year.
+    """
+    regimes = list(pd.unique(breakdown["regime"]))
+    columns = ["Cost per client-year (USD)"] + [regime_labels.get(r, r) for r in regimes]
+    by = {(row.item, row.regime): row for row in breakdown.itertuples(index=False)}
+
+    def cells(item: str, with_ci: bool) -> list[str]:
+        out = []
+        for r in regimes:
+            row = by.get((item, r))
+            if row is None:
+                out.append(_DASH)
+            elif with_ci:
+                out.append(format_cell(row.mean, row.ci_low, row.ci_high, row.n, "usd"))
+            else:
+                out.append(format_value(row.mean, "usd"))
+        return out
+
+    rows = [[label, *cells(item, False)] for item, label in COST_COMPONENTS.items()]
+    rows.append(["Total cost per client-year", *cells("cost_total", True)])
+    share = summarise(runs, metrics=["same_primary_share"], regimes=regimes)
+    rows.append(["Clients who kept one primary worker all year"] + [
+        format_cell(rec.mean, rec.ci_low, rec.ci_high, rec.n, "percent")
+        for rec in share.itertuples(index=False)])
+    rows.append(["Cost per client-year of stable care", *cells("cost_stable_care", True)])
+    totals = []
+    for r in regimes:
+        row = by.get(("cost_total", r))
+        census = float(n_clients[r] if isinstance(n_clients, Mapping) else n_clients)
+        totals.append(_DASH if row is None else format_value(row.mean * census, "usd"))
+    rows.append(["Total for the agency, per year", *totals])
+    return pd.DataFrame(rows, columns=columns)

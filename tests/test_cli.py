@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from sim.cli import main
-from sim.params import PARAMS
+from sim.params import PARAMS, REGIME_PARAMS
 from sim.runner import plan, run_scenario
 from sim.scenario import default_compare_scenario, parse_scenario
 
@@ -178,3 +178,33 @@ def test_python_m_sim_is_the_twin_of_the_console_script():
                        text=True, timeout=120)
     assert a.returncode == b.returncode == 0 and a.stdout == b.stdout
     assert np.char.count(a.stdout, "\n") == len(PARAMS) + 1
+
+
+def _shown(value):
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+@pytest.mark.parametrize("name", sorted(PARAMS))
+def test_explain_prints_every_field_in_full(name):
+    from sim.cli import explain
+    from sim.params import REGIME_LABELS, REGIMES
+
+    p = PARAMS[name]
+    text = explain(name)
+    assert text.startswith(f"{name}: {p.description}\n")  # the description, untruncated
+    fields = {line.split(":", 1)[0].strip(): line.split(":", 1)[1].strip()
+              for line in text.splitlines()[1:]}
+    assert {"default", "unit", "allowed", "type", "group", "by regime", "set it in",
+            "source", "calibrated"} <= set(fields)
+    assert fields["default"].startswith(_shown(p.default))
+    assert fields["unit"] == (p.unit or "(none)")
+    assert p.range_text in fields["allowed"]
+    assert fields["group"] == p.group
+    assert fields["source"] == p.source  # in full
+    assert fields["calibrated"].startswith("yes" if p.calibrated else "no")
+    for regime, preset in REGIMES.items():
+        value = _shown(preset.get(name, p.default))
+        assert f"{regime} ({REGIME_LABELS[regime]}) = {value}" in fields["by regime"]
+    assert ("[regimes.NAME]" in fields["set it in"]) == (name in REGIME_PARAMS)
