@@ -65,7 +65,7 @@ from mesa.visualization.utils import update_counter
 from sim.charts import regime_color, style_rc
 from sim.model import WorkforceModel
 from sim.outputs import METRICS
-from sim.params import PARAMS, REGIME_LABELS, REGIMES
+from sim.params import PARAMS, REGIME_LABELS, REGIMES, format_value
 from sim.summary import value_kind
 
 __all__ = [
@@ -618,20 +618,16 @@ def _status(model: DashboardModel) -> str:
             f"{_n(waiting, 'client')} without a primary worker")
 
 
-def _show(v: Any) -> str:
-    return f"{v:g}" if isinstance(v, float) else str(v)
-
-
 def _settings(model: DashboardModel) -> str:
     """The training this run's new hires get, and the inputs changed from the defaults."""
     v = model.params
-    training = (f"New hires: {_show(v['preservice_hours'])} h pre-service, "
+    training = (f"New hires: {format_value(v['preservice_hours'])} h pre-service, "
                 f"modules {'on' if v['modules_available'] else 'off'}, "
-                + (f"{_show(v['mentoring_hours'])} h/week mentoring"
+                + (f"{format_value(v['mentoring_hours'])} h/week mentoring"
                    if v["mentoring_hours"] else "no mentoring")
-                + (f", {_show(v['refresher_hours'])} h/year refresher"
+                + (f", {format_value(v['refresher_hours'])} h/year refresher"
                    if v["refresher_hours"] else ""))
-    changed = [f"{n} = {_show(v[n])} {PARAMS[n].unit}".rstrip() for n in SLIDERS
+    changed = [f"{n} = {format_value(v[n])} {PARAMS[n].unit}".rstrip() for n in SLIDERS
                if n not in TRAINING_OVERRIDES and v[n] != PARAMS[n].default]
     return training + (" · Changed: " + ", ".join(changed) if changed else "")
 

@@ -27,6 +27,7 @@ from sim.params import (
     SETTING_ASSUMPTIONS,
     SETTING_LABELS,
     SETTINGS,
+    format_value,
     resolve,
 )
 from sim.scenario import Scenario, default_compare_scenario, load_scenario
@@ -105,7 +106,7 @@ def params_rows(regime: str | None, setting: str | None = None) -> list[dict[str
     for name, p in PARAMS.items():
         rows.append({
             "name": name,
-            "value": _show(values[name]),
+            "value": format_value(values[name]),
             "unit": p.unit,
             "range": p.range_text,
             "group": p.group + (" (regime)" if name in REGIME_PARAMS else ""),
@@ -135,13 +136,6 @@ def _source(name: str, setting: str) -> str:
     p = PARAMS[name]
     return p.source + (" [calibrated]" if p.calibrated else "")
 
-
-def _show(v: object) -> str:
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, float):
-        return f"{v:g}"
-    return str(v)
 
 
 def format_params(rows: list[dict[str, str]], fmt: str) -> str:
@@ -177,13 +171,13 @@ def explain(name: str) -> str:
         p.kind, p.kind)
     lines = [
         f"{p.name}: {p.description}",
-        f"  default:    {_show(p.default)}{unit}",
+        f"  default:    {format_value(p.default)}{unit}",
         f"  unit:       {p.unit or '(none)'}",
         f"  allowed:    {p.range_text}{unit}",
         f"  type:       {kind}",
         f"  group:      {p.group}",
     ]
-    per = ", ".join(f"{r} ({REGIME_LABELS.get(r, r)}) = {_show(v.get(name, p.default))}"
+    per = ", ".join(f"{r} ({REGIME_LABELS.get(r, r)}) = {format_value(v.get(name, p.default))}"
                     for r, v in REGIMES.items())
     if name in REGIME_PARAMS:
         lines.append(f"  by regime:  {per}")
@@ -194,7 +188,7 @@ def explain(name: str) -> str:
         lines.append("  set it in:  a scenario's [parameters] table, or "
                      f"WorkforceModel(..., {p.name}=...)")
     if any(name in preset for preset in SETTINGS.values()):
-        per_setting = ", ".join(f"{k} = {_show(v.get(name, p.default))}"
+        per_setting = ", ".join(f"{k} = {format_value(v.get(name, p.default))}"
                                 for k, v in SETTINGS.items())
         lines.append(f"  by setting: {per_setting}")
         for k in SETTINGS:

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from sim import params as registry
+from sim.params import format_value
 
 __all__ = ["DEFAULT_PATH", "GROUP_TITLES", "REGENERATE", "main", "render", "write"]
 
@@ -68,14 +69,6 @@ GROUP_TITLES: dict[str, tuple[str, str]] = {
 # ---------------------------------------------------------------------------
 # text helpers
 # ---------------------------------------------------------------------------
-
-
-def _show(v: Any) -> str:
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, float):
-        return f"{v:g}"
-    return str(v)
 
 
 def _cell(text: Any) -> str:
@@ -174,7 +167,7 @@ def _group_section(group: str) -> list[str]:
         if p.group != group:
             continue
         source = p.source + (" **(calibrated)**" if p.calibrated else "")
-        rows.append([f"`{p.name}`", _show(p.default), p.unit or "–", p.range_text,
+        rows.append([f"`{p.name}`", format_value(p.default), p.unit or "–", p.range_text,
                      p.description, source])
     return lines + _table(["Name", "Default", "Unit", "Allowed range", "Description",
                            "Source"], rows)
@@ -189,7 +182,7 @@ def _regimes() -> list[str]:
     for name in registry.REGIME_PARAMS:
         p = registry.PARAMS[name]
         rows.append([f"`{name}`", p.unit or "–",
-                     *[_show(registry.REGIMES[r].get(name, p.default)) for r in regimes],
+                     *[format_value(registry.REGIMES[r].get(name, p.default)) for r in regimes],
                      p.description])
     return [
         "## Regime presets",
@@ -225,8 +218,8 @@ def _settings() -> list[str]:
                 why.append(assumptions[s][name][1])
             elif name in calibration.get(s, {}).get("values", {}):
                 why.append(f"Calibrated for {labels.get(s, s)}.")
-        rows.append([f"`{name}`", p.unit or "–", _show(p.default),
-                     *[_show(settings[s].get(name, p.default)) for s in others],
+        rows.append([f"`{name}`", p.unit or "–", format_value(p.default),
+                     *[format_value(settings[s].get(name, p.default)) for s in others],
                      " ".join(why)])
     lines = [
         "## Setting presets",
@@ -254,14 +247,14 @@ def _calibrated() -> list[str]:
         "",
     ]
     lines += _table(["Name", "Default", "Unit", "Group", "Description"],
-                    [[f"`{p.name}`", _show(p.default), p.unit or "–", p.group,
+                    [[f"`{p.name}`", format_value(p.default), p.unit or "–", p.group,
                       p.description] for p in cal])
     record = getattr(registry, "CALIBRATION", {})
     labels = getattr(registry, "SETTING_LABELS", {})
     if record:
         lines += ["Calibration record (`CALIBRATION` in `sim/params.py`):", ""]
         for name, rec in record.items():
-            values = ", ".join(f"`{k}` = {_show(v)}"
+            values = ", ".join(f"`{k}` = {format_value(v)}"
                                for k, v in (rec.get("values") or {}).items())
             how = f", by `{rec['command']}`" if rec.get("command") else ""
             when = f" on {rec['date']}" if rec.get("date") else ""

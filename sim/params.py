@@ -41,6 +41,7 @@ __all__ = [
     "ParameterError",
     "check_setting",
     "defaults",
+    "format_value",
     "resolve",
     "suggest",
     "validate",
@@ -465,6 +466,17 @@ def _setting_presets() -> dict[str, dict[str, Any]]:
 
 #: The settings as parameter presets (assumptions plus the setting's calibrated values).
 SETTINGS: dict[str, dict[str, Any]] = _setting_presets()
+
+
+def format_value(v: Any) -> str:
+    """A parameter value as it is written in a scenario file (``true``, ``0.5``, ``120``)."""
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, float):
+        return f"{v:g}"
+    if isinstance(v, list | tuple):
+        return ", ".join(format_value(x) for x in v)
+    return str(v)
 
 
 def defaults() -> dict[str, Any]:

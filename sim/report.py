@@ -28,7 +28,7 @@ import pandas as pd
 
 from sim.charts import Chart, regime_label, regime_order, render_charts
 from sim.findings import Finding, caveats, findings
-from sim.params import PARAMS
+from sim.params import PARAMS, format_value
 from sim.summary import (
     STABLE_CARE_DEFINITION,
     cost_breakdown,
@@ -154,20 +154,10 @@ def _param_rows(params: Mapping[str, Any] | None) -> list[tuple[str, str, str]]:
         p = PARAMS.get(base)
         if p is not None and value == p.default:
             continue
-        default = "" if p is None else _value_text(p.default)
+        default = "" if p is None else format_value(p.default)
         unit = f" {p.unit}" if p is not None and p.unit else ""
-        rows.append((key, _value_text(value) + unit, default + (unit if default else "")))
+        rows.append((key, format_value(value) + unit, default + (unit if default else "")))
     return rows
-
-
-def _value_text(v: Any) -> str:
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, float):
-        return f"{v:g}"
-    if isinstance(v, list | tuple):
-        return ", ".join(_value_text(x) for x in v)
-    return str(v)
 
 
 def _run_facts(runs: pd.DataFrame, meta: Mapping[str, Any], order: list[str]

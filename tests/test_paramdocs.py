@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from sim import paramdocs
-from sim.params import PARAMS, REGIME_PARAMS, REGIMES
+from sim.params import PARAMS, REGIME_PARAMS, REGIMES, format_value
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "parameters.md"
 
@@ -44,7 +44,7 @@ def test_regime_presets_table():
         line = next(ln for ln in section.splitlines() if ln.startswith(f"| `{name}`"))
         cells = [c.strip() for c in line.strip("|").split("|")]
         values = cells[2:2 + len(REGIMES)]
-        expected = [paramdocs._show(REGIMES[r].get(name, PARAMS[name].default))
+        expected = [format_value(REGIMES[r].get(name, PARAMS[name].default))
                     for r in REGIMES]
         assert values == expected, name
 

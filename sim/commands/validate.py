@@ -23,7 +23,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "validate",
         help="compare the status quo with the published patterns (exit 1 if any is missed)",
         description="Run the JIT-only status quo of a setting and put every published "
-        "pattern (sim/data/targets.toml) beside the simulated mean and 95 %% CI. Exit "
+        "pattern (sim/data/targets.toml) beside the simulated mean and 95 % CI. Exit "
         "status 0 when every mean is inside its target range, 1 otherwise.",
     )
     p.add_argument("--setting", choices=list(SETTINGS), default="dsp",
