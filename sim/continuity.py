@@ -56,39 +56,48 @@ class ContinuityLedger:
     def record(self, week: int, ids: np.ndarray) -> None:
         """Enter week ``week``'s contact of every client (``-1`` = no contact)."""
         s = week % self.window
-        old = self.contacts[:, s]
-        had = old != NO_CONTACT
-        # the oldest week leaves the window
-        # -2 never occurs, so rows without an old contact match nothing
-        eq_old = self.contacts == np.where(had, old, -2)[:, None]
-        n_old = self.count[:, s].copy()
-        self.count -= eq_old
-        self.n -= had
-        self.distinct -= had & (n_old == 1)
-        self.sumsq -= np.where(had, 2 * n_old.astype(np.int64) - 1, 0)
-        self.same -= self.pair_same[:, s]
-        self.pair_same[:, s] = False
-        # the new week enters
         ids = ids.astype(np.int32)
         new = ids != NO_CONTACT
-        self.contacts[:, s] = ids
-        self.count[:, s] = 0
-        eq_new = self.contacts == np.where(new, ids, -2)[:, None]
-        self.count += eq_new
-        n_new = eq_new.view(np.uint8).sum(axis=1, dtype=np.int32)
-        self.count[:, s] = n_new
-        self.n += new
-        self.distinct += new & (n_new == 1)
-        self.sumsq += np.where(new, 2 * n_new.astype(np.int64) - 1, 0)
+        # counts change only where the contact leaving the window differs from the one
+        # entering it (for a client with a stable worker they are usually the same)
+        r = np.flatnonzero(self.contacts[:, s] != ids)
+        if r.size:
+            self._replace(r, s, ids[r])
+        # consecutive pairs: the pair starting at the leaving slot goes, a new one comes
+        self.same -= self.pair_same[:, s]
+        self.pair_same[:, s] = False
         in_window = self.last_week > week - self.window
         pair = new & in_window
         same = pair & (self.last_id == ids)
         self.same += same
-        r = np.flatnonzero(pair)
-        self.pair_same[r, self.last_slot[r]] = same[r]
+        p = np.flatnonzero(pair)
+        self.pair_same[p, self.last_slot[p]] = same[p]
         self.last_id[new] = ids[new]
         self.last_slot[new] = s
         self.last_week[new] = week
+
+    def _replace(self, r: np.ndarray, s: int, ids: np.ndarray) -> None:
+        """Rows ``r``: the contact in slot ``s`` is replaced by ``ids`` (counts updated)."""
+        contacts = self.contacts[r]
+        count = self.count[r]
+        old = contacts[:, s]
+        had = old != NO_CONTACT
+        new = ids != NO_CONTACT
+        # the oldest week leaves; -2 never occurs, so rows without a contact match nothing
+        n_old = count[:, s].astype(np.int64)
+        count -= contacts == np.where(had, old, -2)[:, None]
+        # the new week enters
+        contacts[:, s] = ids
+        count[:, s] = 0
+        eq_new = contacts == np.where(new, ids, -2)[:, None]
+        count += eq_new
+        n_new = eq_new.view(np.uint8).sum(axis=1, dtype=np.int64)
+        count[:, s] = n_new
+        self.contacts[r] = contacts
+        self.count[r] = count
+        self.n[r] += new.astype(np.int64) - had
+        self.distinct[r] += (new & (n_new == 1)).astype(np.int64) - (had & (n_old == 1))
+        self.sumsq[r] += np.where(new, 2 * n_new - 1, 0) - np.where(had, 2 * n_old - 1, 0)
 
     def history(self, week: int) -> np.ndarray:
         """Contacts in chronological order (oldest first) as of ``week``."""

@@ -46,7 +46,9 @@ def run(model: WorkforceModel) -> None:
     comp[c.kind == AGENCY] = p.agency_competence
     exh = np.where(by_worker, w.exhaustion[prow], 0.0)
     cared = c.kind != NONE
-    gap = np.einsum("ck,ck->c", c.share, np.maximum(required[:, None] - comp, 0.0))
+    short = required[:, None] - comp
+    np.maximum(short, 0.0, out=short)
+    gap = np.einsum("ck,ck->c", c.share, short)
     match = np.einsum("ck,ck->c", c.share, comp)
     maturity = 1.0 - np.exp(-c.relationship_weeks / p.relationship_weeks)
     rel = np.where(c.kind == PRIMARY, 0.5 + 0.5 * maturity, 0.5)
@@ -67,10 +69,9 @@ def run(model: WorkforceModel) -> None:
     w.incidents[:] = np.bincount(pw, weights=c.incident[by_worker], minlength=n).astype(np.int64)
     ot = c.kind == OVERTIME
     w.overtime_hours[:] = np.bincount(c.provider[ot], weights=c.hours[ot], minlength=n)
-    nk = w.n_domains  # hours per (worker, domain) in one bincount over worker*K + k
-    cell = (pw[:, None] * nk + np.arange(nk)).ravel()
-    w.use[:] = np.bincount(cell, weights=(hw[:, None] * c.share[by_worker]).ravel(),
-                           minlength=n * nk).reshape(n, nk)
+    domain_hours = (c.share[by_worker] * hw[:, None]).T.copy()  # (domains, client-weeks)
+    for k in range(w.n_domains):  # loop over need domains, not agents
+        w.use[:, k] = np.bincount(pw, weights=domain_hours[k], minlength=n)
     has = c.primary >= 0
     mat_sum = np.bincount(c.primary[has], weights=maturity[has], minlength=n)
     w.relationship[:] = np.divide(mat_sum, w.caseload, out=np.zeros(n), where=w.caseload > 0)
