@@ -46,16 +46,12 @@ from __future__ import annotations
 import datetime
 import json
 import math
-import os
-import shutil
 import sys
-import tempfile
 import textwrap
 import time
 import tomllib
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -68,6 +64,7 @@ from scipy import stats
 from scipy.stats import qmc
 
 from sim import params as registry
+from sim.runner import atomic_dir
 
 __all__ = [
     "BATCH",
@@ -628,26 +625,6 @@ def _markdown(df: pd.DataFrame) -> str:
     return "\n".join(lines) + "\n"
 
 
-@contextmanager
-def _atomic_dir(out: Path) -> Iterator[Path]:
-    """Write into a temporary sibling of ``out``, then swap it in (never half-written)."""
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
-    try:
-        yield tmp
-        if out.exists():
-            old = out.with_name(f".{out.name}.old-{os.getpid()}")
-            out.rename(old)
-            tmp.rename(out)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            tmp.rename(out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-
-
 def _literal(x: Any, indent: int) -> str:
     pad = " " * indent
     if isinstance(x, dict):
@@ -671,7 +648,7 @@ def write_calibration(result: CalibrationResult, out: Path) -> dict[str, Path]:
     """Write ``best.toml``, ``fit.csv``, ``history.csv``, ``calibration.json`` and
     ``adopt.txt`` into ``out`` (atomically)."""
     r = result
-    with _atomic_dir(out) as tmp:
+    with atomic_dir(out) as tmp:
         r.history.to_csv(tmp / "history.csv", index=False)
         r.fit.to_csv(tmp / "fit.csv", index=False)
         lines = [f"# {r.record['command']}  ({r.record['date']}, score {r.record['score']})",
@@ -768,7 +745,7 @@ def write_validation(result: ValidationResult, out: Path, fmt: str = "png",
                      classroom: bool = False) -> dict[str, Path]:
     """Write ``validation.csv``, ``validation.md``, ``runs.csv`` and the chart into ``out``."""
     r = result
-    with _atomic_dir(out) as tmp:
+    with atomic_dir(out) as tmp:
         r.table.to_csv(tmp / "validation.csv", index=False)
         r.runs.to_csv(tmp / "runs.csv", index=False)
         label = registry.SETTING_LABELS[r.setting]

@@ -20,8 +20,9 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -217,6 +218,30 @@ def _versions() -> dict[str, str]:
     return out
 
 
+@contextmanager
+def atomic_dir(out: Path) -> Iterator[Path]:
+    """Write into a temporary sibling of ``out``, then swap it in.
+
+    An interrupted or failed write never leaves ``out`` half-written, and an existing
+    ``out`` is only replaced once the new one is complete.
+    """
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
+    try:
+        yield tmp
+        if out.exists():
+            old = out.with_name(f".{out.name}.old-{os.getpid()}")
+            out.rename(old)
+            tmp.rename(out)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            tmp.rename(out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
 def write_outputs(results: Results, out: Path, fmt: str = "png", classroom: bool = False,
                   command: list[str] | None = None) -> dict[str, Path]:
     """Write report, charts, tidy data and manifest into ``out`` atomically.
@@ -228,9 +253,7 @@ def write_outputs(results: Results, out: Path, fmt: str = "png", classroom: bool
     from sim.report import write_report
 
     out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
-    try:
+    with atomic_dir(out) as tmp:
         r = results
         r.timeseries.to_csv(tmp / "timeseries.csv", index=False)
         r.runs.to_csv(tmp / "runs.csv", index=False)
@@ -264,14 +287,4 @@ def write_outputs(results: Results, out: Path, fmt: str = "png", classroom: bool
                         "run_seconds_total": round(float(r.runs.wall_seconds.sum()), 3)},
         }
         (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str))
-        if out.exists():
-            old = out.with_name(f".{out.name}.old-{os.getpid()}")
-            out.rename(old)
-            tmp.rename(out)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            tmp.rename(out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return {p.name: p for p in sorted(out.iterdir())}
