@@ -77,7 +77,12 @@ class Worker(mesa.Agent):
 
 
 class Client(mesa.Agent):
-    """A person receiving support."""
+    """A place in the agency's (steady) census and the person receiving support in it.
+
+    When a client is discharged, the next admission takes over the place, so the agent
+    lives for the whole run; ``person_id`` identifies the person in it now, and every
+    per-person attribute (need, wellbeing, history) starts afresh at admission.
+    """
 
     model: WorkforceModel
 
@@ -88,6 +93,11 @@ class Client(mesa.Agent):
     @property
     def _s(self):
         return self.model.clients
+
+    @property
+    def person_id(self) -> int:
+        """Id of the person now in this place (a new id at each admission)."""
+        return int(self._s.person[self.row])
 
     @property
     def need(self) -> np.ndarray:

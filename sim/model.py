@@ -72,6 +72,7 @@ class WorkforceModel(mesa.Model):
         self._worker_handles = np.empty(self.workers.capacity, dtype=object)
         self._client_handles = np.empty(p.n_clients, dtype=object)
         self.agency_counter = 0
+        self._next_person = 0
         self.ledger = {k: np.zeros(CONTACT_WINDOW) for k in LEDGERS}
         self.cost = dict.fromkeys(COST_KEYS, 0.0)
         self.wk: dict[str, Any] = {}
@@ -160,15 +161,16 @@ class WorkforceModel(mesa.Model):
             agent.remove()
         self._worker_handles[rows] = None
 
-    def add_client_handles(self, rows: np.ndarray) -> None:
-        for r in rows.tolist():  # one Mesa agent per admission
-            agent = Client(self, r)
-            self._client_handles[r] = agent
-            self.clients.cid[r] = agent.unique_id
+    def admit_people(self, rows: np.ndarray) -> None:
+        """New people take client places ``rows``: fresh person ids (vectorised).
 
-    def remove_client_handles(self, rows: np.ndarray) -> None:
-        for agent in self._client_handles[rows].tolist():
-            agent.remove()
+        The census is steady, so each place has one Mesa ``Client`` agent for the whole
+        run (created at the first admission); ``Client.person_id`` says who is in it.
+        """
+        self.clients.person[rows] = self._next_person + np.arange(rows.size)
+        self._next_person += rows.size
+        for r in rows[self._client_handles[rows] == None].tolist():  # noqa: E711 (set-up only)
+            self._client_handles[r] = Client(self, r)
 
     def workers_handle(self, row: int) -> Worker | None:
         return self._worker_handles[row]

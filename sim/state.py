@@ -100,7 +100,7 @@ class ClientState:
 
     def __init__(self, n: int, n_domains: int) -> None:
         self.n = n
-        self.cid = np.zeros(n, dtype=np.int64)  # Mesa unique_id of the client's agent
+        self.person = np.zeros(n, dtype=np.int64)  # id of the person now in this place
         self.share = np.zeros((n, n_domains))  # share of need in each domain (rows sum to 1)
         self.acuity = np.ones(n)  # need intensity (mean 1)
         self.crisis_left = np.zeros(n, dtype=np.int64)  # weeks of crisis remaining

@@ -219,3 +219,17 @@ def test_survival_curve_per_run_is_a_kaplan_meier_curve():
     at_risk = (spells["duration_weeks"] >= first["time"]).sum()
     assert first["at_risk"] == at_risk
     assert first["survival"] == pytest.approx(1 - first["events"] / at_risk)
+
+
+def test_admission_gives_a_client_place_a_new_person_and_fresh_history():
+    m = WorkforceModel("jit", rng=6, **{**SMALL, "discharge_rate": 0.05})
+    handles = {a.row: a for a in m.agents if a.__class__.__name__ == "Client"}
+    before = {r: a.person_id for r, a in handles.items()}
+    for _ in range(10):
+        m.step()
+    after = {a.row: a for a in m.agents if a.__class__.__name__ == "Client"}
+    assert after == handles  # one agent per place for the whole run
+    changed = [r for r in handles if handles[r].person_id != before[r]]
+    assert changed  # some people were discharged and replaced
+    ids = [a.person_id for a in handles.values()]
+    assert len(set(ids)) == len(ids)  # person ids are never reused

@@ -17,7 +17,8 @@ Writes: clients' ``wellbeing``, ``escalation``, ``relationship_weeks``,
   and strain of the next worker.
 * Crises start with probability ``crisis_rate`` and last ``crisis_weeks``.
 * Each client is discharged with probability ``discharge_rate`` a week and replaced at
-  once by a new admission (steady census).
+  once by a new admission (steady census): the place, and its Mesa ``Client`` agent,
+  passes to a new person with a new ``person_id`` and a fresh history.
 """
 
 from __future__ import annotations
@@ -50,7 +51,7 @@ def admit(model: WorkforceModel, rows: np.ndarray) -> None:
     c.wellbeing[rows] = np.clip(rng.normal(0.6, 0.1, k), 0, 1)
     c.admit_week[rows] = model.t
     model.continuity.reset(rows)
-    model.add_client_handles(rows)
+    model.admit_people(rows)
 
 
 def run(model: WorkforceModel) -> None:
@@ -73,5 +74,4 @@ def run(model: WorkforceModel) -> None:
 
     out = np.flatnonzero(rng.random(c.n) < p.discharge_rate)
     if out.size:
-        model.remove_client_handles(out)
         admit(model, out)
