@@ -4,8 +4,8 @@ Recomputing continuity from the whole contact history every week means sorting a
 clients x 52 array; this ledger instead updates, week by week, what the indices need:
 
 * ``contacts[c, s]``: worker id of client *c*'s contact in ring slot *s* (-1 = none);
-* ``count[c, s]``: how many of *c*'s contacts in the window share that worker id, so
-  ``max_s count = max_i n_i``;
+* ``count[c, s]``: how many of *c*'s contacts in the window share that worker id;
+* ``top``: ``max_i n_i`` (recomputed from ``count`` for the rows that change);
 * ``sumsq``: ``sum_i n_i**2`` (a contact raising ``n_i`` to *m* adds ``2m - 1``);
 * ``n``, ``distinct``: contacts and distinct workers in the window;
 * ``same``: consecutive contact pairs with the same worker in the window, with
@@ -37,6 +37,7 @@ class ContinuityLedger:
         self.distinct = np.zeros(n_clients, dtype=np.int64)
         self.same = np.zeros(n_clients, dtype=np.int64)
         self.sumsq = np.zeros(n_clients, dtype=np.int64)
+        self.top = np.zeros(n_clients, dtype=np.int64)
         self.last_id = np.full(n_clients, NO_CONTACT, dtype=np.int32)
         self.last_slot = np.zeros(n_clients, dtype=np.int64)
         self.last_week = np.full(n_clients, np.iinfo(np.int64).min // 2, dtype=np.int64)
@@ -50,6 +51,7 @@ class ContinuityLedger:
         self.distinct[rows] = 0
         self.same[rows] = 0
         self.sumsq[rows] = 0
+        self.top[rows] = 0
         self.last_id[rows] = NO_CONTACT
         self.last_week[rows] = np.iinfo(np.int64).min // 2
 
@@ -98,6 +100,7 @@ class ContinuityLedger:
         self.n[r] += new.astype(np.int64) - had
         self.distinct[r] += (new & (n_new == 1)).astype(np.int64) - (had & (n_old == 1))
         self.sumsq[r] += np.where(new, 2 * n_new - 1, 0) - np.where(had, 2 * n_old - 1, 0)
+        self.top[r] = count.max(axis=1)
 
     def history(self, week: int) -> np.ndarray:
         """Contacts in chronological order (oldest first) as of ``week``."""
@@ -108,9 +111,8 @@ class ContinuityLedger:
         """Per-client ``n``, ``coc``, ``upc``, ``secon``, ``distinct`` (NaN where undefined)."""
         sel = slice(None) if rows is None else rows
         n = self.n[sel]
-        count = self.count[sel]
         sumsq = self.sumsq[sel]
-        top = count.max(axis=1) if count.shape[1] else np.zeros(n.size, dtype=np.int32)
+        top = self.top[sel]
         nf = n.astype(float)
         with np.errstate(invalid="ignore", divide="ignore"):
             coc = np.where(n >= 2, (sumsq - nf) / (nf * (nf - 1)), np.nan)
