@@ -307,9 +307,9 @@ class _Runner:
 
     def __enter__(self) -> _Runner:
         if self.jobs > 1:
-            from sim.runner import _mp_context
+            from sim.runner import mp_context
 
-            self.pool = ProcessPoolExecutor(max_workers=self.jobs, mp_context=_mp_context())
+            self.pool = ProcessPoolExecutor(max_workers=self.jobs, mp_context=mp_context())
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -383,12 +383,7 @@ def calibrate(
     registry.check_setting(setting)
     if budget < 1:
         raise ValueError("budget must be at least 1")
-    proto = protocol()
-    reps = replications or proto.calibration_replications
-    horizon = horizon_weeks or proto.horizon_weeks
-    targets = load_targets(setting)
-    regime = _regime(targets)
-    metrics = tuple(t.metric for t in targets)
+    reps, horizon, targets, regime, metrics = _set_up(setting, replications, horizon_weeks)
     dims = SEARCH[setting]
     extra = 2 * reps
     search_ss, seeds = _seeds(seed, reps + extra)
@@ -487,17 +482,22 @@ def calibrate(
     )
 
 
+def _set_up(setting: str, replications: int | None, horizon_weeks: int | None):
+    """Replications, horizon, targets, regime and measured metrics of a calibration
+    (the protocol's defaults where ``None``)."""
+    proto = protocol()
+    targets = load_targets(setting)
+    return (replications or proto.calibration_replications,
+            horizon_weeks or proto.horizon_weeks,
+            targets, _regime(targets), tuple(t.metric for t in targets))
+
+
 def rescore(setting: str, values: Mapping[str, float], seed: int,
             replications: int | None = None, horizon_weeks: int | None = None,
             jobs: int = 1) -> dict[str, float]:
     """Score ``values`` on the first ``replications`` replicate seeds of a calibration
     with root ``seed``: the search-stage score the calibration recorded for them."""
-    proto = protocol()
-    reps = replications or proto.calibration_replications
-    horizon = horizon_weeks or proto.horizon_weeks
-    targets = load_targets(setting)
-    regime = _regime(targets)
-    metrics = tuple(t.metric for t in targets)
+    reps, horizon, targets, regime, metrics = _set_up(setting, replications, horizon_weeks)
     _, seeds = _seeds(seed, reps)
     tasks = [(setting, regime, dict(values), s, horizon, metrics) for s in seeds]
     with _Runner(jobs) as runner:

@@ -54,7 +54,7 @@ import pandas as pd
 
 from sim.errors import UsageError
 from sim.outputs import METRICS
-from sim.runner import RunSpec, _git_commit, _mp_context, _versions, default_jobs, run_one
+from sim.runner import RunSpec, default_jobs, git_commit, mp_context, package_versions, run_one
 from sim.store import FORMATS, ChunkStore, default_format, read_table, write_json, write_table
 from sim.sweepspec import SweepSpec, load_spec, parse_spec
 
@@ -178,7 +178,7 @@ def open_executor(kind: str = "local", jobs: int | None = None, scheduler: str |
     if kind == "local":
         if scheduler:
             raise UsageError("--scheduler needs --executor dask")
-        ctx = _mp_context()
+        ctx = mp_context()
         if ctx.get_start_method() == "forkserver":
             # workers fork from a server that has imported the model once, instead of
             # importing it each (no effect if the server is already running)
@@ -291,7 +291,7 @@ def _as_spec(spec: SweepSpec | str | Path | Mapping[str, Any]) -> SweepSpec:
 
 
 def _more_versions() -> dict[str, str]:
-    out = _versions()
+    out = package_versions()
     for pkg in ("SALib", "pyarrow", "dask", "distributed", "tqdm"):
         try:
             out[pkg] = metadata.version(pkg)
@@ -378,7 +378,7 @@ def _manifest(spec: SweepSpec, fmt: str, command: list[str] | None) -> dict[str,
                    "timeseries": "weekly measures every output.every_weeks weeks (optional)",
                    "points": "one row per point: factor values and design coordinates"},
         "versions": _more_versions(),
-        "git_commit": _git_commit(),
+        "git_commit": git_commit(),
         "sessions": [],
     }
 

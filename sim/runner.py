@@ -35,7 +35,19 @@ from sim.model import WorkforceModel
 from sim.outputs import METRICS
 from sim.scenario import Scenario, model_kwargs
 
-__all__ = ["Results", "RunSpec", "plan", "run_one", "run_scenario", "write_outputs"]
+__all__ = [
+    "Results",
+    "RunSpec",
+    "atomic_dir",
+    "final_year",
+    "git_commit",
+    "mp_context",
+    "package_versions",
+    "plan",
+    "run_one",
+    "run_scenario",
+    "write_outputs",
+]
 
 ID_COLUMNS = ["run_id", "regime", "replicate", "seed", "week"]
 
@@ -122,7 +134,7 @@ def default_jobs() -> int:
     return os.cpu_count() or 1
 
 
-def _mp_context() -> multiprocessing.context.BaseContext:
+def mp_context() -> multiprocessing.context.BaseContext:
     """Fresh worker processes: forkserver where available (no fork of a threaded parent)."""
     methods = multiprocessing.get_all_start_methods()
     return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
@@ -140,7 +152,7 @@ def _execute(specs: list[RunSpec], jobs: int, progress: bool) -> Iterable[dict[s
                 bar.update()
         else:
             with ProcessPoolExecutor(max_workers=min(jobs, len(specs)),
-                                     mp_context=_mp_context()) as pool:
+                                     mp_context=mp_context()) as pool:
                 for res in pool.map(run_one, specs, chunksize=1):
                     yield res
                     bar.update()
@@ -198,7 +210,7 @@ def regime_params(scenario: Scenario, regime: str) -> dict[str, Any]:
     return resolve(kw.pop("regime"), **kw)
 
 
-def _git_commit() -> str | None:
+def git_commit() -> str | None:
     here = Path(__file__).resolve().parent
     try:
         out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=here, capture_output=True,
@@ -208,7 +220,7 @@ def _git_commit() -> str | None:
     return out.stdout.strip() or None
 
 
-def _versions() -> dict[str, str]:
+def package_versions() -> dict[str, str]:
     out = {"python": platform.python_version()}
     for pkg in ("workforce-sim", "mesa", "numpy", "pandas", "matplotlib", "scipy"):
         try:
@@ -280,8 +292,8 @@ def write_outputs(results: Results, out: Path, fmt: str = "png", classroom: bool
                 for row in r.runs.itertuples()
             ],
             "parameters": r.meta["params"],
-            "versions": _versions(),
-            "git_commit": _git_commit(),
+            "versions": package_versions(),
+            "git_commit": git_commit(),
             "timings": {"elapsed_seconds": round(r.meta["elapsed_seconds"], 3),
                         "jobs": r.meta["jobs"],
                         "run_seconds_total": round(float(r.runs.wall_seconds.sum()), 3)},

@@ -43,10 +43,14 @@ __all__ = [
     "KeySpec",
     "Scenario",
     "ScenarioError",
+    "check_keys",
+    "check_value",
     "default_compare_scenario",
+    "key_error",
     "load_scenario",
     "model_kwargs",
     "parse_scenario",
+    "unknown_key",
 ]
 
 #: ``source`` used when a scenario does not come from a file.
@@ -165,12 +169,12 @@ class Scenario:
 # --- checks -----------------------------------------------------------------------------
 
 
-def _error(source: str, key: str, message: str) -> ScenarioError:
+def key_error(source: str, key: str, message: str) -> ScenarioError:
     return ScenarioError(f"{source}: {key}: {message}")
 
 
-def _unknown(source: str, key: str, name: str, allowed: list[str], what: str) -> ScenarioError:
-    return _error(
+def unknown_key(source: str, key: str, name: str, allowed: list[str], what: str) -> ScenarioError:
+    return key_error(
         source,
         key,
         f"unknown {what} '{name}'{suggest(name, allowed)}; allowed: {', '.join(allowed)}",
@@ -180,20 +184,21 @@ def _unknown(source: str, key: str, name: str, allowed: list[str], what: str) ->
 def _table(source: str, key: str, value: Any) -> Mapping[str, Any]:
     if not isinstance(value, Mapping):
         what = TABLES.get(key, "a regime's training values")
-        raise _error(source, key, f"= {value!r} must be a table (a section headed [{key}]): {what}")
+        raise key_error(source, key,
+                        f"= {value!r} must be a table (a section headed [{key}]): {what}")
     return value
 
 
-def _check(spec: KeySpec, value: Any, source: str, key: str) -> Any:
+def check_value(spec: KeySpec, value: Any, source: str, key: str) -> Any:
     """Check one value against its :class:`KeySpec`; return it converted."""
-    bad = _error(source, key, f"= {value!r} is not allowed; must be {spec.allowed}")
+    bad = key_error(source, key, f"= {value!r} is not allowed; must be {spec.allowed}")
     if spec.kind == "text":
         if not isinstance(value, str) or (spec.required and not value.strip()):
             raise bad
         return value.strip()
     if spec.kind == "setting":
         if not isinstance(value, str) or value not in SETTINGS:
-            raise _error(
+            raise key_error(
                 source,
                 key,
                 f"= {value!r} is not a setting{suggest(str(value), SETTINGS)}; "
@@ -202,7 +207,7 @@ def _check(spec: KeySpec, value: Any, source: str, key: str) -> Any:
         return value
     if spec.kind == "builtin":
         if not isinstance(value, str) or value not in REGIMES:
-            raise _error(
+            raise key_error(
                 source,
                 key,
                 f"= {value!r} is not a built-in regime{suggest(str(value), REGIMES)}; "
@@ -216,7 +221,7 @@ def _check(spec: KeySpec, value: Any, source: str, key: str) -> Any:
             raise bad
         dupes = sorted({v for v in value if value.count(v) > 1})
         if dupes:
-            raise _error(source, key, f"= {value!r} lists {', '.join(dupes)} more than once")
+            raise key_error(source, key, f"= {value!r} lists {', '.join(dupes)} more than once")
         return tuple(value)
     # int
     if isinstance(value, bool) or not isinstance(value, int | float):
@@ -225,16 +230,16 @@ def _check(spec: KeySpec, value: Any, source: str, key: str) -> Any:
         raise bad
     value = int(value)
     if (spec.low is not None and value < spec.low) or (spec.high is not None and value > spec.high):
-        raise _error(source, key, f"= {value!r} is out of range; must be {spec.allowed}")
+        raise key_error(source, key, f"= {value!r} is out of range; must be {spec.allowed}")
     return value
 
 
-def _check_keys(
+def check_keys(
     source: str, prefix: str, table: Mapping[str, Any], allowed: list[str], what: str
 ) -> None:
     for k in table:
         if k not in allowed:
-            raise _unknown(source, f"{prefix}.{k}" if prefix else k, k, allowed, what)
+            raise unknown_key(source, f"{prefix}.{k}" if prefix else k, k, allowed, what)
 
 
 def _check_specs(
@@ -244,9 +249,9 @@ def _check_specs(
     for name, spec in specs.items():
         key = f"{prefix}.{name}"
         if name in table:
-            out[name] = _check(spec, table[name], source, key)
+            out[name] = check_value(spec, table[name], source, key)
         elif spec.required:
-            raise _error(source, key, f"missing; required: {spec.description} ({spec.allowed})")
+            raise key_error(source, key, f"missing; required: {spec.description} ({spec.allowed})")
         else:
             out[name] = spec.default
     return out
@@ -256,7 +261,7 @@ def _param(source: str, key: str, name: str, value: Any) -> Any:
     try:
         return validate_value(name, value)
     except ParameterError as exc:
-        raise _error(source, key, str(exc)) from None
+        raise key_error(source, key, str(exc)) from None
 
 
 _GENERAL_PARAMS = [n for n in PARAMS if n not in REGIME_PARAMS]
@@ -267,7 +272,7 @@ def _parameters(source: str, table: Mapping[str, Any]) -> dict[str, Any]:
     for name, value in table.items():
         key = f"parameters.{name}"
         if name in REGIME_PARAMS:
-            raise _error(
+            raise key_error(
                 source,
                 key,
                 f"= {value!r}: '{name}' is a training parameter, which defines a regime; "
@@ -276,7 +281,7 @@ def _parameters(source: str, table: Mapping[str, Any]) -> dict[str, Any]:
                 "(see scenarios/custom_regime_example.toml).",
             )
         if name not in PARAMS:
-            raise _error(
+            raise key_error(
                 source,
                 key,
                 f"= {value!r}: unknown parameter '{name}'{suggest(name, _GENERAL_PARAMS)}; "
@@ -295,7 +300,7 @@ def _custom_regime(source: str, name: str, table: Any) -> tuple[dict[str, Any], 
     """Check one ``[regimes.NAME]`` table; return (training params, base, label)."""
     prefix = f"regimes.{name}"
     if name in REGIMES:
-        raise _error(
+        raise key_error(
             source,
             prefix,
             f"'{name}' is a built-in regime and cannot be redefined; give your regime another "
@@ -303,20 +308,20 @@ def _custom_regime(source: str, name: str, table: Any) -> tuple[dict[str, Any], 
             "to start from it",
         )
     if not REGIME_NAME.fullmatch(name):
-        raise _error(
+        raise key_error(
             source, prefix, f"regime name {name!r} is not allowed; must be {REGIME_NAME_TEXT}"
         )
     table = _table(source, prefix, table)
     allowed = [*REGIME_KEYS, *REGIME_PARAMS]
     for k, v in table.items():
         if k in PARAMS and k not in REGIME_PARAMS:
-            raise _error(
+            raise key_error(
                 source,
                 f"{prefix}.{k}",
                 f"= {v!r}: '{k}' is not a training parameter, so it cannot differ between "
                 f"regimes; set it in [parameters] instead. Allowed here: {', '.join(allowed)}",
             )
-    _check_keys(source, prefix, table, allowed, "key")
+    check_keys(source, prefix, table, allowed, "key")
     meta = _check_specs(source, prefix, table, REGIME_KEYS)
     values = _training_defaults() | REGIMES[meta["base"]]
     for k in REGIME_PARAMS:
@@ -331,17 +336,17 @@ def parse_scenario(data: Mapping[str, Any], source: str = NO_SOURCE) -> Scenario
     ``source`` names where the data came from in error messages.
     """
     if not isinstance(data, Mapping):
-        raise _error(source, "(top level)", f"= {data!r} must be a table of tables")
-    _check_keys(source, "", data, list(TABLES), "table")
+        raise key_error(source, "(top level)", f"= {data!r} must be a table of tables")
+    check_keys(source, "", data, list(TABLES), "table")
     for k, v in data.items():
         _table(source, k, v)
     if "scenario" not in data:
-        raise _error(
+        raise key_error(
             source, "scenario", f"missing table [scenario]; required: {TABLES['scenario']}"
         )
 
     scen_table = data["scenario"]
-    _check_keys(source, "scenario", scen_table, list(SCENARIO_KEYS), "key")
+    check_keys(source, "scenario", scen_table, list(SCENARIO_KEYS), "key")
     scen = _check_specs(source, "scenario", scen_table, SCENARIO_KEYS)
     params = _parameters(source, data.get("parameters", {}))
 
@@ -360,7 +365,7 @@ def parse_scenario(data: Mapping[str, Any], source: str = NO_SOURCE) -> Scenario
         elif name in custom:
             regime_params[name], regime_bases[name], regime_labels[name] = custom[name]
         else:
-            raise _error(
+            raise key_error(
                 source,
                 "scenario.regimes",
                 f"unknown regime '{name}'{suggest(name, allowed_regimes)}; allowed: "
@@ -370,7 +375,7 @@ def parse_scenario(data: Mapping[str, Any], source: str = NO_SOURCE) -> Scenario
     shock_start = params.get("shock_start", PARAMS["shock_start"].default)
     shock_weeks = params.get("shock_weeks", PARAMS["shock_weeks"].default)
     if shock_weeks > 0 and shock_start >= scen["horizon_weeks"]:
-        raise _error(
+        raise key_error(
             source,
             "parameters.shock_start",
             f"= {shock_start!r}: the shock would start after the last reported week "

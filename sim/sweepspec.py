@@ -66,13 +66,13 @@ from sim.scenario import (
     KeySpec,
     Scenario,
     ScenarioError,
-    _check,
-    _check_keys,
-    _error,
-    _unknown,
+    check_keys,
+    check_value,
+    key_error,
     load_scenario,
     model_kwargs,
     parse_scenario,
+    unknown_key,
 )
 
 __all__ = [
@@ -399,14 +399,14 @@ def _resolved(scenario: Scenario, regime: str) -> dict[str, Any]:
 
 def _table(source: str, key: str, value: Any) -> Mapping[str, Any]:
     if not isinstance(value, Mapping):
-        raise _error(source, key, f"= {value!r} must be a table (a section headed [{key}]): "
+        raise key_error(source, key, f"= {value!r} must be a table (a section headed [{key}]): "
                      f"{SPEC_TABLES.get(key.split('.')[0], '')}")
     return value
 
 
 def _bool(source: str, key: str, value: Any, allowed: str) -> bool:
     if not isinstance(value, bool):
-        raise _error(source, key, f"= {value!r} is not allowed; must be {allowed}")
+        raise key_error(source, key, f"= {value!r} is not allowed; must be {allowed}")
     return value
 
 
@@ -416,7 +416,7 @@ def _base(source: str, base: str) -> tuple[Scenario, dict[str, Any]]:
     path = Path(base).expanduser()
     path = path if path.is_absolute() else here / path
     if not path.is_file():
-        raise _error(source, "sweep.base", f"= {base!r}: scenario file not found ({path}); "
+        raise key_error(source, "sweep.base", f"= {base!r}: scenario file not found ({path}); "
                      "give a path relative to this file, or leave base out and put the "
                      "values in [parameters]")
     scen = load_scenario(path)  # checks the base file; errors name it
@@ -428,7 +428,7 @@ def _base(source: str, base: str) -> tuple[Scenario, dict[str, Any]]:
 def _regime_values(source: str, key: str, values: list[Any], allowed: list[str]) -> tuple:
     for v in values:
         if not isinstance(v, str) or v not in allowed:
-            raise _error(source, key, f"= {v!r}: unknown regime{suggest(str(v), allowed)}; "
+            raise key_error(source, key, f"= {v!r}: unknown regime{suggest(str(v), allowed)}; "
                          f"allowed: {', '.join(allowed)} (define your own in [regimes.NAME])")
     return tuple(values)
 
@@ -441,80 +441,80 @@ def _factor(source: str, name: str, raw: Any, design: str, regimes: list[str]) -
         kind = PARAMS[name].kind
     else:
         allowed = ["regime", *PARAMS]
-        raise _error(source, key, f"unknown factor '{name}'{suggest(name, allowed)}; allowed: "
+        raise key_error(source, key, f"unknown factor '{name}'{suggest(name, allowed)}; allowed: "
                      "regime or a model parameter listed by `workforce-sim params`")
     if isinstance(raw, list):
         table: Mapping[str, Any] = {"values": raw}
     elif isinstance(raw, Mapping):
         table = raw
     else:
-        raise _error(source, key, f"= {raw!r} must be a list of values, e.g. [16, 40, 120], "
+        raise key_error(source, key, f"= {raw!r} must be a list of values, e.g. [16, 40, 120], "
                      "or a range, e.g. {low = 16, high = 120}")
-    _check_keys(source, key, table, list(FACTOR_KEYS), "key")
+    check_keys(source, key, table, list(FACTOR_KEYS), "key")
 
     def param(sub: str, v: Any) -> Any:
         try:
             return validate_value(name, v)
         except ParameterError as exc:
-            raise _error(source, f"{key}.{sub}", str(exc)) from None
+            raise key_error(source, f"{key}.{sub}", str(exc)) from None
 
     if "values" in table:
         extra = [k for k in ("low", "high", "levels") if k in table]
         if extra:
-            raise _error(source, f"{key}.{extra[0]}", "give either values = [...] or a range "
+            raise key_error(source, f"{key}.{extra[0]}", "give either values = [...] or a range "
                          "(low, high), not both")
         values = table["values"]
         if not isinstance(values, list) or not values:
-            raise _error(source, f"{key}.values", f"= {values!r} must be a non-empty list")
+            raise key_error(source, f"{key}.values", f"= {values!r} must be a non-empty list")
         if kind == "regime":
             vals = _regime_values(source, f"{key}.values", values, regimes)
         else:
             vals = tuple(param("values", v) for v in values)
         dupes = sorted({str(v) for v in vals if vals.count(v) > 1})
         if dupes:
-            raise _error(source, f"{key}.values", f"= {values!r} lists {', '.join(dupes)} "
+            raise key_error(source, f"{key}.values", f"= {values!r} lists {', '.join(dupes)} "
                          "more than once")
         return Factor(name, kind, values=vals)
 
     if kind in ("regime", "bool"):
         example = '["jit", "foundation"]' if kind == "regime" else "[true, false]"
-        raise _error(source, key, f"= {dict(table)!r}: a {kind} factor takes a list of values, "
+        raise key_error(source, key, f"= {dict(table)!r}: a {kind} factor takes a list of values, "
                      f"e.g. {name} = {example}")
     for end in ("low", "high"):
         if end not in table:
-            raise _error(source, f"{key}.{end}", "missing; a range needs low and high, "
+            raise key_error(source, f"{key}.{end}", "missing; a range needs low and high, "
                          "e.g. {low = 16, high = 120} (or give values = [...])")
     low, high = param("low", table["low"]), param("high", table["high"])
     if not low < high:
-        raise _error(source, key, f"low = {low!r} must be below high = {high!r}")
+        raise key_error(source, key, f"low = {low!r} must be below high = {high!r}")
     levels = table.get("levels")
     if design == "factorial":
         if levels is None:
-            raise _error(source, key, "a range needs levels = N (evenly spaced values) in a "
+            raise key_error(source, key, "a range needs levels = N (evenly spaced values) in a "
                          "factorial design, e.g. {low = 16, high = 120, levels = 5}, or give "
                          "values = [...]")
         lv = KeySpec("levels", "int", True, None, 2, 1000, "", "")
-        levels = _check(lv, levels, source, f"{key}.levels")
+        levels = check_value(lv, levels, source, f"{key}.levels")
         grid = np.linspace(low, high, levels)
         if kind == "int":
             vals = tuple(int(g) for g in np.rint(grid))
         else:
             vals = tuple(float(g) for g in grid)
         if len(set(vals)) < len(vals):
-            raise _error(source, f"{key}.levels", f"= {levels}: {name} is a whole number and "
+            raise key_error(source, f"{key}.levels", f"= {levels}: {name} is a whole number and "
                          f"{low}..{high} has fewer than {levels} distinct values")
         return Factor(name, kind, values=vals, low=low, high=high, levels=levels)
     if levels is not None:
-        raise _error(source, f"{key}.levels", f"= {levels!r}: levels is used only by the "
+        raise key_error(source, f"{key}.levels", f"= {levels!r}: levels is used only by the "
                      f"factorial design; the {design} design samples the range itself")
     return Factor(name, kind, low=low, high=high)
 
 
 def _names(source: str, key: str, spec: KeySpec, value: Any, allowed: list[str], what: str):
-    names = _check(spec, value, source, key)
+    names = check_value(spec, value, source, key)
     for n in names:
         if n not in allowed:
-            raise _unknown(source, key, n, allowed, what)
+            raise unknown_key(source, key, n, allowed, what)
     return names
 
 
@@ -522,28 +522,28 @@ def parse_spec(data: Mapping[str, Any], source: str = NO_SOURCE, text: str | Non
                ) -> SweepSpec:
     """Check a sweep spec given as a mapping (e.g. parsed TOML) and return it."""
     if not isinstance(data, Mapping):
-        raise _error(source, "(top level)", f"= {data!r} must be a table of tables")
-    _check_keys(source, "", data, list(SPEC_TABLES), "table")
+        raise key_error(source, "(top level)", f"= {data!r} must be a table of tables")
+    check_keys(source, "", data, list(SPEC_TABLES), "table")
     for k, v in data.items():
         _table(source, k, v)
     for k in ("sweep", "factors"):
         if k not in data:
-            raise _error(source, k, f"missing table [{k}]; required: {SPEC_TABLES[k]}")
+            raise key_error(source, k, f"missing table [{k}]; required: {SPEC_TABLES[k]}")
 
     sw = data["sweep"]
-    _check_keys(source, "sweep", sw, [*SWEEP_KEYS, *_SWEEP_OTHER], "key")
+    check_keys(source, "sweep", sw, [*SWEEP_KEYS, *_SWEEP_OTHER], "key")
     meta = {}
     for name, ks in SWEEP_KEYS.items():
         if name == "cross":
             continue  # checked with the factors
         if name in sw:
-            meta[name] = _check(ks, sw[name], source, f"sweep.{name}")
+            meta[name] = check_value(ks, sw[name], source, f"sweep.{name}")
         elif ks.required:
-            raise _error(source, f"sweep.{name}",
+            raise key_error(source, f"sweep.{name}",
                          f"missing; required: {ks.description} ({ks.allowed})")
     design = sw.get("design", "factorial")
     if design not in DESIGNS:
-        raise _unknown(source, "sweep.design", str(design), list(DESIGNS), "design")
+        raise unknown_key(source, "sweep.design", str(design), list(DESIGNS), "design")
     second_order = _bool(source, "sweep.second_order", sw.get("second_order", False),
                          _SWEEP_OTHER["second_order"])
 
@@ -554,7 +554,7 @@ def parse_spec(data: Mapping[str, Any], source: str = NO_SOURCE, text: str | Non
     params = {**raw.get("parameters", {}), **data.get("parameters", {})}
     for k, v in data.get("parameters", {}).items():
         if k in REGIME_PARAMS:
-            raise _error(source, f"parameters.{k}", f"= {v!r}: '{k}' is a training parameter, "
+            raise key_error(source, f"parameters.{k}", f"= {v!r}: '{k}' is a training parameter, "
                          "which each regime sets; make it a factor to override every regime's "
                          f"value (e.g. {k} = [{v!r}] under [factors]), or set it in a "
                          "[regimes.NAME] table")
@@ -571,41 +571,41 @@ def parse_spec(data: Mapping[str, Any], source: str = NO_SOURCE, text: str | Non
     samples = meta.get("samples")
     if design == "factorial":
         if samples is not None:
-            raise _error(source, "sweep.samples", f"= {samples!r}: not used by the factorial "
+            raise key_error(source, "sweep.samples", f"= {samples!r}: not used by the factorial "
                          "design (it runs every combination); remove it or choose "
                          "design = \"lhs\", \"sobol\" or \"morris\"")
     elif samples is None:
-        raise _error(source, "sweep.samples", f"missing; the {design} design needs it: "
+        raise key_error(source, "sweep.samples", f"missing; the {design} design needs it: "
                      f"{DESIGNS[design]}")
     if design == "sobol" and samples & (samples - 1):
         lo = 1 << (samples.bit_length() - 1)
-        raise _error(source, "sweep.samples", f"= {samples!r}: the sobol design needs a power "
+        raise key_error(source, "sweep.samples", f"= {samples!r}: the sobol design needs a power "
                      f"of 2 (e.g. {lo} or {2 * lo})")
     if design == "morris" and meta.get("levels", 4) % 2:
-        raise _error(source, "sweep.levels", f"= {meta['levels']!r}: the Morris grid needs an "
+        raise key_error(source, "sweep.levels", f"= {meta['levels']!r}: the Morris grid needs an "
                      "even number of levels (e.g. 4 or 6)")
     for k, only in (("second_order", "sobol"), ("levels", "morris")):
         if k in sw and design != only:
-            raise _error(source, f"sweep.{k}", f"= {sw[k]!r}: used only by the {only} design")
+            raise key_error(source, f"sweep.{k}", f"= {sw[k]!r}: used only by the {only} design")
 
     # factors
     ftable = data["factors"]
     if not ftable:
-        raise _error(source, "factors", "is empty; give at least one factor, e.g. "
+        raise key_error(source, "factors", "is empty; give at least one factor, e.g. "
                      "preservice_hours = [16, 60, 120]")
     factors = [_factor(source, n, v, design, regimes_allowed) for n, v in ftable.items()]
     for f in factors:
         if f.name in params:
-            raise _error(source, f"parameters.{f.name}", f"= {params[f.name]!r}: '{f.name}' is "
+            raise key_error(source, f"parameters.{f.name}", f"= {params[f.name]!r}: '{f.name}' is "
                          "also a factor; set it in one place only")
     cross = _names(source, "sweep.cross", SWEEP_KEYS["cross"], sw.get("cross", []),
                    [f.name for f in factors], "factor") if sw.get("cross", []) != [] else ()
     for f in factors:
         if f.name in cross and not f.discrete:
-            raise _error(source, "sweep.cross", f"'{f.name}' is a range; a crossed factor needs "
+            raise key_error(source, "sweep.cross", f"'{f.name}' is a range; a crossed factor needs "
                          f"values = [...] (every design point runs at each of them)")
     if design != "factorial" and len(cross) == len(factors):
-        raise _error(source, "sweep.cross", f"lists every factor; the {design} design needs "
+        raise key_error(source, "sweep.cross", f"lists every factor; the {design} design needs "
                      "at least one factor to sample")
 
     # the regime of points without a regime factor; a multi-regime base file is crossed
@@ -630,10 +630,10 @@ def parse_spec(data: Mapping[str, Any], source: str = NO_SOURCE, text: str | Non
 
     # output
     out = data.get("output", {})
-    _check_keys(source, "output", out, [*OUTPUT_KEYS, *_OUTPUT_OTHER], "key")
+    check_keys(source, "output", out, [*OUTPUT_KEYS, *_OUTPUT_OTHER], "key")
     keep_ts = _bool(source, "output.timeseries", out.get("timeseries", False),
                     _OUTPUT_OTHER["timeseries"])
-    every = _check(OUTPUT_KEYS["every_weeks"], out.get("every_weeks", 4), source,
+    every = check_value(OUTPUT_KEYS["every_weeks"], out.get("every_weeks", 4), source,
                    "output.every_weeks")
     ts_metrics = tuple(METRICS)
     if "metrics" in out:
@@ -642,16 +642,16 @@ def parse_spec(data: Mapping[str, Any], source: str = NO_SOURCE, text: str | Non
 
     # sensitivity
     sens = data.get("sensitivity", {})
-    _check_keys(source, "sensitivity", sens, [*SENSITIVITY_KEYS, *_SENS_OTHER], "key")
+    check_keys(source, "sensitivity", sens, [*SENSITIVITY_KEYS, *_SENS_OTHER], "key")
     outputs = SENSITIVITY_OUTPUTS
     if "outputs" in sens:
         outputs = _names(source, "sensitivity.outputs", SENSITIVITY_KEYS["outputs"],
                          sens["outputs"], list(METRICS), "measure")
-    resamples = _check(SENSITIVITY_KEYS["resamples"], sens.get("resamples", 1000), source,
+    resamples = check_value(SENSITIVITY_KEYS["resamples"], sens.get("resamples", 1000), source,
                        "sensitivity.resamples")
     conf = sens.get("conf_level", 0.95)
     if isinstance(conf, bool) or not isinstance(conf, int | float) or not 0.5 <= conf <= 0.999:
-        raise _error(source, "sensitivity.conf_level",
+        raise key_error(source, "sensitivity.conf_level",
                      f"= {conf!r} is not allowed; must be {_SENS_OTHER['conf_level']}")
 
     spec = SweepSpec(
@@ -666,9 +666,9 @@ def parse_spec(data: Mapping[str, Any], source: str = NO_SOURCE, text: str | Non
         base=meta.get("base") or None,
     )
     if design == "morris" and len(spec.sampled) < 2:
-        raise _error(source, "factors", "the morris design needs at least two sampled factors")
+        raise key_error(source, "factors", "the morris design needs at least two sampled factors")
     if design == "sobol" and len(spec.sampled) < 2:
-        raise _error(source, "factors", "the sobol design needs at least two sampled factors")
+        raise key_error(source, "factors", "the sobol design needs at least two sampled factors")
     return spec
 
 

@@ -22,7 +22,7 @@ import pytest
 from sim.cli import main
 from sim.experiment import load, sweep
 from sim.outputs import METRICS
-from sim.runner import _mp_context, run_one
+from sim.runner import mp_context, run_one
 from sim.sensitivity import (
     ISHIGAMI_INDICES,
     ISHIGAMI_PROBLEM,
@@ -240,7 +240,7 @@ def test_reference_sweep_tables_seeds_and_manifest(reference, spec_file):
 
 
 def test_results_identical_with_one_process_and_csv(reference, spec_file, tmp_path):
-    with ProcessPoolExecutor(1, mp_context=_mp_context()) as ex:
+    with ProcessPoolExecutor(1, mp_context=mp_context()) as ex:
         report = sweep(spec_file, ex, tmp_path / "one", fmt="csv", progress=False)
     assert report.workers == 1 and report.n_ok == N_RUNS
     one = load(tmp_path / "one")
