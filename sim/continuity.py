@@ -1,11 +1,15 @@
 """Continuity ledger: each client's last 52 weeks of care contacts, kept incrementally.
 
 Recomputing continuity from the whole contact history every week means sorting a
-clients x 52 array; this ledger instead updates, week by week, what the indices need:
+clients x 52 array; this ledger instead updates, week by week, what the indices need,
+touching only the clients whose entering contact differs from the leaving one (the
+frequencies ``n_i`` of the two workers involved are counted along those rows):
 
 * ``contacts[c, s]``: worker id of client *c*'s contact in ring slot *s* (-1 = none);
-* ``count[c, s]``: how many of *c*'s contacts in the window share that worker id;
-* ``top``: ``max_i n_i`` (recomputed from ``count`` for the rows that change);
+* ``top``, ``ntop``: ``max_i n_i`` and how many workers reach it. A change of contact
+  moves one worker's ``n_i`` down by one and another's up to ``n_new``, so both update
+  in O(1), except when the only worker at the top loses a contact and another could
+  tie at the new top: those few rows are recounted (:func:`_top_frequency`);
 * ``sumsq``: ``sum_i n_i**2`` (a contact raising ``n_i`` to *m* adds ``2m - 1``);
 * ``n``, ``distinct``: contacts and distinct workers in the window;
 * ``same``: consecutive contact pairs with the same worker in the window, with
@@ -29,15 +33,17 @@ class ContinuityLedger:
     """Ring buffer of ``window`` weeks of contacts for ``n_clients`` clients."""
 
     def __init__(self, n_clients: int, window: int = 52) -> None:
+        if not 0 < window < 256:
+            raise ValueError(f"window must be 1-255 weeks, got {window}")
         self.window = window
         self.contacts = np.full((n_clients, window), NO_CONTACT, dtype=np.int32)
-        self.count = np.zeros((n_clients, window), dtype=np.int32)
         self.pair_same = np.zeros((n_clients, window), dtype=bool)
         self.n = np.zeros(n_clients, dtype=np.int64)
         self.distinct = np.zeros(n_clients, dtype=np.int64)
         self.same = np.zeros(n_clients, dtype=np.int64)
         self.sumsq = np.zeros(n_clients, dtype=np.int64)
         self.top = np.zeros(n_clients, dtype=np.int64)
+        self.ntop = np.zeros(n_clients, dtype=np.int64)
         self.last_id = np.full(n_clients, NO_CONTACT, dtype=np.int32)
         self.last_slot = np.zeros(n_clients, dtype=np.int64)
         self.last_week = np.full(n_clients, np.iinfo(np.int64).min // 2, dtype=np.int64)
@@ -45,13 +51,13 @@ class ContinuityLedger:
     def reset(self, rows: np.ndarray) -> None:
         """Forget the history of client places ``rows`` (a new admission)."""
         self.contacts[rows] = NO_CONTACT
-        self.count[rows] = 0
         self.pair_same[rows] = False
         self.n[rows] = 0
         self.distinct[rows] = 0
         self.same[rows] = 0
         self.sumsq[rows] = 0
         self.top[rows] = 0
+        self.ntop[rows] = 0
         self.last_id[rows] = NO_CONTACT
         self.last_week[rows] = np.iinfo(np.int64).min // 2
 
@@ -79,28 +85,41 @@ class ContinuityLedger:
         self.last_week[new] = week
 
     def _replace(self, r: np.ndarray, s: int, ids: np.ndarray) -> None:
-        """Rows ``r``: the contact in slot ``s`` is replaced by ``ids`` (counts updated)."""
-        contacts = self.contacts[r]
-        count = self.count[r]
-        old = contacts[:, s]
+        """Rows ``r``: the contact in slot ``s`` is replaced by a different one, ``ids``."""
+        rows = np.take(self.contacts, r, axis=0)
+        old = rows[:, s]
         had = old != NO_CONTACT
         new = ids != NO_CONTACT
-        # the oldest week leaves; -2 never occurs, so rows without a contact match nothing
-        n_old = count[:, s].astype(np.int64)
-        count -= contacts == np.where(had, old, -2)[:, None]
-        # the new week enters
-        contacts[:, s] = ids
-        count[:, s] = 0
-        eq_new = contacts == np.where(new, ids, -2)[:, None]
-        count += eq_new
-        n_new = eq_new.view(np.uint8).sum(axis=1, dtype=np.int64)
-        count[:, s] = n_new
-        self.contacts[r] = contacts
-        self.count[r] = count
-        self.n[r] += new.astype(np.int64) - had
+        # frequency of the leaving id before, and of the entering id after, the change
+        # (rows without a leaving/entering contact count -1s here; masked out below)
+        n_old = _row_count(rows, old)
+        rows[:, s] = ids
+        n_new = _row_count(rows, ids)
+        self.contacts[r, s] = ids
+        n = self.n[r]
+        self.n[r] = n + new - had
         self.distinct[r] += (new & (n_new == 1)).astype(np.int64) - (had & (n_old == 1))
         self.sumsq[r] += np.where(new, 2 * n_new - 1, 0) - np.where(had, 2 * n_old - 1, 0)
-        self.top[r] = count.max(axis=1)
+        # top frequency and how many ids reach it: the leaving id's frequency falls by
+        # one, then the entering id's rises to n_new
+        top, ntop = self.top[r], self.ntop[r]
+        at_top = had & (n_old == top)
+        ntop -= at_top
+        fell = at_top & (ntop == 0)  # the only id at the top lost a contact
+        top -= fell
+        # after a fall the leaving id is at the new top; another id is too only if the
+        # other n - n_old contacts could reach it; those (few) rows are recounted
+        recount = fell & (n - n_old >= n_old - 1) & (n_old > 1)
+        ntop[fell] = (n_old[fell] > 1).astype(np.int64)
+        up = new & (n_new > top)
+        tie = new & (n_new == top) & (n_new > 0)
+        top[up] = n_new[up]
+        ntop[up] = 1
+        ntop += tie
+        if recount.any():
+            top[recount], ntop[recount] = _top_frequency(rows[recount])
+        self.top[r] = top
+        self.ntop[r] = ntop
 
     def history(self, week: int) -> np.ndarray:
         """Contacts in chronological order (oldest first) as of ``week``."""
@@ -120,3 +139,29 @@ class ContinuityLedger:
             secon = np.where(n >= 2, self.same[sel] / (nf - 1), np.nan)
         return {"n": n.copy(), "coc": coc, "upc": upc, "secon": secon,
                 "distinct": self.distinct[sel].copy()}
+
+
+def _row_count(rows: np.ndarray, ids: np.ndarray) -> np.ndarray:
+    """How often ``ids[i]`` occurs in ``rows[i]`` (a window is under 256 weeks long)."""
+    eq = rows == ids[:, None]
+    return np.add.reduce(eq.view(np.uint8), axis=1, dtype=np.uint8).astype(np.int64)
+
+
+def _top_frequency(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per row of contacts: the largest frequency of an id, and how many ids reach it.
+
+    Each row is sorted so equal ids form runs; run lengths are the gaps between run
+    starts in row-major order (column 0 always starts a run, so no run spans two rows).
+    """
+    m, width = rows.shape
+    a = np.sort(rows, axis=1)
+    start = np.ones(a.shape, dtype=bool)
+    start[:, 1:] = a[:, 1:] != a[:, :-1]
+    first = np.flatnonzero(start)
+    length = np.diff(first, append=a.size)
+    length[a.ravel()[first] == NO_CONTACT] = 0
+    row = first // width
+    top = np.zeros(m, dtype=np.int64)
+    np.maximum.at(top, row, length)
+    at_top = (length == top[row]) & (length > 0)
+    return top, np.bincount(row, weights=at_top, minlength=m).astype(np.int64)

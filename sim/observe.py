@@ -40,7 +40,7 @@ def observe(model: WorkforceModel) -> dict[str, float]:
     led = model.ledger
     leavers = float(led["separations"].sum())
     e = w.exhaustion[floor]
-    comp = w.competence[floor]
+    comp = w.mean_competence(np.flatnonzero(floor))
 
     cont = model.continuity.indices()
     two = cont["n"] >= 2
@@ -66,7 +66,7 @@ def observe(model: WorkforceModel) -> dict[str, float]:
         "mean_tenure": _mean((t - w.hire_week[alive]).astype(float)),
         "burnout_mean": _mean(e),
         "burnout_high_share": _mean(e >= p.burnout_high_threshold),
-        "competence_mean": _mean(comp.mean(axis=1) if comp.size else comp),
+        "competence_mean": _mean(comp),
         "gap_awareness_mean": _mean(w.awareness[floor]),
         "module_hours": float(w.module_hours[alive].sum()),
         "coc": _mean(cont["coc"][two], 1.0),

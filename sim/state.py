@@ -80,6 +80,18 @@ class WorkerState:
         self.use = use  # hours per domain this week
         self.capacity = cap
 
+    def mean_competence(self, rows: np.ndarray) -> np.ndarray:
+        """Mean competence over need domains of workers ``rows``.
+
+        Equal to ``competence[rows].mean(axis=1)``, summed column by column, which is
+        several times faster on a (workers, few domains) array.
+        """
+        comp = np.take(self.competence, rows, axis=0)
+        total = comp[:, 0].copy()
+        for k in range(1, self.n_domains):  # a loop over domains, not agents
+            total += comp[:, k]
+        return total / self.n_domains
+
     def take_slots(self, k: int) -> np.ndarray:
         """Rows for ``k`` new workers (grows the arrays if needed); marks them alive."""
         free = np.flatnonzero(~self.alive)

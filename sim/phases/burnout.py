@@ -38,7 +38,7 @@ def run(model: WorkforceModel) -> None:
     strain = w.sensitivity[r] * load * (1 + p.gap_strain * w.gap[r])
     strain += p.incident_strain * w.incidents[r]
     resources = (
-        p.resource_competence * w.competence[r].mean(axis=1)
+        p.resource_competence * w.mean_competence(r)
         + p.resource_selfcare * w.selfcare[r]
         + p.resource_mentoring * w.mentored[r]
         + p.resource_relationship * w.relationship[r]

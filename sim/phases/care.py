@@ -42,7 +42,7 @@ def run(model: WorkforceModel) -> None:
 
     by_worker = c.provider >= 0
     prow = np.maximum(c.provider, 0)
-    comp = w.competence[prow]  # (clients, domains)
+    comp = np.take(w.competence, prow, axis=0)  # (clients, domains)
     comp[c.kind == AGENCY] = p.agency_competence
     exh = np.where(by_worker, w.exhaustion[prow], 0.0)
     cared = c.kind != NONE
@@ -59,19 +59,19 @@ def run(model: WorkforceModel) -> None:
     p_inc = p.incident_rate * (1 + p.incident_gap_weight * gap) * (1 + exh)
     c.incident[:] = cared & (rng.random(c.n) < p_inc)
 
-    # per-worker aggregates
+    # per-worker aggregates: every client is binned by ``prow``; those not cared for by
+    # a worker carry zero weight (into row 0), which leaves every sum unchanged
     n = w.capacity
-    pw = c.provider[by_worker]
-    hw = c.hours[by_worker]
-    w.hours[:] = np.bincount(pw, weights=hw, minlength=n)
-    gap_hours = np.bincount(pw, weights=hw * c.gap[by_worker], minlength=n)
+    hw = np.where(by_worker, c.hours, 0.0)
+    w.hours[:] = np.bincount(prow, weights=hw, minlength=n)
+    gap_hours = np.bincount(prow, weights=hw * c.gap, minlength=n)
     w.gap[:] = np.divide(gap_hours, w.hours, out=np.zeros(n), where=w.hours > 0)
-    w.incidents[:] = np.bincount(pw, weights=c.incident[by_worker], minlength=n).astype(np.int64)
+    inc = np.bincount(prow, weights=c.incident & by_worker, minlength=n)
+    w.incidents[:] = inc
     ot = c.kind == OVERTIME
-    w.overtime_hours[:] = np.bincount(c.provider[ot], weights=c.hours[ot], minlength=n)
-    domain_hours = (c.share[by_worker] * hw[:, None]).T.copy()  # (domains, client-weeks)
+    w.overtime_hours[:] = np.bincount(prow, weights=np.where(ot, c.hours, 0.0), minlength=n)
     for k in range(w.n_domains):  # loop over need domains, not agents
-        w.use[:, k] = np.bincount(pw, weights=domain_hours[k], minlength=n)
+        w.use[:, k] = np.bincount(prow, weights=c.share[:, k] * hw, minlength=n)
     has = c.primary >= 0
     mat_sum = np.bincount(c.primary[has], weights=maturity[has], minlength=n)
     w.relationship[:] = np.divide(mat_sum, w.caseload, out=np.zeros(n), where=w.caseload > 0)

@@ -56,8 +56,8 @@ def run(model: WorkforceModel) -> None:
     worked = np.flatnonzero(w.alive & (w.hours > 0))
     w.module_hours[:] = 0.0
     if worked.size:
-        comp = w.competence[worked]
-        u = w.use[worked] / w.hours[worked, None]
+        comp = np.take(w.competence, worked, axis=0)
+        u = np.take(w.use, worked, axis=0) / w.hours[worked, None]
         comp += p.experience_rate * w.n_domains * u * (1 - comp)
         meets = rng.random(worked.size) < 1 - np.exp(-p.gap_encounter_rate * w.gap[worked])
         sees = meets & (rng.random(worked.size) < w.awareness[worked])

@@ -35,7 +35,7 @@ def hazard(model: WorkforceModel, rows: np.ndarray) -> np.ndarray:
     fade = np.exp(-np.maximum(tau, 0) / p.reality_shock_weeks)
     shock = np.where(tau >= 0, p.reality_shock * (1 - w.realism[rows]) * fade, 0.0)
     log_mod = p.quit_exhaustion * (w.exhaustion[rows] - 0.3) - p.quit_competence * (
-        w.competence[rows].mean(axis=1) - 0.5
+        w.mean_competence(rows) - 0.5
     )
     h = p.base_quit_hazard * model.wk["quit_mult"] * (1 + shock) * np.exp(log_mod)
     return np.minimum(h, 1.0)
