@@ -9,7 +9,7 @@ frequencies ``n_i`` of the two workers involved are counted along those rows):
 * ``top``, ``ntop``: ``max_i n_i`` and how many workers reach it. A change of contact
   moves one worker's ``n_i`` down by one and another's up to ``n_new``, so both update
   in O(1), except when the only worker at the top loses a contact and another could
-  tie at the new top: those few rows are recounted (:func:`_top_frequency`);
+  tie at the new top: those few rows are recounted (:func:`_ids_with_count`);
 * ``sumsq``: ``sum_i n_i**2`` (a contact raising ``n_i`` to *m* adds ``2m - 1``);
 * ``n``, ``distinct``: contacts and distinct workers in the window;
 * ``same``: consecutive contact pairs with the same worker in the window, with
@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.jit import kernel
 from sim.metrics import NO_CONTACT
 
 __all__ = ["ContinuityLedger"]
@@ -63,63 +64,9 @@ class ContinuityLedger:
 
     def record(self, week: int, ids: np.ndarray) -> None:
         """Enter week ``week``'s contact of every client (``-1`` = no contact)."""
-        s = week % self.window
-        ids = ids.astype(np.int32)
-        new = ids != NO_CONTACT
-        # counts change only where the contact leaving the window differs from the one
-        # entering it (for a client with a stable worker they are usually the same)
-        r = np.flatnonzero(self.contacts[:, s] != ids)
-        if r.size:
-            self._replace(r, s, ids[r])
-        # consecutive pairs: the pair starting at the leaving slot goes, a new one comes
-        self.same -= self.pair_same[:, s]
-        self.pair_same[:, s] = False
-        in_window = self.last_week > week - self.window
-        pair = new & in_window
-        same = pair & (self.last_id == ids)
-        self.same += same
-        p = np.flatnonzero(pair)
-        self.pair_same[p, self.last_slot[p]] = same[p]
-        self.last_id[new] = ids[new]
-        self.last_slot[new] = s
-        self.last_week[new] = week
-
-    def _replace(self, r: np.ndarray, s: int, ids: np.ndarray) -> None:
-        """Rows ``r``: the contact in slot ``s`` is replaced by a different one, ``ids``."""
-        rows = np.take(self.contacts, r, axis=0)
-        old = rows[:, s]
-        had = old != NO_CONTACT
-        new = ids != NO_CONTACT
-        # frequency of the leaving id before, and of the entering id after, the change
-        # (rows without a leaving/entering contact count -1s here; masked out below)
-        n_old = _row_count(rows, old)
-        rows[:, s] = ids
-        n_new = _row_count(rows, ids)
-        self.contacts[r, s] = ids
-        n = self.n[r]
-        self.n[r] = n + new - had
-        self.distinct[r] += (new & (n_new == 1)).astype(np.int64) - (had & (n_old == 1))
-        self.sumsq[r] += np.where(new, 2 * n_new - 1, 0) - np.where(had, 2 * n_old - 1, 0)
-        # top frequency and how many ids reach it: the leaving id's frequency falls by
-        # one, then the entering id's rises to n_new
-        top, ntop = self.top[r], self.ntop[r]
-        at_top = had & (n_old == top)
-        ntop -= at_top
-        fell = at_top & (ntop == 0)  # the only id at the top lost a contact
-        top -= fell
-        # after a fall the leaving id is at the new top; another id is too only if the
-        # other n - n_old contacts could reach it; those (few) rows are recounted
-        recount = fell & (n - n_old >= n_old - 1) & (n_old > 1)
-        ntop[fell] = (n_old[fell] > 1).astype(np.int64)
-        up = new & (n_new > top)
-        tie = new & (n_new == top) & (n_new > 0)
-        top[up] = n_new[up]
-        ntop[up] = 1
-        ntop += tie
-        if recount.any():
-            top[recount], ntop[recount] = _top_frequency(rows[recount])
-        self.top[r] = top
-        self.ntop[r] = ntop
+        _record(self.contacts, self.pair_same, self.n, self.distinct, self.same,
+                self.sumsq, self.top, self.ntop, self.last_id, self.last_slot,
+                self.last_week, week, ids.astype(np.int32))
 
     def history(self, week: int) -> np.ndarray:
         """Contacts in chronological order (oldest first) as of ``week``."""
@@ -141,27 +88,75 @@ class ContinuityLedger:
                 "distinct": self.distinct[sel].copy()}
 
 
-def _row_count(rows: np.ndarray, ids: np.ndarray) -> np.ndarray:
-    """How often ``ids[i]`` occurs in ``rows[i]`` (a window is under 256 weeks long)."""
-    eq = rows == ids[:, None]
-    return np.add.reduce(eq.view(np.uint8), axis=1, dtype=np.uint8).astype(np.int64)
+
+@kernel
+def _record(contacts, pair_same, n, distinct, same, sumsq, top, ntop, last_id, last_slot,
+            last_week, week, ids):  # pragma: no cover (compiled; tested through record)
+    """One week's contacts ``ids`` enter ring slot ``week % W``; the oldest week leaves."""
+    width = contacts.shape[1]
+    s = week % width
+    for c in range(contacts.shape[0]):
+        new = ids[c]
+        old = contacts[c, s]
+        if old != new:  # frequencies change only where the entering contact differs
+            n_old = 0  # frequency of the leaving id, before
+            n_new = 1  # frequency of the entering id, after
+            for j in range(width):
+                v = contacts[c, j]
+                if v == old:
+                    n_old += 1
+                elif v == new:
+                    n_new += 1
+            contacts[c, s] = new
+            had = old != NO_CONTACT
+            if had:
+                n[c] -= 1
+                distinct[c] -= n_old == 1
+                sumsq[c] -= 2 * n_old - 1
+                if n_old == top[c]:  # the leaving id was at the top
+                    ntop[c] -= 1
+                    if ntop[c] == 0:  # ... alone: the top falls by one
+                        top[c] -= 1
+                        ntop[c] = 1 if n_old > 1 else 0
+                        # another id may tie at the new top if the rest could reach it
+                        if n_old > 1 and n[c] + 1 - n_old >= n_old - 1:
+                            ntop[c] = _ids_with_count(contacts[c], new, n_old - 1)
+            if new != NO_CONTACT:
+                n[c] += 1
+                distinct[c] += n_new == 1
+                sumsq[c] += 2 * n_new - 1
+                if n_new > top[c]:
+                    top[c] = n_new
+                    ntop[c] = 1
+                elif n_new == top[c]:
+                    ntop[c] += 1
+        # consecutive pairs: the pair starting at the leaving slot goes, a new one comes
+        if pair_same[c, s]:
+            same[c] -= 1
+            pair_same[c, s] = False
+        if new != NO_CONTACT:
+            if last_week[c] > week - width and last_id[c] == new:
+                same[c] += 1
+                pair_same[c, last_slot[c]] = True
+            last_id[c] = new
+            last_slot[c] = s
+            last_week[c] = week
 
 
-def _top_frequency(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per row of contacts: the largest frequency of an id, and how many ids reach it.
+@kernel
+def _ids_with_count(row, new, k):  # pragma: no cover (compiled)
+    """How many ids have frequency ``k`` in ``row``, not counting the ``new`` id's entry.
 
-    Each row is sorted so equal ids form runs; run lengths are the gaps between run
-    starts in row-major order (column 0 always starts a run, so no run spans two rows).
+    ``row`` already holds ``new`` in the slot the leaving id had; sorted, equal ids form
+    runs whose lengths are the frequencies.
     """
-    m, width = rows.shape
-    a = np.sort(rows, axis=1)
-    start = np.ones(a.shape, dtype=bool)
-    start[:, 1:] = a[:, 1:] != a[:, :-1]
-    first = np.flatnonzero(start)
-    length = np.diff(first, append=a.size)
-    length[a.ravel()[first] == NO_CONTACT] = 0
-    row = first // width
-    top = np.zeros(m, dtype=np.int64)
-    np.maximum.at(top, row, length)
-    at_top = (length == top[row]) & (length > 0)
-    return top, np.bincount(row, weights=at_top, minlength=m).astype(np.int64)
+    values = np.sort(row)
+    found = 0
+    run = 0
+    for j in range(values.size):
+        run = run + 1 if j > 0 and values[j] == values[j - 1] else 1
+        end = j == values.size - 1 or values[j + 1] != values[j]
+        if end and values[j] != NO_CONTACT:
+            freq = run - 1 if values[j] == new else run  # ``new`` has not entered yet
+            found += freq == k
+    return found

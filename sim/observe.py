@@ -16,68 +16,58 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import numpy as np
-
+from sim.jit import kernel
 from sim.state import CONTACT_WINDOW, NONE
 
 if TYPE_CHECKING:
     from sim.model import WorkforceModel
 
 
-def _mean(x: np.ndarray, empty: float = 0.0) -> float:
-    return float(x.mean()) if x.size else empty
-
-
 def observe(model: WorkforceModel) -> dict[str, float]:
     p, w, c = model.p, model.workers, model.clients
-    t = model.t
-    alive = w.alive
-    floor = alive & (w.start_week <= t)
-    headcount = int(np.count_nonzero(alive))
-    in_training = int(np.count_nonzero(alive & ~floor))
+    led = model.ledger
+    (headcount, in_training, tenure, burnout, high, competence, awareness, module_hours,
+     coc, upc, secon, distinct, same_primary, quality, unmet, incidents,
+     wellbeing) = _observe(
+        w.alive, w.start_week, w.hire_week, w.exhaustion, w.competence, w.awareness,
+        w.module_hours, c.admit_week, c.primary, c.primary_since, c.kind, c.quality,
+        c.incident, c.wellbeing, model.continuity.n, model.continuity.sumsq,
+        model.continuity.top, model.continuity.same, model.continuity.distinct, model.t,
+        CONTACT_WINDOW, p.burnout_high_threshold,
+    )
     posts = p.n_workers + p.float_pool
     vacancies = max(posts - headcount, 0)
-    led = model.ledger
     leavers = float(led["separations"].sum())
-    e = w.exhaustion[floor]
-    comp = w.mean_competence(np.flatnonzero(floor))
-
-    cont = model.continuity.indices()
-    two = cont["n"] >= 2
-    year = c.admit_week <= t - CONTACT_WINDOW
-    same = year & (c.primary >= 0) & (c.primary_since <= t - CONTACT_WINDOW)
-    seen = year if year.any() else cont["n"] >= 1
-
-    cost = model.cost
+    wk, cost = model.wk, model.cost
     return {
         "headcount": float(headcount),
         "on_floor": float(headcount - in_training),
         "in_training": float(in_training),
         "vacancies": float(vacancies),
         "vacancy_rate": vacancies / posts,
-        "hires": float(model.wk.get("hires", 0)),
-        "separations": float(model.wk.get("quits", 0) + model.wk.get("dismissals", 0)),
-        "quits": float(model.wk.get("quits", 0)),
-        "dismissals": float(model.wk.get("dismissals", 0)),
+        "hires": float(wk.get("hires", 0)),
+        "separations": float(wk.get("quits", 0) + wk.get("dismissals", 0)),
+        "quits": float(wk.get("quits", 0)),
+        "dismissals": float(wk.get("dismissals", 0)),
         "turnover_rate": leavers / headcount if headcount else 0.0,
         "leavers_under_3m": float(led["under_3m"].sum()) / leavers if leavers else 0.0,
         "leavers_under_6m": float(led["under_6m"].sum()) / leavers if leavers else 0.0,
         "leavers_under_12m": float(led["under_12m"].sum()) / leavers if leavers else 0.0,
-        "mean_tenure": _mean((t - w.hire_week[alive]).astype(float)),
-        "burnout_mean": _mean(e),
-        "burnout_high_share": _mean(e >= p.burnout_high_threshold),
-        "competence_mean": _mean(comp),
-        "gap_awareness_mean": _mean(w.awareness[floor]),
-        "module_hours": float(w.module_hours[alive].sum()),
-        "coc": _mean(cont["coc"][two], 1.0),
-        "upc": _mean(cont["upc"][cont["n"] >= 1], 1.0),
-        "secon": _mean(cont["secon"][two], 1.0),
-        "distinct_workers": _mean(cont["distinct"][seen].astype(float)),
-        "same_primary_share": _mean(same[year]),
-        "care_quality_mean": _mean(c.quality[c.kind != NONE]),
-        "unmet_need_share": _mean(c.kind == NONE),
-        "incidents": float(np.count_nonzero(c.incident)),
-        "client_wellbeing_mean": _mean(c.wellbeing),
+        "mean_tenure": tenure,
+        "burnout_mean": burnout,
+        "burnout_high_share": high,
+        "competence_mean": competence,
+        "gap_awareness_mean": awareness,
+        "module_hours": module_hours,
+        "coc": coc,
+        "upc": upc,
+        "secon": secon,
+        "distinct_workers": distinct,
+        "same_primary_share": same_primary,
+        "care_quality_mean": quality,
+        "unmet_need_share": unmet,
+        "incidents": float(incidents),
+        "client_wellbeing_mean": wellbeing,
         "cost_wages": cost["wages"],
         "cost_overtime": cost["overtime"],
         "cost_cover": cost["cover"],
@@ -87,3 +77,91 @@ def observe(model: WorkforceModel) -> dict[str, float]:
         "cost_total": sum(cost.values()),
         "cost_per_client_year": float(led["cost"].sum()) / c.n,
     }
+
+
+@kernel
+def _observe(alive, start_week, hire_week, exhaustion, competence, awareness,
+             module_hours, admit_week, primary, primary_since, kind, quality, incident,
+             wellbeing, n, sumsq, top, same, distinct, t, window,
+             high_threshold):  # pragma: no cover (compiled)
+    """One pass over workers and one over clients; means of empty groups as documented."""
+    n_domains = competence.shape[1]
+    headcount = 0
+    floor = 0
+    tenure = 0.0
+    e_sum = 0.0
+    high = 0
+    comp_sum = 0.0
+    aware_sum = 0.0
+    modules = 0.0
+    for i in range(alive.size):
+        if not alive[i]:
+            continue
+        headcount += 1
+        tenure += t - hire_week[i]
+        modules += module_hours[i]
+        if start_week[i] <= t:
+            floor += 1
+            e_sum += exhaustion[i]
+            high += exhaustion[i] >= high_threshold
+            comp = competence[i, 0]
+            for k in range(1, n_domains):
+                comp += competence[i, k]
+            comp_sum += comp / n_domains
+            aware_sum += awareness[i]
+    n_two = 0
+    n_one = 0
+    coc = 0.0
+    secon = 0.0
+    upc = 0.0
+    n_year = 0
+    same_primary = 0
+    distinct_year = 0
+    distinct_seen = 0
+    n_cared = 0
+    q_sum = 0.0
+    incidents = 0
+    wb_sum = 0.0
+    for c in range(kind.size):
+        nc = n[c]
+        if nc >= 2:
+            n_two += 1
+            coc += (sumsq[c] - nc) / (nc * (nc - 1.0))
+            secon += same[c] / (nc - 1.0)
+        if nc >= 1:
+            n_one += 1
+            upc += top[c] / nc
+            distinct_seen += distinct[c]
+        if admit_week[c] <= t - window:
+            n_year += 1
+            distinct_year += distinct[c]
+            same_primary += primary[c] >= 0 and primary_since[c] <= t - window
+        if kind[c] != NONE:
+            n_cared += 1
+            q_sum += quality[c]
+        incidents += incident[c]
+        wb_sum += wellbeing[c]
+    distinct_mean = 0.0
+    if n_year:  # clients in care a whole year; before any has been, all seen clients
+        distinct_mean = distinct_year / n_year
+    elif n_one:
+        distinct_mean = distinct_seen / n_one
+    return (
+        headcount,
+        headcount - floor,
+        tenure / headcount if headcount else 0.0,
+        e_sum / floor if floor else 0.0,
+        high / floor if floor else 0.0,
+        comp_sum / floor if floor else 0.0,
+        aware_sum / floor if floor else 0.0,
+        modules,
+        coc / n_two if n_two else 1.0,
+        upc / n_one if n_one else 1.0,
+        secon / n_two if n_two else 1.0,
+        distinct_mean,
+        same_primary / n_year if n_year else 0.0,
+        q_sum / n_cared if n_cared else 0.0,
+        (kind.size - n_cared) / kind.size if kind.size else 0.0,
+        incidents,
+        wb_sum / kind.size if kind.size else 0.0,
+    )

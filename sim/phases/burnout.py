@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import numpy as np
+from sim.jit import kernel
 
 if TYPE_CHECKING:
     from sim.model import WorkforceModel
@@ -31,18 +31,36 @@ if TYPE_CHECKING:
 
 def run(model: WorkforceModel) -> None:
     p, w = model.p, model.workers
-    r = np.flatnonzero(w.alive & (w.start_week <= model.t))
-    if r.size == 0:
-        return
-    load = (w.hours[r] + w.module_hours[r]) / p.contract_hours
-    strain = w.sensitivity[r] * load * (1 + p.gap_strain * w.gap[r])
-    strain += p.incident_strain * w.incidents[r]
-    resources = (
-        p.resource_competence * w.mean_competence(r)
-        + p.resource_selfcare * w.selfcare[r]
-        + p.resource_mentoring * w.mentored[r]
-        + p.resource_relationship * w.relationship[r]
+    _burnout(
+        w.alive, w.start_week, model.t, w.hours, w.module_hours, w.sensitivity, w.gap,
+        w.incidents, w.competence, w.selfcare, w.mentored, w.relationship, w.exhaustion,
+        p.contract_hours, p.gap_strain, p.incident_strain, p.resource_competence,
+        p.resource_selfcare, p.resource_mentoring, p.resource_relationship, p.burnout_gain,
+        p.burnout_recovery,
     )
-    e = w.exhaustion[r]
-    e += p.burnout_gain * strain * (1 - e) - p.burnout_recovery * resources * e
-    w.exhaustion[r] = np.clip(e, 0.0, 1.0)
+
+
+@kernel
+def _burnout(alive, start_week, t, hours, module_hours, sensitivity, gap, incidents,
+             competence, selfcare, mentored, relationship, exhaustion, contract_hours,
+             gap_strain, incident_strain, r_competence, r_selfcare, r_mentoring,
+             r_relationship, gain, recovery):  # pragma: no cover (compiled)
+    n_domains = competence.shape[1]
+    for i in range(alive.size):
+        if not alive[i] or start_week[i] > t:
+            continue
+        load = (hours[i] + module_hours[i]) / contract_hours
+        strain = sensitivity[i] * load * (1 + gap_strain * gap[i])
+        strain += incident_strain * incidents[i]
+        comp = competence[i, 0]
+        for k in range(1, n_domains):
+            comp += competence[i, k]
+        resources = (
+            r_competence * (comp / n_domains)
+            + r_selfcare * selfcare[i]
+            + r_mentoring * mentored[i]
+            + r_relationship * relationship[i]
+        )
+        e = exhaustion[i]
+        e += gain * strain * (1 - e) - recovery * resources * e
+        exhaustion[i] = min(max(e, 0.0), 1.0)

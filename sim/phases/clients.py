@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim.jit import kernel
 from sim.state import NONE, PRIMARY
 
 if TYPE_CHECKING:
@@ -56,22 +57,46 @@ def admit(model: WorkforceModel, rows: np.ndarray) -> None:
 
 def run(model: WorkforceModel) -> None:
     p, c, rng = model.p, model.clients, model.rng
-    cared = c.kind != NONE
-    target = np.where(cared, c.quality, -p.unmet_penalty)
-    wb = c.wellbeing + p.wellbeing_rate * (target - c.wellbeing)
-    wb -= p.change_penalty * c.lost_primary + p.incident_penalty * c.incident
-    c.wellbeing[:] = np.clip(wb, 0.0, 1.0)
-
-    breakdown = c.lost_primary | ~cared
-    c.escalation[:] = np.minimum(
-        c.escalation * (1 - p.escalation_decay) + p.escalation_gain * breakdown, ESCALATION_CAP
+    crisis_draw, discharge_draw = rng.random(c.n), rng.random(c.n)
+    out = _clients(
+        c.kind, c.quality, c.lost_primary, c.incident, c.wellbeing, c.escalation,
+        c.relationship_weeks, c.crisis_left, crisis_draw, discharge_draw,
+        p.wellbeing_rate, p.unmet_penalty, p.change_penalty, p.incident_penalty,
+        p.escalation_decay, p.escalation_gain, ESCALATION_CAP, p.crisis_rate,
+        p.crisis_weeks, p.discharge_rate,
     )
-    c.relationship_weeks[c.kind == PRIMARY] += 1
-
-    c.crisis_left[:] = np.maximum(c.crisis_left - 1, 0)
-    start = (c.crisis_left == 0) & (rng.random(c.n) < p.crisis_rate)
-    c.crisis_left[start] = p.crisis_weeks
-
-    out = np.flatnonzero(rng.random(c.n) < p.discharge_rate)
     if out.size:
         admit(model, out)
+
+
+@kernel
+def _clients(kind, quality, lost_primary, incident, wellbeing, escalation,
+             relationship_weeks, crisis_left, crisis_draw, discharge_draw, wellbeing_rate,
+             unmet_penalty, change_penalty, incident_penalty, escalation_decay,
+             escalation_gain, escalation_cap, crisis_rate, crisis_weeks,
+             discharge_rate):  # pragma: no cover (compiled)
+    """Wellbeing, escalation, relationships and crises; returns the places discharged."""
+    leaving = 0
+    for c in range(kind.size):
+        cared = kind[c] != NONE
+        target = quality[c] if cared else -unmet_penalty
+        wb = wellbeing[c] + wellbeing_rate * (target - wellbeing[c])
+        wb -= change_penalty * lost_primary[c] + incident_penalty * incident[c]
+        wellbeing[c] = min(max(wb, 0.0), 1.0)
+        breakdown = lost_primary[c] or not cared
+        escalation[c] = min(
+            escalation[c] * (1 - escalation_decay) + escalation_gain * breakdown, escalation_cap
+        )
+        if kind[c] == PRIMARY:
+            relationship_weeks[c] += 1
+        crisis_left[c] = max(crisis_left[c] - 1, 0)
+        if crisis_left[c] == 0 and crisis_draw[c] < crisis_rate:
+            crisis_left[c] = crisis_weeks
+        leaving += discharge_draw[c] < discharge_rate
+    out = np.empty(leaving, dtype=np.int64)
+    j = 0
+    for c in range(kind.size):
+        if discharge_draw[c] < discharge_rate:
+            out[j] = c
+            j += 1
+    return out

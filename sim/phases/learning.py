@@ -32,6 +32,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim.jit import kernel
+
 if TYPE_CHECKING:
     from sim.model import WorkforceModel
 
@@ -52,29 +54,63 @@ def train(model: WorkforceModel, rows: np.ndarray, hours: float, realism: bool =
 
 def run(model: WorkforceModel) -> None:
     p, w, rng = model.p, model.workers, model.rng
-    t = model.t
-    worked = np.flatnonzero(w.alive & (w.hours > 0))
-    w.module_hours[:] = 0.0
-    if worked.size:
-        comp = np.take(w.competence, worked, axis=0)
-        u = np.take(w.use, worked, axis=0) / w.hours[worked, None]
-        comp += p.experience_rate * w.n_domains * u * (1 - comp)
-        meets = rng.random(worked.size) < 1 - np.exp(-p.gap_encounter_rate * w.gap[worked])
-        sees = meets & (rng.random(worked.size) < w.awareness[worked])
-        module = sees & w.modules[worked]
-        gain = np.where(module, p.module_gain, np.where(sees, p.selfstudy_gain, 0.0))
-        dom = np.argmax(u * (1 - comp), axis=1)
-        idx = np.arange(worked.size)
-        comp[idx, dom] += gain * (1 - comp[idx, dom])
-        w.competence[worked] = np.clip(comp, 0.0, 1.0)
-        w.module_hours[worked[module]] = p.module_hours
-        model.cost["modules"] += np.count_nonzero(module) * p.module_cost
+    worked = w.alive & (w.hours > 0)
+    m = int(np.count_nonzero(worked))
+    meet_draw, see_draw = rng.random(m), rng.random(m)
+    due = np.zeros(w.capacity, dtype=bool)
+    modules = _learn(
+        worked, meet_draw, see_draw, w.alive, w.start_week, w.hours, w.use, w.gap,
+        w.awareness, w.modules, w.mentored, w.refresher_hours, w.competence,
+        w.module_hours, due, model.t, p.experience_rate, p.gap_encounter_rate,
+        p.module_gain, p.selfstudy_gain, p.module_hours, p.awareness_growth,
+        p.mentoring_awareness_gain,
+    )
+    model.cost["modules"] += modules * p.module_cost
+    if due.any():  # yearly refreshers
+        due_rows = np.flatnonzero(due)
+        for hours in np.unique(w.refresher_hours[due_rows]):  # distinct policies, not agents
+            train(model, due_rows[w.refresher_hours[due_rows] == hours], float(hours))
 
-    on_floor = w.alive & (w.start_week <= t)
-    grow = p.awareness_growth + p.mentoring_awareness_gain * w.mentored
-    w.awareness[on_floor] += grow[on_floor] * (1 - w.awareness[on_floor])
 
-    weeks = t - w.start_week
-    due = np.flatnonzero(on_floor & (weeks > 0) & (weeks % 52 == 0) & (w.refresher_hours > 0))
-    for hours in np.unique(w.refresher_hours[due]):  # loop over distinct policies, not agents
-        train(model, due[w.refresher_hours[due] == hours], float(hours))
+@kernel
+def _learn(worked, meet_draw, see_draw, alive, start_week, hours, use, gap, awareness,
+           modules, mentored, refresher_hours, competence, module_hours, due, t,
+           experience_rate, encounter_rate, module_gain, selfstudy_gain, hours_per_module,
+           awareness_growth, mentoring_awareness_gain):  # pragma: no cover (compiled)
+    """Experience, gaps met and recognised, modules; awareness growth; refreshers due.
+
+    ``meet_draw`` and ``see_draw`` hold one uniform draw per worker who worked this
+    week, in row order. Returns the number of modules taken.
+    """
+    n_domains = competence.shape[1]
+    j = 0
+    taken = 0
+    for i in range(alive.size):
+        module_hours[i] = 0.0
+        if worked[i]:
+            best = -1.0
+            dom = 0
+            for k in range(n_domains):
+                share = use[i, k] / hours[i]
+                competence[i, k] += experience_rate * n_domains * share * (1 - competence[i, k])
+                room = share * (1 - competence[i, k])
+                if room > best:
+                    best = room
+                    dom = k
+            meets = meet_draw[j] < 1 - np.exp(-encounter_rate * gap[i])
+            sees = meets and see_draw[j] < awareness[i]
+            j += 1
+            module = sees and modules[i]
+            g = module_gain if module else (selfstudy_gain if sees else 0.0)
+            competence[i, dom] += g * (1 - competence[i, dom])
+            for k in range(n_domains):
+                competence[i, k] = min(max(competence[i, k], 0.0), 1.0)
+            if module:
+                module_hours[i] = hours_per_module
+                taken += 1
+        if alive[i] and start_week[i] <= t:
+            grow = awareness_growth + mentoring_awareness_gain * mentored[i]
+            awareness[i] += grow * (1 - awareness[i])
+            weeks = t - start_week[i]
+            due[i] = weeks > 0 and weeks % 52 == 0 and refresher_hours[i] > 0
+    return taken

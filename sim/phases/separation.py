@@ -24,6 +24,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim.jit import kernel
+
 if TYPE_CHECKING:
     from sim.model import WorkforceModel
 
@@ -31,35 +33,75 @@ if TYPE_CHECKING:
 def hazard(model: WorkforceModel, rows: np.ndarray) -> np.ndarray:
     """Weekly quit probability of workers ``rows``."""
     p, w = model.p, model.workers
-    tau = model.t - w.start_week[rows]
-    fade = np.exp(-np.maximum(tau, 0) / p.reality_shock_weeks)
-    shock = np.where(tau >= 0, p.reality_shock * (1 - w.realism[rows]) * fade, 0.0)
-    log_mod = p.quit_exhaustion * (w.exhaustion[rows] - 0.3) - p.quit_competence * (
-        w.mean_competence(rows) - 0.5
+    return _hazard(
+        np.asarray(rows, dtype=np.int64), w.start_week, w.realism, w.exhaustion,
+        w.competence, model.t, p.base_quit_hazard * model.wk["quit_mult"], p.reality_shock,
+        p.reality_shock_weeks, p.quit_exhaustion, p.quit_competence,
     )
-    h = p.base_quit_hazard * model.wk["quit_mult"] * (1 + shock) * np.exp(log_mod)
-    return np.minimum(h, 1.0)
 
 
 def run(model: WorkforceModel) -> None:
     p, w, c, rng = model.p, model.workers, model.clients, model.rng
     rows = np.flatnonzero(w.alive)
-    quit = rng.random(rows.size) < hazard(model, rows)
-    p_dis = 1 - (1 - p.dismissal_per_incident) ** w.incidents[rows]
-    dismiss = (w.incidents[rows] > 0) & (rng.random(rows.size) < p_dis)
-    quit &= ~dismiss
+    quit_draw, dismiss_draw = rng.random(rows.size), rng.random(rows.size)
+    quit, dismiss = _separate(
+        rows, quit_draw, dismiss_draw, w.start_week, w.realism, w.exhaustion, w.competence,
+        w.incidents, model.t, p.base_quit_hazard * model.wk["quit_mult"], p.reality_shock,
+        p.reality_shock_weeks, p.quit_exhaustion, p.quit_competence,
+        p.dismissal_per_incident,
+    )
     leaving = rows[quit | dismiss]
     model.wk["quits"] = int(np.count_nonzero(quit))
     model.wk["dismissals"] = int(np.count_nonzero(dismiss))
-    c.lost_primary[:] = False
-    if leaving.size == 0:
-        return
-    model.record_leavers(leaving)
-    gone = np.zeros(w.capacity, dtype=bool)
-    gone[leaving] = True
-    lost = (c.primary >= 0) & gone[np.maximum(c.primary, 0)]
-    c.lost_primary[lost] = True
-    c.primary[lost] = -1
-    w.alive[leaving] = False
-    model.remove_worker_handles(leaving)
-    model.cost["recruiting"] += leaving.size * p.separation_cost
+    if leaving.size:
+        model.record_leavers(leaving)
+        w.alive[leaving] = False
+        model.remove_worker_handles(leaving)
+        model.cost["recruiting"] += leaving.size * p.separation_cost
+    _drop_primaries(c.primary, c.lost_primary, w.alive)
+
+
+@kernel
+def _hazard(rows, start_week, realism, exhaustion, competence, t, base, reality_shock,
+            shock_weeks, quit_exhaustion, quit_competence):  # pragma: no cover (compiled)
+    n_domains = competence.shape[1]
+    h = np.empty(rows.size)
+    for j in range(rows.size):
+        i = rows[j]
+        tau = t - start_week[i]
+        fade = np.exp(-max(tau, 0) / shock_weeks)
+        shock = reality_shock * (1 - realism[i]) * fade if tau >= 0 else 0.0
+        comp = competence[i, 0]
+        for k in range(1, n_domains):
+            comp += competence[i, k]
+        log_mod = quit_exhaustion * (exhaustion[i] - 0.3) - quit_competence * (
+            comp / n_domains - 0.5
+        )
+        h[j] = min(base * (1 + shock) * np.exp(log_mod), 1.0)
+    return h
+
+
+@kernel
+def _separate(rows, quit_draw, dismiss_draw, start_week, realism, exhaustion, competence,
+              incidents, t, base, reality_shock, shock_weeks, quit_exhaustion,
+              quit_competence, dismissal_per_incident):  # pragma: no cover (compiled)
+    """Who of ``rows`` quits and who is dismissed (a dismissed worker does not quit)."""
+    h = _hazard(rows, start_week, realism, exhaustion, competence, t, base, reality_shock,
+                shock_weeks, quit_exhaustion, quit_competence)
+    quit = np.zeros(rows.size, dtype=np.bool_)
+    dismiss = np.zeros(rows.size, dtype=np.bool_)
+    for j in range(rows.size):
+        n_inc = incidents[rows[j]]
+        p_dis = 1 - (1 - dismissal_per_incident) ** float(n_inc)
+        dismiss[j] = n_inc > 0 and dismiss_draw[j] < p_dis
+        quit[j] = quit_draw[j] < h[j] and not dismiss[j]
+    return quit, dismiss
+
+
+@kernel
+def _drop_primaries(primary, lost_primary, alive):  # pragma: no cover (compiled)
+    """Clients whose primary worker has left lose them (``lost_primary`` this week)."""
+    for c in range(primary.size):
+        lost_primary[c] = primary[c] >= 0 and not alive[primary[c]]
+        if lost_primary[c]:
+            primary[c] = -1
