@@ -29,6 +29,9 @@ from sim.metrics import NO_CONTACT
 
 __all__ = ["ContinuityLedger"]
 
+#: ``last_week`` of a client with no contact yet (far before any window).
+NEVER = np.iinfo(np.int64).min // 2
+
 
 class ContinuityLedger:
     """Ring buffer of ``window`` weeks of contacts for ``n_clients`` clients."""
@@ -47,20 +50,12 @@ class ContinuityLedger:
         self.ntop = np.zeros(n_clients, dtype=np.int64)
         self.last_id = np.full(n_clients, NO_CONTACT, dtype=np.int32)
         self.last_slot = np.zeros(n_clients, dtype=np.int64)
-        self.last_week = np.full(n_clients, np.iinfo(np.int64).min // 2, dtype=np.int64)
+        self.last_week = np.full(n_clients, NEVER, dtype=np.int64)
 
     def reset(self, rows: np.ndarray) -> None:
         """Forget the history of client places ``rows`` (a new admission)."""
-        self.contacts[rows] = NO_CONTACT
-        self.pair_same[rows] = False
-        self.n[rows] = 0
-        self.distinct[rows] = 0
-        self.same[rows] = 0
-        self.sumsq[rows] = 0
-        self.top[rows] = 0
-        self.ntop[rows] = 0
-        self.last_id[rows] = NO_CONTACT
-        self.last_week[rows] = np.iinfo(np.int64).min // 2
+        _reset(rows, self.contacts, self.pair_same, self.n, self.distinct, self.same,
+               self.sumsq, self.top, self.ntop, self.last_id, self.last_week)
 
     def record(self, week: int, ids: np.ndarray) -> None:
         """Enter week ``week``'s contact of every client (``-1`` = no contact)."""
@@ -87,6 +82,22 @@ class ContinuityLedger:
         return {"n": n.copy(), "coc": coc, "upc": upc, "secon": secon,
                 "distinct": self.distinct[sel].copy()}
 
+
+
+@kernel
+def _reset(rows, contacts, pair_same, n, distinct, same, sumsq, top, ntop, last_id,
+           last_week):  # pragma: no cover (compiled)
+    for c in rows:
+        contacts[c, :] = NO_CONTACT
+        pair_same[c, :] = False
+        n[c] = 0
+        distinct[c] = 0
+        same[c] = 0
+        sumsq[c] = 0
+        top[c] = 0
+        ntop[c] = 0
+        last_id[c] = NO_CONTACT
+        last_week[c] = NEVER
 
 
 @kernel

@@ -13,6 +13,7 @@ import pandas as pd
 from sim import params as registry
 from sim.agents import Client, Worker
 from sim.continuity import ContinuityLedger
+from sim.draws import UniformPool
 from sim.observe import observe
 from sim.outputs import METRICS
 from sim.phases import ORDER, clients, hiring
@@ -23,6 +24,31 @@ __all__ = ["WorkforceModel"]
 #: Ledgers kept over the last 52 weeks (ring buffers indexed by week % 52).
 LEDGERS = ("separations", "under_3m", "under_6m", "under_12m", "cost")
 COST_KEYS = ("wages", "overtime", "cover", "recruiting", "training", "modules")
+
+
+class MetricsCollector(mesa.DataCollector):
+    """Mesa's DataCollector, with one model reporter per measure of :data:`METRICS`.
+
+    ``collect`` stores ``model.metrics`` (fresh Python floats every week) directly:
+    Mesa's generic path deep-copies each reporter's value, which for 37 immutable floats
+    costs more than the weekly step of a small agency. Reporters added later take the
+    generic path.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(model_reporters={k: (lambda m, k=k: m.metrics[k]) for k in METRICS})
+        self._own = dict(self.model_reporters)
+
+    def collect(self, model: mesa.Model) -> None:
+        if self.model_reporters != self._own or self.agent_reporters or \
+                self.agenttype_reporters:
+            super().collect(model)
+            return
+        if hasattr(self, "_collection_steps"):
+            self._collection_steps.append(model.time)
+        metrics = model.metrics
+        for name, values in self.model_vars.items():
+            values.append(metrics[name])
 
 
 class WorkforceModel(mesa.Model):
@@ -71,7 +97,9 @@ class WorkforceModel(mesa.Model):
         self.continuity = ContinuityLedger(p.n_clients, CONTACT_WINDOW)
         self._worker_handles = np.empty(self.workers.capacity, dtype=object)
         self._client_handles = np.empty(p.n_clients, dtype=object)
+        self.draws = UniformPool(self.rng)
         self.agency_counter = 0
+        self._clients_placed = 0
         self._next_person = 0
         self.ledger = {k: np.zeros(CONTACT_WINDOW) for k in LEDGERS}
         self.cost = dict.fromkeys(COST_KEYS, 0.0)
@@ -86,9 +114,7 @@ class WorkforceModel(mesa.Model):
         self.hire_policy = dict(self.policy)
 
         self.metrics: dict[str, float] = observe(self)
-        self.datacollector = mesa.DataCollector(
-            model_reporters={k: (lambda m, k=k: m.metrics[k]) for k in METRICS}
-        )
+        self.datacollector = MetricsCollector()
         self.datacollector.collect(self)
         self._record_agents()
         self.running = True
@@ -136,12 +162,13 @@ class WorkforceModel(mesa.Model):
     def record_leavers(self, rows: np.ndarray) -> None:
         """Enter leavers ``rows`` in the 52-week ledgers and the survival records."""
         w = self.workers
-        tenure = self.t - w.hire_week[rows]
         slot = self.t % CONTACT_WINDOW
-        self.ledger["separations"][slot] += rows.size
-        self.ledger["under_3m"][slot] += np.count_nonzero(tenure < 13)
-        self.ledger["under_6m"][slot] += np.count_nonzero(tenure < 26)
-        self.ledger["under_12m"][slot] += np.count_nonzero(tenure < 52)
+        led = self.ledger
+        led["separations"][slot] += rows.size
+        tenure = self.t - w.hire_week[rows]
+        led["under_3m"][slot] += np.count_nonzero(tenure < 13)
+        led["under_6m"][slot] += np.count_nonzero(tenure < 26)
+        led["under_12m"][slot] += np.count_nonzero(tenure < 52)
         rep = rows[w.reported[rows]]
         if rep.size:
             self._spells.append((w.hire_week[rep].copy(), np.full(rep.size, self.t)))
@@ -169,8 +196,10 @@ class WorkforceModel(mesa.Model):
         """
         self.clients.person[rows] = self._next_person + np.arange(rows.size)
         self._next_person += rows.size
-        for r in rows[self._client_handles[rows] == None].tolist():  # noqa: E711 (set-up only)
-            self._client_handles[r] = Client(self, r)
+        if self._clients_placed < self.clients.n:  # set-up only: one agent per place
+            for r in rows[self._client_handles[rows] == None].tolist():  # noqa: E711
+                self._client_handles[r] = Client(self, r)
+                self._clients_placed += 1
 
     def workers_handle(self, row: int) -> Worker | None:
         return self._worker_handles[row]

@@ -27,17 +27,17 @@ def observe(model: WorkforceModel) -> dict[str, float]:
     p, w, c = model.p, model.workers, model.clients
     led = model.ledger
     (headcount, in_training, tenure, burnout, high, competence, awareness, module_hours,
-     coc, upc, secon, distinct, same_primary, quality, unmet, incidents,
-     wellbeing) = _observe(
+     coc, upc, secon, distinct, same_primary, quality, unmet, incidents, wellbeing,
+     leavers, under_3m, under_6m, under_12m, year_cost) = _observe(
         w.alive, w.start_week, w.hire_week, w.exhaustion, w.competence, w.awareness,
         w.module_hours, c.admit_week, c.primary, c.primary_since, c.kind, c.quality,
         c.incident, c.wellbeing, model.continuity.n, model.continuity.sumsq,
         model.continuity.top, model.continuity.same, model.continuity.distinct, model.t,
-        CONTACT_WINDOW, p.burnout_high_threshold,
+        CONTACT_WINDOW, p.burnout_high_threshold, led["separations"], led["under_3m"],
+        led["under_6m"], led["under_12m"], led["cost"],
     )
     posts = p.n_workers + p.float_pool
     vacancies = max(posts - headcount, 0)
-    leavers = float(led["separations"].sum())
     wk, cost = model.wk, model.cost
     return {
         "headcount": float(headcount),
@@ -50,9 +50,9 @@ def observe(model: WorkforceModel) -> dict[str, float]:
         "quits": float(wk.get("quits", 0)),
         "dismissals": float(wk.get("dismissals", 0)),
         "turnover_rate": leavers / headcount if headcount else 0.0,
-        "leavers_under_3m": float(led["under_3m"].sum()) / leavers if leavers else 0.0,
-        "leavers_under_6m": float(led["under_6m"].sum()) / leavers if leavers else 0.0,
-        "leavers_under_12m": float(led["under_12m"].sum()) / leavers if leavers else 0.0,
+        "leavers_under_3m": under_3m / leavers if leavers else 0.0,
+        "leavers_under_6m": under_6m / leavers if leavers else 0.0,
+        "leavers_under_12m": under_12m / leavers if leavers else 0.0,
         "mean_tenure": tenure,
         "burnout_mean": burnout,
         "burnout_high_share": high,
@@ -75,16 +75,16 @@ def observe(model: WorkforceModel) -> dict[str, float]:
         "cost_training": cost["training"],
         "cost_modules": cost["modules"],
         "cost_total": sum(cost.values()),
-        "cost_per_client_year": float(led["cost"].sum()) / c.n,
+        "cost_per_client_year": year_cost / c.n,
     }
 
 
 @kernel
 def _observe(alive, start_week, hire_week, exhaustion, competence, awareness,
              module_hours, admit_week, primary, primary_since, kind, quality, incident,
-             wellbeing, n, sumsq, top, same, distinct, t, window,
-             high_threshold):  # pragma: no cover (compiled)
-    """One pass over workers and one over clients; means of empty groups as documented."""
+             wellbeing, n, sumsq, top, same, distinct, t, window, high_threshold,
+             separations, under_3m, under_6m, under_12m, cost):  # pragma: no cover
+    """One pass over workers, one over clients and one over the 52-week ledgers."""
     n_domains = competence.shape[1]
     headcount = 0
     floor = 0
@@ -164,4 +164,9 @@ def _observe(alive, start_week, hire_week, exhaustion, competence, awareness,
         (kind.size - n_cared) / kind.size if kind.size else 0.0,
         incidents,
         wb_sum / kind.size if kind.size else 0.0,
+        separations.sum(),
+        under_3m.sum(),
+        under_6m.sum(),
+        under_12m.sum(),
+        cost.sum(),
     )

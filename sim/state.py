@@ -79,6 +79,7 @@ class WorkerState:
         self.competence = comp  # competence per need domain, 0-1
         self.use = use  # hours per domain this week
         self.capacity = cap
+        self._arrays = [getattr(self, name) for name in self.FIELDS_1D] + [comp, use]
 
     def mean_competence(self, rows: np.ndarray) -> np.ndarray:
         """Mean competence over need domains of workers ``rows``.
@@ -99,11 +100,10 @@ class WorkerState:
             self._alloc(max(2 * self.capacity, self.capacity + k))
             free = np.flatnonzero(~self.alive)
         rows = free[:k]
-        for name, dtype in self.FIELDS_1D.items():
-            getattr(self, name)[rows] = np.zeros(1, dtype=dtype)[0]
-        self.competence[rows] = 0.0
-        self.use[rows] = 0.0
-        self.alive[rows] = True
+        at = int(rows[0]) if k == 1 else rows  # a scalar index is much faster for one hire
+        for array in self._arrays:  # a loop over fields, not agents
+            array[at] = 0
+        self.alive[at] = True
         return rows
 
 

@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 
 def run(model: WorkforceModel) -> None:
     p, w, c = model.p, model.workers, model.clients
-    u = model.rng.random(c.n)  # incident draws
+    u = model.draws.take(c.n)  # incident draws
     overtime, cover, mentored, headcount = _care(
         c.crisis_left, c.acuity, c.escalation, c.share, c.kind, c.provider, c.primary,
         c.relationship_weeks, c.hours, c.gap, c.quality, c.incident, u,

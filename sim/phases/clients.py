@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim.draws import gamma2, normal
 from sim.jit import kernel
 from sim.state import NONE, PRIMARY
 
@@ -38,26 +39,49 @@ ESCALATION_CAP = 3.0
 
 
 def admit(model: WorkforceModel, rows: np.ndarray) -> None:
-    """Fill client places ``rows`` with new clients."""
-    p, c, rng = model.p, model.clients, model.rng
-    k = rows.size
-    c.share[rows] = rng.dirichlet(np.full(p.n_domains, 2.0), size=k)
-    sd = p.acuity_sd
-    c.acuity[rows] = rng.lognormal(-0.5 * sd * sd, sd, k)  # mean 1
-    c.crisis_left[rows] = 0
-    c.escalation[rows] = 0.0
-    c.primary[rows] = -1
-    c.primary_since[rows] = model.t
-    c.relationship_weeks[rows] = 0.0
-    c.wellbeing[rows] = np.clip(rng.normal(0.6, 0.1, k), 0, 1)
-    c.admit_week[rows] = model.t
+    """Fill client places ``rows`` with new clients.
+
+    Need shares ~ Dirichlet(2, ..., 2) over the domains, acuity ~ lognormal with mean 1
+    and log-sd ``acuity_sd``, wellbeing ~ N(0.6, 0.1) clipped to 0-1.
+    """
+    p, c = model.p, model.clients
+    u = model.draws.take(rows.size, 2 * p.n_domains + 4)
+    _admit(rows, u, model.t, p.acuity_sd, c.share, c.acuity, c.crisis_left,
+           c.escalation, c.primary, c.primary_since, c.relationship_weeks, c.wellbeing,
+           c.admit_week)
     model.continuity.reset(rows)
     model.admit_people(rows)
 
 
+@kernel
+def _admit(rows, u, t, acuity_sd, share, acuity, crisis_left, escalation, primary,
+           primary_since, relationship_weeks, wellbeing,
+           admit_week):  # pragma: no cover (compiled)
+    """New clients in places ``rows`` from ``2 * domains + 4`` uniforms each."""
+    n_domains = share.shape[1]
+    for j in range(rows.size):
+        c = rows[j]
+        total = 0.0
+        for k in range(n_domains):  # Gamma(2) weights, normalised: Dirichlet(2, ..., 2)
+            share[c, k] = gamma2(u[j, 2 * k], u[j, 2 * k + 1])
+            total += share[c, k]
+        for k in range(n_domains):
+            share[c, k] /= total
+        z_acuity = normal(u[j, 2 * n_domains], u[j, 2 * n_domains + 1])
+        z_wellbeing = normal(u[j, 2 * n_domains + 2], u[j, 2 * n_domains + 3])
+        acuity[c] = np.exp(-0.5 * acuity_sd * acuity_sd + acuity_sd * z_acuity)  # mean 1
+        crisis_left[c] = 0
+        escalation[c] = 0.0
+        primary[c] = -1
+        primary_since[c] = t
+        relationship_weeks[c] = 0.0
+        wellbeing[c] = min(max(0.6 + 0.1 * z_wellbeing, 0.0), 1.0)
+        admit_week[c] = t
+
+
 def run(model: WorkforceModel) -> None:
-    p, c, rng = model.p, model.clients, model.rng
-    crisis_draw, discharge_draw = rng.random(c.n), rng.random(c.n)
+    p, c = model.p, model.clients
+    crisis_draw, discharge_draw = model.draws.take(2, c.n)
     out = _clients(
         c.kind, c.quality, c.lost_primary, c.incident, c.wellbeing, c.escalation,
         c.relationship_weeks, c.crisis_left, crisis_draw, discharge_draw,

@@ -44,50 +44,58 @@ def train(model: WorkforceModel, rows: np.ndarray, hours: float, realism: bool =
         return
     p, w = model.p, model.workers
     f = hours / 100.0
-    w.competence[rows] += (1 - w.competence[rows]) * min(1.0, p.training_competence_gain * f)
-    w.awareness[rows] += (1 - w.awareness[rows]) * min(1.0, p.training_awareness_gain * f)
-    w.selfcare[rows] += (1 - w.selfcare[rows]) * min(1.0, p.training_selfcare_gain * f)
-    if realism:
-        w.realism[rows] = min(1.0, p.training_realism * f)
+    _train(rows, min(1.0, p.training_competence_gain * f),
+           min(1.0, p.training_awareness_gain * f), min(1.0, p.training_selfcare_gain * f),
+           min(1.0, p.training_realism * f) if realism else -1.0, w.competence, w.awareness,
+           w.selfcare, w.realism)
     model.cost["training"] += rows.size * hours * p.trainer_cost
 
 
+@kernel
+def _train(rows, competence_share, awareness_share, selfcare_share, realism, competence,
+           awareness, selfcare, w_realism):  # pragma: no cover (compiled)
+    """Close the given shares of the distance to 1; set realism unless it is negative."""
+    for i in rows:
+        for k in range(competence.shape[1]):
+            competence[i, k] += (1 - competence[i, k]) * competence_share
+        awareness[i] += (1 - awareness[i]) * awareness_share
+        selfcare[i] += (1 - selfcare[i]) * selfcare_share
+        if realism >= 0:
+            w_realism[i] = realism
+
+
 def run(model: WorkforceModel) -> None:
-    p, w, rng = model.p, model.workers, model.rng
-    worked = w.alive & (w.hours > 0)
-    m = int(np.count_nonzero(worked))
-    meet_draw, see_draw = rng.random(m), rng.random(m)
-    due = np.zeros(w.capacity, dtype=bool)
-    modules = _learn(
-        worked, meet_draw, see_draw, w.alive, w.start_week, w.hours, w.use, w.gap,
-        w.awareness, w.modules, w.mentored, w.refresher_hours, w.competence,
-        w.module_hours, due, model.t, p.experience_rate, p.gap_encounter_rate,
-        p.module_gain, p.selfstudy_gain, p.module_hours, p.awareness_growth,
-        p.mentoring_awareness_gain,
+    p, w = model.p, model.workers
+    draws = model.draws.take(2, w.capacity)  # gap met, gap recognised: per worker slot
+    modules, due_rows = _learn(
+        draws, w.alive, w.start_week, w.hours, w.use, w.gap, w.awareness, w.modules,
+        w.mentored, w.refresher_hours, w.competence, w.module_hours, model.t,
+        p.experience_rate, p.gap_encounter_rate, p.module_gain, p.selfstudy_gain,
+        p.module_hours, p.awareness_growth, p.mentoring_awareness_gain,
     )
     model.cost["modules"] += modules * p.module_cost
-    if due.any():  # yearly refreshers
-        due_rows = np.flatnonzero(due)
+    if due_rows.size:  # yearly refreshers
         for hours in np.unique(w.refresher_hours[due_rows]):  # distinct policies, not agents
             train(model, due_rows[w.refresher_hours[due_rows] == hours], float(hours))
 
 
 @kernel
-def _learn(worked, meet_draw, see_draw, alive, start_week, hours, use, gap, awareness,
-           modules, mentored, refresher_hours, competence, module_hours, due, t,
+def _learn(draws, alive, start_week, hours, use, gap, awareness, modules, mentored,
+           refresher_hours, competence, module_hours, t,
            experience_rate, encounter_rate, module_gain, selfstudy_gain, hours_per_module,
            awareness_growth, mentoring_awareness_gain):  # pragma: no cover (compiled)
     """Experience, gaps met and recognised, modules; awareness growth; refreshers due.
 
-    ``meet_draw`` and ``see_draw`` hold one uniform draw per worker who worked this
-    week, in row order. Returns the number of modules taken.
+    ``draws`` holds two uniform draws per worker slot. Returns the number of modules
+    taken and the rows due a refresher.
     """
     n_domains = competence.shape[1]
-    j = 0
     taken = 0
+    due = np.empty(alive.size, dtype=np.int64)
+    n_due = 0
     for i in range(alive.size):
         module_hours[i] = 0.0
-        if worked[i]:
+        if alive[i] and hours[i] > 0:
             best = -1.0
             dom = 0
             for k in range(n_domains):
@@ -97,9 +105,8 @@ def _learn(worked, meet_draw, see_draw, alive, start_week, hours, use, gap, awar
                 if room > best:
                     best = room
                     dom = k
-            meets = meet_draw[j] < 1 - np.exp(-encounter_rate * gap[i])
-            sees = meets and see_draw[j] < awareness[i]
-            j += 1
+            meets = draws[0, i] < 1 - np.exp(-encounter_rate * gap[i])
+            sees = meets and draws[1, i] < awareness[i]
             module = sees and modules[i]
             g = module_gain if module else (selfstudy_gain if sees else 0.0)
             competence[i, dom] += g * (1 - competence[i, dom])
@@ -112,5 +119,7 @@ def _learn(worked, meet_draw, see_draw, alive, start_week, hours, use, gap, awar
             grow = awareness_growth + mentoring_awareness_gain * mentored[i]
             awareness[i] += grow * (1 - awareness[i])
             weeks = t - start_week[i]
-            due[i] = weeks > 0 and weeks % 52 == 0 and refresher_hours[i] > 0
-    return taken
+            if weeks > 0 and weeks % 52 == 0 and refresher_hours[i] > 0:
+                due[n_due] = i
+                n_due += 1
+    return taken, due[:n_due]

@@ -41,24 +41,20 @@ def hazard(model: WorkforceModel, rows: np.ndarray) -> np.ndarray:
 
 
 def run(model: WorkforceModel) -> None:
-    p, w, c, rng = model.p, model.workers, model.clients, model.rng
-    rows = np.flatnonzero(w.alive)
-    quit_draw, dismiss_draw = rng.random(rows.size), rng.random(rows.size)
-    quit, dismiss = _separate(
-        rows, quit_draw, dismiss_draw, w.start_week, w.realism, w.exhaustion, w.competence,
-        w.incidents, model.t, p.base_quit_hazard * model.wk["quit_mult"], p.reality_shock,
-        p.reality_shock_weeks, p.quit_exhaustion, p.quit_competence,
+    p, w, c = model.p, model.workers, model.clients
+    draws = model.draws.take(2, w.capacity)  # quit and dismissal draws per worker slot
+    leaving, quits, dismissals = _separate(
+        draws, w.alive, w.start_week, w.realism, w.exhaustion, w.competence, w.incidents,
+        c.primary, c.lost_primary, model.t, p.base_quit_hazard * model.wk["quit_mult"],
+        p.reality_shock, p.reality_shock_weeks, p.quit_exhaustion, p.quit_competence,
         p.dismissal_per_incident,
     )
-    leaving = rows[quit | dismiss]
-    model.wk["quits"] = int(np.count_nonzero(quit))
-    model.wk["dismissals"] = int(np.count_nonzero(dismiss))
+    model.wk["quits"] = quits
+    model.wk["dismissals"] = dismissals
     if leaving.size:
         model.record_leavers(leaving)
-        w.alive[leaving] = False
         model.remove_worker_handles(leaving)
         model.cost["recruiting"] += leaving.size * p.separation_cost
-    _drop_primaries(c.primary, c.lost_primary, w.alive)
 
 
 @kernel
@@ -82,26 +78,36 @@ def _hazard(rows, start_week, realism, exhaustion, competence, t, base, reality_
 
 
 @kernel
-def _separate(rows, quit_draw, dismiss_draw, start_week, realism, exhaustion, competence,
-              incidents, t, base, reality_shock, shock_weeks, quit_exhaustion,
+def _separate(draws, alive, start_week, realism, exhaustion, competence, incidents,
+              primary, lost_primary, t, base, reality_shock, shock_weeks, quit_exhaustion,
               quit_competence, dismissal_per_incident):  # pragma: no cover (compiled)
-    """Who of ``rows`` quits and who is dismissed (a dismissed worker does not quit)."""
+    """Quits and dismissals (a dismissed worker does not quit); leavers are no longer
+    ``alive`` and their clients lose them (``lost_primary``).
+
+    Returns the leavers' rows and the numbers of quits and dismissals.
+    """
+    rows = np.flatnonzero(alive)
     h = _hazard(rows, start_week, realism, exhaustion, competence, t, base, reality_shock,
                 shock_weeks, quit_exhaustion, quit_competence)
-    quit = np.zeros(rows.size, dtype=np.bool_)
-    dismiss = np.zeros(rows.size, dtype=np.bool_)
+    leaving = np.empty(rows.size, dtype=np.int64)
+    n = 0
+    quits = 0
+    dismissals = 0
     for j in range(rows.size):
-        n_inc = incidents[rows[j]]
+        i = rows[j]
+        n_inc = incidents[i]
         p_dis = 1 - (1 - dismissal_per_incident) ** float(n_inc)
-        dismiss[j] = n_inc > 0 and dismiss_draw[j] < p_dis
-        quit[j] = quit_draw[j] < h[j] and not dismiss[j]
-    return quit, dismiss
-
-
-@kernel
-def _drop_primaries(primary, lost_primary, alive):  # pragma: no cover (compiled)
-    """Clients whose primary worker has left lose them (``lost_primary`` this week)."""
+        if n_inc > 0 and draws[1, i] < p_dis:
+            dismissals += 1
+        elif draws[0, i] < h[j]:
+            quits += 1
+        else:
+            continue
+        alive[i] = False
+        leaving[n] = i
+        n += 1
     for c in range(primary.size):
         lost_primary[c] = primary[c] >= 0 and not alive[primary[c]]
         if lost_primary[c]:
             primary[c] = -1
+    return leaving[:n], quits, dismissals
