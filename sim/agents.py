@@ -37,6 +37,15 @@ class Worker(mesa.Agent):
         return "training" if self._s.start_week[self.row] > self.model.t else "floor"
 
     @property
+    def worker_id(self) -> int:
+        """This worker's id in clients' contact histories (``Client.contacts``).
+
+        Worker ids count hires from 0; they are not Mesa's ``unique_id`` (which counts
+        every agent, clients too).
+        """
+        return int(self._s.wid[self.row])
+
+    @property
     def is_float(self) -> bool:
         return bool(self._s.is_float[self.row])
 
@@ -123,5 +132,6 @@ class Client(mesa.Agent):
 
     @property
     def contacts(self) -> np.ndarray:
-        """Ids of the workers who gave care in the last 52 weeks, oldest first (-1 = none)."""
+        """Worker ids (``Worker.worker_id``) of those who gave care in the last 52 weeks,
+        oldest first (-1 = none; ids from 2**30 on are temp agency staff)."""
         return self.model.contact_history()[self.row]

@@ -22,12 +22,14 @@ the chronological history (the tests check this against the pure functions).
 
 from __future__ import annotations
 
+from collections import namedtuple
+
 import numpy as np
 
 from sim.jit import kernel
 from sim.metrics import NO_CONTACT
 
-__all__ = ["ContinuityLedger"]
+__all__ = ["ContinuityLedger", "LedgerArrays", "forget", "record_contacts"]
 
 #: ``last_week`` of a client with no contact yet (far before any window).
 NEVER = np.iinfo(np.int64).min // 2
@@ -51,17 +53,15 @@ class ContinuityLedger:
         self.last_id = np.full(n_clients, NO_CONTACT, dtype=np.int32)
         self.last_slot = np.zeros(n_clients, dtype=np.int64)
         self.last_week = np.full(n_clients, NEVER, dtype=np.int64)
+        self.arrays = LedgerArrays(*(getattr(self, f) for f in LedgerArrays._fields))
 
     def reset(self, rows: np.ndarray) -> None:
         """Forget the history of client places ``rows`` (a new admission)."""
-        _reset(rows, self.contacts, self.pair_same, self.n, self.distinct, self.same,
-               self.sumsq, self.top, self.ntop, self.last_id, self.last_week)
+        forget(self.arrays, np.asarray(rows, dtype=np.int64))
 
     def record(self, week: int, ids: np.ndarray) -> None:
         """Enter week ``week``'s contact of every client (``-1`` = no contact)."""
-        _record(self.contacts, self.pair_same, self.n, self.distinct, self.same,
-                self.sumsq, self.top, self.ntop, self.last_id, self.last_slot,
-                self.last_week, week, ids.astype(np.int32))
+        record_contacts(self.arrays, week, np.asarray(ids, dtype=np.int32))
 
     def history(self, week: int) -> np.ndarray:
         """Contacts in chronological order (oldest first) as of ``week``."""
@@ -84,26 +84,33 @@ class ContinuityLedger:
 
 
 
+LedgerArrays = namedtuple(  # type: ignore[misc]
+    "LedgerArrays",
+    ["contacts", "pair_same", "n", "distinct", "same", "sumsq", "top", "ntop", "last_id",
+     "last_slot", "last_week"],
+)
+
+
 @kernel
-def _reset(rows, contacts, pair_same, n, distinct, same, sumsq, top, ntop, last_id,
-           last_week):  # pragma: no cover (compiled)
+def forget(L, rows):  # pragma: no cover (compiled)
+    """Forget the history of client places ``rows`` (ledger arrays ``L``)."""
     for c in rows:
-        contacts[c, :] = NO_CONTACT
-        pair_same[c, :] = False
-        n[c] = 0
-        distinct[c] = 0
-        same[c] = 0
-        sumsq[c] = 0
-        top[c] = 0
-        ntop[c] = 0
-        last_id[c] = NO_CONTACT
-        last_week[c] = NEVER
+        L.contacts[c, :] = NO_CONTACT
+        L.pair_same[c, :] = False
+        L.n[c] = 0
+        L.distinct[c] = 0
+        L.same[c] = 0
+        L.sumsq[c] = 0
+        L.top[c] = 0
+        L.ntop[c] = 0
+        L.last_id[c] = NO_CONTACT
+        L.last_week[c] = NEVER
 
 
 @kernel
-def _record(contacts, pair_same, n, distinct, same, sumsq, top, ntop, last_id, last_slot,
-            last_week, week, ids):  # pragma: no cover (compiled; tested through record)
+def record_contacts(L, week, ids):  # pragma: no cover (compiled)
     """One week's contacts ``ids`` enter ring slot ``week % W``; the oldest week leaves."""
+    contacts, n, distinct, top, ntop = L.contacts, L.n, L.distinct, L.top, L.ntop
     width = contacts.shape[1]
     s = week % width
     for c in range(contacts.shape[0]):
@@ -119,11 +126,10 @@ def _record(contacts, pair_same, n, distinct, same, sumsq, top, ntop, last_id, l
                 elif v == new:
                     n_new += 1
             contacts[c, s] = new
-            had = old != NO_CONTACT
-            if had:
+            if old != NO_CONTACT:
                 n[c] -= 1
                 distinct[c] -= n_old == 1
-                sumsq[c] -= 2 * n_old - 1
+                L.sumsq[c] -= 2 * n_old - 1
                 if n_old == top[c]:  # the leaving id was at the top
                     ntop[c] -= 1
                     if ntop[c] == 0:  # ... alone: the top falls by one
@@ -135,23 +141,23 @@ def _record(contacts, pair_same, n, distinct, same, sumsq, top, ntop, last_id, l
             if new != NO_CONTACT:
                 n[c] += 1
                 distinct[c] += n_new == 1
-                sumsq[c] += 2 * n_new - 1
+                L.sumsq[c] += 2 * n_new - 1
                 if n_new > top[c]:
                     top[c] = n_new
                     ntop[c] = 1
                 elif n_new == top[c]:
                     ntop[c] += 1
         # consecutive pairs: the pair starting at the leaving slot goes, a new one comes
-        if pair_same[c, s]:
-            same[c] -= 1
-            pair_same[c, s] = False
+        if L.pair_same[c, s]:
+            L.same[c] -= 1
+            L.pair_same[c, s] = False
         if new != NO_CONTACT:
-            if last_week[c] > week - width and last_id[c] == new:
-                same[c] += 1
-                pair_same[c, last_slot[c]] = True
-            last_id[c] = new
-            last_slot[c] = s
-            last_week[c] = week
+            if L.last_week[c] > week - width and L.last_id[c] == new:
+                L.same[c] += 1
+                L.pair_same[c, L.last_slot[c]] = True
+            L.last_id[c] = new
+            L.last_slot[c] = s
+            L.last_week[c] = week
 
 
 @kernel

@@ -1,15 +1,17 @@
 """Random numbers for the weekly phases, drawn in blocks from the model's generator.
 
-Every random number a weekly phase uses is a uniform variate on [0, 1) taken with
-``model.draws.take(...)``: the pool draws them from the model's ``numpy.random.Generator``
-(``model.rng``, the seed) 16,384 at a time, and hands them out in order. A NumPy call
-costs a microsecond or two whatever its size, so for an agency of a few hundred people
-one call per phase costs more than the phase's arithmetic; from the pool a number costs
-a few nanoseconds. A run still depends on nothing but its seed.
+Every random number the weekly step uses is a uniform variate on [0, 1) taken in order
+from a :class:`UniformPool`: the pool draws them from the model's
+``numpy.random.Generator`` (``model.rng``, the seed) in blocks of at least 16,384, and
+the compiled phases take what they need with :func:`take`. A NumPy call costs a
+microsecond or more whatever its size, so for an agency of a few hundred people one call
+per phase would cost more than the phase's arithmetic. A run still depends on nothing
+but its seed: the pool is refilled at fixed points (before a week, when fewer numbers
+are left than a week can use), whatever the machine or the number of processes.
 
-Other distributions are made from uniforms inside the compiled kernels, with the
-helpers below: normal variates by the Box-Muller transform, Gamma(2, 1) as a sum of two
-exponentials, a binomial count as the number of uniforms below the probability.
+Other distributions are made from uniforms inside the kernels: normal variates by the
+Box-Muller transform (:func:`normal`), Gamma(2, 1) as a sum of two exponentials
+(:func:`gamma2`), binomial counts as the number of uniforms below the probability.
 """
 
 from __future__ import annotations
@@ -20,32 +22,32 @@ import numpy as np
 
 from sim.jit import kernel
 
-__all__ = ["UniformPool", "gamma2", "normal"]
+__all__ = ["UniformPool", "gamma2", "normal", "take"]
 
 
 class UniformPool:
-    """Uniform variates from ``rng``, drawn in blocks and handed out in order."""
+    """Uniform variates from ``rng``: ``buffer`` is used from position ``pos[0]`` on."""
 
     def __init__(self, rng: np.random.Generator, block: int = 16_384) -> None:
         self.rng = rng
         self.block = block
-        self._buffer = np.empty(0)
-        self._next = 0
+        self.buffer = np.empty(0)
+        self.pos = np.zeros(1, dtype=np.int64)
 
-    def take(self, *shape: int) -> np.ndarray:
-        """The next ``prod(shape)`` uniforms, as a read-only array of that shape."""
-        n = math.prod(shape)
-        if self._next + n > self._buffer.size:
-            self._buffer = self.rng.random(max(self.block, n))
-            self._buffer.flags.writeable = False
-            self._next = 0
-        out = self._buffer[self._next : self._next + n]
-        self._next += n
-        return out.reshape(shape) if len(shape) > 1 else out
+    def ensure(self, n: int) -> None:
+        """Make sure at least ``n`` numbers are left, else draw a fresh block (of at least
+        four times ``n``, so that a bound well above the typical use wastes little)."""
+        if self.pos[0] + n > self.buffer.size:
+            self.buffer = self.rng.random(max(self.block, 4 * n))
+            self.pos[0] = 0
 
-    def binomial(self, n: int, p: float) -> int:
-        """A Binomial(n, p) count: how many of ``n`` uniforms fall below ``p``."""
-        return int(np.count_nonzero(self.take(n) < p)) if n > 0 else 0
+
+@kernel
+def take(buffer, pos, n):  # pragma: no cover (compiled)
+    """The next ``n`` uniforms of the pool (the caller made sure there are enough)."""
+    start = pos[0]
+    pos[0] = start + n
+    return buffer[start : start + n]
 
 
 @kernel

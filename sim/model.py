@@ -11,19 +11,17 @@ import numpy as np
 import pandas as pd
 
 from sim import params as registry
+from sim import phases
 from sim.agents import Client, Worker
 from sim.continuity import ContinuityLedger
 from sim.draws import UniformPool
-from sim.observe import observe
+from sim.observe import MEASURED, as_metrics, measure, observe
 from sim.outputs import METRICS
-from sim.phases import ORDER, clients, hiring
-from sim.state import CONTACT_WINDOW, ClientState, WorkerState
+from sim.phases import clients, hiring
+from sim.state import CONTACT_WINDOW, COSTS, LEDGERS, ClientState, WorkerState
 
 __all__ = ["WorkforceModel"]
 
-#: Ledgers kept over the last 52 weeks (ring buffers indexed by week % 52).
-LEDGERS = ("separations", "under_3m", "under_6m", "under_12m", "cost")
-COST_KEYS = ("wages", "overtime", "cover", "recruiting", "training", "modules")
 
 
 class MetricsCollector(mesa.DataCollector):
@@ -87,10 +85,12 @@ class WorkforceModel(mesa.Model):
         self.setting = setting
         self.params: dict[str, Any] = resolved
         self.p = SimpleNamespace(**resolved)
+        self.params_record = registry.as_record(resolved)  # as the compiled step reads them
+        self.P = self.params_record[0]
         p = self.p
         self.policy = {k: resolved[k] for k in registry.REGIME_PARAMS}
         status_quo = registry.resolve("jit", setting=setting)
-        self.hire_policy = {k: status_quo[k] for k in registry.REGIME_PARAMS}
+        self.hire_policy = registry.as_record(status_quo, registry.REGIME_PARAMS)
 
         self.workers = WorkerState(int(1.3 * (p.n_workers + p.float_pool)) + 8, p.n_domains)
         self.clients = ClientState(p.n_clients, p.n_domains)
@@ -98,20 +98,27 @@ class WorkforceModel(mesa.Model):
         self._worker_handles = np.empty(self.workers.capacity, dtype=object)
         self._client_handles = np.empty(p.n_clients, dtype=object)
         self.draws = UniformPool(self.rng)
-        self.agency_counter = 0
-        self._clients_placed = 0
-        self._next_person = 0
-        self.ledger = {k: np.zeros(CONTACT_WINDOW) for k in LEDGERS}
-        self.cost = dict.fromkeys(COST_KEYS, 0.0)
-        self.wk: dict[str, Any] = {}
+        self.counters = np.zeros(3, dtype=np.int64)  # agency ids, worker ids, person ids
+        self.costs = np.zeros(len(COSTS))  # this week's, in the order of sim.state.COSTS
+        self.ledgers = np.zeros((len(LEDGERS), CONTACT_WINDOW))  # rolling 52 weeks
+        self.ledger = {name: self.ledgers[i] for i, name in enumerate(LEDGERS)}
+        self.wk: dict[str, int] = {}
         self._spells: list[tuple[np.ndarray, np.ndarray]] = []  # (hire week, exit week)
         self.agent_records: list[pd.DataFrame] = []
 
         self.t = -p.warmup_weeks
         self._initial_population()
+        posts = p.n_workers + p.float_pool
+        self._week_draws = phases.week_draws(self.workers.capacity, p.n_clients, posts,
+                                             p.n_domains)
+        self._events = np.zeros(phases.events_size(self.workers.capacity, p.n_clients, posts),
+                                dtype=np.int64)
+        self._measure_values = np.zeros(len(MEASURED))
+        self._bind()
         for _ in range(p.warmup_weeks):
             self._advance()
-        self.hire_policy = dict(self.policy)
+        self.hire_policy = registry.as_record(resolved, registry.REGIME_PARAMS)
+        self._bind()
 
         self.metrics: dict[str, float] = observe(self)
         self.datacollector = MetricsCollector()
@@ -128,78 +135,86 @@ class WorkforceModel(mesa.Model):
             if n == 0:
                 continue
             tenure = rng.exponential(110.0, n).astype(np.int64)
-            rows = hiring.new_workers(self, n, is_float=is_float, tenure=tenure)
+            w.ensure_free(n)
+            self.draws.ensure(n * 2 * (p.n_domains + 4))
+            rows = hiring.hire(w.arrays, self.P, self.hire_policy[0], self.draws.buffer,
+                               self.draws.pos, self.counters, self.costs, self.t, n, is_float,
+                               tenure)
+            self._add_worker_handles(rows)
             grow = 1 - np.exp(-p.experience_rate * tenure)
             w.competence[rows] += (1 - w.competence[rows]) * grow[:, None]
             aware_grow = 1 - np.exp(-p.awareness_growth * tenure)
             w.awareness[rows] += (1 - w.awareness[rows]) * aware_grow
             w.exhaustion[rows] = np.clip(rng.normal(0.4, 0.15, n), 0, 1)
-        clients.admit(self, np.arange(p.n_clients))
-        c = self.clients
-        c.admit_week[:] = self.t - rng.integers(0, 260, p.n_clients)
-        self.cost = dict.fromkeys(COST_KEYS, 0.0)
+        places = np.arange(p.n_clients)
+        self._admit(places)
+        self._client_handles[:] = [Client(self, r) for r in places.tolist()]
+        self.clients.admit_week[:] = self.t - rng.integers(0, 260, p.n_clients)
 
     # -- the weekly step -------------------------------------------------------------
     def _advance(self) -> None:
+        """One week: every phase in one compiled call (:func:`sim.phases.week`), then the
+        Mesa handles of this week's hires and leavers, and new admissions."""
         self.t += 1
-        slot = self.t % CONTACT_WINDOW
-        for led in self.ledger.values():
-            led[slot] = 0.0
-        self.cost = dict.fromkeys(COST_KEYS, 0.0)
-        self.wk = {}
-        for phase in ORDER:
-            phase.run(self)
-        self.ledger["cost"][slot] = sum(self.cost.values())
+        self.draws.ensure(self._week_draws)
+        phases.week(self.t, self.draws.buffer, *self._state)
+        n_hired, n_left, quits, dismissals, n_pending = self._events[:5].tolist()
+        self.wk = {"hires": n_hired, "quits": quits, "dismissals": dismissals}
+        if n_hired:
+            self._add_worker_handles(self._events[5 : 5 + n_hired])
+        if n_left:
+            self._remove_worker_handles(self._events[5 + n_hired : 5 + n_hired + n_left])
+        if n_pending:  # the pool ran short for admissions: refill, admit, measure again
+            start = 5 + n_hired + n_left
+            self._admit(self._events[start : start + n_pending].copy())
+            measure(self.workers.arrays, self.clients.arrays, self.continuity.arrays,
+                    self.ledgers, self.t, self.p.burnout_high_threshold, self._measure_values)
+
+    def _bind(self) -> None:
+        """The flat tuple of arrays the compiled week reads (:func:`sim.phases.week`)."""
+        self._state = (*self.workers.arrays, *self.clients.arrays, *self.continuity.arrays,
+                       self.params_record, self.hire_policy, self.draws.pos, self.counters,
+                       self.costs, self.ledgers, self._events, self._measure_values)
 
     def step(self) -> None:
         """Simulate one week and record its measures."""
         self._advance()
-        self.metrics = observe(self)
+        self.metrics = as_metrics(self, self._measure_values)
         self.datacollector.collect(self)
         self._record_agents()
 
-    # -- bookkeeping used by the phases ----------------------------------------------
-    def record_leavers(self, rows: np.ndarray) -> None:
-        """Enter leavers ``rows`` in the 52-week ledgers and the survival records."""
-        w = self.workers
-        slot = self.t % CONTACT_WINDOW
-        led = self.ledger
-        led["separations"][slot] += rows.size
-        tenure = self.t - w.hire_week[rows]
-        led["under_3m"][slot] += np.count_nonzero(tenure < 13)
-        led["under_6m"][slot] += np.count_nonzero(tenure < 26)
-        led["under_12m"][slot] += np.count_nonzero(tenure < 52)
-        rep = rows[w.reported[rows]]
-        if rep.size:
-            self._spells.append((w.hire_week[rep].copy(), np.full(rep.size, self.t)))
+    # -- bookkeeping in Python -------------------------------------------------------
+    @property
+    def cost(self) -> dict[str, float]:
+        """This week's costs by kind (wages, overtime, cover, recruiting, training,
+        modules)."""
+        return dict(zip(COSTS, self.costs.tolist(), strict=True))
 
-    def add_worker_handles(self, rows: np.ndarray) -> None:
+    def _admit(self, places: np.ndarray) -> None:
+        """New people take client places ``places`` (:func:`sim.phases.clients.admit`)."""
+        self.draws.ensure(places.size * clients.admission_draws(self.p.n_domains))
+        clients.admit(self.clients.arrays, self.continuity.arrays, self.P, self.draws.buffer,
+                      self.draws.pos, self.counters, places, self.t)
+
+    def _add_worker_handles(self, rows: np.ndarray) -> None:
+        """One Mesa ``Worker`` per hire (events, not the population)."""
         if self._worker_handles.size < self.workers.capacity:
             grown = np.empty(self.workers.capacity, dtype=object)
             grown[: self._worker_handles.size] = self._worker_handles
             self._worker_handles = grown
-        for r in rows.tolist():  # one Mesa agent per hire (events, not the population)
-            agent = Worker(self, r)
-            self._worker_handles[r] = agent
-            self.workers.wid[r] = agent.unique_id
+        for r in rows.tolist():
+            self._worker_handles[r] = Worker(self, r)
 
-    def remove_worker_handles(self, rows: np.ndarray) -> None:
+    def _remove_worker_handles(self, rows: np.ndarray) -> None:
+        """Leavers: keep the spells of those hired in reported weeks (survival curve)
+        and remove their Mesa agents."""
+        w = self.workers
+        rep = rows[w.reported[rows]]
+        if rep.size:
+            self._spells.append((w.hire_week[rep].copy(), np.full(rep.size, self.t)))
         for agent in self._worker_handles[rows].tolist():
             agent.remove()
         self._worker_handles[rows] = None
-
-    def admit_people(self, rows: np.ndarray) -> None:
-        """New people take client places ``rows``: fresh person ids (vectorised).
-
-        The census is steady, so each place has one Mesa ``Client`` agent for the whole
-        run (created at the first admission); ``Client.person_id`` says who is in it.
-        """
-        self.clients.person[rows] = self._next_person + np.arange(rows.size)
-        self._next_person += rows.size
-        if self._clients_placed < self.clients.n:  # set-up only: one agent per place
-            for r in rows[self._client_handles[rows] == None].tolist():  # noqa: E711
-                self._client_handles[r] = Client(self, r)
-                self._clients_placed += 1
 
     def workers_handle(self, row: int) -> Worker | None:
         return self._worker_handles[row]

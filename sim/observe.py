@@ -16,29 +16,48 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from sim.jit import kernel
-from sim.state import CONTACT_WINDOW, NONE
+from sim.state import (
+    COST,
+    NONE,
+    SEPARATIONS,
+    UNDER_3M,
+    UNDER_6M,
+    UNDER_12M,
+)
 
 if TYPE_CHECKING:
     from sim.model import WorkforceModel
 
 
+#: What :func:`measure` computes, in order.
+MEASURED = ("headcount", "in_training", "mean_tenure", "burnout_mean", "burnout_high_share",
+            "competence_mean", "gap_awareness_mean", "module_hours", "coc", "upc", "secon",
+            "distinct_workers", "same_primary_share", "care_quality_mean", "unmet_need_share",
+            "incidents", "client_wellbeing_mean", "leavers", "under_3m", "under_6m",
+            "under_12m", "year_cost")
+
+
 def observe(model: WorkforceModel) -> dict[str, float]:
-    p, w, c = model.p, model.workers, model.clients
-    led = model.ledger
+    """This week's measures of ``model`` (computed afresh)."""
+    values = np.zeros(len(MEASURED))
+    measure(model.workers.arrays, model.clients.arrays, model.continuity.arrays,
+            model.ledgers, model.t, model.p.burnout_high_threshold, values)
+    return as_metrics(model, values)
+
+
+def as_metrics(model: WorkforceModel, values: np.ndarray) -> dict[str, float]:
+    """The dict of measures from :func:`measure`'s values and the week's counts and costs."""
+    p, c = model.p, model.clients
     (headcount, in_training, tenure, burnout, high, competence, awareness, module_hours,
      coc, upc, secon, distinct, same_primary, quality, unmet, incidents, wellbeing,
-     leavers, under_3m, under_6m, under_12m, year_cost) = _observe(
-        w.alive, w.start_week, w.hire_week, w.exhaustion, w.competence, w.awareness,
-        w.module_hours, c.admit_week, c.primary, c.primary_since, c.kind, c.quality,
-        c.incident, c.wellbeing, model.continuity.n, model.continuity.sumsq,
-        model.continuity.top, model.continuity.same, model.continuity.distinct, model.t,
-        CONTACT_WINDOW, p.burnout_high_threshold, led["separations"], led["under_3m"],
-        led["under_6m"], led["under_12m"], led["cost"],
-    )
+     leavers, under_3m, under_6m, under_12m, year_cost) = values.tolist()
     posts = p.n_workers + p.float_pool
     vacancies = max(posts - headcount, 0)
     wk, cost = model.wk, model.cost
+    cost_total = float(model.costs.sum())
     return {
         "headcount": float(headcount),
         "on_floor": float(headcount - in_training),
@@ -74,17 +93,22 @@ def observe(model: WorkforceModel) -> dict[str, float]:
         "cost_recruiting": cost["recruiting"],
         "cost_training": cost["training"],
         "cost_modules": cost["modules"],
-        "cost_total": sum(cost.values()),
+        "cost_total": cost_total,
         "cost_per_client_year": year_cost / c.n,
     }
 
 
 @kernel
-def _observe(alive, start_week, hire_week, exhaustion, competence, awareness,
-             module_hours, admit_week, primary, primary_since, kind, quality, incident,
-             wellbeing, n, sumsq, top, same, distinct, t, window, high_threshold,
-             separations, under_3m, under_6m, under_12m, cost):  # pragma: no cover
-    """One pass over workers, one over clients and one over the 52-week ledgers."""
+def measure(W, C, L, led, t, high_threshold, out):  # pragma: no cover (compiled)
+    """One pass over workers, one over clients and one over the 52-week ledgers; the
+    :data:`MEASURED` values, in order, into ``out``."""
+    window = L.contacts.shape[1]
+    alive, start_week, hire_week = W.alive, W.start_week, W.hire_week
+    exhaustion, competence, awareness, module_hours = (
+        W.exhaustion, W.competence, W.awareness, W.module_hours)
+    admit_week, primary, primary_since, kind, quality, incident, wellbeing = (
+        C.admit_week, C.primary, C.primary_since, C.kind, C.quality, C.incident, C.wellbeing)
+    n, sumsq, top, same, distinct = L.n, L.sumsq, L.top, L.same, L.distinct
     n_domains = competence.shape[1]
     headcount = 0
     floor = 0
@@ -146,27 +170,25 @@ def _observe(alive, start_week, hire_week, exhaustion, competence, awareness,
         distinct_mean = distinct_year / n_year
     elif n_one:
         distinct_mean = distinct_seen / n_one
-    return (
-        headcount,
-        headcount - floor,
-        tenure / headcount if headcount else 0.0,
-        e_sum / floor if floor else 0.0,
-        high / floor if floor else 0.0,
-        comp_sum / floor if floor else 0.0,
-        aware_sum / floor if floor else 0.0,
-        modules,
-        coc / n_two if n_two else 1.0,
-        upc / n_one if n_one else 1.0,
-        secon / n_two if n_two else 1.0,
-        distinct_mean,
-        same_primary / n_year if n_year else 0.0,
-        q_sum / n_cared if n_cared else 0.0,
-        (kind.size - n_cared) / kind.size if kind.size else 0.0,
-        incidents,
-        wb_sum / kind.size if kind.size else 0.0,
-        separations.sum(),
-        under_3m.sum(),
-        under_6m.sum(),
-        under_12m.sum(),
-        cost.sum(),
-    )
+    out[0] = headcount
+    out[1] = headcount - floor
+    out[2] = tenure / headcount if headcount else 0.0
+    out[3] = e_sum / floor if floor else 0.0
+    out[4] = high / floor if floor else 0.0
+    out[5] = comp_sum / floor if floor else 0.0
+    out[6] = aware_sum / floor if floor else 0.0
+    out[7] = modules
+    out[8] = coc / n_two if n_two else 1.0
+    out[9] = upc / n_one if n_one else 1.0
+    out[10] = secon / n_two if n_two else 1.0
+    out[11] = distinct_mean
+    out[12] = same_primary / n_year if n_year else 0.0
+    out[13] = q_sum / n_cared if n_cared else 0.0
+    out[14] = (kind.size - n_cared) / kind.size if kind.size else 0.0
+    out[15] = incidents
+    out[16] = wb_sum / kind.size if kind.size else 0.0
+    out[17] = led[SEPARATIONS].sum()
+    out[18] = led[UNDER_3M].sum()
+    out[19] = led[UNDER_6M].sum()
+    out[20] = led[UNDER_12M].sum()
+    out[21] = led[COST].sum()

@@ -25,7 +25,7 @@ the calibrated values of the ``home_care`` preset are read from it.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -39,6 +39,7 @@ __all__ = [
     "SETTING_LABELS",
     "Param",
     "ParameterError",
+    "as_record",
     "check_setting",
     "defaults",
     "format_value",
@@ -477,6 +478,24 @@ def format_value(v: Any) -> str:
     if isinstance(v, list | tuple):
         return ", ".join(format_value(x) for x in v)
     return str(v)
+
+
+def as_record(resolved: Mapping[str, Any], names: Sequence[str] | None = None) -> Any:
+    """Parameters ``names`` (default: all) of ``resolved`` as a one-element NumPy record
+    array, each field of its registry kind: the form in which the compiled weekly step
+    reads them (``P = params[0]``, then ``P.client_hours``).
+
+    A record array passes into compiled code in well under a microsecond, and every
+    field has one type whatever the user typed (``2`` or ``2.0``).
+    """
+    import numpy as np
+
+    kinds = {"float": np.float64, "int": np.int64, "bool": np.bool_}
+    names = list(PARAMS) if names is None else list(names)
+    record = np.zeros(1, dtype=[(n, kinds[PARAMS[n].kind]) for n in names])
+    for n in names:
+        record[n] = resolved[n]
+    return record
 
 
 def defaults() -> dict[str, Any]:

@@ -3,17 +3,20 @@
 :class:`WorkerState` holds one row per worker *slot*. A slot is taken when a worker is
 hired and freed when the worker leaves; rows are stable for a worker's whole career,
 so a Mesa :class:`~sim.agents.Worker` handle simply remembers its row. Arrays grow by
-doubling when every slot is taken.
+doubling when every slot is taken (only ever at set-up: the weekly step never employs
+more people than the agency has posts).
 
 :class:`ClientState` holds one row per client place; the census is steady, so a
 discharged client's row is taken over by the next admission.
 
-Nothing here has behaviour beyond allocation; the weekly phases in :mod:`sim.phases`
-read and write these arrays.
+Each state also offers its arrays as one named tuple (``.arrays``: ``W.alive``,
+``C.primary``, ...), the form in which the compiled weekly phases (:mod:`sim.phases`)
+read and write them. Nothing here has behaviour beyond allocation.
 """
 
 from __future__ import annotations
 
+from collections import namedtuple
 from typing import ClassVar
 
 import numpy as np
@@ -22,12 +25,23 @@ import numpy as np
 CONTACT_WINDOW = 52
 
 #: Contact ids at or above this value are temp agency staff (a new face each time).
-#: Ids are stored as int32: Mesa ids of workers stay far below it.
+#: Worker ids stay far below it; ids are stored as int32.
 AGENCY_ID_BASE = 1 << 30
 AGENCY_IDS = (1 << 31) - 1 - AGENCY_ID_BASE
 
 # Provider kinds for a client-week (``ClientState.kind``).
 PRIMARY, FLOAT, OVERTIME, AGENCY, NONE = 0, 1, 2, 3, 4
+
+#: This week's costs, in order (``model.costs``; indices below).
+COSTS = ("wages", "overtime", "cover", "recruiting", "training", "modules")
+WAGES, OVERTIME_COST, COVER, RECRUITING, TRAINING, MODULES = range(len(COSTS))
+
+#: Rolling 52-week ledgers (rows of ``model.ledgers``, one column per week % 52).
+LEDGERS = ("separations", "under_3m", "under_6m", "under_12m", "cost")
+SEPARATIONS, UNDER_3M, UNDER_6M, UNDER_12M, COST = range(len(LEDGERS))
+
+#: Running counters of ids handed out (``model.counters``).
+AGENCY_COUNTER, NEXT_WORKER_ID, NEXT_PERSON = range(3)
 
 
 class WorkerState:
@@ -36,7 +50,7 @@ class WorkerState:
     FIELDS_1D: ClassVar[dict[str, type]] = {
         "alive": bool,
         "is_float": bool,
-        "wid": np.int64,  # Mesa unique_id of the worker's agent
+        "wid": np.int64,  # worker id (``Worker.worker_id``); the contact id in histories
         "hire_week": np.int64,  # model week (warm-up included) of hire
         "start_week": np.int64,  # model week of the first shift
         "reported": bool,  # hired after warm-up (enters the survival curve)
@@ -59,6 +73,8 @@ class WorkerState:
         "mentored": float,  # mentoring hours received this week
         "relationship": float,  # mean relationship maturity with own clients, 0-1
     }
+    #: 2-D fields: competence per need domain (0-1) and care hours per domain this week.
+    FIELDS_2D: ClassVar[tuple[str, ...]] = ("competence", "use")
 
     def __init__(self, capacity: int, n_domains: int) -> None:
         self.n_domains = n_domains
@@ -71,40 +87,24 @@ class WorkerState:
             if old:
                 new[:old] = getattr(self, name)
             setattr(self, name, new)
-        comp = np.zeros((cap, self.n_domains))
-        use = np.zeros((cap, self.n_domains))
-        if old:
-            comp[:old] = self.competence
-            use[:old] = self.use
-        self.competence = comp  # competence per need domain, 0-1
-        self.use = use  # hours per domain this week
+        for name in self.FIELDS_2D:
+            new = np.zeros((cap, self.n_domains))
+            if old:
+                new[:old] = getattr(self, name)
+            setattr(self, name, new)
         self.capacity = cap
-        self._arrays = [getattr(self, name) for name in self.FIELDS_1D] + [comp, use]
+        self.arrays = WorkerArrays(*(getattr(self, n) for n in WorkerArrays._fields))
 
-    def mean_competence(self, rows: np.ndarray) -> np.ndarray:
-        """Mean competence over need domains of workers ``rows``.
+    def ensure_free(self, k: int) -> None:
+        """Grow the arrays so that at least ``k`` slots are free."""
+        free = self.capacity - int(np.count_nonzero(self.alive))
+        if free < k:
+            self._alloc(max(2 * self.capacity, self.capacity + k - free))
 
-        Equal to ``competence[rows].mean(axis=1)``, summed column by column, which is
-        several times faster on a (workers, few domains) array.
-        """
-        comp = np.take(self.competence, rows, axis=0)
-        total = comp[:, 0].copy()
-        for k in range(1, self.n_domains):  # a loop over domains, not agents
-            total += comp[:, k]
-        return total / self.n_domains
 
-    def take_slots(self, k: int) -> np.ndarray:
-        """Rows for ``k`` new workers (grows the arrays if needed); marks them alive."""
-        free = np.flatnonzero(~self.alive)
-        if free.size < k:
-            self._alloc(max(2 * self.capacity, self.capacity + k))
-            free = np.flatnonzero(~self.alive)
-        rows = free[:k]
-        at = int(rows[0]) if k == 1 else rows  # a scalar index is much faster for one hire
-        for array in self._arrays:  # a loop over fields, not agents
-            array[at] = 0
-        self.alive[at] = True
-        return rows
+WorkerArrays = namedtuple(  # type: ignore[misc]
+    "WorkerArrays", [*WorkerState.FIELDS_1D, *WorkerState.FIELDS_2D]
+)
 
 
 class ClientState:
@@ -130,3 +130,12 @@ class ClientState:
         self.quality = np.zeros(n)
         self.incident = np.zeros(n, dtype=bool)
         self.lost_primary = np.zeros(n, dtype=bool)  # primary left this week
+        self.arrays = ClientArrays(*(getattr(self, f) for f in ClientArrays._fields))
+
+
+ClientArrays = namedtuple(  # type: ignore[misc]
+    "ClientArrays",
+    ["person", "share", "acuity", "crisis_left", "escalation", "primary", "primary_since",
+     "relationship_weeks", "wellbeing", "admit_week", "kind", "provider", "hours", "gap",
+     "quality", "incident", "lost_primary"],
+)

@@ -3,7 +3,7 @@
 Reads: ``client_hours``, ``crisis_multiplier``, ``competence_required``,
 ``agency_competence``, ``relationship_weeks``, ``exhaustion_quality_penalty``,
 ``incident_rate``, ``incident_gap_weight``, ``mentoring_weeks``, ``contract_hours``,
-``wage``, ``overtime_premium``, ``agency_rate``; ``model.wk["demand_mult"]``; this
+``wage``, ``overtime_premium``, ``agency_rate``; this week's demand multiplier; this
 week's providers from assignment; workers' competence and exhaustion.
 Writes: clients' ``hours``, ``gap``, ``quality``, ``incident``; workers' ``hours``,
 ``overtime_hours``, ``gap``, ``incidents``, ``use`` (hours per domain),
@@ -23,101 +23,66 @@ escalation *e_c* and demand multiplier *D*:
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 
+from sim.draws import take
 from sim.jit import kernel
-from sim.state import AGENCY, NONE, OVERTIME, PRIMARY
-
-if TYPE_CHECKING:
-    from sim.model import WorkforceModel
-
-
-def run(model: WorkforceModel) -> None:
-    p, w, c = model.p, model.workers, model.clients
-    u = model.draws.take(c.n)  # incident draws
-    overtime, cover, mentored, headcount = _care(
-        c.crisis_left, c.acuity, c.escalation, c.share, c.kind, c.provider, c.primary,
-        c.relationship_weeks, c.hours, c.gap, c.quality, c.incident, u,
-        w.alive, w.start_week, w.absent, w.competence, w.exhaustion, w.caseload,
-        w.mentoring_hours, w.hours, w.gap, w.incidents, w.overtime_hours, w.use,
-        w.relationship, w.mentored, model.t, model.wk["demand_mult"], p.client_hours,
-        p.crisis_multiplier, p.competence_required, p.agency_competence,
-        p.relationship_weeks, p.exhaustion_quality_penalty, p.incident_rate,
-        p.incident_gap_weight, p.mentoring_weeks,
-    )
-    model.cost["wages"] += headcount * p.contract_hours * p.wage
-    model.cost["overtime"] += overtime * p.wage * p.overtime_premium
-    model.cost["cover"] += cover * p.agency_rate
-    model.cost["training"] += mentored * p.wage  # a mentor's time is paid at the wage rate
+from sim.state import AGENCY, COVER, NONE, OVERTIME, OVERTIME_COST, PRIMARY, TRAINING, WAGES
 
 
 @kernel
-def _care(crisis_left, acuity, escalation, share, kind, provider, primary,
-          relationship_weeks, c_hours, c_gap, quality, incident, u,
-          alive, start_week, absent, competence, exhaustion, caseload, mentoring_hours,
-          w_hours, w_gap, w_incidents, overtime_hours, use, w_relationship, mentored,
-          t, demand_mult, client_hours, crisis_multiplier, competence_required,
-          agency_competence, relationship_scale, exhaustion_penalty, incident_rate,
-          incident_gap_weight, mentoring_weeks):  # pragma: no cover (compiled)
-    """Care of every client this week, then its per-worker totals.
-
-    Returns this week's overtime hours, agency-cover hours, mentoring hours and headcount.
-    """
-    n_domains = share.shape[1]
-    w_hours[:] = 0.0
-    w_gap[:] = 0.0  # gap-weighted hours until divided below
-    w_incidents[:] = 0
-    overtime_hours[:] = 0.0
-    use[:] = 0.0
-    w_relationship[:] = 0.0  # summed maturity until divided below
-    cover = 0.0
-    for c in range(acuity.size):
-        crisis = crisis_multiplier if crisis_left[c] > 0 else 1.0
-        hours = client_hours * acuity[c] * crisis * demand_mult * (1 + escalation[c])
-        c_hours[c] = hours
-        required = min(1.0, competence_required * acuity[c] * crisis)
-        maturity = 1.0 - np.exp(-relationship_weeks[c] / relationship_scale)
-        if primary[c] >= 0:
-            w_relationship[primary[c]] += maturity
-        by_worker = provider[c] >= 0
-        pr = provider[c] if by_worker else 0
+def step(W, C, P, pool, pos, costs, t, demand_mult):  # pragma: no cover (compiled)
+    n_domains = C.share.shape[1]
+    u = take(pool, pos, C.kind.size)  # incident draws
+    W.hours[:] = 0.0
+    W.gap[:] = 0.0  # gap-weighted hours until divided below
+    W.incidents[:] = 0
+    W.overtime_hours[:] = 0.0
+    W.use[:] = 0.0
+    W.relationship[:] = 0.0  # summed maturity until divided below
+    for c in range(C.kind.size):
+        crisis = P.crisis_multiplier if C.crisis_left[c] > 0 else 1.0
+        hours = P.client_hours * C.acuity[c] * crisis * demand_mult * (1 + C.escalation[c])
+        C.hours[c] = hours
+        required = min(1.0, P.competence_required * C.acuity[c] * crisis)
+        maturity = 1.0 - np.exp(-C.relationship_weeks[c] / P.relationship_weeks)
+        if C.primary[c] >= 0:
+            W.relationship[C.primary[c]] += maturity
+        by_worker = C.provider[c] >= 0
+        pr = C.provider[c] if by_worker else 0
         gap = 0.0
         match = 0.0
         for k in range(n_domains):
-            comp = agency_competence if kind[c] == AGENCY else competence[pr, k]
-            gap += share[c, k] * max(required - comp, 0.0)
-            match += share[c, k] * comp
-        exh = exhaustion[pr] if by_worker else 0.0
-        rel = 0.5 + 0.5 * maturity if kind[c] == PRIMARY else 0.5
-        q = (0.5 + 0.5 * min(1.0, match / required)) * rel
-        q *= 1.0 - exhaustion_penalty * exh
-        cared = kind[c] != NONE
-        c_gap[c] = gap if cared else 0.0
-        quality[c] = q if cared else 0.0
-        p_inc = incident_rate * (1 + incident_gap_weight * gap) * (1 + exh)
-        incident[c] = cared and u[c] < p_inc
-        if kind[c] == AGENCY:
-            cover += hours
+            comp = P.agency_competence if C.kind[c] == AGENCY else W.competence[pr, k]
+            gap += C.share[c, k] * max(required - comp, 0.0)
+            match += C.share[c, k] * comp
+        exh = W.exhaustion[pr] if by_worker else 0.0
+        rel = 0.5 + 0.5 * maturity if C.kind[c] == PRIMARY else 0.5
+        quality = (0.5 + 0.5 * min(1.0, match / required)) * rel
+        quality *= 1.0 - P.exhaustion_quality_penalty * exh
+        cared = C.kind[c] != NONE
+        C.gap[c] = gap if cared else 0.0
+        C.quality[c] = quality if cared else 0.0
+        p_inc = P.incident_rate * (1 + P.incident_gap_weight * gap) * (1 + exh)
+        C.incident[c] = cared and u[c] < p_inc
+        if C.kind[c] == AGENCY:
+            costs[COVER] += hours * P.agency_rate
         if by_worker:
-            w_hours[pr] += hours
-            w_gap[pr] += hours * c_gap[c]
-            w_incidents[pr] += incident[c]
-            if kind[c] == OVERTIME:
-                overtime_hours[pr] += hours
+            W.hours[pr] += hours
+            W.gap[pr] += hours * C.gap[c]
+            W.incidents[pr] += C.incident[c]
+            if C.kind[c] == OVERTIME:
+                W.overtime_hours[pr] += hours
             for k in range(n_domains):
-                use[pr, k] += share[c, k] * hours
-    overtime = 0.0
-    mentored_total = 0.0
+                W.use[pr, k] += C.share[c, k] * hours
     headcount = 0
-    for i in range(alive.size):
-        w_gap[i] = w_gap[i] / w_hours[i] if w_hours[i] > 0 else 0.0
-        w_relationship[i] = w_relationship[i] / caseload[i] if caseload[i] > 0 else 0.0
-        mentoring = (alive[i] and start_week[i] <= t and t - start_week[i] < mentoring_weeks
-                     and not absent[i])
-        mentored[i] = mentoring_hours[i] if mentoring else 0.0
-        overtime += overtime_hours[i]
-        mentored_total += mentored[i]
-        headcount += alive[i]
-    return overtime, cover, mentored_total, headcount
+    for i in range(W.alive.size):
+        W.gap[i] = W.gap[i] / W.hours[i] if W.hours[i] > 0 else 0.0
+        W.relationship[i] = W.relationship[i] / W.caseload[i] if W.caseload[i] > 0 else 0.0
+        mentoring = (W.alive[i] and W.start_week[i] <= t
+                     and t - W.start_week[i] < P.mentoring_weeks and not W.absent[i])
+        W.mentored[i] = W.mentoring_hours[i] if mentoring else 0.0
+        costs[OVERTIME_COST] += W.overtime_hours[i] * P.wage * P.overtime_premium
+        costs[TRAINING] += W.mentored[i] * P.wage  # a mentor's time is paid at the wage rate
+        headcount += W.alive[i]
+    costs[WAGES] += headcount * P.contract_hours * P.wage

@@ -2,10 +2,13 @@
 
 Reads: ``base_quit_hazard``, ``reality_shock``, ``reality_shock_weeks``,
 ``quit_exhaustion``, ``quit_competence``, ``dismissal_per_incident``;
-``model.wk["quit_mult"]``; workers' tenure, realism, exhaustion, competence, incidents.
-Writes: removes leavers (``alive``, their Mesa agents); clients of leavers lose their
-primary worker (``primary = -1``, ``lost_primary``); ``model.wk`` counts ``quits``,
-``dismissals``; leaver records for turnover and survival; separation costs.
+this week's quit multiplier; workers' tenure, realism, exhaustion, competence,
+incidents.
+Writes: leavers are no longer ``alive``; clients of leavers lose their primary worker
+(``primary = -1``, ``lost_primary``); leavers (and those under 3, 6 and 12 months) in
+the 52-week ledgers; separation costs. Returns the leavers' rows (the model removes
+their Mesa agents and keeps their spells for the survival curve) and the numbers of
+quits and dismissals.
 
 Weekly quit hazard of a worker with floor tenure *tau* (weeks since the first shift):
 
@@ -24,53 +27,35 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim.draws import take
 from sim.jit import kernel
+from sim.phases import shocks
+from sim.state import CONTACT_WINDOW, RECRUITING, SEPARATIONS, UNDER_3M, UNDER_6M, UNDER_12M
 
 if TYPE_CHECKING:
     from sim.model import WorkforceModel
 
 
 def hazard(model: WorkforceModel, rows: np.ndarray) -> np.ndarray:
-    """Weekly quit probability of workers ``rows``."""
-    p, w = model.p, model.workers
-    return _hazard(
-        np.asarray(rows, dtype=np.int64), w.start_week, w.realism, w.exhaustion,
-        w.competence, model.t, p.base_quit_hazard * model.wk["quit_mult"], p.reality_shock,
-        p.reality_shock_weeks, p.quit_exhaustion, p.quit_competence,
-    )
-
-
-def run(model: WorkforceModel) -> None:
-    p, w, c = model.p, model.workers, model.clients
-    draws = model.draws.take(2, w.capacity)  # quit and dismissal draws per worker slot
-    leaving, quits, dismissals = _separate(
-        draws, w.alive, w.start_week, w.realism, w.exhaustion, w.competence, w.incidents,
-        c.primary, c.lost_primary, model.t, p.base_quit_hazard * model.wk["quit_mult"],
-        p.reality_shock, p.reality_shock_weeks, p.quit_exhaustion, p.quit_competence,
-        p.dismissal_per_incident,
-    )
-    model.wk["quits"] = quits
-    model.wk["dismissals"] = dismissals
-    if leaving.size:
-        model.record_leavers(leaving)
-        model.remove_worker_handles(leaving)
-        model.cost["recruiting"] += leaving.size * p.separation_cost
+    """Weekly quit probability of workers ``rows`` in the model's current week."""
+    quit_mult = shocks.step(model.P, model.t)[4]
+    return _hazard(model.workers.arrays, model.P, np.asarray(rows, dtype=np.int64),
+                   model.t, model.P.base_quit_hazard * quit_mult)
 
 
 @kernel
-def _hazard(rows, start_week, realism, exhaustion, competence, t, base, reality_shock,
-            shock_weeks, quit_exhaustion, quit_competence):  # pragma: no cover (compiled)
-    n_domains = competence.shape[1]
+def _hazard(W, P, rows, t, base):  # pragma: no cover (compiled)
+    n_domains = W.competence.shape[1]
     h = np.empty(rows.size)
     for j in range(rows.size):
         i = rows[j]
-        tau = t - start_week[i]
-        fade = np.exp(-max(tau, 0) / shock_weeks)
-        shock = reality_shock * (1 - realism[i]) * fade if tau >= 0 else 0.0
-        comp = competence[i, 0]
+        tau = t - W.start_week[i]
+        fade = np.exp(-max(tau, 0) / P.reality_shock_weeks)
+        shock = P.reality_shock * (1 - W.realism[i]) * fade if tau >= 0 else 0.0
+        comp = W.competence[i, 0]
         for k in range(1, n_domains):
-            comp += competence[i, k]
-        log_mod = quit_exhaustion * (exhaustion[i] - 0.3) - quit_competence * (
+            comp += W.competence[i, k]
+        log_mod = P.quit_exhaustion * (W.exhaustion[i] - 0.3) - P.quit_competence * (
             comp / n_domains - 0.5
         )
         h[j] = min(base * (1 + shock) * np.exp(log_mod), 1.0)
@@ -78,36 +63,36 @@ def _hazard(rows, start_week, realism, exhaustion, competence, t, base, reality_
 
 
 @kernel
-def _separate(draws, alive, start_week, realism, exhaustion, competence, incidents,
-              primary, lost_primary, t, base, reality_shock, shock_weeks, quit_exhaustion,
-              quit_competence, dismissal_per_incident):  # pragma: no cover (compiled)
-    """Quits and dismissals (a dismissed worker does not quit); leavers are no longer
-    ``alive`` and their clients lose them (``lost_primary``).
-
-    Returns the leavers' rows and the numbers of quits and dismissals.
-    """
-    rows = np.flatnonzero(alive)
-    h = _hazard(rows, start_week, realism, exhaustion, competence, t, base, reality_shock,
-                shock_weeks, quit_exhaustion, quit_competence)
+def step(W, C, P, pool, pos, costs, led, t, quit_mult):  # pragma: no cover (compiled)
+    u = take(pool, pos, 2 * W.alive.size)  # quit and dismissal draws per worker slot
+    rows = np.flatnonzero(W.alive)
+    h = _hazard(W, P, rows, t, P.base_quit_hazard * quit_mult)
     leaving = np.empty(rows.size, dtype=np.int64)
     n = 0
     quits = 0
     dismissals = 0
+    slot = t % CONTACT_WINDOW
     for j in range(rows.size):
         i = rows[j]
-        n_inc = incidents[i]
-        p_dis = 1 - (1 - dismissal_per_incident) ** float(n_inc)
-        if n_inc > 0 and draws[1, i] < p_dis:
+        n_inc = W.incidents[i]
+        p_dis = 1 - (1 - P.dismissal_per_incident) ** float(n_inc)
+        if n_inc > 0 and u[2 * i + 1] < p_dis:
             dismissals += 1
-        elif draws[0, i] < h[j]:
+        elif u[2 * i] < h[j]:
             quits += 1
         else:
             continue
-        alive[i] = False
+        W.alive[i] = False
         leaving[n] = i
         n += 1
-    for c in range(primary.size):
-        lost_primary[c] = primary[c] >= 0 and not alive[primary[c]]
-        if lost_primary[c]:
-            primary[c] = -1
+        tenure = t - W.hire_week[i]
+        led[SEPARATIONS, slot] += 1
+        led[UNDER_3M, slot] += tenure < 13
+        led[UNDER_6M, slot] += tenure < 26
+        led[UNDER_12M, slot] += tenure < 52
+    for c in range(C.primary.size):
+        C.lost_primary[c] = C.primary[c] >= 0 and not W.alive[C.primary[c]]
+        if C.lost_primary[c]:
+            C.primary[c] = -1
+    costs[RECRUITING] += n * P.separation_cost
     return leaving[:n], quits, dismissals

@@ -2,8 +2,8 @@
 
 Reads: ``shock_start``, ``shock_weeks``, ``shock_demand``, ``shock_absence``,
 ``shock_hiring``, ``shock_outside_options``; the model's reported week.
-Writes: ``model.wk`` entries ``shock`` (bool), ``demand_mult``, ``absence``,
-``ttf_mult``, ``quit_mult``.
+Returns (to the weekly step): whether a shock is on, and this week's demand
+multiplier, absence rate, time-to-fill multiplier and quit multiplier.
 
 A shock is only applied in reported weeks ``shock_start < week <= shock_start +
 shock_weeks`` (week 1 is the first reported week), never during warm-up.
@@ -13,21 +13,22 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from sim.jit import kernel
+
 if TYPE_CHECKING:
     from sim.model import WorkforceModel
 
 
 def active(model: WorkforceModel) -> bool:
-    p = model.p
-    w = model.week
-    return p.shock_weeks > 0 and w >= 1 and p.shock_start < w <= p.shock_start + p.shock_weeks
+    """Whether a shock is on in the model's current week."""
+    return bool(step(model.P, model.week)[0])
 
 
-def run(model: WorkforceModel) -> None:
-    p = model.p
-    on = active(model)
-    model.wk["shock"] = on
-    model.wk["demand_mult"] = p.shock_demand if on else 1.0
-    model.wk["absence"] = p.absence_rate + (p.shock_absence if on else 0.0)
-    model.wk["ttf_mult"] = p.shock_hiring if on else 1.0
-    model.wk["quit_mult"] = p.outside_options * (p.shock_outside_options if on else 1.0)
+@kernel
+def step(P, week):  # pragma: no cover (compiled)
+    on = P.shock_weeks > 0 and week >= 1 and P.shock_start < week <= P.shock_start + P.shock_weeks
+    demand = P.shock_demand if on else 1.0
+    absence = P.absence_rate + (P.shock_absence if on else 0.0)
+    ttf_mult = P.shock_hiring if on else 1.0
+    quit_mult = P.outside_options * (P.shock_outside_options if on else 1.0)
+    return on, demand, absence, ttf_mult, quit_mult
