@@ -26,6 +26,13 @@ distance): about ``(s/w)^2 / 2`` at an edge, vanishing deep inside, ``(s/w)^2`` 
 It keeps the search away from candidates that are inside only by luck. With ``s = 0`` it
 is the plain squared distance. The score is the sum over targets.
 
+The score aims at the range shrunk at both ends by a **margin** of :data:`MARGIN_SE`
+standard errors of the mean of :data:`MARGIN_RUNS` runs, ``sd / sqrt(MARGIN_RUNS)`` with
+``sd`` the candidate's run-to-run standard deviation (``low``, ``high`` above become
+``low + margin``, ``high - margin``; distances stay in widths of the published range).
+A candidate just inside an edge would fail an independent validation of that many runs
+about half the time; one 1.5 standard errors inside, about one time in fifteen.
+
 **Search** (reproducible from ``seed``; independent of ``jobs``):
 
 1. ``ceil(budget / 2)`` candidates from a Latin hypercube over the search box (log scale
@@ -98,6 +105,11 @@ STEP = 0.12
 FINALISTS = 3
 #: Significant figures of every candidate value.
 DIGITS = 3
+#: Calibration aims this many standard errors of the mean of :data:`MARGIN_RUNS` runs
+#: inside each target's range, so that an independent validation of the adopted values
+#: passes with high probability.
+MARGIN_SE = 1.5
+MARGIN_RUNS = 100
 
 
 # ---------------------------------------------------------------------------------------
@@ -236,16 +248,29 @@ def _g(z: float) -> float:
     return max(0.0, (1 + z * z) * stats.norm.cdf(z) + z * stats.norm.pdf(z))
 
 
-def score_target(mean: float, se: float, low: float, high: float) -> tuple[float, float]:
+def score_target(mean: float, se: float, low: float, high: float,
+                 margin: float = 0.0) -> tuple[float, float]:
     """``(distance, score)`` of one target: squared distance of ``mean`` outside
-    ``[low, high]`` in range widths, and its expectation if the true mean were
-    ``Normal(mean, se^2)`` (distance plus the noise penalty; see the module docstring)."""
+    ``[low, high]`` in range widths, and the expected squared distance (in the same
+    widths) of the true mean outside the range shrunk by ``margin`` at both ends, if it
+    were ``Normal(mean, se^2)`` (see the module docstring)."""
     w = high - low
     d = max(0.0, low - mean, mean - high) / w
+    lo, hi = low + margin, high - margin
+    if lo > hi:  # a margin over half the width: aim at the centre
+        lo = hi = (low + high) / 2
+    d_aim = max(0.0, lo - mean, mean - hi) / w
     if not se > 0:
-        return d * d, d * d
-    e = (se / w) ** 2 * (_g((mean - high) / se) + _g((low - mean) / se))
-    return d * d, max(e, d * d)
+        return d * d, d_aim * d_aim
+    e = (se / w) ** 2 * (_g((mean - hi) / se) + _g((lo - mean) / se))
+    return d * d, max(e, d_aim * d_aim)
+
+
+def validation_margin(sd: float) -> float:
+    """How far inside a target's range calibration aims: :data:`MARGIN_SE` standard
+    errors of the mean of :data:`MARGIN_RUNS` runs, for a measure whose runs vary with
+    standard deviation ``sd``."""
+    return MARGIN_SE * sd / math.sqrt(MARGIN_RUNS)
 
 
 def _score(values: np.ndarray, targets: Sequence[Target]) -> dict[str, float]:
@@ -255,8 +280,9 @@ def _score(values: np.ndarray, targets: Sequence[Target]) -> dict[str, float]:
     for j, t in enumerate(targets):
         x = values[:, j]
         mean = float(x.mean())
-        se = float(x.std(ddof=1) / math.sqrt(n)) if n > 1 else 0.0
-        d, e = score_target(mean, se, t.low, t.high)
+        sd = float(x.std(ddof=1)) if n > 1 else 0.0
+        se = sd / math.sqrt(n) if n > 1 else 0.0
+        d, e = score_target(mean, se, t.low, t.high, validation_margin(sd))
         out["score"] += e
         out["distance"] += d
         out[f"mean_{t.metric}"] = mean
@@ -520,8 +546,9 @@ def _fit_table(targets: Sequence[Target], values: np.ndarray) -> pd.DataFrame:
     rows = []
     for j, t in enumerate(targets):
         n, mean, lo, hi = mean_ci(values[:, j])
-        se = float(values[:, j].std(ddof=1) / math.sqrt(n)) if n > 1 else 0.0
-        d, e = score_target(mean, se, t.low, t.high)
+        sd = float(values[:, j].std(ddof=1)) if n > 1 else 0.0
+        se = sd / math.sqrt(n) if n > 1 else 0.0
+        d, e = score_target(mean, se, t.low, t.high, validation_margin(sd))
         rows.append({
             "setting": t.setting, "regime": t.regime, "target": t.label, "metric": t.metric,
             "value": t.value, "low": t.low, "high": t.high, "n": n, "mean": mean,

@@ -12,7 +12,7 @@ Compiled code is cached on disk next to the sources (``__pycache__``), so only t
 first import on a machine pays the compilation (about a minute; ``make`` does it at
 install). Numba checks a cached function against its own source file only, not the
 kernels it calls in other files, so :func:`_purge_stale_cache` drops every cached
-kernel of the package whenever any of its source files has changed.
+kernel of the package whenever a file that compiled code depends on has changed.
 """
 
 from __future__ import annotations
@@ -36,9 +36,21 @@ def kernel[F: Callable[..., Any]](fn: F) -> F:
     return numba.njit(cache=True, nogil=True, error_model="numpy")(fn)
 
 
+#: Modules whose constants compiled kernels read, besides the files that define kernels.
+_KERNEL_DEPENDENCIES = ("jit.py", "state.py", "metrics.py")
+
+
+def _kernel_sources() -> list[Path]:
+    """The files compiled code depends on: every file that defines a kernel, and the
+    modules of :data:`_KERNEL_DEPENDENCIES` (their constants are frozen into kernels)."""
+    files = {p for p in _PACKAGE.rglob("*.py") if "@kernel" in p.read_text(encoding="utf-8")}
+    files |= {_PACKAGE / name for name in _KERNEL_DEPENDENCIES if (_PACKAGE / name).is_file()}
+    return sorted(files)
+
+
 def _sources_digest() -> str:
     h = hashlib.sha256(numba.__version__.encode())
-    for path in sorted(_PACKAGE.rglob("*.py")):
+    for path in _kernel_sources():
         h.update(str(path.relative_to(_PACKAGE)).encode())
         h.update(path.read_bytes())
     return h.hexdigest()

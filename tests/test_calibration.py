@@ -86,6 +86,20 @@ def test_score_is_distance_outside_range_in_widths_plus_a_small_noise_penalty():
         cal.score_target(0.55, 0.02, 0.4, 0.6)[1])
 
 
+def test_score_aims_a_margin_inside_the_range():
+    # the margin shrinks the range the score aims at; the reported distance is unchanged
+    assert cal.score_target(0.41, 0.0, 0.4, 0.6, margin=0.05) == (0.0, pytest.approx(0.04))
+    assert cal.score_target(0.5, 0.0, 0.4, 0.6, margin=0.05) == (0.0, 0.0)
+    assert cal.score_target(0.41, 0.01, 0.4, 0.6, margin=0.05)[1] == pytest.approx(
+        cal.score_target(0.41, 0.01, 0.45, 0.55)[1] * (0.1 / 0.2) ** 2)
+    # a margin over half the width aims at the centre
+    assert cal.score_target(0.5, 0.0, 0.4, 0.6, margin=0.3)[1] == 0.0
+    assert cal.score_target(0.45, 0.0, 0.4, 0.6, margin=0.3)[1] == pytest.approx(0.0625)
+    # the margin is MARGIN_SE standard errors of a mean over MARGIN_RUNS runs
+    assert cal.validation_margin(0.09) == pytest.approx(
+        cal.MARGIN_SE * 0.09 / cal.MARGIN_RUNS ** 0.5)
+
+
 def test_search_dimensions_round_and_map_back():
     for setting, dims in cal.SEARCH.items():
         assert setting in SETTINGS

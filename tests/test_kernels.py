@@ -95,8 +95,9 @@ def test_contacts_name_workers_by_worker_id():
 def test_changed_sources_purge_the_cached_kernels(tmp_path, monkeypatch):
     pkg = tmp_path / "pkg"
     (pkg / "sub" / "__pycache__").mkdir(parents=True)
-    (pkg / "a.py").write_text("x = 1\n")
+    (pkg / "a.py").write_text("@kernel\ndef f(): pass\n")
     (pkg / "sub" / "b.py").write_text("y = 2\n")
+    (pkg / "state.py").write_text("Z = 3\n")
     cached = pkg / "sub" / "__pycache__" / "b.f-1.py312.nbi"
     cached.write_text("old")
     monkeypatch.setattr(jit, "_PACKAGE", pkg)
@@ -105,6 +106,14 @@ def test_changed_sources_purge_the_cached_kernels(tmp_path, monkeypatch):
     cached.write_text("fresh")
     jit._purge_stale_cache()  # nothing changed: the cache stays
     assert cached.exists()
-    (pkg / "a.py").write_text("x = 2\n")  # a kernel elsewhere changed
+    (pkg / "sub" / "b.py").write_text("y = 3\n")  # no kernel depends on it: cache kept
+    jit._purge_stale_cache()
+    assert cached.exists()
+    (pkg / "a.py").write_text("@kernel\ndef f(): return 1\n")  # a kernel changed
+    jit._purge_stale_cache()
+    assert not cached.exists()
+    cached.write_text("fresh")
+    jit._purge_stale_cache()
+    (pkg / "state.py").write_text("Z = 4\n")  # a constant kernels read changed
     jit._purge_stale_cache()
     assert not cached.exists()
