@@ -4,9 +4,9 @@ Each phase's arithmetic is a compiled function ``step(...)`` over the state arra
 (:mod:`sim.state`, passed as named tuples: ``W`` workers, ``C`` clients, ``L`` the
 continuity ledger, ``P`` the parameters); none loops over agents in Python. The order
 follows MODEL.md: shocks, hiring, assignment, care, learning, burnout, separation,
-clients. :func:`week` runs them all in one compiled call; the model then does what
-needs Python objects (Mesa handles for hires and leavers, the survival records) and
-fills the places of discharged clients (:func:`sim.phases.clients.admit`).
+clients. :func:`week` runs them all, and the week's observation, in one compiled call;
+the model then does what needs Python objects: Mesa handles for hires and leavers, and
+the leavers' spells for the survival curve.
 """
 
 from sim import observe
