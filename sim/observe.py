@@ -26,6 +26,7 @@ from sim.state import (
     UNDER_3M,
     UNDER_6M,
     UNDER_12M,
+    mean_competence,
 )
 
 if TYPE_CHECKING:
@@ -109,7 +110,6 @@ def measure(W, C, L, led, t, high_threshold, out):  # pragma: no cover (compiled
     admit_week, primary, primary_since, kind, quality, incident, wellbeing = (
         C.admit_week, C.primary, C.primary_since, C.kind, C.quality, C.incident, C.wellbeing)
     n, sumsq, top, same, distinct = L.n, L.sumsq, L.top, L.same, L.distinct
-    n_domains = competence.shape[1]
     headcount = 0
     floor = 0
     tenure = 0.0
@@ -128,10 +128,7 @@ def measure(W, C, L, led, t, high_threshold, out):  # pragma: no cover (compiled
             floor += 1
             e_sum += exhaustion[i]
             high += exhaustion[i] >= high_threshold
-            comp = competence[i, 0]
-            for k in range(1, n_domains):
-                comp += competence[i, k]
-            comp_sum += comp / n_domains
+            comp_sum += mean_competence(competence, i)
             aware_sum += awareness[i]
     n_two = 0
     n_one = 0

@@ -21,6 +21,8 @@ from typing import ClassVar
 
 import numpy as np
 
+from sim.jit import kernel
+
 #: Weeks of care contacts kept per client (the continuity window).
 CONTACT_WINDOW = 52
 
@@ -105,6 +107,15 @@ class WorkerState:
 WorkerArrays = namedtuple(  # type: ignore[misc]
     "WorkerArrays", [*WorkerState.FIELDS_1D, *WorkerState.FIELDS_2D]
 )
+
+
+@kernel
+def mean_competence(competence, i):  # pragma: no cover (compiled)
+    """Mean competence of worker row ``i`` over the need domains."""
+    total = competence[i, 0]
+    for k in range(1, competence.shape[1]):
+        total += competence[i, k]
+    return total / competence.shape[1]
 
 
 class ClientState:

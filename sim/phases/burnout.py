@@ -22,22 +22,19 @@ resources lower it. An absent worker has no strain that week and recovers.
 from __future__ import annotations
 
 from sim.jit import kernel
+from sim.state import mean_competence
 
 
 @kernel
 def step(W, P, t):  # pragma: no cover (compiled)
-    n_domains = W.competence.shape[1]
     for i in range(W.alive.size):
         if not W.alive[i] or W.start_week[i] > t:
             continue
         load = (W.hours[i] + W.module_hours[i]) / P.contract_hours
         strain = W.sensitivity[i] * load * (1 + P.gap_strain * W.gap[i])
         strain += P.incident_strain * W.incidents[i]
-        comp = W.competence[i, 0]
-        for k in range(1, n_domains):
-            comp += W.competence[i, k]
         resources = (
-            P.resource_competence * (comp / n_domains)
+            P.resource_competence * mean_competence(W.competence, i)
             + P.resource_selfcare * W.selfcare[i]
             + P.resource_mentoring * W.mentored[i]
             + P.resource_relationship * W.relationship[i]

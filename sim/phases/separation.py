@@ -30,7 +30,15 @@ import numpy as np
 from sim.draws import take
 from sim.jit import kernel
 from sim.phases import shocks
-from sim.state import CONTACT_WINDOW, RECRUITING, SEPARATIONS, UNDER_3M, UNDER_6M, UNDER_12M
+from sim.state import (
+    CONTACT_WINDOW,
+    RECRUITING,
+    SEPARATIONS,
+    UNDER_3M,
+    UNDER_6M,
+    UNDER_12M,
+    mean_competence,
+)
 
 if TYPE_CHECKING:
     from sim.model import WorkforceModel
@@ -45,18 +53,14 @@ def hazard(model: WorkforceModel, rows: np.ndarray) -> np.ndarray:
 
 @kernel
 def _hazard(W, P, rows, t, base):  # pragma: no cover (compiled)
-    n_domains = W.competence.shape[1]
     h = np.empty(rows.size)
     for j in range(rows.size):
         i = rows[j]
         tau = t - W.start_week[i]
         fade = np.exp(-max(tau, 0) / P.reality_shock_weeks)
         shock = P.reality_shock * (1 - W.realism[i]) * fade if tau >= 0 else 0.0
-        comp = W.competence[i, 0]
-        for k in range(1, n_domains):
-            comp += W.competence[i, k]
         log_mod = P.quit_exhaustion * (W.exhaustion[i] - 0.3) - P.quit_competence * (
-            comp / n_domains - 0.5
+            mean_competence(W.competence, i) - 0.5
         )
         h[j] = min(base * (1 + shock) * np.exp(log_mod), 1.0)
     return h
