@@ -2,7 +2,7 @@
 
 A :class:`Worker` or :class:`Client` holds only its row in the model's state arrays
 (:mod:`sim.state`); every attribute is read from those arrays, so the agents always
-agree with the vectorised weekly step and cost nothing to keep up to date.
+agree with the compiled weekly step and cost nothing to keep up to date.
 """
 
 from __future__ import annotations
