@@ -2,7 +2,7 @@
 
 Each phase's arithmetic is a compiled function ``step(...)`` over the state arrays
 (:mod:`sim.state`, passed as named tuples: ``W`` workers, ``C`` clients, ``L`` the
-continuity ledger, ``P`` the parameters); none loops over agents in Python. The order
+continuity ledger; ``P`` is the parameters' record); none loops over agents in Python. The order
 follows MODEL.md: shocks, hiring, assignment, care, learning, burnout, separation,
 clients. :func:`week` runs them all, and the week's observation, in one compiled call;
 the model then does what needs Python objects: Mesa handles for hires and leavers, and

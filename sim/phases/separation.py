@@ -23,13 +23,10 @@ probability ``1 - (1 - dismissal_per_incident) ** n``.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 
 from sim.draws import take
 from sim.jit import kernel
-from sim.phases import shocks
 from sim.state import (
     CONTACT_WINDOW,
     RECRUITING,
@@ -39,16 +36,6 @@ from sim.state import (
     UNDER_12M,
     mean_competence,
 )
-
-if TYPE_CHECKING:
-    from sim.model import WorkforceModel
-
-
-def hazard(model: WorkforceModel, rows: np.ndarray) -> np.ndarray:
-    """Weekly quit probability of workers ``rows`` in the model's current week."""
-    quit_mult = shocks.step(model.P, model.t)[4]
-    return _hazard(model.workers.arrays, model.P, np.asarray(rows, dtype=np.int64),
-                   model.t, model.P.base_quit_hazard * quit_mult)
 
 
 @kernel

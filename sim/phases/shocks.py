@@ -11,17 +11,7 @@ shock_weeks`` (week 1 is the first reported week), never during warm-up.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from sim.jit import kernel
-
-if TYPE_CHECKING:
-    from sim.model import WorkforceModel
-
-
-def active(model: WorkforceModel) -> bool:
-    """Whether a shock is on in the model's current week."""
-    return bool(step(model.P, model.week)[0])
 
 
 @kernel
