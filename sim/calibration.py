@@ -71,7 +71,7 @@ from scipy import stats
 from scipy.stats import qmc
 
 from sim import params as registry
-from sim.runner import atomic_dir
+from sim.outdir import atomic_dir
 
 __all__ = [
     "BATCH",
@@ -671,9 +671,29 @@ def record_text(setting: str, record: Mapping[str, Any]) -> str:
     return f'    "{setting}": {_literal(dict(record), 4)},\n'
 
 
-def write_calibration(result: CalibrationResult, out: Path) -> dict[str, Path]:
-    """Write ``best.toml``, ``fit.csv``, ``history.csv``, ``calibration.json`` and
-    ``adopt.txt`` into ``out`` (atomically)."""
+def _manifest(kind: str, command: list[str] | None, **facts: Any) -> dict[str, Any]:
+    """The ``manifest.json`` of a calibrate or validate output (marks the folder as ours)."""
+    from sim.runner import git_commit, git_dirty, package_versions
+
+    return {"tool": "workforce-sim", "kind": kind, "command": command or sys.argv,
+            "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"), **facts,
+            "versions": package_versions(), "git_commit": git_commit(),
+            "git_dirty": git_dirty()}
+
+
+def _finish(tmp: Path, manifest: dict[str, Any]) -> None:
+    """Write the column dictionary, then the manifest (last: it marks the output done)."""
+    from sim.columns import write_columns
+
+    write_columns(tmp)
+    (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str))
+
+
+def write_calibration(result: CalibrationResult, out: Path,
+                      command: list[str] | None = None) -> dict[str, Path]:
+    """Write ``best.toml``, ``fit.csv``, ``history.csv``, ``calibration.json``,
+    ``adopt.txt``, ``columns.csv`` and ``manifest.json`` into ``out`` (atomically; see
+    :func:`sim.outdir.atomic_dir`)."""
     r = result
     with atomic_dir(out) as tmp:
         r.history.to_csv(tmp / "history.csv", index=False)
@@ -691,6 +711,11 @@ def write_calibration(result: CalibrationResult, out: Path) -> dict[str, Path]:
         (tmp / "adopt.txt").write_text(
             f"# Replace the \"{r.setting}\" entry of CALIBRATION in sim/params.py with:\n"
             + record_text(r.setting, r.record))
+        _finish(tmp, _manifest("calibrate", command, setting=r.setting, seed=r.seed,
+                               budget=r.budget, replications=r.replications,
+                               horizon_weeks=r.horizon_weeks,
+                               timings={"elapsed_seconds": round(r.elapsed_seconds, 3),
+                                        "jobs": r.meta.get("jobs")}))
     return {p.name: p for p in sorted(Path(out).iterdir())}
 
 
@@ -769,8 +794,11 @@ def plot_validation(result: ValidationResult, classroom: bool = False):
 
 
 def write_validation(result: ValidationResult, out: Path, fmt: str = "png",
-                     classroom: bool = False) -> dict[str, Path]:
-    """Write ``validation.csv``, ``validation.md``, ``runs.csv`` and the chart into ``out``."""
+                     classroom: bool = False, command: list[str] | None = None
+                     ) -> dict[str, Path]:
+    """Write ``validation.csv``, ``validation.md``, ``runs.csv``, the chart,
+    ``columns.csv`` and ``manifest.json`` into ``out`` (atomically; see
+    :func:`sim.outdir.atomic_dir`)."""
     r = result
     with atomic_dir(out) as tmp:
         r.table.to_csv(tmp / "validation.csv", index=False)
@@ -786,4 +814,8 @@ def write_validation(result: ValidationResult, out: Path, fmt: str = "png",
         (tmp / "validation.md").write_text("\n".join(md) + "\n")
         fig = plot_validation(r, classroom)
         fig.savefig(tmp / f"validation.{fmt}", format=fmt, dpi=150, facecolor="white")
+        _finish(tmp, _manifest("validate", command, setting=r.setting, regime=r.regime,
+                               replications=r.replications, root_seed=r.seed,
+                               horizon_weeks=r.horizon_weeks,
+                               timings={"elapsed_seconds": round(r.elapsed_seconds, 3)}))
     return {p.name: p for p in sorted(Path(out).iterdir())}

@@ -46,8 +46,12 @@ def _positive_int(text: str) -> int:
 
 
 def _add_run_options(p: argparse.ArgumentParser, default_out: str | None) -> None:
-    p.add_argument("--out", type=Path, default=default_out,
-                   help="output directory (replaced atomically when the run finishes)"
+    from sim.outdir import out_path
+
+    p.add_argument("--out", type=out_path, default=default_out,
+                   help="output directory: new, empty, or a previous output of this "
+                   "program (replaced in one step when the run finishes; any other "
+                   "existing folder is refused)"
                    + (f"; default {default_out}" if default_out else
                       "; default output/<scenario name>"))
     p.add_argument("--jobs", type=_positive_int, default=None,
@@ -224,8 +228,10 @@ def _apply_overrides(s: Scenario, args: argparse.Namespace) -> Scenario:
 
 
 def _check_out(out: Path) -> None:
-    if out.exists() and not out.is_dir():
-        raise UsageError(f"--out {out} exists and is not a directory")
+    """Refuse an --out that is not ours or cannot be written, before anything runs."""
+    from sim.outdir import check_out
+
+    check_out(out, "--out")
 
 
 def run_and_report(s: Scenario, args: argparse.Namespace, out: Path) -> int:
@@ -251,7 +257,7 @@ def run_and_report(s: Scenario, args: argparse.Namespace, out: Path) -> int:
         print(textwrap.fill(f"{f.topic}. {f.text}", width=100, initial_indent="- ",
                             subsequent_indent="  "))
     print(f"\nWrote {len(written)} files to {out}/ (report.html, report.md, charts, "
-          "timeseries.csv, summary.csv, manifest.json)")
+          "timeseries.csv, runs.csv, survival.csv, summary.csv, columns.csv, manifest.json)")
     return 0
 
 

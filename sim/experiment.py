@@ -52,9 +52,18 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sim.columns import write_columns
 from sim.errors import UsageError
 from sim.outputs import METRICS
-from sim.runner import RunSpec, default_jobs, git_commit, mp_context, package_versions, run_one
+from sim.runner import (
+    RunSpec,
+    default_jobs,
+    git_commit,
+    git_dirty,
+    mp_context,
+    package_versions,
+    run_one,
+)
 from sim.store import FORMATS, ChunkStore, default_format, read_table, write_json, write_table
 from sim.sweepspec import SweepSpec, load_spec, parse_spec
 
@@ -314,8 +323,9 @@ def _prepare(spec: SweepSpec, out: Path, resume: bool, fmt: str | None) -> tuple
     """Check ``out`` for a new or resumed sweep; return (manifest, format)."""
     import json
 
-    if out.exists() and not out.is_dir():
-        raise UsageError(f"--out {out} exists and is not a directory")
+    from sim.outdir import check_sweep_out
+
+    check_sweep_out(out)  # writable, and new, empty or a sweep of ours: else refused
     man_path = out / "manifest.json"
     if fmt is not None and fmt not in FORMATS:
         raise UsageError(f"format must be one of {', '.join(FORMATS)}, got {fmt!r}")
@@ -379,6 +389,7 @@ def _manifest(spec: SweepSpec, fmt: str, command: list[str] | None) -> dict[str,
                    "points": "one row per point: factor values and design coordinates"},
         "versions": _more_versions(),
         "git_commit": git_commit(),
+        "git_dirty": git_dirty(),
         "sessions": [],
     }
 
@@ -599,6 +610,7 @@ def _sweep(spec: SweepSpec, executor: Executor | str | None, out: Path, man: dic
         man["status"] = status
         man["counts"] = {"runs": spec.n_runs, "ok": report.n_ok, "failed": report.n_failed}
         write_json(out / "manifest.json", man)
+        write_columns(out)
     return report
 
 

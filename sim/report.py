@@ -210,40 +210,58 @@ def _report_parts(runs: pd.DataFrame, survival: pd.DataFrame, meta: Mapping[str,
 # ---------------------------------------------------------------------------
 
 
+def _md(value: object) -> str:
+    """Text made safe in Markdown: HTML escaped (Markdown renderers pass raw HTML through,
+    so a label such as ``<script>`` would run in a browser) and on one line."""
+    return html.escape(" ".join(str(value).splitlines()), quote=False)
+
+
+def _md_table(df: pd.DataFrame) -> str:
+    """:func:`to_markdown_table` of ``df`` with its header and text cells escaped."""
+    safe = df.copy()
+    safe.columns = [_md(c) for c in df.columns]
+    safe = safe.map(lambda v: _md(v) if isinstance(v, str) else v)
+    return to_markdown_table(safe)
+
+
 def _markdown(meta: Mapping[str, Any], facts: list[tuple[str, str]], table: pd.DataFrame,
               charts: list[Chart], params: list[tuple[str, str, str]], parts: _Parts
               ) -> str:
+    """The Markdown report. Every piece of text that can hold user input (scenario
+    name and description, regime labels, in facts, tables, findings and chart titles)
+    is HTML-escaped with :func:`_md`, as the HTML report escapes it."""
+    e = _md
     title = str(meta.get("title") or "Workforce simulation: regime comparison")
-    lines = [f"# {title}", ""]
+    lines = [f"# {e(title)}", ""]
     if meta.get("description"):
-        lines += [str(meta["description"]).strip(), ""]
-    lines += ["## Key findings", "", parts.intro, ""]
-    lines += [f"- **{f.topic}.** {f.text}" for f in parts.findings]
+        lines += [html.escape(str(meta["description"]).strip(), quote=False), ""]
+    lines += ["## Key findings", "", e(parts.intro), ""]
+    lines += [f"- **{e(f.topic)}.** {e(f.text)}" for f in parts.findings]
     lines += ["", "## What was run", ""]
-    lines += [f"- **{k}:** {v}" for k, v in facts]
-    lines += ["", "## Results", "", f"{_TABLE_CAPTION}.", "", to_markdown_table(table)]
+    lines += [f"- **{e(k)}:** {e(v)}" for k, v in facts]
+    lines += ["", "## Results", "", f"{_TABLE_CAPTION}.", "", _md_table(table)]
     lines += ["The full table with the unrounded values is in `summary.csv`.", ""]
-    lines += ["## Costs", "", f"{_COST_CAPTION}.", "", to_markdown_table(parts.costs)]
-    lines += [*(t + "\n" for t in parts.cost_notes)]
+    lines += ["## Costs", "", f"{_COST_CAPTION}.", "", _md_table(parts.costs)]
+    lines += [*(e(t) + "\n" for t in parts.cost_notes)]
     lines += ["## Charts", ""]
     for c in charts:
-        lines += [f"### {CHART_HEADINGS.get(c.name, c.name)}", ""]
+        lines += [f"### {e(CHART_HEADINGS.get(c.name, c.name))}", ""]
         if c.path.suffix == ".pdf":
-            lines += [f"[{c.title} (PDF)]({c.path.name})", ""]
+            lines += [f"[{e(c.title)} (PDF)]({c.path.name})", ""]
         else:
-            alt = c.title.replace("[", "(").replace("]", ")")
-            lines += [f"![{alt}]({c.path.name})", "", f"*{c.title}*", ""]
+            alt = e(c.title).replace("[", "(").replace("]", ")")
+            lines += [f"![{alt}]({c.path.name})", "", f"*{e(c.title)}*", ""]
     lines += ["## How to read this", ""]
     lines += [f"- {t}" for t in _HOW_TO_READ]
     lines += ["", "## Caveats", ""]
-    lines += [f"- {t}" for t in parts.caveats]
+    lines += [f"- {e(t)}" for t in parts.caveats]
     lines += ["", _CAVEATS_END, ""]
     lines += ["## Parameters", ""]
     if params:
         lines += ["Parameters that differ from the registry defaults (the `jit` status "
                   "quo); all others are at their defaults.", ""]
         ptable = pd.DataFrame(params, columns=["Parameter", "Value", "Default"])
-        lines += [to_markdown_table(ptable)]
+        lines += [_md_table(ptable)]
     else:
         lines += ["All parameters at their registry defaults apart from the regime "
                   "presets (see docs/ODD.md).", ""]

@@ -15,14 +15,11 @@ import json
 import multiprocessing
 import os
 import platform
-import shutil
 import subprocess
 import sys
-import tempfile
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -32,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from sim.model import WorkforceModel
+from sim.outdir import atomic_dir  # re-exported: other code imports it from here
 from sim.outputs import METRICS
 from sim.scenario import Scenario, model_kwargs
 
@@ -41,6 +39,7 @@ __all__ = [
     "atomic_dir",
     "final_year",
     "git_commit",
+    "git_dirty",
     "mp_context",
     "package_versions",
     "plan",
@@ -210,19 +209,45 @@ def regime_params(scenario: Scenario, regime: str) -> dict[str, Any]:
     return resolve(kw.pop("regime"), **kw)
 
 
-def git_commit() -> str | None:
+def _git(*args: str) -> str | None:
+    """Output of a git command in the package's own checkout (None if there is none).
+
+    An installed copy (site-packages) is not a checkout, even inside someone's
+    repository: the checkout must be the one whose ``sim/`` holds this file.
+    """
     here = Path(__file__).resolve().parent
-    try:
-        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=here, capture_output=True,
-                             text=True, timeout=5, check=False)
-    except (OSError, subprocess.SubprocessError):
+
+    def run(*a: str) -> str | None:
+        try:
+            out = subprocess.run(["git", *a], cwd=here, capture_output=True, text=True,
+                                 timeout=10, check=False)
+        except (OSError, subprocess.SubprocessError):
+            return None
+        return out.stdout if out.returncode == 0 else None
+
+    top = run("rev-parse", "--show-toplevel")
+    if not top or Path(top.strip()).resolve() / here.name != here:
         return None
-    return out.stdout.strip() or None
+    return run(*args)
+
+
+def git_commit() -> str | None:
+    """The commit of the package's git checkout (None if it is not one)."""
+    out = _git("rev-parse", "HEAD")
+    return out.strip() or None if out is not None else None
+
+
+def git_dirty() -> bool | None:
+    """Whether the package's git checkout has uncommitted changes, untracked files
+    included (``git status --porcelain``); None if it is not a checkout."""
+    out = _git("status", "--porcelain")
+    return None if out is None else bool(out.strip())
 
 
 def package_versions() -> dict[str, str]:
     out = {"python": platform.python_version()}
-    for pkg in ("workforce-sim", "mesa", "numpy", "pandas", "matplotlib", "scipy"):
+    for pkg in ("workforce-sim", "mesa", "numpy", "numba", "llvmlite", "pandas", "matplotlib",
+                "scipy"):
         try:
             out[pkg] = metadata.version(pkg)
         except metadata.PackageNotFoundError:
@@ -230,38 +255,17 @@ def package_versions() -> dict[str, str]:
     return out
 
 
-@contextmanager
-def atomic_dir(out: Path) -> Iterator[Path]:
-    """Write into a temporary sibling of ``out``, then swap it in.
-
-    An interrupted or failed write never leaves ``out`` half-written, and an existing
-    ``out`` is only replaced once the new one is complete.
-    """
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
-    try:
-        yield tmp
-        if out.exists():
-            old = out.with_name(f".{out.name}.old-{os.getpid()}")
-            out.rename(old)
-            tmp.rename(out)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            tmp.rename(out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-
-
 def write_outputs(results: Results, out: Path, fmt: str = "png", classroom: bool = False,
                   command: list[str] | None = None) -> dict[str, Path]:
-    """Write report, charts, tidy data and manifest into ``out`` atomically.
+    """Write report, charts, tidy data, column dictionary and manifest into ``out``.
 
-    Everything is written into a temporary sibling directory first, then swapped in, so
-    an interrupted or failed write never leaves ``out`` half-written, and an existing
-    ``out`` is only replaced once the new one is complete.
+    Everything is written into a temporary sibling directory first, then put in place
+    in one step (:func:`sim.outdir.atomic_dir`), so an interrupted or failed write never
+    leaves ``out`` half-written, and a previous output in ``out`` is only replaced once
+    the new one is complete. A folder that is not an output of this program is refused
+    (:class:`~sim.errors.UsageError`), never replaced.
     """
+    from sim.columns import write_columns
     from sim.report import write_report
 
     out = Path(out)
@@ -275,6 +279,7 @@ def write_outputs(results: Results, out: Path, fmt: str = "png", classroom: bool
                      classroom=classroom)
         manifest = {
             "tool": "workforce-sim",
+            "kind": "run",
             "command": command or sys.argv,
             "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
             "scenario": {k: r.meta[k] for k in ("title", "description", "regimes",
@@ -294,9 +299,11 @@ def write_outputs(results: Results, out: Path, fmt: str = "png", classroom: bool
             "parameters": r.meta["params"],
             "versions": package_versions(),
             "git_commit": git_commit(),
+            "git_dirty": git_dirty(),
             "timings": {"elapsed_seconds": round(r.meta["elapsed_seconds"], 3),
                         "jobs": r.meta["jobs"],
                         "run_seconds_total": round(float(r.runs.wall_seconds.sum()), 3)},
         }
+        write_columns(tmp)
         (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str))
     return {p.name: p for p in sorted(out.iterdir())}

@@ -381,6 +381,9 @@ def write_sensitivity(table: pd.DataFrame, out: str | Path, *, conf_level: float
         fig = plot_indices(table, g, title=None)
         written[g] = atomic_write(out / f"{name}.{fmt}",
                                   lambda t, fig=fig: fig.savefig(t, format=fmt))
+    from sim.columns import write_columns
+
+    written["columns"] = write_columns(out)  # now with sensitivity.csv's columns
     return written
 
 

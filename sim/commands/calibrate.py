@@ -19,6 +19,7 @@ from sim.params import CALIBRATION, SETTING_LABELS, SETTINGS
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     from sim.cli import _positive_int
+    from sim.outdir import out_path
 
     p = subparsers.add_parser(
         "calibrate",
@@ -41,7 +42,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    "for quick trials")
     p.add_argument("--horizon", type=_positive_int, default=None, metavar="WEEKS",
                    help="reported weeks per run (default: the protocol's); for quick trials")
-    p.add_argument("--out", type=Path, default=None,
+    p.add_argument("--out", type=out_path, default=None,
                    help="output directory (default output/calibrate-SETTING)")
     p.add_argument("--no-progress", action="store_true", help="print no progress lines")
     p.set_defaults(func=run)
@@ -49,6 +50,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from sim.calibration import calibrate, fit_text, record_text, write_calibration
+    from sim.outdir import check_out
     from sim.runner import default_jobs
 
     setting = args.setting
@@ -61,8 +63,7 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"--horizon must be at least 52 weeks (one reported year), "
                          f"got {args.horizon}")
     out = args.out or Path("output") / f"calibrate-{setting}"
-    if out.exists() and not out.is_dir():
-        raise UsageError(f"--out {out} exists and is not a directory")
+    check_out(out, "--out")  # refuse a folder that is not ours, before anything runs
     jobs = args.jobs or default_jobs()
     res = calibrate(setting, budget=budget, seed=seed, jobs=jobs,
                     replications=args.replications, horizon_weeks=args.horizon,
@@ -80,7 +81,8 @@ def run(args: argparse.Namespace) -> int:
     print("\nValues:")
     for k, v in res.values.items():
         print(f"  {k} = {v:g}")
-    print(f"\nWrote history.csv, fit.csv, best.toml, calibration.json and adopt.txt to {out}/")
+    print(f"\nWrote history.csv, fit.csv, best.toml, calibration.json, adopt.txt, columns.csv "
+          f"and manifest.json to {out}/")
     print(f"To adopt: replace the \"{setting}\" entry of CALIBRATION in sim/params.py with "
           f"{out / 'adopt.txt'}:\n")
     print(record_text(setting, res.record))

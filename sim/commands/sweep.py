@@ -29,11 +29,13 @@ def _positive_int(text: str) -> int:
 def add_sweep_options(p: argparse.ArgumentParser) -> None:
     """The options shared by ``sweep`` and ``sensitivity``."""
     from sim.experiment import EXECUTORS
+    from sim.outdir import out_path
     from sim.store import FORMATS
 
     p.add_argument("spec", type=Path, help="sweep spec (.toml); see scenarios/sweep_*.toml")
-    p.add_argument("--out", type=Path, default=None,
-                   help="output directory (default output/<spec file name>)")
+    p.add_argument("--out", type=out_path, default=None,
+                   help="output directory: new, empty, or a sweep of this spec (with "
+                   "--resume); default output/<spec file name>")
     p.add_argument("--jobs", type=_positive_int, default=None,
                    help="worker processes (default: all cores); results do not depend on it")
     p.add_argument("--executor", choices=EXECUTORS, default=None,

@@ -18,6 +18,7 @@ from sim.params import REGIME_LABELS, SETTING_LABELS, SETTINGS
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     from sim.cli import _positive_int
+    from sim.outdir import out_path
 
     p = subparsers.add_parser(
         "validate",
@@ -34,7 +35,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="root seed (default: the protocol's, the default scenario seed)")
     p.add_argument("--jobs", type=_positive_int, default=None,
                    help="worker processes (default: all cores); results do not depend on it")
-    p.add_argument("--out", type=Path, default=None,
+    p.add_argument("--out", type=out_path, default=None,
                    help="output directory (default output/validate-SETTING)")
     p.add_argument("--format", choices=("png", "svg", "pdf"), default="png",
                    help="chart file format (default png)")
@@ -44,13 +45,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from sim.calibration import fit_text, validate, write_validation
+    from sim.outdir import check_out
     from sim.runner import default_jobs
 
     if args.seed is not None and args.seed < 0:
         raise UsageError(f"--seed must be 0 or more, got {args.seed}")
     out = args.out or Path("output") / f"validate-{args.setting}"
-    if out.exists() and not out.is_dir():
-        raise UsageError(f"--out {out} exists and is not a directory")
+    check_out(out, "--out")  # refuse a folder that is not ours, before anything runs
     res = validate(args.setting, replications=args.replications, seed=args.seed,
                    jobs=args.jobs or default_jobs(),
                    progress=False if args.no_progress else None)
@@ -66,6 +67,6 @@ def run(args: argparse.Namespace) -> int:
         print(f"\nAll {len(t)} targets inside their ranges.")
     else:
         print(f"\n{len(t) - met} of {len(t)} targets OUTSIDE their ranges.")
-    print(f"Wrote validation.csv, validation.md, runs.csv and validation.{args.format} "
-          f"to {out}/")
+    print(f"Wrote validation.csv, validation.md, runs.csv, validation.{args.format}, "
+          f"columns.csv and manifest.json to {out}/")
     return 0 if res.all_inside else 1
