@@ -29,7 +29,8 @@ import re
 from collections.abc import Iterable
 from pathlib import Path
 
-__all__ = ["COLUMNS_FILE", "FIELDS", "describe", "table_columns", "write_columns"]
+__all__ = ["COLUMNS_FILE", "FIELDS", "describe", "table_columns", "undescribed",
+           "write_columns"]
 
 COLUMNS_FILE = "columns.csv"
 FIELDS = ("table", "name", "label", "unit", "kind", "description")
@@ -321,3 +322,20 @@ def write_columns(folder: str | Path) -> Path:
         tmp.unlink(missing_ok=True)
         raise
     return path
+
+
+def undescribed(folder: str | Path) -> list[tuple[str, str]]:
+    """``(table, column)`` of every column in ``folder`` that its ``columns.csv`` does not
+    describe (missing from it, or with an empty description): what a test should find
+    empty. A folder without ``columns.csv`` has every column undescribed."""
+    folder = Path(folder)
+    described: set[tuple[str, str]] = set()
+    path = folder / COLUMNS_FILE
+    if path.is_file():
+        with open(path, newline="", encoding="utf-8") as fh:
+            described = {(r["table"], r["name"]) for r in csv.DictReader(fh)
+                         if (r.get("description") or "").strip()}
+    tables = {**table_columns(folder)}
+    if path.is_file():
+        tables[COLUMNS_FILE] = _columns_of(path)
+    return [(t, c) for t, cols in tables.items() for c in cols if (t, c) not in described]

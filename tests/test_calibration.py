@@ -8,6 +8,7 @@ and must find every target inside its range.
 
 from __future__ import annotations
 
+import json
 import math
 import os
 from pathlib import Path
@@ -18,6 +19,7 @@ import pytest
 
 from sim import calibration as cal
 from sim.cli import main
+from sim.columns import undescribed
 from sim.model import WorkforceModel
 from sim.outputs import METRICS
 from sim.params import (
@@ -194,7 +196,12 @@ def test_calibrate_command_writes_results_and_how_to_adopt(tmp_path, capsys):
     assert 'replace the "home_care" entry of CALIBRATION' in text
     assert "workforce-sim validate --setting home_care" in text
     assert {p.name for p in out.iterdir()} == {"history.csv", "fit.csv", "best.toml",
-                                               "calibration.json", "adopt.txt"}
+                                               "calibration.json", "adopt.txt",
+                                               "columns.csv", "manifest.json"}
+    assert undescribed(out) == []  # columns.csv describes every column
+    man = json.loads((out / "manifest.json").read_text())
+    assert (man["tool"], man["kind"], man["setting"]) == ("workforce-sim", "calibrate",
+                                                          "home_care")
     hist = pd.read_csv(out / "history.csv")
     assert {d.name for d in cal.SEARCH["home_care"]} <= set(hist.columns)
     fit = pd.read_csv(out / "fit.csv")
@@ -252,6 +259,9 @@ def test_validate_exits_1_when_a_target_is_missed(tmp_path, monkeypatch, capsys)
                  "--no-progress"]) == 1
     assert "OUTSIDE" in capsys.readouterr().out
     assert not pd.read_csv(out / "validation.csv")["inside"].iloc[0]
+    assert undescribed(out) == []  # columns.csv describes every column
+    man = json.loads((out / "manifest.json").read_text())
+    assert (man["tool"], man["kind"]) == ("workforce-sim", "validate")
 
 
 @pytest.mark.parametrize("bad", [["--setting", "nursing"], ["--replications", "0"],

@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 
 from sim.cli import main
+from sim.columns import undescribed
 from sim.params import PARAMS, REGIME_PARAMS
 from sim.runner import plan, run_scenario
 from sim.scenario import default_compare_scenario, parse_scenario
@@ -89,6 +90,7 @@ def test_compare_writes_report_data_and_manifest(tmp_path, capsys):
     ts = pd.read_csv(out / "timeseries.csv")
     assert set(ts.regime) == {"jit", "foundation", "hybrid"}
     assert not list(tmp_path.glob(".*tmp"))  # no temporary directory left behind
+    assert undescribed(out) == []  # columns.csv describes every column of every table
 
 
 def test_run_scenario_file_and_rerun_replaces_output(tmp_path):

@@ -412,7 +412,7 @@ def test_sensitivity_of_the_model_sobol_and_morris(tmp_path, capsys):
     assert {"S1", "S1_conf", "ST", "ST_conf", "within_sd", "between_sd",
             "noise_share"} <= set(table.columns)
     assert {p.name for p in files.values()} == {"sensitivity.csv", "sensitivity.md",
-                                                "sensitivity.png"}
+                                                "sensitivity.png", "columns.csv"}
     pd.testing.assert_frame_equal(table, analyse_sweep(tmp_path / "sob", resamples=50))
 
     spec = tmp_path / "morris.toml"
