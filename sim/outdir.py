@@ -7,11 +7,14 @@ what it did not write:
   any simulation runs. It refuses, as a :class:`~sim.errors.UsageError` (exit status 2),
   an ``--out`` that exists but is not a directory, a non-empty directory that is not a
   previous output of this program (one is recognised by its ``manifest.json`` naming
-  ``"tool": "workforce-sim"``), the current directory or one of its parents, a mount
-  point, and a place where nothing can be written (under a regular file, in a read-only
-  directory, in ``/proc``...: it creates and removes a temporary directory there to make
-  sure). An existing *empty* directory is accepted: the new output takes its place. A
-  symbolic link is followed: the output is written at its target and the link stays.
+  ``"tool": "workforce-sim"``, or, for ``validate`` and ``calibrate`` folders written
+  before those had a manifest, by holding exactly their files), the current directory
+  or one of its parents, a mount point, and a place where nothing can be written (under
+  a regular file, in a read-only directory, in ``/proc``...: it creates and removes a
+  temporary directory there to make sure). An existing *empty* directory is accepted:
+  the new output takes its place. A symbolic link is followed: the output is written at
+  its target and the link stays. ``""`` is refused by :func:`out_path`, the ``argparse``
+  type of every ``--out`` (it would otherwise mean the current directory).
 * :func:`check_sweep_out` (``sweep``, ``sensitivity``: folders written into run by run
   and resumable) refuses a non-empty folder that is not a sweep of this program, and an
   unwritable one.
@@ -87,11 +90,36 @@ def read_manifest(folder: Path) -> dict[str, Any] | None:
     return data if isinstance(data, dict) else None
 
 
+#: The exact file sets that ``validate`` and ``calibrate`` wrote before they wrote a
+#: manifest (version 0.1.0): such a folder, with nothing else in it, is ours too.
+_LEGACY = (
+    {"validation.csv", "validation.md", "runs.csv"},  # + validation.png|svg|pdf
+    {"history.csv", "fit.csv", "best.toml", "calibration.json", "adopt.txt"},
+)
+
+
+def _legacy(folder: Path) -> bool:
+    try:
+        entries = {p.name for p in folder.iterdir() if p.is_file() and not p.is_symlink()}
+        names = set(os.listdir(folder))
+    except OSError:
+        return False
+    if entries != names:
+        return False
+    charts = {n for n in names if n in ("validation.png", "validation.svg", "validation.pdf")}
+    return names == _LEGACY[1] or (len(charts) == 1 and names == _LEGACY[0] | charts)
+
+
 def is_ours(folder: Path, kind: str | None = None) -> bool:
-    """Whether ``folder`` is an output of this program (of ``kind``, e.g. ``"sweep"``)."""
+    """Whether ``folder`` is an output of this program (of ``kind``, e.g. ``"sweep"``).
+
+    It is when its ``manifest.json`` names the tool; or, for ``validate`` and
+    ``calibrate`` outputs written before they had a manifest, when it holds exactly the
+    files those commands wrote and nothing else.
+    """
     man = read_manifest(folder)
     if man is None or man.get("tool") != TOOL:
-        return False
+        return kind is None and _legacy(Path(folder))
     return kind is None or man.get("kind") == kind
 
 

@@ -454,3 +454,25 @@ def test_columns_of_an_undescribed_table_are_reported(tmp_path):
     (tmp_path / "runs.csv").write_text("run_id,brand_new_column\n0,1\n")
     write_columns(tmp_path)
     assert undescribed(tmp_path) == [("runs.csv", "brand_new_column")]
+
+
+def test_validate_and_calibrate_outputs_from_before_the_manifest_are_ours(tmp_path):
+    """Version 0.1.0 wrote no manifest for validate and calibrate: a folder holding
+    exactly their files is still replaced; with any other file in it, it is refused."""
+    old = tmp_path / "validate-dsp"
+    old.mkdir()
+    for name in ("validation.csv", "validation.md", "runs.csv", "validation.png"):
+        (old / name).write_text("old")
+    assert od.check_out(old) == old.resolve()
+    with od.atomic_dir(old) as tmp:
+        fake_output(tmp, "new")
+    assert version_of(old) == "new"
+    cal = tmp_path / "calibrate-dsp"
+    cal.mkdir()
+    for name in ("history.csv", "fit.csv", "best.toml", "calibration.json", "adopt.txt",
+                 "my-notes.txt"):
+        (cal / name).write_text("old")
+    with pytest.raises(UsageError, match="not an output of workforce-sim"):
+        od.check_out(cal)
+    (cal / "my-notes.txt").unlink()
+    assert od.check_out(cal) == cal.resolve()
