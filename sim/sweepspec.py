@@ -735,7 +735,8 @@ def _check_points(spec: SweepSpec, source: str) -> None:
         if problem:
             shown = ", ".join(f"{k} = {show(kw[k])}" for k in ("shock_start", "shock_weeks"))
             factor = "shock_start" if "shock_start" in spec.factor_names else "shock_weeks"
-            raise key_error(source, f"factors.{factor}", f"at point {p} ({shown}) {problem}")
+            raise key_error(source, f"factors.{factor}",
+                            f"at point {p} ({shown}): {problem.split(': ', 1)[1]}")
 
 
 def load_spec(path: str | Path, allow_large: bool = False) -> SweepSpec:
