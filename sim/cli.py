@@ -30,19 +30,69 @@ from sim.params import (
     format_value,
     resolve,
 )
-from sim.scenario import Scenario, default_compare_scenario, load_scenario
+from sim.scenario import (
+    SCENARIO_KEYS,
+    KeySpec,
+    Scenario,
+    default_compare_scenario,
+    load_scenario,
+    value_problem,
+)
 
 EXIT_USAGE = 2
 
 
-def _positive_int(text: str) -> int:
+def _whole(text: str, allowed: str) -> int:
+    from sim.limits import show
+
     try:
-        value = int(text)
+        return int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a whole number, got {text!r}") from None
+        raise argparse.ArgumentTypeError(f"{show(text)} is not allowed; must be "
+                                         f"{allowed}") from None
+
+
+def _positive_int(text: str) -> int:
+    value = _whole(text, "a whole number of at least 1")
     if value < 1:
-        raise argparse.ArgumentTypeError(f"must be 1 or more, got {value}")
+        raise argparse.ArgumentTypeError(f"{value} is not allowed; must be a whole number of "
+                                         "at least 1")
     return value
+
+
+def _jobs(text: str) -> int:
+    """``--jobs``: 1 to :func:`sim.limits.max_jobs` worker processes."""
+    from sim.limits import LimitError, check_jobs, max_jobs
+
+    value = _whole(text, f"a whole number from 1 to {max_jobs()}")
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} is not allowed; must be a whole number "
+                                         f"from 1 to {max_jobs()}")
+    try:
+        return check_jobs(value)
+    except LimitError as exc:
+        raise argparse.ArgumentTypeError(str(exc).removeprefix("--jobs ")) from None
+
+
+def key_option(spec: KeySpec):
+    """An argparse ``type`` for an option that overrides scenario key ``spec``: the same
+    limits as in a file (:data:`sim.scenario.SCENARIO_KEYS`)."""
+    def parse(text: str) -> int:
+        value, problem = value_problem(spec, _whole(text, spec.allowed))
+        if problem is not None:
+            raise argparse.ArgumentTypeError(problem.removeprefix("= "))
+        return value
+
+    parse.__name__ = spec.name
+    return parse
+
+
+#: ``type=`` of ``--horizon``, ``--replications`` and ``--seed`` (every command).
+HORIZON = key_option(SCENARIO_KEYS["horizon_weeks"])
+REPLICATIONS = key_option(SCENARIO_KEYS["replications"])
+SEED = key_option(SCENARIO_KEYS["seed"])
+ALLOW_LARGE_HELP = ("run even beyond the limits on runs per command and calibration budget "
+                    "and the memory estimate (see docs/sweeps.md, 'Limits')")
 
 
 def _add_run_options(p: argparse.ArgumentParser, default_out: str | None) -> None:
@@ -54,13 +104,14 @@ def _add_run_options(p: argparse.ArgumentParser, default_out: str | None) -> Non
                    "existing folder is refused)"
                    + (f"; default {default_out}" if default_out else
                       "; default output/<scenario name>"))
-    p.add_argument("--jobs", type=_positive_int, default=None,
+    p.add_argument("--jobs", type=_jobs, default=None,
                    help="worker processes (default: all cores); results do not depend on it")
-    p.add_argument("--replications", type=_positive_int, default=None,
-                   help="override the scenario's number of replications")
-    p.add_argument("--horizon", type=_positive_int, default=None, metavar="WEEKS",
-                   help="override the reported weeks after warm-up (at least 52)")
-    p.add_argument("--seed", type=int, default=None, help="override the root seed")
+    p.add_argument("--replications", type=REPLICATIONS, default=None,
+                   help="override the scenario's number of replications (1 to 10000)")
+    p.add_argument("--horizon", type=HORIZON, default=None, metavar="WEEKS",
+                   help="override the reported weeks after warm-up (52 to 2080)")
+    p.add_argument("--seed", type=SEED, default=None,
+                   help="override the root seed (0 to 2**63 - 1)")
     p.add_argument("--setting", choices=list(SETTINGS), default=None,
                    help="override the scenario's setting (kind of service; default dsp)")
     p.add_argument("--format", choices=("png", "svg", "pdf"), default="png",
@@ -68,6 +119,7 @@ def _add_run_options(p: argparse.ArgumentParser, default_out: str | None) -> Non
     p.add_argument("--classroom", action="store_true",
                    help="large fonts and thick lines for projecting")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--allow-large", action="store_true", help=ALLOW_LARGE_HELP)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -210,21 +262,25 @@ def explain(name: str) -> str:
 def _apply_overrides(s: Scenario, args: argparse.Namespace) -> Scenario:
     from dataclasses import replace
 
+    from sim.limits import check_scenario_scale
+    from sim.scenario import check_shock
+
     changes = {}
     if args.replications is not None:
         changes["replications"] = args.replications
-    if args.horizon is not None:
-        if args.horizon < 52:
-            raise UsageError(f"--horizon must be at least 52 weeks (one reported year), "
-                             f"got {args.horizon}")
+    if args.horizon is not None:  # ranges: checked by the option types (HORIZON, ...)
         changes["horizon_weeks"] = args.horizon
+        problem = check_shock(s.params, args.horizon, "--horizon")
+        if problem:
+            raise UsageError(f"{s.source or 'scenario'}: parameters.shock_start {problem}")
     if args.seed is not None:
-        if args.seed < 0:
-            raise UsageError(f"--seed must be 0 or more, got {args.seed}")
         changes["seed"] = args.seed
     if getattr(args, "setting", None) is not None:
         changes["setting"] = args.setting
-    return replace(s, **changes) if changes else s
+    s = replace(s, **changes) if changes else s
+    check_scenario_scale(s, args.jobs, getattr(args, "allow_large", False),
+                         f"{args.command}")
+    return s
 
 
 def _check_out(out: Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from sim.limits import LimitError
 from sim.params import ParameterError
 from sim.scenario import ScenarioError
 
@@ -11,6 +12,7 @@ class UsageError(Exception):
 
 
 #: Everything the CLI turns into ``workforce-sim: error: ...`` and exit status 2.
-USER_ERRORS: tuple[type[Exception], ...] = (UsageError, ScenarioError, ParameterError)
+USER_ERRORS: tuple[type[Exception], ...] = (UsageError, ScenarioError, ParameterError,
+                                             LimitError)
 
-__all__ = ["USER_ERRORS", "ParameterError", "ScenarioError", "UsageError"]
+__all__ = ["USER_ERRORS", "LimitError", "ParameterError", "ScenarioError", "UsageError"]

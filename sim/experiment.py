@@ -73,6 +73,7 @@ __all__ = [
     "SweepReport",
     "SweepResults",
     "Task",
+    "check_executor",
     "load",
     "open_executor",
     "run_task",
@@ -229,6 +230,44 @@ def open_executor(kind: str = "local", jobs: int | None = None, scheduler: str |
     finally:
         if cluster is not None:
             cluster.close()
+
+
+def check_executor(kind: str, scheduler: str | None = None, timeout: float = 10.0) -> None:
+    """Check an executor name before anything is written: ``"dask"`` needs the extra, and
+    a ``scheduler`` address (``tcp://HOST:PORT``, ``tls://...`` or ``HOST:PORT``) must
+    accept a connection. Raises :class:`~sim.errors.UsageError`."""
+    import importlib.util
+    from urllib.parse import urlsplit
+
+    if kind not in EXECUTORS:
+        raise UsageError(f"unknown executor {kind!r}; allowed: {', '.join(EXECUTORS)}")
+    if kind == "local":
+        if scheduler:
+            raise UsageError("--scheduler needs --executor dask")
+        return
+    if importlib.util.find_spec("distributed") is None:
+        raise UsageError("--executor dask needs the optional extra: "
+                         "pip install 'workforce-sim[dask]'")
+    if not scheduler:
+        return
+    split = urlsplit(scheduler if "://" in scheduler else f"tcp://{scheduler}")
+    if split.scheme not in ("tcp", "tls"):
+        return  # other transports (inproc, ucx) are checked when the client connects
+    bad = UsageError(f"--scheduler {scheduler!r} is not a scheduler address; allowed: "
+                     "tcp://HOST:PORT, e.g. tcp://10.0.0.5:8786")
+    try:
+        host, port = split.hostname, split.port or 8786
+    except ValueError:
+        raise bad from None
+    if not host:
+        raise bad
+    try:
+        socket.create_connection((host, port), timeout=timeout).close()
+    except OSError as exc:
+        raise UsageError(f"--scheduler {scheduler}: cannot reach a dask scheduler at "
+                         f"{host}:{port} ({exc.strerror or exc}); allowed: the address of a "
+                         "running scheduler (start one with `dask scheduler`); nothing was "
+                         "written") from None
 
 
 def _terminate(ex: Executor) -> None:
@@ -464,6 +503,8 @@ def sweep(
     if chunk_runs < 1:
         raise UsageError(f"chunk_runs must be 1 or more, got {chunk_runs}")
     man, fmt = _prepare(spec, out, resume, fmt)
+    if not isinstance(executor, Executor):
+        check_executor(executor or "local", scheduler)  # before anything is written
     points = spec.points()
     out.mkdir(parents=True, exist_ok=True)
     with _locked(out):

@@ -25,6 +25,7 @@ the calibrated values of the ``home_care`` preset are read from it.
 from __future__ import annotations
 
 import difflib
+import numbers
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -39,6 +40,7 @@ __all__ = [
     "SETTING_LABELS",
     "Param",
     "ParameterError",
+    "as_python",
     "as_record",
     "check_setting",
     "defaults",
@@ -505,29 +507,51 @@ def defaults() -> dict[str, Any]:
 
 def suggest(name: str, choices: Any = None) -> str:
     """A ' (did you mean ...?)' hint for a near-miss name, or ''."""
-    pool = list(PARAMS) if choices is None else list(choices)
+    pool = [str(c) for c in (PARAMS if choices is None else choices)]
+    if not isinstance(name, str) or len(name) > 2 * max(map(len, pool), default=0) + 2:
+        return ""  # far longer than any choice: no near miss (and no slow comparison)
     close = difflib.get_close_matches(name, pool, n=1, cutoff=0.6)
     return f" (did you mean '{close[0]}'?)" if close else ""
 
 
+def as_python(value: Any) -> Any:
+    """A NumPy scalar (``np.int64(5)``, ``np.float32``, ``np.bool_``) as the plain Python
+    number or bool it holds; anything else unchanged. (``mesa.batch_run`` over
+    ``np.arange`` and the EMA Workbench pass NumPy numbers.)"""
+    if hasattr(value, "dtype") and getattr(value, "shape", None) == () and hasattr(
+            value, "item"):
+        try:
+            return value.item()
+        except (TypeError, ValueError):
+            return value
+    return value
+
+
 def validate_value(name: str, value: Any, where: str = "") -> Any:
-    """Check one value against the registry; return it converted to the param's kind."""
+    """Check one value against the registry; return it converted to the param's kind
+    (a plain Python ``int``, ``float`` or ``bool``, also for NumPy numbers)."""
+    from sim.limits import show
+
     at = f" in {where}" if where else ""
     if name not in PARAMS:
-        raise ParameterError(f"unknown parameter '{name}'{at}{suggest(name)}")
+        raise ParameterError(f"unknown parameter {show(name)}{at}{suggest(name)}")
     p = PARAMS[name]
+    value = as_python(value)
     if p.kind == "bool":
         if isinstance(value, bool):
             return value
-        raise ParameterError(f"'{name}'{at} must be true or false, got {value!r}")
-    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ParameterError(f"'{name}'{at} must be true or false, got {show(value)}")
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise ParameterError(
-            f"'{name}'{at} must be a number ({p.kind}), got {value!r} "
+            f"'{name}'{at} must be a number ({p.kind}), got {show(value)} "
             f"(allowed: {p.range_text} {p.unit})".rstrip()
         )
     if p.kind == "int":
-        if isinstance(value, float) and not value.is_integer():
-            raise ParameterError(f"'{name}'{at} must be a whole number, got {value!r}")
+        if not isinstance(value, numbers.Integral):
+            value = float(value)
+            if not value.is_integer():
+                raise ParameterError(f"'{name}'{at} must be a whole number, got {show(value)} "
+                                     f"(allowed: {p.range_text} {p.unit})".rstrip())
         value = int(value)
     else:
         value = float(value)
@@ -535,7 +559,8 @@ def validate_value(name: str, value: Any, where: str = "") -> Any:
         p.high is not None and value > p.high
     ):
         raise ParameterError(
-            f"'{name}'{at} = {value!r} is out of range (allowed: {p.range_text} {p.unit})".rstrip()
+            f"'{name}'{at} = {show(value)} is out of range (allowed: {p.range_text} "
+            f"{p.unit})".rstrip()
         )
     return value
 
@@ -548,8 +573,10 @@ def validate(values: Mapping[str, Any], where: str = "") -> dict[str, Any]:
 def check_setting(setting: str) -> str:
     """``setting`` if it names a setting preset, else a :class:`ParameterError`."""
     if not isinstance(setting, str) or setting not in SETTINGS:
+        from sim.limits import show
+
         raise ParameterError(
-            f"unknown setting {setting!r}{suggest(str(setting), SETTINGS)}; "
+            f"unknown setting {show(setting)}{suggest(str(setting), SETTINGS)}; "
             f"allowed: {', '.join(SETTINGS)}"
         )
     return setting
@@ -567,8 +594,10 @@ def resolve(
     preset_setting = SETTINGS[check_setting(setting)]
     if isinstance(regime, str):
         if regime not in REGIMES:
+            from sim.limits import show
+
             raise ParameterError(
-                f"unknown regime '{regime}'{suggest(regime, REGIMES)}; "
+                f"unknown regime {show(regime)}{suggest(regime, REGIMES)}; "
                 f"allowed: {', '.join(REGIMES)}"
             )
         preset = REGIMES[regime]

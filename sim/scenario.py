@@ -20,11 +20,13 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sim.limits import MAX_CHARS, MAX_FILE_BYTES, MAX_NESTING, show
 from sim.params import (
     PARAMS,
     REGIME_LABELS,
@@ -32,6 +34,7 @@ from sim.params import (
     REGIMES,
     SETTINGS,
     ParameterError,
+    as_python,
     suggest,
     validate_value,
 )
@@ -44,13 +47,16 @@ __all__ = [
     "Scenario",
     "ScenarioError",
     "check_keys",
+    "check_shock",
     "check_value",
     "default_compare_scenario",
     "key_error",
     "load_scenario",
     "model_kwargs",
     "parse_scenario",
+    "read_toml",
     "unknown_key",
+    "value_problem",
 ]
 
 #: ``source`` used when a scenario does not come from a file.
@@ -69,10 +75,10 @@ class ScenarioError(ValueError):
 class KeySpec:
     """One non-parameter key of a scenario file.
 
-    ``kind`` is ``"text"`` (a string), ``"int"`` (a whole number in ``low``..``high``),
-    ``"names"`` (a list of at least ``low`` distinct strings), ``"builtin"`` (the name
-    of a built-in regime) or ``"setting"`` (the name of a setting preset). A key with
-    ``required=False`` takes ``default`` when absent.
+    ``kind`` is ``"text"`` (a string of at most ``high`` characters), ``"int"`` (a whole
+    number in ``low``..``high``), ``"names"`` (a list of ``low`` to ``high`` distinct
+    strings), ``"builtin"`` (the name of a built-in regime) or ``"setting"`` (the name of
+    a setting preset). A key with ``required=False`` takes ``default`` when absent.
     """
 
     name: str
@@ -88,9 +94,13 @@ class KeySpec:
     def allowed(self) -> str:
         """What the key accepts, in words (used in error messages and docs)."""
         if self.kind == "text":
-            return "a non-empty text in double quotes" if self.required else "text in quotes"
+            most = f" of at most {self.high} characters" if self.high else ""
+            return ("a non-empty text in double quotes" if self.required else
+                    "text in quotes") + most
         if self.kind == "names":
-            return f'a list of at least {self.low} name(s) in quotes, e.g. ["jit", "hybrid"]'
+            count = (f"at least {self.low}" if self.high is None else
+                     f"{self.low} to {self.high}")
+            return f'a list of {count} name(s) in quotes, e.g. ["jit", "hybrid"]'
         if self.kind == "builtin":
             return "one of " + ", ".join(f'"{n}"' for n in REGIMES)
         if self.kind == "setting":
@@ -98,7 +108,13 @@ class KeySpec:
         unit = f" {self.unit}" if self.unit else ""
         if self.high is None:
             return f"a whole number of at least {self.low}{unit}"
-        return f"a whole number from {self.low} to {self.high}{unit}"
+        high = "2**63 - 1" if self.high == SEED_MAX else self.high
+        return f"a whole number from {self.low} to {high}{unit}"
+
+
+#: Largest seed: a signed 64-bit integer, so that every tool reading a manifest or a
+#: table holds it exactly (NumPy's SeedSequence would take any size).
+SEED_MAX = 2**63 - 1
 
 
 def _specs(*specs: KeySpec) -> dict[str, KeySpec]:
@@ -107,21 +123,21 @@ def _specs(*specs: KeySpec) -> dict[str, KeySpec]:
 
 #: Keys of the ``[scenario]`` table: the single place their types, ranges and defaults live.
 SCENARIO_KEYS: dict[str, KeySpec] = _specs(
-    KeySpec("name", "text", True, None, None, None, "",
+    KeySpec("name", "text", True, None, None, MAX_CHARS["name"], "",
             "Short title shown in reports and charts."),
-    KeySpec("description", "text", False, "", None, None, "",
+    KeySpec("description", "text", False, "", None, MAX_CHARS["description"], "",
             "A longer explanation of what the scenario tests."),
     KeySpec("setting", "setting", False, "dsp", None, None, "",
             "Kind of service, a preset of parameter values: dsp (disability support, the "
             "default) or home_care; [parameters] override it."),
-    KeySpec("regimes", "names", True, None, 1, None, "",
+    KeySpec("regimes", "names", True, None, 1, 20, "",
             "Training regimes to compare, in this order: built-in (jit, foundation, hybrid) "
             "or defined in this file under [regimes.NAME]."),
     KeySpec("horizon_weeks", "int", False, 156, 52, 2080, "weeks",
             "Weeks reported after the warm-up."),
     KeySpec("replications", "int", False, 20, 1, 10_000, "runs",
             "Independent runs per regime, each with its own random draws."),
-    KeySpec("seed", "int", False, 20261126, 0, None, "",
+    KeySpec("seed", "int", False, 20261126, 0, SEED_MAX, "",
             "Root random seed; the same seed gives the same results."),
 )  # fmt: skip
 
@@ -129,7 +145,7 @@ SCENARIO_KEYS: dict[str, KeySpec] = _specs(
 REGIME_KEYS: dict[str, KeySpec] = _specs(
     KeySpec("base", "builtin", False, "jit", None, None, "",
             "Built-in regime whose training values the new regime starts from."),
-    KeySpec("label", "text", False, None, None, None, "",
+    KeySpec("label", "text", False, None, None, MAX_CHARS["label"], "",
             "Display label in reports (defaults to the regime's name)."),
 )  # fmt: skip
 
@@ -169,15 +185,22 @@ class Scenario:
 # --- checks -----------------------------------------------------------------------------
 
 
+def _shown_key(key: str) -> str:
+    """A key path as it can be printed: control characters escaped, long parts cut."""
+    if not key.isprintable():
+        key = repr(key)[1:-1]
+    return key if len(key) <= 120 else f"{key[:100]}...({len(key)} characters)"
+
+
 def key_error(source: str, key: str, message: str) -> ScenarioError:
-    return ScenarioError(f"{source}: {key}: {message}")
+    return ScenarioError(f"{source}: {_shown_key(key)}: {message}")
 
 
 def unknown_key(source: str, key: str, name: str, allowed: list[str], what: str) -> ScenarioError:
     return key_error(
         source,
         key,
-        f"unknown {what} '{name}'{suggest(name, allowed)}; allowed: {', '.join(allowed)}",
+        f"unknown {what} {show(name)}{suggest(name, allowed)}; allowed: {', '.join(allowed)}",
     )
 
 
@@ -185,52 +208,61 @@ def _table(source: str, key: str, value: Any) -> Mapping[str, Any]:
     if not isinstance(value, Mapping):
         what = TABLES.get(key, "a regime's training values")
         raise key_error(source, key,
-                        f"= {value!r} must be a table (a section headed [{key}]): {what}")
+                        f"= {show(value)} must be a table (a section headed [{key}]): {what}")
     return value
+
+
+def value_problem(spec: KeySpec, value: Any) -> tuple[Any, str | None]:
+    """``(converted value, None)``, or ``(None, what is wrong)`` as a message that starts
+    with ``= VALUE`` and says what is allowed (the key is added by the caller)."""
+    value = as_python(value)
+    bad = f"= {show(value)} is not allowed; must be {spec.allowed}"
+    if spec.kind == "text":
+        if not isinstance(value, str) or (spec.required and not value.strip()):
+            return None, bad
+        if spec.high is not None and len(value.strip()) > spec.high:
+            return None, (f"= {show(value)} is too long; must be {spec.allowed}")
+        return value.strip(), None
+    if spec.kind == "setting":
+        if not isinstance(value, str) or value not in SETTINGS:
+            return None, (f"= {show(value)} is not a setting{suggest(str(value), SETTINGS)}; "
+                          f"must be {spec.allowed}")
+        return value, None
+    if spec.kind == "builtin":
+        if not isinstance(value, str) or value not in REGIMES:
+            return None, (f"= {show(value)} is not a built-in regime"
+                          f"{suggest(str(value), REGIMES)}; must be {spec.allowed}")
+        return value, None
+    if spec.kind == "names":
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            return None, bad
+        if len(value) < (spec.low or 0) or (spec.high is not None and len(value) > spec.high):
+            return None, (f"= {show(value)} ({len(value)} names) is not allowed; must be "
+                          f"{spec.allowed}")
+        dupes = sorted(v for v, n in Counter(value).items() if n > 1)
+        if dupes:
+            return None, (f"= {show(value)} lists {', '.join(show(d) for d in dupes[:5])} "
+                          "more than once; allowed: each name once")
+        return tuple(value), None
+    # int: a float only when it is exactly a whole number within 2**53 (the seed, whose
+    # range goes beyond, must be written as a whole number)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None, bad
+    if isinstance(value, float) and (not value.is_integer() or abs(value) > 2**53
+                                     or (spec.high or 0) > 2**53):
+        return None, (f"= {show(value)} is not allowed; must be {spec.allowed}, written "
+                      "without a decimal point")
+    value = int(value)
+    if (spec.low is not None and value < spec.low) or (spec.high is not None and value > spec.high):
+        return None, f"= {show(value)} is out of range; must be {spec.allowed}"
+    return value, None
 
 
 def check_value(spec: KeySpec, value: Any, source: str, key: str) -> Any:
     """Check one value against its :class:`KeySpec`; return it converted."""
-    bad = key_error(source, key, f"= {value!r} is not allowed; must be {spec.allowed}")
-    if spec.kind == "text":
-        if not isinstance(value, str) or (spec.required and not value.strip()):
-            raise bad
-        return value.strip()
-    if spec.kind == "setting":
-        if not isinstance(value, str) or value not in SETTINGS:
-            raise key_error(
-                source,
-                key,
-                f"= {value!r} is not a setting{suggest(str(value), SETTINGS)}; "
-                f"must be {spec.allowed}",
-            )
-        return value
-    if spec.kind == "builtin":
-        if not isinstance(value, str) or value not in REGIMES:
-            raise key_error(
-                source,
-                key,
-                f"= {value!r} is not a built-in regime{suggest(str(value), REGIMES)}; "
-                f"must be {spec.allowed}",
-            )
-        return value
-    if spec.kind == "names":
-        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise bad
-        if len(value) < (spec.low or 0):
-            raise bad
-        dupes = sorted({v for v in value if value.count(v) > 1})
-        if dupes:
-            raise key_error(source, key, f"= {value!r} lists {', '.join(dupes)} more than once")
-        return tuple(value)
-    # int
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise bad
-    if isinstance(value, float) and not value.is_integer():
-        raise bad
-    value = int(value)
-    if (spec.low is not None and value < spec.low) or (spec.high is not None and value > spec.high):
-        raise key_error(source, key, f"= {value!r} is out of range; must be {spec.allowed}")
+    value, problem = value_problem(spec, value)
+    if problem is not None:
+        raise key_error(source, key, problem)
     return value
 
 
@@ -275,7 +307,7 @@ def _parameters(source: str, table: Mapping[str, Any]) -> dict[str, Any]:
             raise key_error(
                 source,
                 key,
-                f"= {value!r}: '{name}' is a training parameter, which defines a regime; "
+                f"= {show(value)}: '{name}' is a training parameter, which defines a regime; "
                 "setting it in [parameters] would give every regime the same value and erase "
                 "the difference between them. Put it in a [regimes.NAME] table instead "
                 "(see scenarios/custom_regime_example.toml).",
@@ -284,7 +316,7 @@ def _parameters(source: str, table: Mapping[str, Any]) -> dict[str, Any]:
             raise key_error(
                 source,
                 key,
-                f"= {value!r}: unknown parameter '{name}'{suggest(name, _GENERAL_PARAMS)}; "
+                f"= {show(value)}: unknown parameter {show(name)}{suggest(name, _GENERAL_PARAMS)}; "
                 "allowed: the model parameters listed by `workforce-sim params` "
                 "(training parameters go in [regimes.NAME] tables)",
             )
@@ -307,9 +339,10 @@ def _custom_regime(source: str, name: str, table: Any) -> tuple[dict[str, Any], 
             f'name (built-in names: {", ".join(REGIMES)}), and set base = "{name}" '
             "to start from it",
         )
-    if not REGIME_NAME.fullmatch(name):
+    if len(name) > MAX_CHARS["regime"] or not REGIME_NAME.fullmatch(name):
         raise key_error(
-            source, prefix, f"regime name {name!r} is not allowed; must be {REGIME_NAME_TEXT}"
+            source, prefix, f"regime name {show(name)} is not allowed; must be "
+            f"{REGIME_NAME_TEXT}, at most {MAX_CHARS['regime']} characters"
         )
     table = _table(source, prefix, table)
     allowed = [*REGIME_KEYS, *REGIME_PARAMS]
@@ -318,7 +351,7 @@ def _custom_regime(source: str, name: str, table: Any) -> tuple[dict[str, Any], 
             raise key_error(
                 source,
                 f"{prefix}.{k}",
-                f"= {v!r}: '{k}' is not a training parameter, so it cannot differ between "
+                f"= {show(v)}: '{k}' is not a training parameter, so it cannot differ between "
                 f"regimes; set it in [parameters] instead. Allowed here: {', '.join(allowed)}",
             )
     check_keys(source, prefix, table, allowed, "key")
@@ -330,13 +363,41 @@ def _custom_regime(source: str, name: str, table: Any) -> tuple[dict[str, Any], 
     return values, meta["base"], meta["label"] or name
 
 
+def check_shock(params: Mapping[str, Any], horizon_weeks: int, horizon_key: str) -> str | None:
+    """What is wrong with the shock of ``params`` over ``horizon_weeks`` reported weeks
+    (a message starting ``= VALUE``), or None. The one check across parameters; sweeps
+    apply it to every point."""
+    shock_start = params.get("shock_start", PARAMS["shock_start"].default)
+    shock_weeks = params.get("shock_weeks", PARAMS["shock_weeks"].default)
+    if shock_weeks > 0 and shock_start >= horizon_weeks:
+        return (f"= {show(shock_start)}: the shock would start after the last reported week "
+                f"({horizon_key} = {horizon_weeks}); allowed: 0 to {horizon_weeks - 1}, or "
+                "set shock_weeks = 0 for no shock")
+    return None
+
+
+def _check_labels(source: str, labels: Mapping[str, str],
+                  custom: Mapping[str, tuple[dict[str, Any], str, str]]) -> None:
+    """Two regimes of one scenario must not share a display label (reports key on it)."""
+    seen: dict[str, str] = {}
+    for name, label in labels.items():
+        other = seen.setdefault(label.casefold(), name)
+        if other != name:
+            culprit = name if name in custom else other
+            first = other if culprit == name else name
+            raise key_error(source, f"regimes.{culprit}.label",
+                            f"= {show(labels[culprit])} is also the label of regime "
+                            f"'{first}'; allowed: a label no other regime of the scenario "
+                            "has (reports and charts tell regimes apart by it)")
+
+
 def parse_scenario(data: Mapping[str, Any], source: str = NO_SOURCE) -> Scenario:
     """Check a scenario given as a mapping (e.g. parsed TOML) and return it.
 
     ``source`` names where the data came from in error messages.
     """
     if not isinstance(data, Mapping):
-        raise key_error(source, "(top level)", f"= {data!r} must be a table of tables")
+        raise key_error(source, "(top level)", f"= {show(data)} must be a table of tables")
     check_keys(source, "", data, list(TABLES), "table")
     for k, v in data.items():
         _table(source, k, v)
@@ -368,20 +429,14 @@ def parse_scenario(data: Mapping[str, Any], source: str = NO_SOURCE) -> Scenario
             raise key_error(
                 source,
                 "scenario.regimes",
-                f"unknown regime '{name}'{suggest(name, allowed_regimes)}; allowed: "
+                f"unknown regime {show(name)}{suggest(name, allowed_regimes)}; allowed: "
                 f"{', '.join(allowed_regimes)} (define your own in a [regimes.NAME] table)",
             )
 
-    shock_start = params.get("shock_start", PARAMS["shock_start"].default)
-    shock_weeks = params.get("shock_weeks", PARAMS["shock_weeks"].default)
-    if shock_weeks > 0 and shock_start >= scen["horizon_weeks"]:
-        raise key_error(
-            source,
-            "parameters.shock_start",
-            f"= {shock_start!r}: the shock would start after the last reported week "
-            f"(scenario.horizon_weeks = {scen['horizon_weeks']}); allowed: 0 to "
-            f"{scen['horizon_weeks'] - 1}, or set shock_weeks = 0 for no shock",
-        )
+    _check_labels(source, regime_labels, custom)
+    problem = check_shock(params, scen["horizon_weeks"], "scenario.horizon_weeks")
+    if problem:
+        raise key_error(source, "parameters.shock_start", problem)
 
     return Scenario(
         name=scen["name"],
@@ -399,21 +454,75 @@ def parse_scenario(data: Mapping[str, Any], source: str = NO_SOURCE) -> Scenario
     )
 
 
+_TOML_AT = re.compile(r"\s*\(at line (\d+), column (\d+)\)$")
+
+
+def _depth(data: Any) -> int:
+    """How deeply arrays and tables nest in ``data`` (without recursion)."""
+    deepest, todo = 0, [(data, 0)]
+    while todo:
+        value, depth = todo.pop()
+        deepest = max(deepest, depth)
+        if deepest > MAX_NESTING:
+            break
+        if isinstance(value, Mapping):
+            todo.extend((v, depth + 1) for v in value.values())
+        elif isinstance(value, list):
+            todo.extend((v, depth + 1) for v in value)
+    return deepest
+
+
+def read_toml(path: str | Path, what: str = "scenario file") -> tuple[dict[str, Any], str]:
+    """Read a TOML file (``what``: its kind, for messages); return (data, text).
+
+    Accepts a UTF-8 byte-order mark. Every problem is a :class:`ScenarioError` naming the
+    file: missing, not a file, unreadable, too large, not UTF-8 (with the line), not
+    TOML (as ``FILE:LINE:COLUMN: message``), or nested too deeply.
+    """
+    p = Path(path)
+    try:
+        if not p.exists():
+            raise ScenarioError(f"{what} not found: {p}")
+        if not p.is_file():
+            raise ScenarioError(f"{what} path is not a file: {p}")
+        size = p.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise ScenarioError(f"{p}: {what} of {size:,} bytes is too large; allowed: at most "
+                                f"{MAX_FILE_BYTES:,} bytes")
+        raw = p.read_bytes()
+    except OSError as exc:
+        raise ScenarioError(f"{p}: cannot read the {what}: {exc.strerror or exc}") from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise ScenarioError(f"{p}:{line}:{col}: not valid UTF-8 text (byte "
+                            f"0x{raw[exc.start]:02x}); allowed: a text file saved as UTF-8"
+                            ) from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        msg = str(getattr(exc, "msg", None) or exc)
+        line, col = getattr(exc, "lineno", None), getattr(exc, "colno", None)
+        m = _TOML_AT.search(msg)
+        if m:
+            msg = msg[: m.start()]
+            line, col = line or int(m.group(1)), col or int(m.group(2))
+        where = f"{p}:{line}:{col}" if line else str(p)
+        raise ScenarioError(f"{where}: not valid TOML: {msg}") from None
+    except RecursionError:
+        data = None
+    if data is None or _depth(data) > MAX_NESTING:
+        raise ScenarioError(f"{p}: arrays or tables nested too deeply; allowed: at most "
+                            f"{MAX_NESTING} levels (a {what} needs 3)")
+    return data, text
+
+
 def load_scenario(path: str | Path) -> Scenario:
     """Read and check a TOML scenario file."""
-    p = Path(path)
-    if not p.exists():
-        raise ScenarioError(f"scenario file not found: {p}")
-    if not p.is_file():
-        raise ScenarioError(f"scenario path is not a file: {p}")
-    try:
-        with p.open("rb") as fh:
-            data = tomllib.load(fh)
-    except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(f"{p}: not valid TOML: {exc}") from None
-    except UnicodeDecodeError as exc:
-        raise ScenarioError(f"{p}: not valid UTF-8 text: {exc}") from None
-    return parse_scenario(data, str(p))
+    data, _ = read_toml(path, "scenario file")
+    return parse_scenario(data, str(Path(path)))
 
 
 def default_compare_scenario() -> Scenario:

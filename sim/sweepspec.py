@@ -41,7 +41,7 @@ import hashlib
 import itertools
 import json
 import math
-import tomllib
+from collections import Counter
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -50,6 +50,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sim.limits import HARD_MAX_POINTS, check_runs, show
 from sim.outputs import METRICS
 from sim.params import (
     PARAMS,
@@ -67,11 +68,12 @@ from sim.scenario import (
     Scenario,
     ScenarioError,
     check_keys,
+    check_shock,
     check_value,
     key_error,
-    load_scenario,
     model_kwargs,
     parse_scenario,
+    read_toml,
     unknown_key,
 )
 
@@ -125,9 +127,9 @@ def _keys(*specs: KeySpec) -> dict[str, KeySpec]:
 #: ``second_order`` are checked on their own). Horizon, replications and seed default to
 #: the base scenario's when a ``base`` file is given.
 SWEEP_KEYS: dict[str, KeySpec] = _keys(
-    KeySpec("name", "text", True, None, None, None, "", "Short title of the sweep."),
-    KeySpec("description", "text", False, "", None, None, "", "What the sweep explores."),
-    KeySpec("base", "text", False, "", None, None, "",
+    SCENARIO_KEYS["name"],
+    SCENARIO_KEYS["description"],
+    KeySpec("base", "text", False, "", None, 4096, "",
             "Scenario file the sweep starts from, relative to this file (optional)."),
     KeySpec("samples", "int", False, None, 1, 10_000_000, "",
             "lhs: points; sobol: N (a power of 2); morris: trajectories."),
@@ -278,8 +280,11 @@ class SweepSpec:
         seq = np.random.SeedSequence(self.seed, spawn_key=DESIGN_SPAWN_KEY)
         int_seed = int(seq.generate_state(1)[0])
         if self.design == "factorial":
-            grids = [range(len(f.values)) for f in s]
-            X = np.array(list(itertools.product(*grids)), dtype=float).reshape(-1, len(s))
+            if not s:  # every factor is crossed: one design point
+                X = np.zeros((1, 0))
+            else:
+                grids = [range(len(f.values)) for f in s]
+                X = np.array(list(itertools.product(*grids)), dtype=float).reshape(-1, len(s))
         elif self.design == "lhs":
             from scipy.stats import qmc
 
@@ -304,11 +309,19 @@ class SweepSpec:
 
     @property
     def n_design_points(self) -> int:
-        return len(self.design_matrix())
+        """Rows of the design, counted without drawing it."""
+        d = len(self.sampled)
+        if self.design == "factorial":
+            return math.prod(len(f.values) for f in self.sampled)
+        if self.design == "lhs":
+            return int(self.samples)
+        if self.design == "sobol":
+            return int(self.samples) * ((2 * d + 2) if self.second_order else (d + 2))
+        return int(self.samples) * (d + 1)  # morris
 
     @property
     def n_points(self) -> int:
-        return self.n_design_points * len(self._crossed_combos())
+        return self.n_design_points * math.prod(len(f.values) for f in self.crossed)
 
     @property
     def n_runs(self) -> int:
@@ -399,36 +412,44 @@ def _resolved(scenario: Scenario, regime: str) -> dict[str, Any]:
 
 def _table(source: str, key: str, value: Any) -> Mapping[str, Any]:
     if not isinstance(value, Mapping):
-        raise key_error(source, key, f"= {value!r} must be a table (a section headed [{key}]): "
+        raise key_error(source, key, f"= {show(value)} must be a table (a section headed [{key}]): "
                      f"{SPEC_TABLES.get(key.split('.')[0], '')}")
     return value
 
 
 def _bool(source: str, key: str, value: Any, allowed: str) -> bool:
     if not isinstance(value, bool):
-        raise key_error(source, key, f"= {value!r} is not allowed; must be {allowed}")
+        raise key_error(source, key, f"= {show(value)} is not allowed; must be {allowed}")
     return value
 
 
 def _base(source: str, base: str) -> tuple[Scenario, dict[str, Any]]:
     """Load the base scenario file (path relative to the spec) and its raw tables."""
     here = Path(source).parent if source != NO_SOURCE else Path.cwd()
-    path = Path(base).expanduser()
+    try:
+        path = Path(base).expanduser()
+    except RuntimeError:  # "~user/..." of an unknown user
+        raise key_error(source, "sweep.base", f"= {show(base)}: the home folder of "
+                        f"'{base[1:].split('/')[0]}' is unknown; allowed: a path to a scenario "
+                        "file, relative to this file") from None
     path = path if path.is_absolute() else here / path
-    if not path.is_file():
-        raise key_error(source, "sweep.base", f"= {base!r}: scenario file not found ({path}); "
-                     "give a path relative to this file, or leave base out and put the "
-                     "values in [parameters]")
-    scen = load_scenario(path)  # checks the base file; errors name it
-    with path.open("rb") as fh:
-        raw = tomllib.load(fh)
+    try:
+        found = path.is_file()
+    except OSError:  # e.g. a name too long for the file system
+        found = False
+    if not found:
+        raise key_error(source, "sweep.base", f"= {show(base)}: scenario file not found "
+                     f"({show(str(path), 120)}); give a path relative to this file, or leave "
+                     "base out and put the values in [parameters]")
+    raw, _ = read_toml(path, "scenario file")
+    scen = parse_scenario(raw, str(path))  # checks the base file; errors name it
     return scen, raw
 
 
 def _regime_values(source: str, key: str, values: list[Any], allowed: list[str]) -> tuple:
     for v in values:
         if not isinstance(v, str) or v not in allowed:
-            raise key_error(source, key, f"= {v!r}: unknown regime{suggest(str(v), allowed)}; "
+            raise key_error(source, key, f"= {show(v)}: unknown regime{suggest(str(v), allowed)}; "
                          f"allowed: {', '.join(allowed)} (define your own in [regimes.NAME])")
     return tuple(values)
 
@@ -441,14 +462,15 @@ def _factor(source: str, name: str, raw: Any, design: str, regimes: list[str]) -
         kind = PARAMS[name].kind
     else:
         allowed = ["regime", *PARAMS]
-        raise key_error(source, key, f"unknown factor '{name}'{suggest(name, allowed)}; allowed: "
+        raise key_error(source, key,
+                        f"unknown factor {show(name)}{suggest(name, allowed)}; allowed: "
                      "regime or a model parameter listed by `workforce-sim params`")
     if isinstance(raw, list):
         table: Mapping[str, Any] = {"values": raw}
     elif isinstance(raw, Mapping):
         table = raw
     else:
-        raise key_error(source, key, f"= {raw!r} must be a list of values, e.g. [16, 40, 120], "
+        raise key_error(source, key, f"= {show(raw)} must be a list of values, e.g. [16, 40, 120], "
                      "or a range, e.g. {low = 16, high = 120}")
     check_keys(source, key, table, list(FACTOR_KEYS), "key")
 
@@ -465,20 +487,21 @@ def _factor(source: str, name: str, raw: Any, design: str, regimes: list[str]) -
                          "(low, high), not both")
         values = table["values"]
         if not isinstance(values, list) or not values:
-            raise key_error(source, f"{key}.values", f"= {values!r} must be a non-empty list")
+            raise key_error(source, f"{key}.values", f"= {show(values)} must be a non-empty list")
         if kind == "regime":
             vals = _regime_values(source, f"{key}.values", values, regimes)
         else:
             vals = tuple(param("values", v) for v in values)
-        dupes = sorted({str(v) for v in vals if vals.count(v) > 1})
+        dupes = sorted(str(v) for v, n in Counter(vals).items() if n > 1)
         if dupes:
-            raise key_error(source, f"{key}.values", f"= {values!r} lists {', '.join(dupes)} "
-                         "more than once")
+            raise key_error(source, f"{key}.values", f"= {show(values)} lists "
+                         f"{', '.join(dupes[:5])} more than once; allowed: each value once")
         return Factor(name, kind, values=vals)
 
     if kind in ("regime", "bool"):
         example = '["jit", "foundation"]' if kind == "regime" else "[true, false]"
-        raise key_error(source, key, f"= {dict(table)!r}: a {kind} factor takes a list of values, "
+        raise key_error(source, key,
+                        f"= {show(dict(table))}: a {kind} factor takes a list of values, "
                      f"e.g. {name} = {example}")
     for end in ("low", "high"):
         if end not in table:
@@ -486,7 +509,7 @@ def _factor(source: str, name: str, raw: Any, design: str, regimes: list[str]) -
                          "e.g. {low = 16, high = 120} (or give values = [...])")
     low, high = param("low", table["low"]), param("high", table["high"])
     if not low < high:
-        raise key_error(source, key, f"low = {low!r} must be below high = {high!r}")
+        raise key_error(source, key, f"low = {show(low)} must be below high = {show(high)}")
     levels = table.get("levels")
     if design == "factorial":
         if levels is None:
@@ -505,7 +528,7 @@ def _factor(source: str, name: str, raw: Any, design: str, regimes: list[str]) -
                          f"{low}..{high} has fewer than {levels} distinct values")
         return Factor(name, kind, values=vals, low=low, high=high, levels=levels)
     if levels is not None:
-        raise key_error(source, f"{key}.levels", f"= {levels!r}: levels is used only by the "
+        raise key_error(source, f"{key}.levels", f"= {show(levels)}: levels is used only by the "
                      f"factorial design; the {design} design samples the range itself")
     return Factor(name, kind, low=low, high=high)
 
@@ -518,11 +541,17 @@ def _names(source: str, key: str, spec: KeySpec, value: Any, allowed: list[str],
     return names
 
 
-def parse_spec(data: Mapping[str, Any], source: str = NO_SOURCE, text: str | None = None
-               ) -> SweepSpec:
-    """Check a sweep spec given as a mapping (e.g. parsed TOML) and return it."""
+def parse_spec(data: Mapping[str, Any], source: str = NO_SOURCE, text: str | None = None,
+               allow_large: bool = False) -> SweepSpec:
+    """Check a sweep spec given as a mapping (e.g. parsed TOML) and return it.
+
+    Besides each value, checks the size of the design (at most
+    :data:`sim.limits.MAX_RUNS` runs unless ``allow_large``; never more than
+    :data:`sim.limits.HARD_MAX_POINTS` points) and every point as a scenario would
+    (a shock must start within the horizon), all before anything runs.
+    """
     if not isinstance(data, Mapping):
-        raise key_error(source, "(top level)", f"= {data!r} must be a table of tables")
+        raise key_error(source, "(top level)", f"= {show(data)} must be a table of tables")
     check_keys(source, "", data, list(SPEC_TABLES), "table")
     for k, v in data.items():
         _table(source, k, v)
@@ -542,8 +571,11 @@ def parse_spec(data: Mapping[str, Any], source: str = NO_SOURCE, text: str | Non
             raise key_error(source, f"sweep.{name}",
                          f"missing; required: {ks.description} ({ks.allowed})")
     design = sw.get("design", "factorial")
+    if not isinstance(design, str):
+        raise key_error(source, "sweep.design", f"= {show(design)} is not allowed; must be "
+                        f"{_SWEEP_OTHER['design']}")
     if design not in DESIGNS:
-        raise unknown_key(source, "sweep.design", str(design), list(DESIGNS), "design")
+        raise unknown_key(source, "sweep.design", design, list(DESIGNS), "design")
     second_order = _bool(source, "sweep.second_order", sw.get("second_order", False),
                          _SWEEP_OTHER["second_order"])
 
@@ -554,9 +586,10 @@ def parse_spec(data: Mapping[str, Any], source: str = NO_SOURCE, text: str | Non
     params = {**raw.get("parameters", {}), **data.get("parameters", {})}
     for k, v in data.get("parameters", {}).items():
         if k in REGIME_PARAMS:
-            raise key_error(source, f"parameters.{k}", f"= {v!r}: '{k}' is a training parameter, "
+            raise key_error(source,
+                            f"parameters.{k}", f"= {show(v)}: '{k}' is a training parameter, "
                          "which each regime sets; make it a factor to override every regime's "
-                         f"value (e.g. {k} = [{v!r}] under [factors]), or set it in a "
+                         f"value (e.g. {k} = [{show(v)}] under [factors]), or set it in a "
                          "[regimes.NAME] table")
     regime_tables = {**raw.get("regimes", {}), **data.get("regimes", {})}
     regimes_allowed = [*REGIMES, *regime_tables]
@@ -571,7 +604,8 @@ def parse_spec(data: Mapping[str, Any], source: str = NO_SOURCE, text: str | Non
     samples = meta.get("samples")
     if design == "factorial":
         if samples is not None:
-            raise key_error(source, "sweep.samples", f"= {samples!r}: not used by the factorial "
+            raise key_error(source, "sweep.samples",
+                            f"= {show(samples)}: not used by the factorial "
                          "design (it runs every combination); remove it or choose "
                          "design = \"lhs\", \"sobol\" or \"morris\"")
     elif samples is None:
@@ -579,14 +613,17 @@ def parse_spec(data: Mapping[str, Any], source: str = NO_SOURCE, text: str | Non
                      f"{DESIGNS[design]}")
     if design == "sobol" and samples & (samples - 1):
         lo = 1 << (samples.bit_length() - 1)
-        raise key_error(source, "sweep.samples", f"= {samples!r}: the sobol design needs a power "
+        raise key_error(source, "sweep.samples",
+                        f"= {show(samples)}: the sobol design needs a power "
                      f"of 2 (e.g. {lo} or {2 * lo})")
     if design == "morris" and meta.get("levels", 4) % 2:
-        raise key_error(source, "sweep.levels", f"= {meta['levels']!r}: the Morris grid needs an "
+        raise key_error(source, "sweep.levels",
+                        f"= {show(meta['levels'])}: the Morris grid needs an "
                      "even number of levels (e.g. 4 or 6)")
     for k, only in (("second_order", "sobol"), ("levels", "morris")):
         if k in sw and design != only:
-            raise key_error(source, f"sweep.{k}", f"= {sw[k]!r}: used only by the {only} design")
+            raise key_error(source,
+                            f"sweep.{k}", f"= {show(sw[k])}: used only by the {only} design")
 
     # factors
     ftable = data["factors"]
@@ -596,7 +633,8 @@ def parse_spec(data: Mapping[str, Any], source: str = NO_SOURCE, text: str | Non
     factors = [_factor(source, n, v, design, regimes_allowed) for n, v in ftable.items()]
     for f in factors:
         if f.name in params:
-            raise key_error(source, f"parameters.{f.name}", f"= {params[f.name]!r}: '{f.name}' is "
+            raise key_error(source,
+                            f"parameters.{f.name}", f"= {show(params[f.name])}: '{f.name}' is "
                          "also a factor; set it in one place only")
     cross = _names(source, "sweep.cross", SWEEP_KEYS["cross"], sw.get("cross", []),
                    [f.name for f in factors], "factor") if sw.get("cross", []) != [] else ()
@@ -652,7 +690,7 @@ def parse_spec(data: Mapping[str, Any], source: str = NO_SOURCE, text: str | Non
     conf = sens.get("conf_level", 0.95)
     if isinstance(conf, bool) or not isinstance(conf, int | float) or not 0.5 <= conf <= 0.999:
         raise key_error(source, "sensitivity.conf_level",
-                     f"= {conf!r} is not allowed; must be {_SENS_OTHER['conf_level']}")
+                     f"= {show(conf)} is not allowed; must be {_SENS_OTHER['conf_level']}")
 
     spec = SweepSpec(
         name=meta["name"], description=meta.get("description", ""), design=design,
@@ -669,21 +707,39 @@ def parse_spec(data: Mapping[str, Any], source: str = NO_SOURCE, text: str | Non
         raise key_error(source, "factors", "the morris design needs at least two sampled factors")
     if design == "sobol" and len(spec.sampled) < 2:
         raise key_error(source, "factors", "the sobol design needs at least two sampled factors")
+    _check_size(spec, source, allow_large)
+    _check_points(spec, source)
     return spec
 
 
-def load_spec(path: str | Path) -> SweepSpec:
-    """Read and check a TOML sweep spec."""
-    p = Path(path)
-    if not p.exists():
-        raise ScenarioError(f"sweep spec not found: {p}")
-    if not p.is_file():
-        raise ScenarioError(f"sweep spec path is not a file: {p}")
+def _check_size(spec: SweepSpec, source: str, allow_large: bool) -> None:
+    points = spec.n_points
+    what = (f"{source}: the design has {points:,} points x {spec.replications} replications "
+            f"(sweep.replications)")
+    if points > HARD_MAX_POINTS:
+        raise ScenarioError(f"{what}: more than {HARD_MAX_POINTS:,} points, which no flag "
+                            "allows; allowed: fewer factor values, levels or samples")
     try:
-        text = p.read_text(encoding="utf-8")
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(f"{p}: not valid TOML: {exc}") from None
-    except UnicodeDecodeError as exc:
-        raise ScenarioError(f"{p}: not valid UTF-8 text: {exc}") from None
-    return parse_spec(data, str(p), text)
+        check_runs(spec.n_runs, what, allow_large)
+    except ValueError as exc:
+        raise ScenarioError(str(exc)) from None
+
+
+def _check_points(spec: SweepSpec, source: str) -> None:
+    """Check every point's parameters across parameters (as :func:`parse_scenario` does)."""
+    if not ({"shock_start", "shock_weeks"} & set(spec.factor_names)):
+        return  # the base was checked by parse_scenario; factors are checked one by one
+    for p, _d, vals in spec.iter_points():
+        _regime, kw = spec.point_kwargs(vals)
+        problem = check_shock(kw, spec.horizon_weeks, "sweep.horizon_weeks")
+        if problem:
+            shown = ", ".join(f"{k} = {show(kw[k])}" for k in ("shock_start", "shock_weeks"))
+            factor = "shock_start" if "shock_start" in spec.factor_names else "shock_weeks"
+            raise key_error(source, f"factors.{factor}",
+                            f"at point {p} ({shown}): {problem.split(': ', 1)[1]}")
+
+
+def load_spec(path: str | Path, allow_large: bool = False) -> SweepSpec:
+    """Read and check a TOML sweep spec (see :func:`parse_spec`)."""
+    data, text = read_toml(path, "sweep spec")
+    return parse_spec(data, str(Path(path)), text, allow_large=allow_large)

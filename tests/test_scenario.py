@@ -257,7 +257,7 @@ ERROR_CASES = [
         "seed negative",
         scenario_text("seed = -1"),
         "scenario.seed",
-        ["-1", "at least 0"],
+        ["-1", "0 to 2**63 - 1"],
     ),
     (
         "name missing",
@@ -293,7 +293,7 @@ ERROR_CASES = [
         "regimes empty",
         scenario_text(regimes="[]"),
         "scenario.regimes",
-        ["[]", "at least 1"],
+        ["[]", "1 to 20 name(s)"],
     ),
     (
         "regimes not strings",
@@ -430,8 +430,7 @@ def test_not_toml(tmp_path):
     with pytest.raises(ScenarioError, match="not valid TOML") as info:
         load_scenario(path)
     message = str(info.value)
-    assert str(path) in message
-    assert re.search(r"line \d+, column \d+", message)
+    assert message.startswith(f"{path}:2:8: not valid TOML: ")  # FILE:LINE:COLUMN
 
 
 def test_not_utf8(tmp_path):

@@ -13,12 +13,12 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from sim.errors import UsageError
 from sim.params import CALIBRATION, SETTING_LABELS, SETTINGS
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    from sim.cli import _positive_int
+    from sim.cli import ALLOW_LARGE_HELP, HORIZON, REPLICATIONS, SEED, _jobs, _positive_int
+    from sim.limits import MAX_BUDGET
     from sim.outdir import out_path
 
     p = subparsers.add_parser(
@@ -32,36 +32,37 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--setting", choices=list(SETTINGS), default="dsp",
                    help="setting to calibrate (default dsp)")
     p.add_argument("--budget", type=_positive_int, default=None,
-                   help="candidates to evaluate (default: the adopted calibration's budget)")
-    p.add_argument("--seed", type=int, default=None,
+                   help="candidates to evaluate (default: the adopted calibration's budget; "
+                   f"at most {MAX_BUDGET} without --allow-large)")
+    p.add_argument("--seed", type=SEED, default=None,
                    help="root seed (default: the adopted calibration's seed)")
-    p.add_argument("--jobs", type=_positive_int, default=None,
+    p.add_argument("--jobs", type=_jobs, default=None,
                    help="worker processes (default: all cores); results do not depend on it")
-    p.add_argument("--replications", type=_positive_int, default=None,
+    p.add_argument("--replications", type=REPLICATIONS, default=None,
                    help="runs per candidate (default: the protocol's, in targets.toml); "
                    "for quick trials")
-    p.add_argument("--horizon", type=_positive_int, default=None, metavar="WEEKS",
+    p.add_argument("--horizon", type=HORIZON, default=None, metavar="WEEKS",
                    help="reported weeks per run (default: the protocol's); for quick trials")
     p.add_argument("--out", type=out_path, default=None,
                    help="output directory (default output/calibrate-SETTING)")
     p.add_argument("--no-progress", action="store_true", help="print no progress lines")
+    p.add_argument("--allow-large", action="store_true", help=ALLOW_LARGE_HELP)
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    from sim.calibration import calibrate, fit_text, record_text, write_calibration
+    from sim.calibration import calibrate, fit_text, protocol, record_text, write_calibration
+    from sim.limits import check_calibration_scale
     from sim.outdir import check_out
     from sim.runner import default_jobs
 
     setting = args.setting
     rec = CALIBRATION[setting]
     budget = args.budget or rec["budget"]
-    seed = rec["seed"] if args.seed is None else args.seed
-    if seed < 0:
-        raise UsageError(f"--seed must be 0 or more, got {seed}")
-    if args.horizon is not None and args.horizon < 52:
-        raise UsageError(f"--horizon must be at least 52 weeks (one reported year), "
-                         f"got {args.horizon}")
+    seed = rec["seed"] if args.seed is None else args.seed  # ranges: the option types
+    proto = protocol()
+    check_calibration_scale(setting, budget, args.replications or proto.calibration_replications,
+                            args.horizon or proto.horizon_weeks, args.jobs, args.allow_large)
     out = args.out or Path("output") / f"calibrate-{setting}"
     check_out(out, "--out")  # refuse a folder that is not ours, before anything runs
     jobs = args.jobs or default_jobs()

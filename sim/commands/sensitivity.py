@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import argparse
 
-from sim.commands.sweep import add_sweep_options, out_dir, run_guarded, sweep_kwargs
+from sim.commands.sweep import add_sweep_options, load_checked, out_dir, run_guarded
 from sim.errors import UsageError
 
 
@@ -19,20 +19,20 @@ def _outputs(text: str) -> list[str]:
 
 
 def _sensitivity(args: argparse.Namespace) -> int:
+    from sim.limits import show
     from sim.outputs import METRICS
     from sim.params import suggest
     from sim.sensitivity import sensitivity
-    from sim.sweepspec import load_spec
 
-    spec = load_spec(args.spec)
+    spec, kwargs = load_checked(args)
     if spec.design not in ("sobol", "morris"):
         raise UsageError(f"{args.spec}: sweep.design = {spec.design!r}: sensitivity analysis "
                          "needs design = \"sobol\" or \"morris\" (run other designs with "
                          "`workforce-sim sweep`)")
     for o in args.outputs or []:
         if o not in METRICS:
-            raise UsageError(f"--outputs: unknown measure '{o}'{suggest(o, METRICS)}")
-    kwargs = sweep_kwargs(args)
+            raise UsageError(f"--outputs: unknown measure {show(o)}{suggest(o, METRICS)}; "
+                             f"allowed: {', '.join(METRICS)}")
     out = out_dir(args)
     status, result = run_guarded(args, lambda: sensitivity(spec, out, outputs=args.outputs,
                                                            **kwargs))

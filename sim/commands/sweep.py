@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from sim.errors import UsageError
+from sim.limits import MAX_RUNS
 
 EXIT_FAILED_RUNS = 1
 EXIT_INTERRUPTED = 130
@@ -22,6 +23,12 @@ EXIT_INTERRUPTED = 130
 
 def _positive_int(text: str) -> int:
     from sim.cli import _positive_int as check
+
+    return check(text)
+
+
+def _jobs(text: str) -> int:
+    from sim.cli import _jobs as check
 
     return check(text)
 
@@ -36,7 +43,7 @@ def add_sweep_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", type=out_path, default=None,
                    help="output directory: new, empty, or a sweep of this spec (with "
                    "--resume); default output/<spec file name>")
-    p.add_argument("--jobs", type=_positive_int, default=None,
+    p.add_argument("--jobs", type=_jobs, default=None,
                    help="worker processes (default: all cores); results do not depend on it")
     p.add_argument("--executor", choices=EXECUTORS, default=None,
                    help="local process pool (default) or dask.distributed (extra [dask])")
@@ -53,6 +60,24 @@ def add_sweep_options(p: argparse.ArgumentParser) -> None:
                    help="runs per chunk file (default 200); each run is also saved on its "
                    "own as soon as it finishes, so a crash loses only the runs in flight")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--allow-large", action="store_true",
+                   help=f"run more than {MAX_RUNS:,} runs, or beyond the memory estimate")
+
+
+def load_checked(args: argparse.Namespace):
+    """The spec of ``args.spec``, with every check that can run before anything is
+    written: the spec itself (design size included), the executor and scheduler, and
+    the memory the sweep needs."""
+    from sim.experiment import check_executor
+    from sim.limits import check_sweep_scale
+    from sim.sweepspec import load_spec
+
+    spec = load_spec(args.spec, allow_large=args.allow_large)
+    kwargs = sweep_kwargs(args)
+    check_executor(kwargs["executor"], kwargs["scheduler"])
+    check_sweep_scale(spec, args.jobs, remote=bool(args.scheduler),
+                      chunk_runs=args.chunk_runs, allow_large=args.allow_large)
+    return spec, kwargs
 
 
 def sweep_kwargs(args: argparse.Namespace) -> dict[str, Any]:
@@ -103,10 +128,8 @@ def run_guarded(args: argparse.Namespace, call) -> tuple[int | None, Any]:
 
 def _sweep(args: argparse.Namespace) -> int:
     from sim.experiment import sweep
-    from sim.sweepspec import load_spec
 
-    spec = load_spec(args.spec)
-    kwargs = sweep_kwargs(args)
+    spec, kwargs = load_checked(args)
     status, report = run_guarded(args, lambda: sweep(spec, out=out_dir(args), **kwargs))
     if status is not None:
         return status

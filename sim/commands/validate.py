@@ -12,12 +12,11 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from sim.errors import UsageError
 from sim.params import REGIME_LABELS, SETTING_LABELS, SETTINGS
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    from sim.cli import _positive_int
+    from sim.cli import ALLOW_LARGE_HELP, REPLICATIONS, SEED, _jobs
     from sim.outdir import out_path
 
     p = subparsers.add_parser(
@@ -29,27 +28,34 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--setting", choices=list(SETTINGS), default="dsp",
                    help="setting to validate (default dsp)")
-    p.add_argument("--replications", type=_positive_int, default=None,
+    p.add_argument("--replications", type=REPLICATIONS, default=None,
                    help="runs (default: the protocol's, in targets.toml)")
-    p.add_argument("--seed", type=int, default=None,
+    p.add_argument("--seed", type=SEED, default=None,
                    help="root seed (default: the protocol's, the default scenario seed)")
-    p.add_argument("--jobs", type=_positive_int, default=None,
+    p.add_argument("--jobs", type=_jobs, default=None,
                    help="worker processes (default: all cores); results do not depend on it")
     p.add_argument("--out", type=out_path, default=None,
                    help="output directory (default output/validate-SETTING)")
     p.add_argument("--format", choices=("png", "svg", "pdf"), default="png",
                    help="chart file format (default png)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--allow-large", action="store_true", help=ALLOW_LARGE_HELP)
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    from sim.calibration import fit_text, validate, write_validation
+    from types import SimpleNamespace
+
+    from sim.calibration import fit_text, protocol, validate, write_validation
+    from sim.limits import check_scenario_scale
     from sim.outdir import check_out
     from sim.runner import default_jobs
 
-    if args.seed is not None and args.seed < 0:
-        raise UsageError(f"--seed must be 0 or more, got {args.seed}")
+    proto = protocol()  # the runs of a one-regime scenario (ranges: the option types)
+    check_scenario_scale(SimpleNamespace(
+        regimes=("jit",), replications=args.replications or proto.validation_replications,
+        params={}, setting=args.setting, horizon_weeks=proto.horizon_weeks),
+        args.jobs, args.allow_large, "validate")
     out = args.out or Path("output") / f"validate-{args.setting}"
     check_out(out, "--out")  # refuse a folder that is not ours, before anything runs
     res = validate(args.setting, replications=args.replications, seed=args.seed,
