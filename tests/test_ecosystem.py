@@ -67,3 +67,85 @@ def test_sweep_choices_match_the_experiment_machinery():
 
     assert sweep.EXECUTORS == EXECUTORS
     assert sweep.CHUNK_FORMATS == FORMATS
+
+
+# -- Mesa: run_model and batch_run -------------------------------------------------------
+TINY = {"n_workers": 10, "n_clients": 30, "warmup_weeks": 4}
+
+
+def test_run_model_ends_at_the_horizon():
+    from sim import WorkforceModel
+
+    m = WorkforceModel(rng=1, horizon_weeks=6, **TINY)
+    assert m.running and m.horizon_weeks == 6
+    m.run_model()  # would never return without the horizon
+    assert not m.running
+    assert m.steps == m.t == 6
+    assert len(m.datacollector.get_model_vars_dataframe()) == 7  # week 0 and six more
+    m.step()  # stepping on by hand still works
+    assert m.t == 7 and not m.running
+
+
+def test_without_a_horizon_the_model_keeps_running():
+    from sim import WorkforceModel
+
+    m = WorkforceModel(rng=1, **TINY)
+    assert m.horizon_weeks is None
+    for _ in range(5):
+        m.step()
+    assert m.running
+    assert WorkforceModel(rng=1, horizon_weeks=0, **TINY).running is False
+
+
+def test_horizon_does_not_change_the_simulation():
+    import pandas as pd
+
+    from sim import WorkforceModel
+
+    runs = []
+    for horizon in (None, 5):
+        m = WorkforceModel(rng=3, horizon_weeks=horizon, **TINY)
+        for _ in range(5):
+            m.step()
+        runs.append(m.datacollector.get_model_vars_dataframe())
+    pd.testing.assert_frame_equal(*runs)
+
+
+@pytest.mark.parametrize("bad", [-1, 2.5, "52", True, float("nan")])
+def test_bad_horizon_is_refused_with_its_name(bad):
+    from sim import WorkforceModel
+    from sim.params import ParameterError
+
+    with pytest.raises(ParameterError, match="horizon_weeks"):
+        WorkforceModel(rng=1, horizon_weeks=bad, **TINY)
+
+
+def test_horizon_accepts_numpy_and_whole_numbers():
+    import numpy as np
+
+    from sim import WorkforceModel
+
+    for h in (np.int64(3), np.float32(3.0), 3.0):
+        assert WorkforceModel(rng=1, horizon_weeks=h, **TINY).horizon_weeks == 3
+
+
+def test_batch_run_stops_at_max_steps_or_at_the_horizon():
+    import mesa
+    import pandas as pd
+
+    from sim import WorkforceModel
+
+    out = pd.DataFrame(mesa.batch_run(
+        WorkforceModel, {"horizon_weeks": [3, 50], **TINY}, rng=[1], max_steps=6,
+        number_processes=1, display_progress=False))
+    last = out.groupby("horizon_weeks")["Step"].max()
+    assert last.to_dict() == {3: 3, 50: 6}
+
+
+def test_horizon_is_in_the_signature():
+    import inspect
+
+    from sim import WorkforceModel
+
+    param = inspect.signature(WorkforceModel).parameters["horizon_weeks"]
+    assert param.default is None and param.kind is inspect.Parameter.KEYWORD_ONLY
