@@ -17,17 +17,15 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, reject, settings
+from hypothesis import strategies as st
 
-hypothesis = pytest.importorskip("hypothesis")
-from hypothesis import HealthCheck, given, reject, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
-
-from sim import WorkforceModel  # noqa: E402
-from sim.agents import Client, Worker  # noqa: E402
-from sim.outputs import METRICS  # noqa: E402
-from sim.params import PARAMS, SETTINGS, ParameterError  # noqa: E402
-from sim.phases.clients import ESCALATION_CAP  # noqa: E402
-from sim.state import AGENCY, COSTS, NONE, CONTACT_WINDOW  # noqa: E402
+from sim import WorkforceModel
+from sim.agents import Client, Worker
+from sim.outputs import METRICS
+from sim.params import PARAMS, SETTINGS, ParameterError
+from sim.phases.clients import ESCALATION_CAP
+from sim.state import AGENCY, CONTACT_WINDOW, COSTS, NONE
 
 #: Sub-ranges (inside the registry's) for the parameters that set the run's size.
 SMALL = {

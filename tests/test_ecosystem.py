@@ -149,3 +149,82 @@ def test_horizon_is_in_the_signature():
 
     param = inspect.signature(WorkforceModel).parameters["horizon_weeks"]
     assert param.default is None and param.kind is inspect.Parameter.KEYWORD_ONLY
+
+
+# -- the dashboard's address checks ------------------------------------------------------
+@pytest.mark.parametrize("host", ["127.0.0.1", "127.0.0.5", "localhost"])
+def test_loopback_hosts_raise_no_warning(host):
+    from sim.commands.dashboard import exposure_warning
+
+    assert exposure_warning(host) is None
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "::", "192.168.1.20", "10.0.0.5"])
+def test_hosts_beyond_this_machine_are_warned_about(host):
+    from sim.commands.dashboard import exposure_warning
+
+    text = exposure_warning(host)
+    assert text and f"--host {host}" in text and "other machines" in text
+
+
+def test_dashboard_warns_on_stderr_before_serving_an_exposed_host(monkeypatch, capsys):
+    pytest.importorskip("solara")
+    from sim.cli import main
+    from sim.commands import dashboard
+
+    class Served(Exception):
+        pass
+
+    def fake_exec(path, argv, env):
+        raise Served(argv)
+
+    monkeypatch.setattr(dashboard.os, "execve", fake_exec)
+    monkeypatch.setattr(dashboard, "missing_assets", lambda: [])
+    with pytest.raises(Served) as served:
+        main(["dashboard", "--host", "0.0.0.0", "--port", "0"])
+    argv = served.value.args[0]
+    assert argv[argv.index("--host") + 1] == "0.0.0.0"
+    err = capsys.readouterr().err
+    assert err.startswith("workforce-sim: warning: --host 0.0.0.0") and err.count("\n") == 1
+    with pytest.raises(Served):  # and the default host serves without a word
+        main(["dashboard", "--port", "0"])
+    assert capsys.readouterr().err == ""
+
+
+def _held_port():
+    import socket
+
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    s.listen()
+    return s, s.getsockname()[1]
+
+
+def test_dashboard_refuses_a_port_in_use_before_starting(capsys):
+    from sim.cli import main
+
+    held, port = _held_port()
+    with held:
+        assert main(["dashboard", "--port", str(port)]) == 2
+    err = capsys.readouterr().err
+    assert err == (f"workforce-sim: error: cannot listen on 127.0.0.1:{port} (address already "
+                   "in use); is another dashboard running? Try another --port\n")
+
+
+def test_server_that_cannot_bind_its_port_exits_2_with_one_line(tmp_path):
+    """The port taken between the check and the server: the server process itself (what
+    the command execs into) reports it. A one-line Solara page keeps this quick."""
+    pytest.importorskip("solara")
+    from sim.commands.dashboard import APP, command
+
+    page = tmp_path / "page.py"
+    page.write_text("import solara\n\n\n@solara.component\ndef Page():\n    solara.Text('x')\n")
+    held, port = _held_port()
+    with held:
+        argv = command("127.0.0.1", port)
+        argv[argv.index(APP)] = str(page)
+        proc = subprocess.run(argv, capture_output=True, text=True, timeout=600, cwd=tmp_path,
+                              env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr == (f"workforce-sim: error: cannot listen on 127.0.0.1:{port} (address "
+                           "already in use); is another dashboard running? Try another --port\n")
