@@ -441,7 +441,7 @@ def calibrate(
 
     with _Runner(jobs) as runner:
         n_global = min(budget, math.ceil(budget / 2))
-        lhs = qmc.LatinHypercube(d=len(dims), seed=rng).random(n_global)
+        lhs = qmc.LatinHypercube(d=len(dims), rng=rng).random(n_global)
         evaluate(lhs, "global", 0, runner)
         step, rnd = STEP, 0
         while len(rows) < budget:

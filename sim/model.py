@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+import numbers
 from types import SimpleNamespace
 from typing import Any
 
@@ -65,6 +66,12 @@ class WorkforceModel(mesa.Model):
         then ``**params``.
     rng
         Seed or ``numpy.random.Generator`` (Mesa convention).
+    horizon_weeks
+        Reported weeks to simulate, or ``None`` (the default) to run until stopped.
+        With a horizon, ``model.running`` turns ``False`` after that many calls to
+        :meth:`step`, so Mesa's ``model.run_model()`` (and ``mesa.batch_run`` with a
+        larger ``max_steps``) ends there; further calls to :meth:`step` still simulate
+        further weeks.
     **params
         Any parameter of the registry (``workforce-sim params`` lists them). The
         keyword defaults shown in the signature are the registry's (``dsp``); under
@@ -77,9 +84,11 @@ class WorkforceModel(mesa.Model):
     """
 
     def __init__(
-        self, regime: str = "jit", *, setting: str = "dsp", rng: Any = None, **params: Any
+        self, regime: str = "jit", *, setting: str = "dsp", rng: Any = None,
+        horizon_weeks: int | None = None, **params: Any
     ) -> None:
         super().__init__(rng=rng)
+        self.horizon_weeks = _check_horizon(horizon_weeks)
         resolved = registry.resolve(regime, setting=setting, **params)
         self.regime = regime
         self.setting = setting
@@ -124,7 +133,7 @@ class WorkforceModel(mesa.Model):
         self.datacollector = MetricsCollector()
         self.datacollector.collect(self)
         self._record_agents()
-        self.running = True
+        self.running = self.horizon_weeks is None or self.t < self.horizon_weeks
 
     # -- set-up ----------------------------------------------------------------------
     def _initial_population(self) -> None:
@@ -177,11 +186,14 @@ class WorkforceModel(mesa.Model):
                        self.costs, self.ledgers, self._events, self._measure_values)
 
     def step(self) -> None:
-        """Simulate one week and record its measures."""
+        """Simulate one week and record its measures (``running`` turns ``False`` at
+        ``horizon_weeks``)."""
         self._advance()
         self.metrics = as_metrics(self, self._measure_values)
         self.datacollector.collect(self)
         self._record_agents()
+        if self.horizon_weeks is not None and self.t >= self.horizon_weeks:
+            self.running = False
 
     # -- bookkeeping in Python -------------------------------------------------------
     @property
@@ -286,6 +298,23 @@ class WorkforceModel(mesa.Model):
         return pd.concat(self.agent_records, ignore_index=True)
 
 
+def _check_horizon(value: Any) -> int | None:
+    """``horizon_weeks`` as an int (NumPy numbers and whole floats too), or a
+    :class:`~sim.params.ParameterError`."""
+    if value is None:
+        return None
+    whole = isinstance(value, numbers.Integral) or (
+        isinstance(value, numbers.Real) and float(value).is_integer())
+    if isinstance(value, bool | np.bool_) or not whole:
+        raise registry.ParameterError(
+            f"'horizon_weeks' must be a whole number of weeks or None, got {value!r}")
+    weeks = int(value)
+    if weeks < 0:
+        raise registry.ParameterError(
+            f"'horizon_weeks' = {weeks} is out of range (allowed: 0 or more weeks, or None)")
+    return weeks
+
+
 def _signature() -> inspect.Signature:
     kw = inspect.Parameter.KEYWORD_ONLY
     ps = [
@@ -294,6 +323,7 @@ def _signature() -> inspect.Signature:
                           annotation=str),
         inspect.Parameter("setting", kw, default="dsp", annotation=str),
         inspect.Parameter("rng", kw, default=None),
+        inspect.Parameter("horizon_weeks", kw, default=None, annotation=int | None),
     ]
     ps += [inspect.Parameter(n, kw, default=p.default) for n, p in registry.PARAMS.items()]
     return inspect.Signature(ps)

@@ -6,6 +6,13 @@ no version check or telemetry sent). Binds 127.0.0.1 unless ``--host`` says othe
 On POSIX the command *becomes* the server process (``exec``), so stopping it (Ctrl-C,
 SIGTERM) stops the server with nothing left behind.
 
+A ``--host`` that other machines can reach (``0.0.0.0``, ``::``, a LAN address or name)
+is allowed, with a warning on standard error: the dashboard has no login. A port that
+is taken is refused with exit status 2 and one line of error: checked before the server
+starts (:func:`_check_port`), and again where the server binds it (:func:`serve`, which
+runs ``solara run`` in the exec'd process), should another program take the port in
+between.
+
 Solara loads its browser code (the Vuetify app, RequireJS, Font Awesome) through its
 own asset proxy, which fetches from a public CDN on first use and caches the files in
 ``<prefix>/share/solara/cdn``. Offline machines (CI, a classroom without internet) can
@@ -16,7 +23,9 @@ fill that cache once from the npm registry: ``workforce-sim dashboard --fetch-as
 from __future__ import annotations
 
 import argparse
+import errno
 import importlib.util
+import ipaddress
 import os
 import re
 import shutil
@@ -139,15 +148,78 @@ def _check_port(host: str, port: int) -> int:
         try:
             s.bind(addr[:2] if port else (addr[0], 0))
         except OSError as exc:
-            raise UsageError(f"cannot listen on {host}:{port} ({exc.strerror or exc}); "
-                             "is another dashboard running? Try another --port") from None
+            if exc.errno == errno.EADDRINUSE:
+                raise UsageError(_in_use_message(host, port)) from None
+            raise UsageError(f"cannot listen on {host}:{port} ({exc.strerror or exc})"
+                             ) from None
         return s.getsockname()[1]
 
 
+def exposure_warning(host: str) -> str | None:
+    """A warning if ``host`` makes the dashboard reachable from other machines, else None.
+
+    Loopback addresses (``127.0.0.1``, ``::1``, ``localhost``) keep it on this machine;
+    anything else (``0.0.0.0`` and ``::``, which mean every interface, a LAN address, a
+    host name that resolves beyond loopback) exposes it.
+    """
+    try:
+        infos = socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)
+        addresses = {ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos}
+    except (OSError, ValueError):
+        addresses = set()
+    if addresses and all(a.is_loopback for a in addresses):
+        return None
+    return (f"warning: --host {host} makes the dashboard reachable from other machines on "
+            "the network, and it has no login: anyone who can reach this port can use it. "
+            f"The default --host {DEFAULT_HOST} keeps it on this machine.")
+
+
+def _in_use_message(host: str, port: int | str) -> str:
+    return (f"cannot listen on {host}:{port} (address already in use); is another dashboard "
+            "running? Try another --port")
+
+
+#: The server process: Solara's command line, run by :func:`serve` (argv follows).
+_SERVE = "import sys; from sim.commands.dashboard import serve; sys.exit(serve(sys.argv[1:]))"
+
+
 def command(host: str, port: int) -> list[str]:
-    """The ``solara run`` command line that serves the dashboard."""
-    return [sys.executable, "-m", "solara", "run", APP, "--host", host, "--port", str(port),
+    """The command line that serves the dashboard: ``solara run`` through :func:`serve`."""
+    return [sys.executable, "-c", _SERVE, "run", APP, "--host", host, "--port", str(port),
             "--production", "--no-open", "--no-check-version"]
+
+
+def serve(solara_args: list[str]) -> int:
+    """Run Solara's command line (``solara run ...``) in this process.
+
+    If the server cannot bind its port because another program took it after
+    :func:`_check_port` looked, uvicorn logs the error and exits; that becomes the
+    command's one-line error and exit status 2.
+    """
+    import logging
+
+    from solara.__main__ import main as solara_main
+
+    taken: list[OSError] = []
+
+    def in_use(record: logging.LogRecord) -> bool:  # uvicorn logs the bind error itself
+        if isinstance(record.msg, OSError) and record.msg.errno == errno.EADDRINUSE:
+            taken.append(record.msg)
+            return False
+        return True
+
+    logging.getLogger("uvicorn.error").addFilter(in_use)
+    sys.argv = ["solara", *solara_args]
+    try:
+        solara_main()
+    except SystemExit as exc:
+        if exc.code in (0, None) or not taken:
+            raise
+        host = solara_args[solara_args.index("--host") + 1]
+        port = solara_args[solara_args.index("--port") + 1]
+        print(f"workforce-sim: error: {_in_use_message(host, port)}", file=sys.stderr)
+        return 2
+    return 0
 
 
 def url(host: str, port: int) -> str:
@@ -164,6 +236,9 @@ def run(args: argparse.Namespace) -> int:
               + (f" (added {len(added)} package(s))" if added else " (nothing to add)"))
         return 0
     port = _check_port(args.host, args.port)
+    warning = exposure_warning(args.host)
+    if warning:
+        print(f"workforce-sim: {warning}", file=sys.stderr)
     missing = missing_assets()
     if missing:
         print("note: Solara's browser code is not cached yet; it is fetched from the CDN on "

@@ -20,6 +20,12 @@ from sim.limits import MAX_RUNS
 EXIT_FAILED_RUNS = 1
 EXIT_INTERRUPTED = 130
 
+# The --executor and --format choices: those of sim.experiment.EXECUTORS and
+# sim.store.FORMATS (a test checks they agree), written out here so that registering the
+# command, and ``workforce-sim --help``, load neither pandas nor the experiment machinery.
+EXECUTORS: tuple[str, ...] = ("local", "dask")
+CHUNK_FORMATS: tuple[str, ...] = ("parquet", "csv")
+
 
 def _positive_int(text: str) -> int:
     from sim.cli import _positive_int as check
@@ -35,9 +41,7 @@ def _jobs(text: str) -> int:
 
 def add_sweep_options(p: argparse.ArgumentParser) -> None:
     """The options shared by ``sweep`` and ``sensitivity``."""
-    from sim.experiment import EXECUTORS
     from sim.outdir import out_path
-    from sim.store import FORMATS
 
     p.add_argument("spec", type=Path, help="sweep spec (.toml); see scenarios/sweep_*.toml")
     p.add_argument("--out", type=out_path, default=None,
@@ -54,7 +58,7 @@ def add_sweep_options(p: argparse.ArgumentParser) -> None:
                    help="continue the sweep in --out: run only the missing runs")
     p.add_argument("--retry-failed", action="store_true",
                    help="with --resume: run the failed runs again too")
-    p.add_argument("--format", choices=FORMATS, default=None,
+    p.add_argument("--format", choices=CHUNK_FORMATS, default=None,
                    help="chunk file format (default parquet when pyarrow is installed, else csv)")
     p.add_argument("--chunk-runs", type=_positive_int, default=200, metavar="N",
                    help="runs per chunk file (default 200); each run is also saved on its "

@@ -12,16 +12,23 @@ Writes: workers' ``competence``, ``awareness``, ``selfcare``, ``realism`` (train
   distance to 1 in competence (every domain), gap awareness and self-care
   (:func:`train`); pre-service training also sets ``realism = min(1, training_realism
   * H / 100)``, the share of the reality shock it removes.
-* Experience: ``comp_k += experience_rate * K * u_k * (1 - comp_k)``, where *u_k* is the
-  share of the week's care hours in domain *k*.
+* Experience: ``comp_k += min(1, experience_rate * K * u_k) * (1 - comp_k)``, where
+  *u_k* is the share of the week's care hours in domain *k*.
 * A worker meets a gap with probability ``1 - exp(-gap_encounter_rate * gap)`` and
   recognises it with probability ``awareness`` ("not knowing what you don't know").
   A recognised gap in the domain with the largest ``u_k (1 - comp_k)`` is closed by
   ``module_gain`` if modules are available (``module_hours`` are added to the
   worker's load that week, see :mod:`sim.phases.burnout`),
   otherwise by ``selfstudy_gain``.
-* Awareness grows by ``(awareness_growth + mentoring_awareness_gain * mentoring hours)
-  * (1 - awareness)`` each week on the floor.
+* Awareness grows by ``min(1, awareness_growth + mentoring_awareness_gain * mentoring
+  hours) * (1 - awareness)`` each week on the floor.
+
+Every update here closes a *share* of the distance to 1, and each share is capped at 1
+(all of the distance), so competence, awareness and self-care stay within 0-1 for every
+parameter value the registry allows. (Uncapped, ``awareness_growth = 0.2`` with
+``mentoring_awareness_gain = 0.2`` and 10 mentoring hours would grow awareness by 2.2
+times the distance, past 1; with the default parameters no share comes near 1, so the
+caps change nothing there.)
 * A yearly refresher of ``refresher_hours`` is given on each anniversary of the first
   shift.
 """
@@ -69,7 +76,7 @@ def step(W, P, pool, pos, costs, t):  # pragma: no cover (compiled)
             dom = 0
             for k in range(n_domains):
                 share = W.use[i, k] / W.hours[i]
-                W.competence[i, k] += P.experience_rate * n_domains * share * (
+                W.competence[i, k] += min(1.0, P.experience_rate * n_domains * share) * (
                     1 - W.competence[i, k]
                 )
                 room = share * (1 - W.competence[i, k])
@@ -87,7 +94,7 @@ def step(W, P, pool, pos, costs, t):  # pragma: no cover (compiled)
                 W.module_hours[i] = P.module_hours
                 costs[MODULES] += P.module_cost
         if W.start_week[i] <= t:
-            grow = P.awareness_growth + P.mentoring_awareness_gain * W.mentored[i]
+            grow = min(1.0, P.awareness_growth + P.mentoring_awareness_gain * W.mentored[i])
             W.awareness[i] += grow * (1 - W.awareness[i])
             weeks = t - W.start_week[i]
             if weeks > 0 and weeks % 52 == 0 and W.refresher_hours[i] > 0:  # refresher

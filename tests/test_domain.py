@@ -1,0 +1,193 @@
+"""The state stays in its domain: a property-based test over the parameter registry.
+
+Hypothesis draws parameter sets inside the ranges of :data:`sim.params.PARAMS`, each
+parameter often at a corner of its range (its low or high end), runs a tiny agency
+for a few weeks and checks, every week, that every state array and every measure is
+finite and within its domain and that the accounting identities hold.
+
+Parameters that set the agency's size or the length of the run are drawn from the
+low end of their ranges only (a 100,000-post agency is not a quick test); every other
+parameter is drawn across its whole range. The draws are derandomized, so the test is
+reproducible.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, reject, settings
+from hypothesis import strategies as st
+
+from sim import WorkforceModel
+from sim.agents import Client, Worker
+from sim.outputs import METRICS
+from sim.params import PARAMS, SETTINGS, ParameterError
+from sim.phases.clients import ESCALATION_CAP
+from sim.state import AGENCY, CONTACT_WINDOW, COSTS, NONE
+
+#: Sub-ranges (inside the registry's) for the parameters that set the run's size.
+SMALL = {
+    "n_workers": (5, 12),
+    "n_clients": (5, 40),
+    "float_pool": (0, 4),
+    "warmup_weeks": (0, 8),
+    "agent_record_every": (0, 3),
+    "shock_start": (0, 8),
+    "shock_weeks": (0, 12),
+}
+WEEKS = 16  # reported weeks per example
+
+
+def _value(name: str) -> st.SearchStrategy:
+    p = PARAMS[name]
+    if p.kind == "bool":
+        return st.booleans()
+    low, high = SMALL.get(name, (p.low, p.high))
+    assert p.low <= low <= high <= p.high, name
+    if p.kind == "int":
+        return st.sampled_from([int(low), int(high)]) | st.integers(int(low), int(high))
+    return st.sampled_from([float(low), float(high)]) | st.floats(
+        float(low), float(high), allow_nan=False, allow_infinity=False)
+
+
+#: Each parameter is left at its default (or the setting's and regime's preset) about a
+#: third of the time, else drawn: half of those draws at a corner of its range.
+PARAMETER_SETS = st.fixed_dictionaries(
+    {name: st.none() | _value(name) for name in PARAMS}
+).map(lambda d: {k: v for k, v in d.items() if v is not None} | _small_defaults(d))
+
+
+def _small_defaults(drawn: dict) -> dict:
+    """The size parameters left undrawn take their low end (the defaults are large)."""
+    return {k: SMALL[k][0] if k != "warmup_weeks" else 4
+            for k in ("n_workers", "n_clients", "warmup_weeks") if drawn[k] is None}
+
+
+def test_every_parameter_is_drawn_within_its_registry_range():
+    assert set(SMALL) <= set(PARAMS)
+    for name in PARAMS:
+        _value(name)  # asserts the sub-range lies inside the registry's range
+
+
+#: Rounding allowed on weighted means (a gap is a mean over need shares that sum to 1
+#: within rounding, so a total gap can come out as 1.0000000000000002).
+ROUNDING = 1e-12
+
+
+def _within(values, low, high, what, eps=0.0):
+    values = np.asarray(values, dtype=float)
+    assert np.isfinite(values).all(), f"{what}: not finite"
+    if values.size:
+        assert values.min() >= low - eps, f"{what} = {values.min()!r} < {low}"
+        assert values.max() <= high + eps, f"{what} = {values.max()!r} > {high}"
+
+
+def check_state(m: WorkforceModel, previous_headcount: float | None) -> None:
+    """Every state array and measure of ``m`` in its domain; the identities hold."""
+    p, w, c, t = m.p, m.workers, m.clients, m.t
+    inf = math.inf
+
+    # every float array of the state is finite, dead worker slots included
+    for name in (*w.FIELDS_1D, *w.FIELDS_2D):
+        arr = getattr(w, name)
+        if arr.dtype.kind == "f":
+            assert np.isfinite(arr).all(), f"workers.{name}: not finite"
+    for name in c.arrays._fields:
+        arr = getattr(c, name)
+        if arr.dtype.kind == "f":
+            assert np.isfinite(arr).all(), f"clients.{name}: not finite"
+
+    # workers employed now
+    a = np.flatnonzero(w.alive)
+    _within(w.competence[a], 0, 1, "competence")
+    _within(w.awareness[a], 0.01, 1, "awareness")
+    _within(w.selfcare[a], 0, 1, "selfcare")
+    _within(w.exhaustion[a], 0, 1, "exhaustion")
+    _within(w.realism[a], 0, 1, "realism")
+    _within(w.relationship[a], 0, 1, "relationship")
+    _within(w.gap[a], 0, 1, "worker gap", ROUNDING)
+    assert (w.sensitivity[a] > 0).all()
+    for name in ("hours", "overtime_hours", "module_hours", "mentored", "mentoring_hours",
+                 "refresher_hours", "incidents", "caseload"):
+        _within(getattr(w, name)[a], 0, inf, name)
+    assert (w.overtime_hours[a] <= w.hours[a] * (1 + 1e-12)).all()
+    np.testing.assert_allclose(w.use[a].sum(axis=1), w.hours[a], rtol=1e-9, atol=1e-9)
+    _within(w.use[a], 0, inf, "use")
+    assert (w.start_week[a] >= w.hire_week[a]).all()
+    assert (w.hire_week[a] <= t).all()
+    regular = a[~w.is_float[a]]
+    assert (w.caseload[regular] <= p.max_caseload).all()
+    assert (w.caseload[a[w.is_float[a]]] == 0).all()  # float staff are never primary
+
+    # clients
+    _within(c.wellbeing, 0, 1, "wellbeing")
+    _within(c.escalation, 0, ESCALATION_CAP, "escalation")
+    _within(c.quality, 0, 1, "quality")
+    _within(c.gap, 0, 1, "client gap", ROUNDING)
+    _within(c.hours, 0, inf, "client hours")
+    _within(c.relationship_weeks, 0, inf, "relationship_weeks")
+    _within(c.crisis_left, 0, p.crisis_weeks, "crisis_left")
+    _within(c.share, 0, 1, "need shares")
+    np.testing.assert_allclose(c.share.sum(axis=1), 1.0, rtol=1e-9)
+    assert (c.acuity > 0).all()
+    has_primary = c.primary >= 0
+    assert w.alive[c.primary[has_primary]].all(), "a client's primary worker has left"
+    assert not w.is_float[c.primary[has_primary]].any(), "a float worker is a primary"
+    by_worker = (c.kind != AGENCY) & (c.kind != NONE)
+    assert (c.provider[by_worker] >= 0).all() and (c.provider[~by_worker] == -1).all()
+    assert w.caseload[a].sum() >= has_primary.sum()
+
+    # continuity ledger
+    led = m.continuity
+    _within(led.n, 0, CONTACT_WINDOW, "contacts in the window")
+    assert (led.distinct <= led.n).all() and (led.top <= led.n).all()
+    assert (led.same <= np.maximum(led.n - 1, 0)).all()
+    assert (led.sumsq >= led.n).all()
+
+    # this week's costs and the 52-week ledgers
+    _within(m.costs, 0, inf, "costs")
+    _within(m.ledgers, 0, inf, "ledgers")
+
+    # measures: finite and within the ranges sim.outputs.METRICS declares
+    mt = m.metrics
+    assert set(mt) == set(METRICS)
+    for name, spec in METRICS.items():
+        _within(mt[name], spec.low, inf if spec.high is None else spec.high, name)
+
+    # accounting identities
+    posts = p.n_workers + p.float_pool
+    assert mt["headcount"] == a.size == len(m.agents_by_type[Worker])
+    assert len(m.agents_by_type[Client]) == p.n_clients
+    assert mt["in_training"] == np.count_nonzero(w.start_week[a] > t)
+    assert mt["headcount"] == mt["on_floor"] + mt["in_training"]
+    assert mt["headcount"] <= posts
+    assert mt["vacancies"] == posts - mt["headcount"]
+    assert mt["vacancy_rate"] == pytest.approx(mt["vacancies"] / posts)
+    assert mt["separations"] == mt["quits"] + mt["dismissals"]
+    parts = sum(mt[f"cost_{k}"] for k in COSTS)
+    assert mt["cost_total"] == pytest.approx(parts, rel=1e-12, abs=1e-9)
+    assert mt["leavers_under_3m"] <= mt["leavers_under_6m"] <= mt["leavers_under_12m"]
+    assert mt["unmet_need_share"] == pytest.approx(np.count_nonzero(c.kind == NONE) / c.n)
+    assert mt["incidents"] == np.count_nonzero(c.incident)
+    assert mt["module_hours"] == pytest.approx(w.module_hours[a].sum())
+    if previous_headcount is not None:  # stocks and flows
+        assert mt["headcount"] == previous_headcount + mt["hires"] - mt["separations"]
+
+
+@settings(max_examples=400, deadline=None, derandomize=True, database=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(values=PARAMETER_SETS, setting=st.sampled_from(sorted(SETTINGS)),
+       regime=st.sampled_from(["jit", "foundation", "hybrid"]),
+       seed=st.integers(0, 2**32 - 1))
+def test_state_and_measures_stay_in_their_domain(values, setting, regime, seed):
+    try:
+        m = WorkforceModel(regime, setting=setting, rng=seed, **values)
+    except ParameterError:  # a combination that cross-parameter validation rejects
+        reject()
+    check_state(m, None)
+    for _ in range(WEEKS):
+        before = m.metrics["headcount"]
+        m.step()
+        check_state(m, before)
