@@ -132,9 +132,9 @@ def test_damage_under_numba_cache_dir_is_rebuilt_too(pristine, tmp_path):
         [sys.executable, "-c", "import sim.jit as j\n"
          "for f in ('jit.py', 'phases/care.py'): print(j._cache_dir(j._PACKAGE / f))"],
         env={**os.environ, "PYTHONPATH": str(root), "NUMBA_CACHE_DIR": str(cache)},
-        capture_output=True, text=True, check=True).stdout.split()
+        cwd=root, capture_output=True, text=True, check=True).stdout.split()
     top, phases = map(Path, where)
-    assert top.is_relative_to(cache) and phases.is_relative_to(cache)
+    assert top.is_relative_to(cache) and phases.is_relative_to(cache) and top != phases
     for src, dest in ((pristine / "sim" / "__pycache__", top),
                       (pristine / "sim" / "phases" / "__pycache__", phases)):
         for f in src.glob("*.nb[ic]"):
