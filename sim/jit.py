@@ -210,8 +210,8 @@ def _cache_dir(source: Path) -> Path | None:
 
 
 def _sweep_dir(cache_dir: Path) -> tuple[set[str], set[str]]:
-    """Remove stale and damaged files in ``cache_dir``; return the damaged functions and
-    a reason."""
+    """Remove the files of functions with a stale or damaged file in ``cache_dir``;
+    return the damaged functions and what was wrong with their files."""
     damaged: set[str] = set()
     stale: set[str] = set()
     reasons: set[str] = set()
@@ -223,15 +223,12 @@ def _sweep_dir(cache_dir: Path) -> tuple[set[str], set[str]]:
                 _payload(path.read_bytes())
         except FileNotFoundError:  # removed meanwhile by a process outside the lock
             continue
-        except _Stale:
-            stale.add(path.name)
+        except _Stale:  # and so are the function's other files: its index too
+            stale.add(_function(path.name))
         except Exception as exc:
             damaged.add(_function(path.name))
             reasons.add(f"{path.name}: {type(exc).__name__}: {exc}")
-    for name in stale:
-        with contextlib.suppress(OSError):
-            (cache_dir / name).unlink()
-    _remove(cache_dir, damaged)
+    _remove(cache_dir, stale | damaged)
     return damaged, reasons
 
 
