@@ -22,9 +22,10 @@ which holds the finished runs not yet in a chunk, one small JSON file each.
 * A run has one row: writing a run again (a failed run retried, pending runs absorbed
   after a crash) removes it from the older part (:meth:`ChunkStore.write`), and
   :meth:`ChunkStore.dedupe` removes what a crash left twice.
-* :meth:`ChunkStore.set_aside_damaged` moves parts that cannot be read or do not agree
-  with each other (e.g. zero-length after a crash) to ``corrupt/``, out of every
-  table's folder, so that their runs count as missing and run again.
+* :meth:`ChunkStore.set_aside_damaged` moves parts that cannot be read (e.g.
+  zero-length after a crash) or lack the summary row of a successful run to
+  ``corrupt/``, out of every table's folder, so that their runs count as missing and
+  run again.
 
 Memory stays flat however long the sweep: only the current chunk's runs are held.
 Parquet needs the ``parquet`` extra (pyarrow); without it CSV is used.
@@ -261,8 +262,10 @@ class ChunkStore:
         return gone
 
     # -- damaged parts -------------------------------------------------------------------
-    def _check_part(self, n: int) -> None:
-        """Raise if part ``n`` cannot be read, or its tables disagree about its runs."""
+    def _check_part(self, n: int) -> set[int]:
+        """Raise if part ``n`` cannot be read, or a successful run in it lacks its summary
+        row; return the ids of rows in its other tables whose run it does not hold (a
+        rewrite cut short, see :meth:`_drop`)."""
         files = {t: self._files(t).get(n) for t in TABLES}
         runs = read_table(files["runs"])
         if runs.empty or not {"run_id", "status"} <= set(runs.columns):
@@ -272,26 +275,30 @@ class ChunkStore:
         ok = set(runs.loc[runs["status"] == "ok", "run_id"].tolist())
         summary = set() if files["summary"] is None else set(
             read_table(files["summary"])["run_id"].tolist())
-        if summary != ok:
-            raise ValueError("its summary does not hold exactly its successful runs")
-        if files["timeseries"] is not None:
-            if not set(read_table(files["timeseries"])["run_id"].tolist()) <= ok:
-                raise ValueError("its time series hold runs that are not successful runs")
+        if not ok <= summary:
+            raise ValueError("successful runs without their summary row")
+        ts = set() if files["timeseries"] is None else set(
+            read_table(files["timeseries"])["run_id"].tolist())
+        return (summary | ts) - ok
 
     def set_aside_damaged(self) -> list[tuple[Path, str]]:
         """Move every part that cannot be read (zero-length, truncated, overwritten) or
-        whose tables disagree to ``corrupt/<table>/<name>.corrupt``, out of the tables'
-        folders, so its runs count as not run; return (where each file went, why)."""
+        lacks summary rows of its successful runs to ``corrupt/<table>/<name>.corrupt``,
+        out of the tables' folders, so its runs count as not run; return (where each
+        file went, why). Rows a cut-short rewrite left behind are stripped."""
         moved: list[tuple[Path, str]] = []
         for n in sorted(self.committed()):
             try:
-                self._check_part(n)
+                strays = self._check_part(n)
             except Exception as exc:
                 why = " ".join(f"{type(exc).__name__}: {exc}".split())[:200]
                 for t in ("runs", "summary", "timeseries"):  # runs first: uncommits it
                     p = self._files(t).get(n)
                     if p is not None:
                         moved.append((self._set_aside(t, p), why))
+                continue
+            if strays:
+                self._strip(n, strays)
         if moved:
             self._where = None
         return moved
@@ -397,7 +404,11 @@ class ChunkStore:
         return self._where
 
     def _drop(self, n: int, run_ids: set[int]) -> None:
-        """Rewrite part ``n`` without ``run_ids`` (remove it if no run is left)."""
+        """Rewrite part ``n`` without ``run_ids`` (remove it if no run is left).
+
+        The runs file goes first: a crash midway leaves rows in ``summary`` or
+        ``timeseries`` whose run the part no longer holds, which readers ignore (the
+        run's row in a later part wins) and the next resume strips."""
         files = {t: self._files(t).get(n) for t in TABLES}
         runs = read_table(files["runs"])
         keep = runs[~runs["run_id"].isin(run_ids)]
@@ -407,17 +418,25 @@ class ChunkStore:
                     files[t].unlink(missing_ok=True)
             _fsync(self.root / "runs")
             return
-        for t in TABLES:  # runs last, as when written
-            p = files[t]
+        if len(keep) < len(runs):
+            write_table(keep, files["runs"], self.fmt, self._columns("runs"))
+        self._strip(n, run_ids)
+
+    def _strip(self, n: int, run_ids: set[int]) -> None:
+        """Rewrite the ``summary`` and ``timeseries`` files of part ``n`` without
+        ``run_ids``."""
+        for t in ("summary", "timeseries"):
+            p = self._files(t).get(n)
             if p is None:
                 continue
-            df = keep if t == "runs" else read_table(p)
-            if t != "runs":
-                df = df[~df["run_id"].isin(run_ids)]
-            if df.empty:
+            df = read_table(p)
+            kept = df[~df["run_id"].isin(run_ids)]
+            if len(kept) == len(df):
+                continue
+            if kept.empty:
                 p.unlink(missing_ok=True)
-            elif len(df) < len(read_table(p, ["run_id"])) or t == "runs":
-                write_table(df, p, self.fmt, self._columns(t))
+            else:
+                write_table(kept, p, self.fmt, self._columns(t))
 
     def dedupe(self) -> int:
         """Remove the older rows of runs found in two parts (a crash between writing a

@@ -199,3 +199,21 @@ def test_chunks_are_on_disk_before_the_manifest_counts_them(tmp_path, monkeypatc
         for p in part_files(out, t):  # the file (under its temporary name) and its folder
             assert any(s.endswith(f".{p.name}.tmp-{os.getpid()}") for s in before_last), p
         assert str(out / t) in before_last
+
+
+def test_a_rewrite_cut_short_is_finished_on_resume_without_setting_anything_aside(
+        tmp_path, capsys):
+    out = tmp_path / "s"
+    run_sweep(out)
+    s = ChunkStore(out, "parquet")
+    runs = pd.read_parquet(part_files(out, "runs")[0])
+    # a crash while removing run 0 from its part: the runs file went, the rest did not
+    runs[runs.run_id != 0].to_parquet(part_files(out, "runs")[0], index=False)
+    assert 0 in set(s.read("summary").run_id)  # read as it stands: the stray row shows
+    capsys.readouterr()
+    report = run_sweep(out, resume=True)
+    assert report.n_new == 1 and "set aside" not in capsys.readouterr().err
+    assert not (out / "corrupt").exists()
+    summary = [r for p in part_files(out, "summary") for r in pd.read_parquet(p)["run_id"]]
+    assert sorted(summary) == list(range(N_RUNS))
+    assert sorted(run_ids_in_files(out, "parquet")) == list(range(N_RUNS))
