@@ -285,7 +285,8 @@ class ChunkStore:
         """Move every part that cannot be read (zero-length, truncated, overwritten) or
         lacks summary rows of its successful runs to ``corrupt/<table>/<name>.corrupt``,
         out of the tables' folders, so its runs count as not run; return (where each
-        file went, why). Rows a cut-short rewrite left behind are stripped."""
+        file went, why). Rows a cut-short rewrite left behind are stripped, and parts
+        written without the schema (by an earlier version) are rewritten with it."""
         moved: list[tuple[Path, str]] = []
         for n in sorted(self.committed()):
             try:
@@ -299,9 +300,26 @@ class ChunkStore:
                 continue
             if strays:
                 self._strip(n, strays)
+            self._conform_part(n)
         if moved:
             self._where = None
         return moved
+
+    def _conform_part(self, n: int) -> None:
+        """Rewrite the files of part ``n`` not written with the schema (by an earlier
+        version) so that every part of a table has it."""
+        for t in TABLES:
+            p, columns = self._files(t).get(n), self._columns(t)
+            if p is None or columns is None:
+                continue
+            if self.fmt == "parquet":
+                import pyarrow.parquet as pq
+
+                if pq.read_schema(p).equals(arrow_schema(columns)):
+                    continue
+            elif list(pd.read_csv(p, nrows=0).columns) == [c for c, _ in columns]:
+                continue
+            write_table(read_table(p), p, self.fmt, columns)
 
     def _set_aside(self, table: str, path: Path) -> Path:
         d = self.root / SET_ASIDE / table

@@ -139,7 +139,7 @@ def test_damage_under_numba_cache_dir_is_rebuilt_too(pristine, tmp_path):
                       (pristine / "sim" / "phases" / "__pycache__", phases)):
         for f in src.glob("*.nb[ic]"):
             shutil.copy2(f, dest)
-    zero_fill(one(phases, "__init__.week-*.1.nbc"))
+    zero_fill(one(phases, "hiring.hire-*.1.nbc"))
     truncate(one(top, "observe.measure-*.nbi"))
 
     code, err = run(root, cache)
