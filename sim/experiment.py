@@ -19,7 +19,9 @@ At most ``max_in_flight`` runs are submitted at once (default twice the workers)
 most ``chunk_runs`` finished runs are held in memory, so memory stays flat as the sweep
 grows, and a crash (Ctrl-C, SIGKILL) loses only the runs in flight.
 ``resume=True`` runs only the missing runs, after checking that the spec matches the
-manifest's.
+manifest's; it first sets aside damaged chunks (to ``corrupt/``; their runs run again).
+Every chunk of a table has the one schema of :func:`table_schemas` (also in the
+manifest), and every run has one row.
 
 A run that raises is recorded with ``status = "failed"`` and its traceback; the sweep
 carries on.
@@ -64,7 +66,15 @@ from sim.runner import (
     package_versions,
     run_one,
 )
-from sim.store import FORMATS, ChunkStore, default_format, read_table, write_json, write_table
+from sim.store import (
+    FORMATS,
+    ChunkStore,
+    Columns,
+    default_format,
+    read_table,
+    write_json,
+    write_table,
+)
 from sim.sweepspec import SweepSpec, load_spec, parse_spec
 
 __all__ = [
@@ -78,6 +88,7 @@ __all__ = [
     "open_executor",
     "run_task",
     "sweep",
+    "table_schemas",
     "tasks",
 ]
 
@@ -448,6 +459,8 @@ class _Buffer:
             summary = {**{k: run_row[k] for k in RUN_ID_COLUMNS}, **res["summary"]}
         record = {"runs": run_row, "summary": summary, "timeseries": res["timeseries"]}
         store.add_pending(run_row["run_id"], record)
+        # a run recorded twice (an executor's retry) keeps its latest record only
+        self.records = [r for r in self.records if r["runs"]["run_id"] != run_row["run_id"]]
         self.records.append(record)
 
     def flush(self, store: ChunkStore) -> None:
@@ -456,6 +469,31 @@ class _Buffer:
         store.write(store.frames(self.records))
         store.remove_pending(r["runs"]["run_id"] for r in self.records)
         self.records = []
+
+
+#: Column type of a factor of each kind (:class:`sim.sweepspec.Factor`).
+_FACTOR_TYPES = {"int": "int64", "float": "float64", "bool": "bool", "regime": "string"}
+
+
+def table_schemas(spec: SweepSpec) -> dict[str, Columns]:
+    """The columns of each table of a sweep of ``spec``, in order, with their types
+    (``int64``, ``float64``, ``bool``, ``string``): every chunk is written with exactly
+    these, so a table's folder reads as one dataset in any tool. A factor's column has
+    its parameter's type; ``error`` is a string column even where no run failed."""
+    ids = [("run_id", "int64"), ("point", "int64"), ("replicate", "int64")]
+    factors = [(f.name, _FACTOR_TYPES[f.kind]) for f in spec.factors if f.name != "regime"]
+    design = [] if spec.design == "factorial" else [
+        (f"design.{f.name}", "float64") for f in spec.sampled]
+    return {
+        "runs": [*ids, ("design_point", "int64"), ("regime", "string"), *factors,
+                 ("seed", "int64"), ("spawn_key", "string"), ("status", "string"),
+                 ("error", "string"), ("wall_seconds", "float64"), ("worker", "string")],
+        "summary": [*ids, *[(m, "float64") for m in METRICS]],
+        "timeseries": [*ids, ("week", "int64"),
+                       *[(m, "float64") for m in spec.timeseries_metrics]],
+        "points": [("point", "int64"), ("design_point", "int64"), ("regime", "string"),
+                   *factors, *design],
+    }
 
 
 def _run_row(t: Task, res: dict[str, Any]) -> dict[str, Any]:
@@ -543,11 +581,12 @@ def _sweep(spec: SweepSpec, executor: Executor | str | None, out: Path, man: dic
            model: Callable[[RunSpec], Mapping[str, Any]] | None,
            callback: Callable[[dict[str, Any]], Any] | None,
            command: list[str] | None) -> SweepReport:
+    schemas = table_schemas(spec)
     if not man:
         man = _manifest(spec, fmt, command)
-        write_table(points, out / f"points.{fmt}", fmt)
+        write_table(points, out / f"points.{fmt}", fmt, schemas["points"])
     elif not (out / f"points.{fmt}").exists():
-        write_table(points, out / f"points.{fmt}", fmt)
+        write_table(points, out / f"points.{fmt}", fmt, schemas["points"])
     else:  # same spec; check the design too (a new SALib or SciPy could draw another)
         try:
             pd.testing.assert_frame_equal(read_table(out / f"points.{fmt}"), points,
@@ -558,8 +597,15 @@ def _sweep(spec: SweepSpec, executor: Executor | str | None, out: Path, man: dic
                              "manifest.json versions)") from None
     del points
 
-    store = ChunkStore(out, fmt)
+    man["schema"] = {t: dict(cols) for t, cols in schemas.items()}
+    store = ChunkStore(out, fmt, schemas)
     store.clean()
+    set_aside = store.set_aside_damaged()  # e.g. zero-length after a power cut
+    if set_aside:
+        print(f"workforce-sim: warning: set aside {len(set_aside)} damaged chunk file(s) in "
+              f"{out / 'corrupt'} ({set_aside[0][0].name}: {set_aside[0][1]}); their runs "
+              "run again", file=sys.stderr, flush=True)
+    store.dedupe()  # a run left in two chunks by a crash keeps its latest row
     store.absorb_pending(chunk_runs)  # runs saved one by one before a crash
     done = store.completed()
     skip = {r for r, st in done.items() if st == "ok" or not retry_failed}
@@ -567,6 +613,9 @@ def _sweep(spec: SweepSpec, executor: Executor | str | None, out: Path, man: dic
     n_failed = len(skip) - n_ok
     session = {"started": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "resume": resume,
                "runs_before": len(skip)}
+    if set_aside:
+        session["set_aside"] = [{"file": str(p.relative_to(out)), "reason": why}
+                                for p, why in set_aside]
     man["sessions"].append(session)
     man["status"] = "running"
     write_json(out / "manifest.json", man)
@@ -720,7 +769,8 @@ def load(path: str | Path, timeseries: bool = True) -> SweepResults:
         raise UsageError(f"{path} is not a sweep directory (no manifest.json)")
     man = json.loads(man_path.read_text())
     fmt = ChunkStore.detect_format(path) or man.get("format", "csv")
-    store = ChunkStore(path, fmt)
+    schemas = {t: list(cols.items()) for t, cols in man.get("schema", {}).items()}
+    store = ChunkStore(path, fmt, schemas or None)
     runs = store.read("runs")
     if runs is None:
         runs = pd.DataFrame(columns=[*RUN_ID_COLUMNS, "status", "error"])
@@ -732,7 +782,8 @@ def load(path: str | Path, timeseries: bool = True) -> SweepResults:
     if ts is not None:
         ts = ts[ts["run_id"].isin(ok)].reset_index(drop=True)
     pts_path = path / f"points.{man.get('format', fmt)}"
-    points = read_table(pts_path) if pts_path.exists() else pd.DataFrame()
+    points = (read_table(pts_path, schema=schemas.get("points")) if pts_path.exists()
+              else pd.DataFrame())
     if "error" in runs:
         runs["error"] = runs["error"].astype(object).where(runs["error"].notna(), None)
     return SweepResults(runs=runs, summary=summary, timeseries=ts, points=points, manifest=man)

@@ -1,12 +1,12 @@
-"""The compiled weekly step's plumbing: random numbers, parameters, the kernel cache,
-worker ids and the in-kernel observation."""
+"""The compiled weekly step's plumbing: random numbers, parameters, worker ids and the
+in-kernel observation (the kernel cache: test_kernel_cache.py)."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from sim import WorkforceModel, jit
+from sim import WorkforceModel
 from sim import params as registry
 from sim.draws import UniformPool, gamma2, normal
 from sim.observe import observe
@@ -90,30 +90,3 @@ def test_contacts_name_workers_by_worker_id():
         if primary is None or m.workers.absent[primary.row]:
             continue
         assert client.contacts[-1] == primary.worker_id  # this week's contact
-
-
-def test_changed_sources_purge_the_cached_kernels(tmp_path, monkeypatch):
-    pkg = tmp_path / "pkg"
-    (pkg / "sub" / "__pycache__").mkdir(parents=True)
-    (pkg / "a.py").write_text("@kernel\ndef f(): pass\n")
-    (pkg / "sub" / "b.py").write_text("y = 2\n")
-    (pkg / "state.py").write_text("Z = 3\n")
-    cached = pkg / "sub" / "__pycache__" / "b.f-1.py312.nbi"
-    cached.write_text("old")
-    monkeypatch.setattr(jit, "_PACKAGE", pkg)
-    jit._purge_stale_cache()  # first stamp: whatever was cached is dropped
-    assert not cached.exists() and (pkg / "__pycache__" / "kernels.sha256").exists()
-    cached.write_text("fresh")
-    jit._purge_stale_cache()  # nothing changed: the cache stays
-    assert cached.exists()
-    (pkg / "sub" / "b.py").write_text("y = 3\n")  # no kernel depends on it: cache kept
-    jit._purge_stale_cache()
-    assert cached.exists()
-    (pkg / "a.py").write_text("@kernel\ndef f(): return 1\n")  # a kernel changed
-    jit._purge_stale_cache()
-    assert not cached.exists()
-    cached.write_text("fresh")
-    jit._purge_stale_cache()
-    (pkg / "state.py").write_text("Z = 4\n")  # a constant kernels read changed
-    jit._purge_stale_cache()
-    assert not cached.exists()

@@ -94,7 +94,8 @@ def run_week(W, C, L, P, policy, pool, pos, counters, costs, led, events, measur
     events[4] = discharged.size
     k = 5
     for rows in (hired, leavers, discharged):
-        events[k : k + rows.size] = rows
+        for i in range(rows.size):  # (not a slice assignment: see hiring.step)
+            events[k + i] = rows[i]
         k += rows.size
 
 

@@ -36,11 +36,19 @@ def step(W, P, policy, pool, pos, counters, costs, t, ttf_mult):  # pragma: no c
     n_reg = np.count_nonzero(take(pool, pos, open_reg) < fill)
     n_float = np.count_nonzero(take(pool, pos, open_float) < fill)
     no_tenure = np.zeros(max(n_reg, n_float), dtype=np.int64)
+    # np.bool_, not a literal True/False: the call then shares the one compiled version
+    # of ``hire`` with the model's (a literal would compile a version for each value),
+    # and element copies, not slice assignments (whose error message compiles string
+    # formatting): both make the first compilation shorter
+    regular = hire(W, P, policy, pool, pos, counters, costs, t, n_reg, np.bool_(False),
+                   no_tenure[:n_reg])
+    floats = hire(W, P, policy, pool, pos, counters, costs, t, n_float, np.bool_(True),
+                  no_tenure[:n_float])
     rows = np.empty(n_reg + n_float, dtype=np.int64)
-    rows[:n_reg] = hire(W, P, policy, pool, pos, counters, costs, t, n_reg, False,
-                        no_tenure[:n_reg])
-    rows[n_reg:] = hire(W, P, policy, pool, pos, counters, costs, t, n_float, True,
-                        no_tenure[:n_float])
+    for i in range(n_reg):
+        rows[i] = regular[i]
+    for i in range(n_float):
+        rows[n_reg + i] = floats[i]
     costs[RECRUITING] += rows.size * P.recruit_cost
     return rows
 
