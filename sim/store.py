@@ -23,7 +23,7 @@ which holds the finished runs not yet in a chunk, one small JSON file each.
   after a crash) removes it from the older part (:meth:`ChunkStore.write`), and
   :meth:`ChunkStore.dedupe` removes what a crash left twice.
 * :meth:`ChunkStore.set_aside_damaged` moves parts that cannot be read (e.g.
-  zero-length after a crash) or lack the summary row of a successful run to
+  zero-length after a crash, a CSV cut mid-row) or lack the summary row of a successful run to
   ``corrupt/``, out of every table's folder, so that their runs count as missing and
   run again.
 
@@ -192,6 +192,16 @@ def read_table(path: Path, columns: list[str] | None = None,
     return df
 
 
+def _ends_with_newline(path: Path) -> bool:
+    """Whether a (CSV) file ends with a line end, as every complete one written here does."""
+    with open(path, "rb") as f:
+        f.seek(0, os.SEEK_END)
+        if f.tell() == 0:
+            return False
+        f.seek(-1, os.SEEK_END)
+        return f.read(1) == b"\n"
+
+
 class ChunkStore:
     """The chunk files of one sweep directory.
 
@@ -267,6 +277,11 @@ class ChunkStore:
         row; return the ids of rows in its other tables whose run it does not hold (a
         rewrite cut short, see :meth:`_drop`)."""
         files = {t: self._files(t).get(n) for t in TABLES}
+        if self.fmt == "csv":  # a CSV cut mid-row still parses: its last line is partial
+            for p in files.values():
+                if p is not None and not _ends_with_newline(p):
+                    raise ValueError(f"{p.parent.name}/{p.name} is cut short (no final "
+                                     "line end)")
         runs = read_table(files["runs"])
         if runs.empty or not {"run_id", "status"} <= set(runs.columns):
             raise ValueError("no runs in it")
