@@ -28,7 +28,6 @@ carries on.
 from __future__ import annotations
 
 import os
-import signal
 import socket
 import sys
 import time
@@ -39,7 +38,6 @@ from concurrent.futures import (
     CancelledError,
     Executor,
     Future,
-    ProcessPoolExecutor,
     wait,
 )
 from concurrent.futures.process import BrokenProcessPool
@@ -54,7 +52,8 @@ import pandas as pd
 
 from sim.errors import UsageError
 from sim.outputs import METRICS
-from sim.runner import RunSpec, default_jobs, git_commit, mp_context, package_versions, run_one
+from sim.processes import deferred_interrupts, process_pool
+from sim.runner import RunSpec, default_jobs, git_commit, package_versions, run_one
 from sim.store import FORMATS, ChunkStore, default_format, read_table, write_json, write_table
 from sim.sweepspec import SweepSpec, load_spec, parse_spec
 
@@ -160,10 +159,6 @@ def tasks(spec: SweepSpec, skip: set[int] | frozenset[int] = frozenset()) -> Ite
 # --- executors --------------------------------------------------------------------------
 
 
-def _ignore_sigint() -> None:  # pragma: no cover - runs in worker processes
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-
 @contextmanager
 def open_executor(kind: str = "local", jobs: int | None = None, scheduler: str | None = None
                   ) -> Iterator[tuple[Executor, int, str]]:
@@ -178,16 +173,10 @@ def open_executor(kind: str = "local", jobs: int | None = None, scheduler: str |
     if kind == "local":
         if scheduler:
             raise UsageError("--scheduler needs --executor dask")
-        ctx = mp_context()
-        if ctx.get_start_method() == "forkserver":
-            # workers fork from a server that has imported the model once, instead of
-            # importing it each (no effect if the server is already running)
-            ctx.set_forkserver_preload(["__main__", "sim.experiment"])
-        ex = ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_ignore_sigint)
-        try:
+        # workers fork from a server that has imported the model once, instead of
+        # importing it each; they end when this process ends (sim.processes)
+        with process_pool(jobs, preload=["__main__", "sim.experiment"]) as ex:
             yield ex, jobs, f"local process pool ({jobs} process{'es' if jobs > 1 else ''})"
-        finally:
-            ex.shutdown(wait=True, cancel_futures=True)
         return
     if kind != "dask":
         raise UsageError(f"unknown executor {kind!r}; allowed: {', '.join(EXECUTORS)}")
@@ -208,9 +197,10 @@ def open_executor(kind: str = "local", jobs: int | None = None, scheduler: str |
                                  ) from None
             desc = f"dask scheduler {scheduler}"
         else:
-            cluster = LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True,
-                                   dashboard_address=None, silence_logs=logging.ERROR)
-            client = Client(cluster)
+            with deferred_interrupts():  # a cluster stopped half-started cannot be closed
+                cluster = LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True,
+                                       dashboard_address=None, silence_logs=logging.ERROR)
+                client = Client(cluster)
             desc = f"dask LocalCluster ({jobs} worker process{'es' if jobs > 1 else ''})"
         try:
             workers = sum(client.nthreads().values()) or jobs
@@ -220,14 +210,6 @@ def open_executor(kind: str = "local", jobs: int | None = None, scheduler: str |
     finally:
         if cluster is not None:
             cluster.close()
-
-
-def _terminate(ex: Executor) -> None:
-    """Stop a process pool at once (after Ctrl-C): its runs are lost anyway."""
-    procs = list((getattr(ex, "_processes", None) or {}).values())
-    ex.shutdown(wait=False, cancel_futures=True)
-    for proc in procs:
-        proc.terminate()
 
 
 # --- results ----------------------------------------------------------------------------
@@ -578,15 +560,15 @@ def _sweep(spec: SweepSpec, executor: Executor | str | None, out: Path, man: dic
                 report.interrupted = True
                 for f in pending:
                     f.cancel()
-                if isinstance(ex, ProcessPoolExecutor) and not isinstance(executor, Executor):
-                    _terminate(ex)
-                raise
+                raise  # leaving open_executor terminates our own pool's workers at once
             except BaseException:
                 status = "aborted"
                 for f in pending:
                     f.cancel()
                 raise
     except KeyboardInterrupt:
+        status = "interrupted"  # also when it came before the first run (executor start)
+        report.interrupted = True
         raise SweepInterrupted(report) from None
     finally:
         bar.close()
