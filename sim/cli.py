@@ -277,7 +277,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     from sim.processes import handle_signals, interrupt_status, interruption
 
-    with handle_signals():  # SIGTERM and SIGHUP are handled like Ctrl-C
+    with handle_signals():  # SIGTERM is handled like Ctrl-C
         try:
             return int(args.func(args))
         except USER_ERRORS as exc:

@@ -17,11 +17,12 @@ When the ``with`` block of :func:`process_pool` ends by an exception (Ctrl-C,
 SIGTERM, an error), the workers are terminated at once instead of finishing the queued
 work; on a normal end the pool is shut down as usual.
 
-**Signals.** :func:`handle_signals` (used by the command line) turns SIGTERM (and
-SIGHUP, unless ignored, as under ``nohup``) into :class:`Terminated`, a
-``KeyboardInterrupt``, so that every path that cleans up after Ctrl-C runs for them
-too; :func:`interrupt_status` is then the conventional exit status (130 for SIGINT,
-143 for SIGTERM, 129 for SIGHUP) and :func:`interruption` the word for the message.
+**Signals.** :func:`handle_signals` (used by the command line) turns SIGTERM into
+:class:`Terminated`, a ``KeyboardInterrupt``, so that every path that cleans up after
+Ctrl-C runs for it too; :func:`interrupt_status` is then the conventional exit status
+(130 for SIGINT, 143 for SIGTERM) and :func:`interruption` the word for the message.
+Other signals keep their default action (SIGHUP ends the command like SIGKILL would,
+and its workers with it).
 
 This module imports only the standard library (``import sim.cli`` stays fast).
 """
@@ -57,7 +58,7 @@ __all__ = [
 
 
 class Terminated(KeyboardInterrupt):
-    """A termination signal (SIGTERM, SIGHUP) received: handled like Ctrl-C."""
+    """A termination signal (SIGTERM) received: handled like Ctrl-C."""
 
     def __init__(self, signum: int) -> None:
         super().__init__(signal.Signals(signum).name)
@@ -110,10 +111,10 @@ def deferred_interrupts() -> Iterator[None]:
 
 @contextmanager
 def handle_signals() -> Iterator[None]:
-    """Within the block, SIGTERM and SIGHUP raise :class:`Terminated`; restored after.
+    """Within the block, SIGTERM raises :class:`Terminated`; restored after.
 
-    Does nothing outside the main thread (Python delivers signals only there). A signal
-    that is ignored when the block starts (SIGHUP under ``nohup``) stays ignored.
+    Does nothing outside the main thread (Python delivers signals only there). A SIGTERM
+    that is ignored or handled by an embedding program when the block starts is left so.
     """
     if threading.current_thread() is not threading.main_thread():
         yield
@@ -121,15 +122,12 @@ def handle_signals() -> Iterator[None]:
     _received.clear()
     _deferred[:] = [0, 0]
     old: dict[int, Any] = {}
-    wanted = [signal.SIGINT, signal.SIGTERM]
-    if hasattr(signal, "SIGHUP"):
-        wanted.append(signal.SIGHUP)
-    for sig in wanted:
+    for sig in (signal.SIGINT, signal.SIGTERM):
         current = signal.getsignal(sig)
         if sig == signal.SIGINT and current is not signal.default_int_handler:
             continue  # someone else handles Ctrl-C
         if sig != signal.SIGINT and current != signal.SIG_DFL:
-            continue  # ignored (nohup) or handled by the embedding program
+            continue  # ignored, or handled by the embedding program
         old[sig] = signal.signal(sig, _on_signal)
     try:
         yield

@@ -258,21 +258,22 @@ def test_handle_signals_turns_sigterm_into_an_interruption_and_restores():
     assert signal.getsignal(signal.SIGTERM) is before
 
 
-def test_ignored_sighup_stays_ignored_and_deferred_interrupts_wait():
-    old = signal.signal(signal.SIGHUP, signal.SIG_IGN)
+def test_ignored_sigterm_stays_ignored_and_deferred_interrupts_wait():
+    old = signal.signal(signal.SIGTERM, signal.SIG_IGN)
     try:
         with processes.handle_signals():
-            assert signal.getsignal(signal.SIGHUP) is signal.SIG_IGN  # as under nohup
-            assert signal.getsignal(signal.SIGTERM) is processes._on_signal
-            reached = False
-            with pytest.raises(processes.Terminated):
-                with processes.deferred_interrupts():
-                    os.kill(os.getpid(), signal.SIGTERM)
-                    time.sleep(0.5)
-                    reached = True  # held back until the block ends
-            assert reached
+            assert signal.getsignal(signal.SIGTERM) is signal.SIG_IGN  # left as it was
     finally:
-        signal.signal(signal.SIGHUP, old)
+        signal.signal(signal.SIGTERM, old)
+    with processes.handle_signals():
+        assert signal.getsignal(signal.SIGTERM) is processes._on_signal  # else: no kill
+        reached = False
+        with pytest.raises(processes.Terminated):
+            with processes.deferred_interrupts():
+                os.kill(os.getpid(), signal.SIGTERM)
+                time.sleep(0.5)
+                reached = True  # held back until the block ends
+        assert reached
     with processes.handle_signals():  # a fresh command starts with a clean record
         assert processes.interrupt_status() == 130
         assert processes.interruption() == "interrupted"
