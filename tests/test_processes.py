@@ -30,7 +30,7 @@ TINY = "[parameters]\nn_workers = 20\nn_clients = 60\nwarmup_weeks = 10\n"
 SCENARIO = ('[scenario]\nname = "t"\nregimes = ["hybrid"]\nhorizon_weeks = 52\n'
             'replications = 1000\nseed = 9\n' + TINY)
 # many tiny runs: the workers stay busy for a while after the first run is saved
-SWEEP = ('[sweep]\nname = "tiny"\ndesign = "factorial"\nreplications = 75\nseed = 7\n'
+SWEEP = ('[sweep]\nname = "tiny"\ndesign = "factorial"\nreplications = 100\nseed = 7\n'
          'horizon_weeks = 52\n' + TINY + '[factors]\npreservice_hours = [16, 40, 120, 200]\n')
 MORRIS = ('[sweep]\nname = "tinymorris"\ndesign = "morris"\nsamples = 20\nreplications = 5\n'
           'seed = 7\nhorizon_weeks = 52\n' + TINY
@@ -235,11 +235,11 @@ def test_sigterm_interrupts_a_sweep_that_resume_completes(tmp_path):
     assert man["status"] == "interrupted"
     assert man["sessions"][-1]["status"] == "interrupted"
     saved = len(load(out).runs)
-    assert 0 < saved < 300  # some runs were saved, and not all of them
+    assert 0 < saved < 400  # some runs were saved, and not all of them
     assert main(["sweep", str(tmp_path / "sweep.toml"), "--out", str(out), "--resume",
                  "--jobs", "2", "--no-progress"]) == 0
     res = load(out)
-    assert sorted(res.runs.run_id) == list(range(300))  # each run exactly once
+    assert sorted(res.runs.run_id) == list(range(400))  # each run exactly once
     assert (res.runs.status == "ok").all()
     assert json.loads((out / "manifest.json").read_text())["status"] == "complete"
 
