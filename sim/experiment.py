@@ -199,17 +199,31 @@ def open_executor(kind: str = "local", jobs: int | None = None, scheduler: str |
         else:
             with deferred_interrupts():  # a cluster stopped half-started cannot be closed
                 cluster = LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True,
-                                       dashboard_address=None, silence_logs=logging.ERROR)
+                                       dashboard_address=None, silence_logs=logging.ERROR,
+                                       preload=["sim.processes"])  # workers ignore Ctrl-C
                 client = Client(cluster)
             desc = f"dask LocalCluster ({jobs} worker process{'es' if jobs > 1 else ''})"
         try:
             workers = sum(client.nthreads().values()) or jobs
             yield client.get_executor(pure=False), workers, desc
+        except BaseException:
+            if cluster is not None:  # interrupted: close the busy workers before the
+                _close_workers(cluster)  # scheduler, which they would miss (log noise)
+            raise
         finally:
             client.close()
     finally:
         if cluster is not None:
             cluster.close()
+
+
+def _close_workers(cluster: Any, timeout: float = 30.0) -> None:
+    """Close a LocalCluster's workers (their runs are lost anyway) and wait, up to
+    ``timeout`` seconds, until they are gone."""
+    cluster.scale(0)
+    deadline = time.monotonic() + timeout
+    while cluster.workers and time.monotonic() < deadline:
+        time.sleep(0.1)
 
 
 # --- results ----------------------------------------------------------------------------

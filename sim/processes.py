@@ -10,8 +10,8 @@ would never fire; the workers therefore watch the main process itself, through a
 process file descriptor (``os.pidfd_open``, Linux) in a daemon thread that waits
 without polling. Once the workers are gone, the fork server and multiprocessing's
 resource tracker see their pipes close and exit by themselves. (A dask LocalCluster's
-worker processes need nothing of this: ``distributed`` ends them itself when their
-parent's pipe closes.)
+worker processes need no watch: ``distributed`` ends them itself when their parent's
+pipe closes; :func:`dask_setup` makes them ignore Ctrl-C like pool workers.)
 
 When the ``with`` block of :func:`process_pool` ends by an exception (Ctrl-C,
 SIGTERM, an error), the workers are terminated at once instead of finishing the queued
@@ -43,6 +43,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = [
     "Terminated",
+    "dask_setup",
     "deferred_interrupts",
     "handle_signals",
     "interrupt_status",
@@ -196,6 +197,13 @@ def _init_worker(parent: int, initializer: Callable[..., Any] | None,
     watch_process(parent)
     if initializer is not None:
         initializer(*initargs)
+
+
+def dask_setup(worker: object = None) -> None:  # pragma: no cover - runs in dask workers
+    """dask preload hook (``LocalCluster(preload=["sim.processes"])``): the worker process
+    ignores Ctrl-C, as pool workers do; the process that started the cluster stops it."""
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 # --- pools ------------------------------------------------------------------------------
