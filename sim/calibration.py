@@ -59,6 +59,7 @@ import time
 import tomllib
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -330,17 +331,17 @@ class _Runner:
     def __init__(self, jobs: int) -> None:
         self.jobs = jobs
         self.pool: ProcessPoolExecutor | None = None
+        self._stack = ExitStack()
 
     def __enter__(self) -> _Runner:
         if self.jobs > 1:
-            from sim.runner import mp_context
+            from sim.processes import process_pool
 
-            self.pool = ProcessPoolExecutor(max_workers=self.jobs, mp_context=mp_context())
+            self.pool = self._stack.enter_context(process_pool(self.jobs))
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        if self.pool is not None:
-            self.pool.shutdown(cancel_futures=True)
+    def __exit__(self, *exc: Any) -> bool | None:
+        return self._stack.__exit__(*exc)
 
     def map(self, fn: Callable, tasks: list) -> list:
         if self.pool is None:

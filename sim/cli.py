@@ -337,14 +337,17 @@ def _run(args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    try:
-        return int(args.func(args))
-    except USER_ERRORS as exc:
-        print(f"workforce-sim: error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    except KeyboardInterrupt:
-        print("workforce-sim: interrupted; nothing was written", file=sys.stderr)
-        return 130
+    from sim.processes import handle_signals, interrupt_status, interruption
+
+    with handle_signals():  # SIGTERM is handled like Ctrl-C
+        try:
+            return int(args.func(args))
+        except USER_ERRORS as exc:
+            print(f"workforce-sim: error: {exc}", file=sys.stderr)
+            return EXIT_USAGE
+        except KeyboardInterrupt:
+            print(f"workforce-sim: {interruption()}; nothing was written", file=sys.stderr)
+            return interrupt_status()  # 130 for Ctrl-C, 143 for SIGTERM
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -30,7 +30,6 @@ carries on.
 from __future__ import annotations
 
 import os
-import signal
 import socket
 import sys
 import time
@@ -41,7 +40,6 @@ from concurrent.futures import (
     CancelledError,
     Executor,
     Future,
-    ProcessPoolExecutor,
     wait,
 )
 from concurrent.futures.process import BrokenProcessPool
@@ -57,12 +55,12 @@ import pandas as pd
 from sim.columns import write_columns
 from sim.errors import UsageError
 from sim.outputs import METRICS
+from sim.processes import deferred_interrupts, process_pool
 from sim.runner import (
     RunSpec,
     default_jobs,
     git_commit,
     git_dirty,
-    mp_context,
     package_versions,
     run_one,
 )
@@ -181,10 +179,6 @@ def tasks(spec: SweepSpec, skip: set[int] | frozenset[int] = frozenset()) -> Ite
 # --- executors --------------------------------------------------------------------------
 
 
-def _ignore_sigint() -> None:  # pragma: no cover - runs in worker processes
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-
 @contextmanager
 def open_executor(kind: str = "local", jobs: int | None = None, scheduler: str | None = None
                   ) -> Iterator[tuple[Executor, int, str]]:
@@ -199,16 +193,10 @@ def open_executor(kind: str = "local", jobs: int | None = None, scheduler: str |
     if kind == "local":
         if scheduler:
             raise UsageError("--scheduler needs --executor dask")
-        ctx = mp_context()
-        if ctx.get_start_method() == "forkserver":
-            # workers fork from a server that has imported the model once, instead of
-            # importing it each (no effect if the server is already running)
-            ctx.set_forkserver_preload(["__main__", "sim.experiment"])
-        ex = ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_ignore_sigint)
-        try:
+        # workers fork from a server that has imported the model once, instead of
+        # importing it each; they end when this process ends (sim.processes)
+        with process_pool(jobs, preload=["__main__", "sim.experiment"]) as ex:
             yield ex, jobs, f"local process pool ({jobs} process{'es' if jobs > 1 else ''})"
-        finally:
-            ex.shutdown(wait=True, cancel_futures=True)
         return
     if kind != "dask":
         raise UsageError(f"unknown executor {kind!r}; allowed: {', '.join(EXECUTORS)}")
@@ -229,13 +217,19 @@ def open_executor(kind: str = "local", jobs: int | None = None, scheduler: str |
                                  ) from None
             desc = f"dask scheduler {scheduler}"
         else:
-            cluster = LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True,
-                                   dashboard_address=None, silence_logs=logging.ERROR)
-            client = Client(cluster)
+            with deferred_interrupts():  # a cluster stopped half-started cannot be closed
+                cluster = LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True,
+                                       dashboard_address=None, silence_logs=logging.ERROR,
+                                       preload=["sim.processes"])  # workers ignore Ctrl-C
+                client = Client(cluster)
             desc = f"dask LocalCluster ({jobs} worker process{'es' if jobs > 1 else ''})"
         try:
             workers = sum(client.nthreads().values()) or jobs
             yield client.get_executor(pure=False), workers, desc
+        except BaseException:
+            if cluster is not None:  # interrupted: close the busy workers before the
+                _close_workers(cluster)  # scheduler, which they would miss (log noise)
+            raise
         finally:
             client.close()
     finally:
@@ -281,12 +275,13 @@ def check_executor(kind: str, scheduler: str | None = None, timeout: float = 10.
                          "written") from None
 
 
-def _terminate(ex: Executor) -> None:
-    """Stop a process pool at once (after Ctrl-C): its runs are lost anyway."""
-    procs = list((getattr(ex, "_processes", None) or {}).values())
-    ex.shutdown(wait=False, cancel_futures=True)
-    for proc in procs:
-        proc.terminate()
+def _close_workers(cluster: Any, timeout: float = 30.0) -> None:
+    """Close a LocalCluster's workers (their runs are lost anyway) and wait, up to
+    ``timeout`` seconds, until they are gone."""
+    cluster.scale(0)
+    deadline = time.monotonic() + timeout
+    while cluster.workers and time.monotonic() < deadline:
+        time.sleep(0.1)
 
 
 # --- results ----------------------------------------------------------------------------
@@ -679,15 +674,15 @@ def _sweep(spec: SweepSpec, executor: Executor | str | None, out: Path, man: dic
                 report.interrupted = True
                 for f in pending:
                     f.cancel()
-                if isinstance(ex, ProcessPoolExecutor) and not isinstance(executor, Executor):
-                    _terminate(ex)
-                raise
+                raise  # leaving open_executor terminates our own pool's workers at once
             except BaseException:
                 status = "aborted"
                 for f in pending:
                     f.cancel()
                 raise
     except KeyboardInterrupt:
+        status = "interrupted"  # also when it came before the first run (executor start)
+        report.interrupted = True
         raise SweepInterrupted(report) from None
     finally:
         bar.close()

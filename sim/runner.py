@@ -12,14 +12,12 @@ nothing.
 from __future__ import annotations
 
 import json
-import multiprocessing
 import os
 import platform
 import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterable
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -31,6 +29,7 @@ import pandas as pd
 from sim.model import WorkforceModel
 from sim.outdir import atomic_dir  # re-exported: other code imports it from here
 from sim.outputs import METRICS
+from sim.processes import mp_context, process_pool
 from sim.scenario import Scenario, model_kwargs
 
 __all__ = [
@@ -133,12 +132,6 @@ def default_jobs() -> int:
     return os.cpu_count() or 1
 
 
-def mp_context() -> multiprocessing.context.BaseContext:
-    """Fresh worker processes: forkserver where available (no fork of a threaded parent)."""
-    methods = multiprocessing.get_all_start_methods()
-    return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
-
-
 def _execute(specs: list[RunSpec], jobs: int, progress: bool) -> Iterable[dict[str, Any]]:
     from tqdm import tqdm
 
@@ -150,8 +143,7 @@ def _execute(specs: list[RunSpec], jobs: int, progress: bool) -> Iterable[dict[s
                 yield run_one(s)
                 bar.update()
         else:
-            with ProcessPoolExecutor(max_workers=min(jobs, len(specs)),
-                                     mp_context=mp_context()) as pool:
+            with process_pool(min(jobs, len(specs))) as pool:
                 for res in pool.map(run_one, specs, chunksize=1):
                     yield res
                     bar.update()

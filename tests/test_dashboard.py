@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import signal
 import socket
 import subprocess
 import sys
@@ -205,6 +206,44 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+#: Seconds the server may take to answer its first request (Solara boots slowly on a busy
+#: machine); the wait ends as soon as it answers, or at once if the server exits.
+SERVER_DEADLINE = 240
+#: Seconds a page may take to show a change (polled; ends as soon as it shows).
+PAGE_TIMEOUT = 120
+
+
+def _wait_until_serving(proc: subprocess.Popen, url: str, log: Path) -> None:
+    start = time.monotonic()
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=30) as r:
+                if r.status == 200:
+                    return
+        except OSError:
+            pass
+        if proc.poll() is not None:
+            pytest.fail(f"the dashboard server exited with status {proc.returncode} before "
+                        f"answering {url}; its log:\n{log.read_text()}")
+        if time.monotonic() - start > SERVER_DEADLINE:
+            pytest.fail(f"the dashboard server did not answer {url} within "
+                        f"{SERVER_DEADLINE} s; its log:\n{log.read_text()}")
+        time.sleep(0.5)
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    """End the server and every process it started (its own process group)."""
+    killpg = getattr(os, "killpg", None)
+    for sig, wait in ((signal.SIGTERM, 20), (signal.SIGKILL, 20)):
+        if killpg is not None:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                killpg(proc.pid, sig)  # the group outlives its leader: kill it even so
+        elif proc.poll() is None:  # pragma: no cover - not POSIX
+            proc.kill()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            proc.wait(wait)
+
+
 @pytest.fixture(scope="module")
 def live(tmp_path_factory):
     """``python -m sim dashboard`` on a free port and a headless Chromium: (browser, URL).
@@ -224,35 +263,23 @@ def live(tmp_path_factory):
         fetch_assets(quiet=True)  # offline machines: Solara's browser code from npm
     port = _free_port()
     log = tmp_path_factory.mktemp("dashboard") / "server.log"
-    with open(log, "w") as out:
+    with open(log, "w") as out:  # its own session: the teardown ends all it started
         proc = subprocess.Popen([sys.executable, "-m", "sim", "dashboard", "--port", str(port)],
-                                cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
+                                cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
+                                start_new_session=True)
     url = f"http://127.0.0.1:{port}/"
     try:
         with sync_api.sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=CHROMIUM, args=[
                 "--headless", "--no-sandbox", "--disable-gpu",
                 "--disable-background-networking"])
-            deadline = time.monotonic() + 45
-            while True:
-                try:
-                    with urllib.request.urlopen(url, timeout=2) as r:
-                        if r.status == 200:
-                            break
-                except OSError:
-                    pass
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail(f"the dashboard did not start:\n{log.read_text()}")
-                time.sleep(0.2)
-            yield browser, url
-            browser.close()
+            try:
+                _wait_until_serving(proc, url, log)
+                yield browser, url
+            finally:
+                browser.close()
     finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        _stop(proc)
     assert "Traceback" not in log.read_text(), log.read_text()
 
 
@@ -260,7 +287,7 @@ def _status(page, cls="wf-status"):
     return page.locator(f".{cls}").first.inner_text()
 
 
-def _wait_status(page, pattern, cls="wf-status", timeout=20, unlike=None):
+def _wait_status(page, pattern, cls="wf-status", timeout=PAGE_TIMEOUT, unlike=None):
     """The status line once it matches ``pattern`` (and differs from ``unlike``)."""
     deadline = time.monotonic() + timeout
     while not re.search(pattern, text := _status(page, cls)) or text == unlike:
@@ -274,7 +301,7 @@ def _src(page, cls):
     return page.locator(f"img.{cls}").get_attribute("src")
 
 
-def _wait_src_change(page, cls, old, timeout=20):
+def _wait_src_change(page, cls, old, timeout=PAGE_TIMEOUT):
     deadline = time.monotonic() + timeout
     while (new := _src(page, cls)) == old:
         assert time.monotonic() < deadline, f"{cls} picture did not change"
@@ -293,12 +320,13 @@ def _reset(page):
 def test_dashboard_in_a_browser(live):
     browser, dashboard = live
     page = browser.new_page(viewport={"width": 1500, "height": 1000})
+    page.set_default_timeout(PAGE_TIMEOUT * 1000)  # waits end as soon as their condition holds
     errors = []
     page.on("pageerror", lambda e: errors.append(str(e)))
     page.on("requestfailed", lambda r: errors.append(f"failed: {r.url}"))
     page.on("response", lambda r: r.status >= 400 and errors.append(f"{r.status}: {r.url}"))
     page.goto(dashboard)
-    page.wait_for_selector("img.wf-charts", timeout=30_000)
+    page.wait_for_selector("img.wf-charts")
     page.wait_for_selector("img.wf-agency")
     status = _wait_status(page, r"week 0 ")
     assert status.startswith("JIT-only · seed 42")
@@ -348,8 +376,9 @@ def test_dashboard_in_a_browser(live):
 def test_side_by_side_page_in_a_browser(live):
     browser, dashboard = live
     page = browser.new_page(viewport={"width": 1500, "height": 1000})
+    page.set_default_timeout(PAGE_TIMEOUT * 1000)  # waits end as soon as their condition holds
     page.goto(dashboard + "compare")
-    page.wait_for_selector("img.wf-charts", timeout=30_000)
+    page.wait_for_selector("img.wf-charts")
     a = _wait_status(page, r"week 0 ", "wf-status-a")
     b = _wait_status(page, r"week 0 ", "wf-status-b")
     assert a.startswith("JIT-only · seed 42") and b.startswith("Foundation-first · seed 42")

@@ -4,7 +4,8 @@ Runs every (point, replicate) of a sweep spec on a local process pool (default) 
 dask cluster (``--executor dask``, optionally ``--scheduler ADDRESS``), streaming the
 results into ``DIR`` as chunk files; ``--resume`` runs only what is missing. Exit
 status: 0 when every run succeeded, 1 when some failed (they are recorded with their
-traceback), 2 for bad input, 130 when interrupted (what finished is kept).
+traceback), 2 for bad input, 130 when interrupted by Ctrl-C, 143 by SIGTERM (what
+finished is kept).
 """
 
 from __future__ import annotations
@@ -120,10 +121,12 @@ def run_guarded(args: argparse.Namespace, call) -> tuple[int | None, Any]:
     try:
         return None, call()
     except SweepInterrupted as exc:
+        from sim.processes import interrupt_status, interruption
+
         r = exc.report
-        print(f"workforce-sim: interrupted; {r.n_ok + r.n_failed} of {r.n_runs} runs are saved "
-              f"in {out}/. Continue with: {again}", file=sys.stderr)
-        return EXIT_INTERRUPTED, None
+        print(f"workforce-sim: {interruption()}; {r.n_ok + r.n_failed} of {r.n_runs} runs are "
+              f"saved in {out}/. Continue with: {again}", file=sys.stderr)
+        return interrupt_status(), None  # EXIT_INTERRUPTED (130) for Ctrl-C, 143 for SIGTERM
     except BrokenProcessPool as exc:
         print(f"workforce-sim: error: a worker process died ({exc}); the finished runs are "
               f"saved in {out}/. Continue with: {again}", file=sys.stderr)
