@@ -72,6 +72,7 @@ from scipy import stats
 from scipy.stats import qmc
 
 from sim import params as registry
+from sim.mdtable import markdown_table
 from sim.outdir import atomic_dir
 
 __all__ = [
@@ -646,11 +647,8 @@ def fit_text(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def _markdown(df: pd.DataFrame) -> str:
-    cols = [c or "result" for c in df.columns]
-    lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
-    lines += ["| " + " | ".join(str(v).replace("|", "\\|") for v in row) + " |"
-              for row in df.itertuples(index=False)]
-    return "\n".join(lines) + "\n"
+    return markdown_table([c or "result" for c in df.columns],
+                          df.itertuples(index=False, name=None), pad=False)
 
 
 def _literal(x: Any, indent: int) -> str:

@@ -203,10 +203,9 @@ def format_params(rows: list[dict[str, str]], fmt: str) -> str:
         w.writerows(rows)
         return buf.getvalue()
     if fmt == "markdown":
-        esc = [{k: v.replace("|", "\\|") for k, v in r.items()} for r in rows]
-        lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
-        lines += ["| " + " | ".join(r[c] for c in cols) + " |" for r in esc]
-        return "\n".join(lines) + "\n"
+        from sim.mdtable import markdown_table
+
+        return markdown_table(cols, [[r[c] for c in cols] for r in rows], pad=False)
     short = ["name", "value", "unit", "range", "description"]
     width = {c: max(len(c), *(len(r[c]) for r in rows)) for c in short[:-1]}
     lines = ["  ".join(c.ljust(width.get(c, 0)) for c in short).rstrip()]

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 import re
 from collections.abc import Iterable
 from pathlib import Path
@@ -307,21 +306,17 @@ def rows(tables: dict[str, Iterable[str]]) -> list[dict[str, str]]:
 
 
 def write_columns(folder: str | Path) -> Path:
-    """Write ``columns.csv`` describing every table now in ``folder`` (atomically)."""
+    """Write ``columns.csv`` describing every table now in ``folder`` (atomically, with
+    :func:`sim.store.atomic_write`)."""
+    from sim.store import atomic_write
+
     folder = Path(folder)
     buf = io.StringIO()
     w = csv.DictWriter(buf, fieldnames=FIELDS, lineterminator="\n")
     w.writeheader()
     w.writerows(rows(table_columns(folder)))
-    path = folder / COLUMNS_FILE
-    tmp = folder / f".{COLUMNS_FILE}.tmp-{os.getpid()}"
-    try:
-        tmp.write_text(buf.getvalue(), encoding="utf-8")
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return path
+    text = buf.getvalue()
+    return atomic_write(folder / COLUMNS_FILE, lambda t: t.write_text(text, encoding="utf-8"))
 
 
 def undescribed(folder: str | Path) -> list[tuple[str, str]]:

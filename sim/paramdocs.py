@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from sim import params as registry
+from sim.mdtable import markdown_table
 from sim.params import format_value
 
 __all__ = ["DEFAULT_PATH", "GROUP_TITLES", "REGENERATE", "main", "render", "write"]
@@ -71,14 +72,8 @@ GROUP_TITLES: dict[str, tuple[str, str]] = {
 # ---------------------------------------------------------------------------
 
 
-def _cell(text: Any) -> str:
-    return str(text).replace("|", "\\|").replace("\n", " ").strip()
-
-
 def _table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> list[str]:
-    out = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    out += ["| " + " | ".join(_cell(c) for c in row) + " |" for row in rows]
-    return [*out, ""]
+    return [*markdown_table(header, rows, pad=False).splitlines(), ""]
 
 
 def _slug(title: str) -> str:
@@ -280,11 +275,14 @@ def render() -> str:
 
 
 def write(path: str | Path = DEFAULT_PATH) -> Path:
-    """Write the page to ``path`` (default ``docs/parameters.md``); return the path."""
+    """Write the page to ``path`` (default ``docs/parameters.md``), atomically; return
+    the path."""
+    from sim.store import atomic_write
+
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(render(), encoding="utf-8")
-    return path
+    text = render()
+    return atomic_write(path, lambda t: t.write_text(text, encoding="utf-8"))
 
 
 def main(argv: Sequence[str] | None = None) -> int:

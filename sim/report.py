@@ -28,6 +28,7 @@ import pandas as pd
 
 from sim.charts import Chart, regime_label, regime_order, render_charts
 from sim.findings import Finding, caveats, findings
+from sim.mdtable import md_text
 from sim.params import PARAMS, format_value
 from sim.summary import (
     STABLE_CARE_DEFINITION,
@@ -210,27 +211,14 @@ def _report_parts(runs: pd.DataFrame, survival: pd.DataFrame, meta: Mapping[str,
 # ---------------------------------------------------------------------------
 
 
-def _md(value: object) -> str:
-    """Text made safe in Markdown: HTML escaped (Markdown renderers pass raw HTML through,
-    so a label such as ``<script>`` would run in a browser) and on one line."""
-    return html.escape(" ".join(str(value).splitlines()), quote=False)
-
-
-def _md_table(df: pd.DataFrame) -> str:
-    """:func:`to_markdown_table` of ``df`` with its header and text cells escaped."""
-    safe = df.copy()
-    safe.columns = [_md(c) for c in df.columns]
-    safe = safe.map(lambda v: _md(v) if isinstance(v, str) else v)
-    return to_markdown_table(safe)
-
-
 def _markdown(meta: Mapping[str, Any], facts: list[tuple[str, str]], table: pd.DataFrame,
               charts: list[Chart], params: list[tuple[str, str, str]], parts: _Parts
               ) -> str:
     """The Markdown report. Every piece of text that can hold user input (scenario
     name and description, regime labels, in facts, tables, findings and chart titles)
-    is HTML-escaped with :func:`_md`, as the HTML report escapes it."""
-    e = _md
+    is HTML-escaped with :func:`sim.mdtable.md_text` (tables with
+    :func:`sim.mdtable.markdown_table`), as the HTML report escapes it."""
+    e = md_text
     title = str(meta.get("title") or "Workforce simulation: regime comparison")
     lines = [f"# {e(title)}", ""]
     if meta.get("description"):
@@ -239,9 +227,9 @@ def _markdown(meta: Mapping[str, Any], facts: list[tuple[str, str]], table: pd.D
     lines += [f"- **{e(f.topic)}.** {e(f.text)}" for f in parts.findings]
     lines += ["", "## What was run", ""]
     lines += [f"- **{e(k)}:** {e(v)}" for k, v in facts]
-    lines += ["", "## Results", "", f"{_TABLE_CAPTION}.", "", _md_table(table)]
+    lines += ["", "## Results", "", f"{_TABLE_CAPTION}.", "", to_markdown_table(table)]
     lines += ["The full table with the unrounded values is in `summary.csv`.", ""]
-    lines += ["## Costs", "", f"{_COST_CAPTION}.", "", _md_table(parts.costs)]
+    lines += ["## Costs", "", f"{_COST_CAPTION}.", "", to_markdown_table(parts.costs)]
     lines += [*(e(t) + "\n" for t in parts.cost_notes)]
     lines += ["## Charts", ""]
     for c in charts:
@@ -261,7 +249,7 @@ def _markdown(meta: Mapping[str, Any], facts: list[tuple[str, str]], table: pd.D
         lines += ["Parameters that differ from the registry defaults (the `jit` status "
                   "quo); all others are at their defaults.", ""]
         ptable = pd.DataFrame(params, columns=["Parameter", "Value", "Default"])
-        lines += [_md_table(ptable)]
+        lines += [to_markdown_table(ptable)]
     else:
         lines += ["All parameters at their registry defaults apart from the regime "
                   "presets (see docs/ODD.md).", ""]

@@ -36,6 +36,7 @@ import numpy as np
 import pandas as pd
 
 from sim.errors import UsageError
+from sim.mdtable import markdown_table as _md_table
 from sim.outputs import METRICS
 
 __all__ = [
@@ -283,13 +284,14 @@ def markdown_table(table: pd.DataFrame, conf_level: float = 0.95) -> str:
             "of the variance analysed.")
         lines.append("")
         if first["method"] == "sobol":
-            lines += [f"| factor | S1 (± {pct} CI) | ST (± {pct} CI) |", "|---|---|---|"]
-            lines += [f"| {r.factor} | {_fmt(r.S1)} ± {_fmt(r.S1_conf)} | "
-                      f"{_fmt(r.ST)} ± {_fmt(r.ST_conf)} |" for r in t.itertuples()]
+            header = ["factor", f"S1 (± {pct} CI)", f"ST (± {pct} CI)"]
+            rows = [[r.factor, f"{_fmt(r.S1)} ± {_fmt(r.S1_conf)}",
+                     f"{_fmt(r.ST)} ± {_fmt(r.ST_conf)}"] for r in t.itertuples()]
         else:
-            lines += [f"| factor | μ* (± {pct} CI) | μ | σ |", "|---|---|---|---|"]
-            lines += [f"| {r.factor} | {_fmt(r.mu_star)} ± {_fmt(r.mu_star_conf)} | "
-                      f"{_fmt(r.mu)} | {_fmt(r.sigma)} |" for r in t.itertuples()]
+            header = ["factor", f"μ* (± {pct} CI)", "μ", "σ"]
+            rows = [[r.factor, f"{_fmt(r.mu_star)} ± {_fmt(r.mu_star_conf)}", _fmt(r.mu),
+                     _fmt(r.sigma)] for r in t.itertuples()]
+        lines += _md_table(header, rows, pad=False).splitlines()
         lines.append("")
     return "\n".join(lines)
 

@@ -101,7 +101,11 @@ def _fsync(path: Path) -> None:
 
 def atomic_write(path: Path, write: Callable[[Path], Any], durable: bool = False) -> Path:
     """Call ``write(tmp)`` on a temporary sibling of ``path``, then rename it to ``path``;
-    ``durable``: flush the file to disk first, and the directory after the rename."""
+    ``durable``: flush the file to disk first, and the directory after the rename.
+
+    The package's one way to replace a single file atomically (sweep parts and
+    manifests, ``columns.csv``, the sensitivity outputs, ``docs/parameters.md``); a
+    whole output folder is replaced with :func:`sim.outdir.atomic_dir`."""
     path = Path(path)
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
     try:

@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from sim.mdtable import markdown_table
 from sim.outputs import METRICS, SUMMARY_METRICS
 
 __all__ = [
@@ -306,27 +307,11 @@ def summary_table(summary: pd.DataFrame, regime_labels: Mapping[str, str]) -> pd
     return pd.DataFrame(rows, columns=columns)
 
 
-def _md_cell(value: object) -> str:
-    text = "" if value is None else str(value)
-    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
-
-
 def to_markdown_table(df: pd.DataFrame) -> str:
-    """Render ``df`` (index ignored) as a GitHub-flavoured Markdown pipe table.
-
-    Columns are padded to a common width so the source is readable too. ``|`` in
-    cells is escaped.
-    """
-    header = [_md_cell(c) for c in df.columns]
-    body = [[_md_cell(v) for v in row] for row in df.itertuples(index=False, name=None)]
-    widths = [max([len(h), 3] + [len(r[i]) for r in body]) for i, h in enumerate(header)]
-
-    def line(cells: list[str]) -> str:
-        return "| " + " | ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)) + " |"
-
-    out = [line(header), "| " + " | ".join("-" * w for w in widths) + " |"]
-    out += [line(r) for r in body]
-    return "\n".join(out) + "\n"
+    """Render ``df`` (index ignored) as a GitHub-flavoured Markdown pipe table
+    (:func:`sim.mdtable.markdown_table`: padded columns; ``|``, ``\\`` and HTML in
+    cells escaped)."""
+    return markdown_table(list(df.columns), df.itertuples(index=False, name=None))
 
 
 # ---------------------------------------------------------------------------
