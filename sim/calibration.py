@@ -303,14 +303,12 @@ def _seeds(seed: int, n: int) -> tuple[np.random.SeedSequence, list[int]]:
 
     ``SeedSequence(seed)`` spawns two children: the search's random stream and the
     replicates' root, which spawns one child per replicate; a replicate's integer seed
-    is derived from its child as in :func:`sim.runner.plan`.
+    is derived from its child by :func:`sim.runner.run_seed`.
     """
+    from sim.runner import run_seed
+
     search_ss, reps_ss = np.random.SeedSequence(seed).spawn(2)
-    seeds = []
-    for child in reps_ss.spawn(n):
-        hi, lo = child.generate_state(2, dtype=np.uint32)
-        seeds.append((int(hi) << 31) | (int(lo) >> 1))
-    return search_ss, seeds
+    return search_ss, [run_seed(child) for child in reps_ss.spawn(n)]
 
 
 def _run_task(task: tuple[str, str, dict[str, Any], int, int, tuple[str, ...]]) -> list[float]:

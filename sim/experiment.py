@@ -7,7 +7,7 @@ DataFrames.
 
 Seeding: run (point *p*, replicate *r*) of design point *d* uses
 ``SeedSequence(seed, spawn_key=(d, r))``; its integer ``seed`` is drawn from that child
-exactly as :func:`sim.runner.plan` does. Points that differ only in a crossed factor
+by :func:`sim.runner.run_seed`, as in ``compare``. Points that differ only in a crossed factor
 (``[sweep] cross``) share *d*, hence their random numbers (common random numbers, as in
 ``workforce-sim compare``). Seeds depend on nothing else, so the executor, the number
 of workers, the order runs finish in and interruptions change no result.
@@ -63,6 +63,7 @@ from sim.runner import (
     git_dirty,
     package_versions,
     run_one,
+    run_seed,
 )
 from sim.store import (
     FORMATS,
@@ -153,12 +154,6 @@ def run_task(task: Task, model: Callable[[RunSpec], Mapping[str, Any]] | None = 
     return out
 
 
-def _seed(seq: np.random.SeedSequence) -> int:
-    """A run's integer seed from its SeedSequence child (as :func:`sim.runner.plan`)."""
-    hi, lo = seq.generate_state(2, dtype=np.uint32)
-    return (int(hi) << 31) | (int(lo) >> 1)
-
-
 def tasks(spec: SweepSpec, skip: set[int] | frozenset[int] = frozenset()) -> Iterator[Task]:
     """The runs of ``spec`` in run_id order (run_id = point x replications + replicate)."""
     reps = spec.replications
@@ -172,7 +167,7 @@ def tasks(spec: SweepSpec, skip: set[int] | frozenset[int] = frozenset()) -> Ite
             if run_id in skip:
                 continue
             seq = np.random.SeedSequence(spec.seed, spawn_key=(d, r))
-            yield Task(run_id, p, d, r, regime, _seed(seq), (d, r), kw, spec.horizon_weeks,
+            yield Task(run_id, p, d, r, regime, run_seed(seq), (d, r), kw, spec.horizon_weeks,
                        every, spec.timeseries_metrics, vals)
 
 

@@ -3,8 +3,9 @@
 Seeding: one root :class:`numpy.random.SeedSequence` (the scenario's ``seed``) spawns
 one child per replicate; replicate *r* uses the same child under every regime (common
 random numbers, so regimes are compared on the same agencies and events as far as
-their paths agree). A run's integer ``seed`` is drawn from its child, so
-``WorkforceModel(regime, rng=seed, **params)`` reproduces it exactly. Runs are
+their paths agree). A run's integer ``seed`` is drawn from its child by
+:func:`run_seed`, the one seeding function of the package (sweeps and calibration use it
+too), so ``WorkforceModel(regime, rng=seed, **params)`` reproduces it exactly. Runs are
 independent and results are put back in plan order, so the number of processes changes
 nothing.
 """
@@ -44,6 +45,7 @@ __all__ = [
     "plan",
     "run_one",
     "run_scenario",
+    "run_seed",
     "write_outputs",
 ]
 
@@ -74,6 +76,18 @@ class Results:
     meta: dict[str, Any] = field(default_factory=dict)
 
 
+def run_seed(seq: np.random.SeedSequence) -> int:
+    """A run's integer seed (for ``WorkforceModel(rng=seed)``) from its SeedSequence.
+
+    The first two 32-bit words of ``seq.generate_state`` as ``(w0 << 31) | (w1 >> 1)``:
+    62 bits, so it fits a signed int64 (a CSV or Parquet column holds it exactly). Every
+    run of the package is seeded through this function (compare and run, sweeps,
+    calibration and validation); the suite and the calibration records pin its values.
+    """
+    hi, lo = seq.generate_state(2, dtype=np.uint32)
+    return (int(hi) << 31) | (int(lo) >> 1)
+
+
 def plan(scenario: Scenario) -> list[RunSpec]:
     """The runs of a scenario, in a fixed order (regime-major)."""
     root = np.random.SeedSequence(scenario.seed)
@@ -82,8 +96,7 @@ def plan(scenario: Scenario) -> list[RunSpec]:
     for regime in scenario.regimes:
         kwargs = model_kwargs(scenario, regime)
         for r, child in enumerate(children):
-            hi, lo = child.generate_state(2, dtype=np.uint32)
-            seed = (int(hi) << 31) | (int(lo) >> 1)  # 62-bit, fits a signed int64
+            seed = run_seed(child)
             specs.append(
                 RunSpec(len(specs), regime, r, seed, tuple(child.spawn_key), kwargs,
                         scenario.horizon_weeks)
