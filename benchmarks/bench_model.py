@@ -24,14 +24,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import multiprocessing as mp
 import os
 import platform
 import subprocess
 import sys
 import tempfile
 import time
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -112,9 +110,12 @@ def _child_boltzmann(seed: int, n: int, steps: int) -> dict:
 
 
 def _in_fresh_process(fn, *args) -> dict:
-    """Run ``fn(*args)`` in a new spawned interpreter, so timings and peak RSS are its own."""
-    ctx = mp.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=1, mp_context=ctx) as pool:
+    """Run ``fn(*args)`` in a new spawned interpreter, so timings and peak RSS are its own
+    (a pool of the package's :func:`sim.processes.process_pool`: the worker ends with
+    this script, even if it is killed)."""
+    from sim.processes import process_pool
+
+    with process_pool(1, start_method="spawn") as pool:
         return pool.submit(fn, *args).result()
 
 

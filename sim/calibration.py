@@ -343,9 +343,9 @@ class _Runner:
         return self._stack.__exit__(*exc)
 
     def map(self, fn: Callable, tasks: list) -> list:
-        if self.pool is None:
-            return [fn(t) for t in tasks]
-        return list(self.pool.map(fn, tasks, chunksize=1))
+        from sim.processes import pool_map
+
+        return list(pool_map(fn, tasks, pool=self.pool))
 
 
 # ---------------------------------------------------------------------------------------

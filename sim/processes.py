@@ -15,7 +15,10 @@ pipe closes; :func:`dask_setup` makes them ignore Ctrl-C like pool workers.)
 
 When the ``with`` block of :func:`process_pool` ends by an exception (Ctrl-C,
 SIGTERM, an error), the workers are terminated at once instead of finishing the queued
-work; on a normal end the pool is shut down as usual.
+work; on a normal end the pool is shut down as usual. :func:`pool_map` maps a function
+over a list in order, serially or on such a pool, with an optional progress bar: the
+one loop behind ``compare``/``run`` and calibration (a sweep streams its runs through
+any executor instead, see :mod:`sim.experiment`).
 
 **Signals.** :func:`handle_signals` (used by the command line) turns SIGTERM into
 :class:`Terminated`, a ``KeyboardInterrupt``, so that every path that cleans up after
@@ -33,7 +36,7 @@ import os
 import signal
 import sys
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
@@ -49,6 +52,7 @@ __all__ = [
     "interrupt_status",
     "interruption",
     "mp_context",
+    "pool_map",
     "process_pool",
     "terminate",
     "watch_process",
@@ -209,12 +213,15 @@ def dask_setup(worker: object = None) -> None:  # pragma: no cover - runs in das
 # --- pools ------------------------------------------------------------------------------
 
 
-def mp_context() -> multiprocessing.context.BaseContext:
-    """Fresh worker processes: forkserver where available (no fork of a threaded parent)."""
+def mp_context(method: str | None = None) -> multiprocessing.context.BaseContext:
+    """Fresh worker processes: forkserver where available (no fork of a threaded parent),
+    or the start ``method`` given (e.g. ``"spawn"``: a new interpreter per worker)."""
     import multiprocessing
 
-    methods = multiprocessing.get_all_start_methods()
-    return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+    if method is None:
+        methods = multiprocessing.get_all_start_methods()
+        method = "forkserver" if "forkserver" in methods else "spawn"
+    return multiprocessing.get_context(method)
 
 
 def terminate(pool: ProcessPoolExecutor) -> None:
@@ -236,18 +243,20 @@ def terminate(pool: ProcessPoolExecutor) -> None:
 @contextmanager
 def process_pool(jobs: int, *, preload: list[str] | None = None,
                  initializer: Callable[..., Any] | None = None,
-                 initargs: tuple = ()) -> Iterator[ProcessPoolExecutor]:
+                 initargs: tuple = (), start_method: str | None = None
+                 ) -> Iterator[ProcessPoolExecutor]:
     """A ``ProcessPoolExecutor`` of ``jobs`` workers that never outlive this process.
 
     Workers ignore Ctrl-C and end when this process ends (see the module docstring);
     ``initializer(*initargs)`` runs in each after that. ``preload``: modules the fork
     server imports once, so that workers do not import them each (no effect if the
-    server is already running). Leaving the block by an exception terminates the
-    workers at once; otherwise the pool is shut down normally.
+    server is already running). ``start_method``: as :func:`mp_context`. Leaving the
+    block by an exception terminates the workers at once; otherwise the pool is shut
+    down normally.
     """
     from concurrent.futures import ProcessPoolExecutor
 
-    ctx = mp_context()
+    ctx = mp_context(start_method)
     if preload and ctx.get_start_method() == "forkserver":
         ctx.set_forkserver_preload(list(preload))
     pool = ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_init_worker,
@@ -258,3 +267,38 @@ def process_pool(jobs: int, *, preload: list[str] | None = None,
         terminate(pool)
         raise
     pool.shutdown(wait=True, cancel_futures=True)
+
+
+def pool_map(fn: Callable[[Any], Any], items: Iterable[Any], jobs: int = 1, *,
+             pool: ProcessPoolExecutor | None = None, progress: bool = False,
+             desc: str = "runs") -> Iterator[Any]:
+    """``fn`` of each item, yielded in the items' order as they become available.
+
+    On ``pool`` if one is given (e.g. kept open across many calls); else serially in
+    this process when ``jobs <= 1`` or there is a single item, or on a
+    :func:`process_pool` of ``min(jobs, len(items))`` workers made for this call (and
+    terminated at once if the caller stops early by an exception, e.g. Ctrl-C). One
+    item per task (``chunksize=1``): a run is long. ``progress``: a tqdm bar named
+    ``desc`` on stderr. The results do not depend on ``jobs`` or ``pool``.
+    """
+    from tqdm import tqdm
+
+    items = list(items)
+    bar = tqdm(total=len(items), desc=desc, unit="run", disable=not progress,
+               file=sys.stderr)
+    try:
+        if pool is not None:
+            for res in pool.map(fn, items, chunksize=1):
+                yield res
+                bar.update()
+        elif jobs <= 1 or len(items) <= 1:
+            for item in items:
+                yield fn(item)
+                bar.update()
+        else:
+            with process_pool(min(jobs, len(items))) as own:
+                for res in own.map(fn, items, chunksize=1):
+                    yield res
+                    bar.update()
+    finally:
+        bar.close()

@@ -30,7 +30,7 @@ import pandas as pd
 from sim.model import WorkforceModel
 from sim.outdir import atomic_dir  # re-exported: other code imports it from here
 from sim.outputs import METRICS
-from sim.processes import mp_context, process_pool
+from sim.processes import mp_context, pool_map
 from sim.scenario import Scenario, model_kwargs
 
 __all__ = [
@@ -146,22 +146,7 @@ def default_jobs() -> int:
 
 
 def _execute(specs: list[RunSpec], jobs: int, progress: bool) -> Iterable[dict[str, Any]]:
-    from tqdm import tqdm
-
-    bar = tqdm(total=len(specs), desc="runs", unit="run", disable=not progress,
-               file=sys.stderr)
-    try:
-        if jobs <= 1 or len(specs) == 1:
-            for s in specs:
-                yield run_one(s)
-                bar.update()
-        else:
-            with process_pool(min(jobs, len(specs))) as pool:
-                for res in pool.map(run_one, specs, chunksize=1):
-                    yield res
-                    bar.update()
-    finally:
-        bar.close()
+    return pool_map(run_one, specs, jobs, progress=progress, desc="runs")
 
 
 def run_scenario(
