@@ -6,12 +6,15 @@ palette colours in display order), labels its axes with units, and carries a tit
 states the finding computed from the data, e.g. *"Turnover is lowest under
 Foundation-first (38 % vs 45 % a year under JIT-only)"*.
 
-How a title decides (:func:`finding_title`): regimes are ranked by their mean over
-replications in the direction that is better for the measure (:data:`BETTER`; lower
-turnover, higher continuity, ...). Regimes whose 95 % CI overlaps the best regime's are
-named together with it; if the best and the worst overlap, the title says the measure
-differs little between regimes. Overlapping intervals are a deliberately cautious test,
-not a significance test.
+How a title decides (:func:`finding_title`): :func:`sim.ranking.rank`, the rule the
+findings use too, so a title and the finding on the same numbers name the same regimes
+as best. Regimes are ranked by their mean over replications in the direction that is
+better for the measure (:data:`BETTER`; lower turnover, higher continuity, ...). If the
+best and the worst regime's 95 % CIs overlap, the title says the measure differs little
+between regimes; otherwise it names the best regime together with those about the same
+as it (CI overlapping the best's but not the worst's), with values precise enough to
+tell them from the worst. Overlapping intervals are a deliberately cautious test, not a
+significance test.
 
 Figures are built with matplotlib's object-oriented API on the Agg canvas
 (:class:`matplotlib.figure.Figure` + ``FigureCanvasAgg``): no pyplot state is touched, so
@@ -51,6 +54,7 @@ from scipy import stats
 from sim.metrics import kaplan_meier
 from sim.outputs import METRICS
 from sim.params import REGIME_LABELS
+from sim.ranking import RegimeStat, join, rank, words
 from sim.summary import mean_ci, measure_label, value_kind
 
 __all__ = [
@@ -253,49 +257,40 @@ def _marker(name: str, order: Sequence[str]) -> str:
 # ---------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class _Stat:
-    label: str
-    n: int
-    mean: float
-    lo: float
-    hi: float
-
-
-def _short(x: float, kind: str) -> str:
-    """Value for a title: whole percent, whole dollars, or about 2-3 digits."""
+def _short(x: float, kind: str, extra: int = 0) -> str:
+    """Value for a title: whole percent, whole dollars, or about 2-3 digits; ``extra``
+    more decimals."""
     if kind == "percent":
-        return f"{x * 100:.0f} %"
+        return f"{x * 100:.{extra}f} %"
     if kind == "usd":
-        return f"${x:,.0f}"
+        return f"${x:,.{extra}f}"
     a = abs(x)
-    return f"{x:,.0f}" if a >= 100 else f"{x:.1f}" if a >= 10 else f"{x:.2f}"
+    digits = 0 if a >= 100 else 1 if a >= 10 else 2
+    return f"{x:,.{digits + extra}f}"
 
 
-def _range(a: float, b: float, kind: str) -> str:
+def _range(a: float, b: float, kind: str, extra: int = 0) -> str:
     lo, hi = min(a, b), max(a, b)
-    if _short(lo, kind) == _short(hi, kind):
-        return _short(lo, kind)
+    if _short(lo, kind, extra) == _short(hi, kind, extra):
+        return _short(lo, kind, extra)
     if kind == "percent":
-        return f"{lo * 100:.0f}{_DASH}{hi * 100:.0f} %"
-    return f"{_short(lo, kind)}{_DASH}{_short(hi, kind)}"
+        return f"{lo * 100:.{extra}f}{_DASH}{hi * 100:.{extra}f} %"
+    return f"{_short(lo, kind, extra)}{_DASH}{_short(hi, kind, extra)}"
 
 
-def _join(names: Sequence[str]) -> str:
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+def _extra_digits(leaders: Sequence[RegimeStat], worst: RegimeStat, kind: str) -> int:
+    """Decimals to add (up to 3) so the worst regime's value shows apart from every
+    leader's: a clear difference is never rounded away."""
+    for extra in range(4):
+        w = _short(worst.mean, kind, extra)
+        if all(_short(s.mean, kind, extra) != w for s in leaders):
+            return extra
+    return 3
 
 
-def _overlap(a: _Stat, b: _Stat) -> bool:
-    return a.lo <= b.hi and b.lo <= a.hi
-
-
-def _rank(stats_: Sequence[_Stat], better: str | None) -> tuple[list[_Stat], list[_Stat]]:
-    """(ranked best first, regimes not clearly different from the best)."""
-    lower = better == "lower"
-    ranked = sorted(stats_, key=lambda s: s.mean if lower else -s.mean)
-    best = ranked[0]
-    tied = [s for s in ranked if _overlap(best, s)]
-    return ranked, tied
+def _stats(stats_: Sequence[tuple[str, int, float, float, float]]) -> list[RegimeStat]:
+    """``(label, n, mean, ci_low, ci_high)`` tuples as :class:`sim.ranking.RegimeStat`."""
+    return [RegimeStat(s[0], *s) for s in stats_]
 
 
 def finding_title(
@@ -317,27 +312,29 @@ def finding_title(
         under JIT-only)
         Turnover differs little between regimes (43–45 % a year)
     """
-    valid = [_Stat(*s) for s in stats_ if s[1] > 0 and math.isfinite(s[2])]
-    if not valid:
+    valid = [s for s in _stats(stats_) if s.valid]
+    ranking = rank(valid, better)
+    if ranking.status == "none":
         return f"{subject}: no data"
-    if len(valid) == 1:
+    if ranking.status == "single":
         s = valid[0]
         return f"{subject} under {s.label}: {_short(s.mean, kind)}{suffix}"
-    if any(s.n < 2 for s in valid):  # no interval from one run: rank nothing
+    if ranking.status == "unranked":  # no interval from one run: rank nothing
         vals = ", ".join(f"{s.label} {_short(s.mean, kind)}" for s in valid)
         return f"{subject}: {vals}{suffix} (one run each, so no interval: may be chance)"
-    ranked, tied = _rank(valid, better)
-    best, worst = ranked[0], ranked[-1]
-    if _overlap(best, worst) or _short(best.mean, kind) == _short(worst.mean, kind):
+    best, worst = ranking.best, ranking.worst
+    if ranking.status == "same":
         return (f"{subject} differs little between regimes "
                 f"({_range(best.mean, worst.mean, kind)}{suffix})")
-    word = "lowest" if better == "lower" else "highest"
-    if len(tied) == 1:
-        vals = _short(best.mean, kind)
+    w = words(ranking)
+    leaders = ranking.leaders
+    extra = _extra_digits(leaders, worst, kind)
+    if len(leaders) == 1:
+        vals = _short(best.mean, kind, extra)
     else:
-        vals = _range(tied[0].mean, tied[-1].mean, kind)
-    return (f"{subject} is {word} under {_join([s.label for s in tied])} "
-            f"({vals} vs {_short(worst.mean, kind)}{suffix} under {worst.label})")
+        vals = _range(leaders[0].mean, leaders[-1].mean, kind, extra)
+    return (f"{subject} is {w.superlative} under {w.leaders} "
+            f"({vals} vs {_short(worst.mean, kind, extra)}{suffix} under {worst.label})")
 
 
 def _wrap(title: str) -> str:
@@ -676,19 +673,21 @@ def plot_cost_continuity(runs: pd.DataFrame, meta: Mapping[str, Any],
 
 
 def _cost_continuity_title(coc_stats: list, cost_stats: list) -> str:
-    valid_c = [_Stat(*s) for s in coc_stats if s[1] > 0 and math.isfinite(s[2])]
-    valid_k = [_Stat(*s) for s in cost_stats if s[1] > 0 and math.isfinite(s[2])]
-    if len(valid_c) < 2 or len(valid_k) < 2:
-        return finding_title("Cost per client-year", cost_stats, "usd", "lower")
-    rc, tc = _rank(valid_c, "higher")
-    rk, tk = _rank(valid_k, "lower")
-    clear_c = len(tc) < len(rc)
-    clear_k = len(tk) < len(rk)
-    best_c = _join([s.label for s in tc])
-    best_k = _join([s.label for s in tk])
-    coc_txt = (f"COC {_short(rc[0].mean, 'number')}" if len(tc) == 1 else
+    """Both measures ranked by :func:`sim.ranking.rank`, as :func:`finding_title`."""
+    ranking_c = rank(_stats(coc_stats), BETTER["coc"])
+    ranking_k = rank(_stats(cost_stats), BETTER["cost_per_client_year"])
+    if not {ranking_c.status, ranking_k.status} <= {"same", "clear"}:
+        return finding_title("Cost per client-year", cost_stats, "usd",
+                             BETTER["cost_per_client_year"])
+    rc, tc = ranking_c.ranked, ranking_c.leaders
+    rk, tk = ranking_k.ranked, ranking_k.leaders
+    clear_c = ranking_c.status == "clear"
+    clear_k = ranking_k.status == "clear"
+    best_c = words(ranking_c).leaders
+    best_k = words(ranking_k).leaders
+    coc_txt = (f"COC {_short(rc[0].mean, 'number')}" if len(tc) <= 1 else
                f"COC {_range(tc[0].mean, tc[-1].mean, 'number')}")
-    cost_txt = (f"{_short(rk[0].mean, 'usd')}" if len(tk) == 1 else
+    cost_txt = (f"{_short(rk[0].mean, 'usd')}" if len(tk) <= 1 else
                 _range(tk[0].mean, tk[-1].mean, "usd")) + " per client-year"
     if clear_c and clear_k and best_c == best_k:
         verb = "has" if len(tc) == 1 else "have"
@@ -771,17 +770,19 @@ def _cost_breakdown_title(tidy: pd.DataFrame, meta: Mapping[str, Any],
         if item == "cost_wages":
             continue
         part = tidy[tidy["item"] == item]
-        st = [_Stat(regime_label(r, meta), int(g.n), float(g["mean"]), float(g.ci_low),
-                    float(g.ci_high))
+        st = [RegimeStat(r, regime_label(r, meta), int(g.n), float(g["mean"]),
+                         float(g.ci_low), float(g.ci_high))
               for r in order for _, g in part[part.regime == r].iterrows()]
-        st = [x for x in st if x.n > 0 and math.isfinite(x.mean)]
-        if len(st) < 2:
+        ranking = rank(st, BETTER.get(item, "lower"))
+        if ranking.status == "unranked":
+            return "Cost per client-year by category (one run each, so no interval: may " \
+                   "be chance)"
+        if ranking.status != "clear":
             continue
-        ranked, tied = _rank(st, "lower")
-        best, worst = ranked[0], ranked[-1]
-        if _overlap(best, worst) or _short(best.mean, "usd") == _short(worst.mean, "usd"):
-            continue
-        names = _join([x.label for x in tied])
+        best, worst, tied = ranking.best, ranking.worst, ranking.leaders
+        if _short(best.mean, "usd") == _short(worst.mean, "usd"):
+            continue  # a clear difference of under a dollar: not worth a title
+        names = join([x.label for x in tied])
         vals = (_short(best.mean, "usd") if len(tied) == 1
                 else _range(tied[0].mean, tied[-1].mean, "usd"))
         subject = COST_COMPONENTS[item].split(" (")[0]

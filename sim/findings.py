@@ -6,13 +6,14 @@
 (70 %); under JIT-only, about 3 in 10 (30 %)."* Nothing is hard-coded: every number,
 every ordering and every hedge comes from the data.
 
-How a sentence decides. Regimes are ranked by their mean over replications in the
-direction that is better for the measure. If the best and the worst regime's 95 %
+How a sentence decides: :func:`sim.ranking.rank`, the rule the chart titles use too.
+Regimes are ranked by their mean over replications in the direction that is better for
+the measure (:data:`sim.charts.BETTER`). If the best and the worst regime's 95 %
 confidence intervals overlap, the sentence says the regimes did *about the same*. If
 they do not, every regime is named with its value, best first, and a regime whose
-interval overlaps the best's or the worst's is marked "about the same as" that one.
-Overlapping intervals are a cautious rule of thumb, not a significance test (see
-:mod:`sim.charts`, whose chart titles follow the same rule).
+interval overlaps only the best's or only the worst's is marked "about the same as"
+that one, one that overlaps both "not clearly different from either". Overlapping
+intervals are a cautious rule of thumb, not a significance test.
 
 Shares are given as natural frequencies ("about 7 in 10"), with the percentage in
 brackets; "in 100" is used where tenths would hide a clear difference or round a share
@@ -31,9 +32,10 @@ from typing import Any
 
 import pandas as pd
 
-from sim.charts import _km_at, regime_label, regime_order
+from sim.charts import BETTER, _km_at, regime_label, regime_order
 from sim.metrics import kaplan_meier
 from sim.outputs import METRICS
+from sim.ranking import RegimeStat, join, overlap, rank, words
 from sim.summary import COST_COMPONENTS, cost_breakdown, mean_ci, n_clients_by_regime
 
 __all__ = [
@@ -48,22 +50,6 @@ __all__ = [
 
 _YEAR = 52
 _DASH = "–"
-
-
-@dataclass(frozen=True)
-class RegimeStat:
-    """One regime's mean and 95 % CI of a measure (``n`` runs or hires)."""
-
-    regime: str
-    label: str
-    n: int
-    mean: float
-    lo: float
-    hi: float
-
-    @property
-    def valid(self) -> bool:
-        return self.n > 0 and math.isfinite(self.mean)
 
 
 @dataclass(frozen=True)
@@ -84,10 +70,6 @@ class Finding:
 # ---------------------------------------------------------------------------
 # numbers in words
 # ---------------------------------------------------------------------------
-
-
-def _overlap(a: RegimeStat, b: RegimeStat) -> bool:
-    return a.lo <= b.hi and b.lo <= a.hi
 
 
 def _pct(x: float, denominator: int = 10) -> str:
@@ -119,7 +101,7 @@ def _choose_denominator(stats: Sequence[RegimeStat]) -> int:
             return 100
     for i, a in enumerate(valid):
         for b in valid[i + 1:]:
-            if round(a.mean * 10) == round(b.mean * 10) and not _overlap(a, b):
+            if round(a.mean * 10) == round(b.mean * 10) and not overlap(a, b):
                 return 100
     return 10
 
@@ -147,13 +129,6 @@ def _frequency_range(values: Sequence[float], denominator: int) -> str:
     if len(ks) == 1:
         return natural_frequency(values[0], denominator)
     return f"{ks[0]}{_DASH}{ks[-1]} in {denominator}"
-
-
-def _join(names: Sequence[str]) -> str:
-    names = list(names)
-    if len(names) <= 1:
-        return "".join(names)
-    return ", ".join(names[:-1]) + " and " + names[-1]
 
 
 # ---------------------------------------------------------------------------
@@ -201,36 +176,28 @@ def compare_sentence(stats: Sequence[RegimeStat], better: str, ph: _Phrasing
                      ) -> tuple[str, bool | None]:
     """The sentence comparing regimes on one measure, and whether they clearly differ.
 
-    ``better`` is ``"higher"`` or ``"lower"``. See the module docstring for the rule.
+    ``better`` is ``"higher"`` or ``"lower"``. The ranking and its hedges are
+    :func:`sim.ranking.rank` and :func:`sim.ranking.words`, as in the chart titles.
     """
     valid = [s for s in stats if s.valid]
-    if not valid:
+    ranking = rank(valid, better)
+    if ranking.status == "none":
         return f"No data on {ph.subject[0].lower() + ph.subject[1:]}.", None
     denom = _choose_denominator(valid) if ph.style == "share" else 10
-    if len(valid) == 1:
+    if ranking.status == "single":
         s = valid[0]
         return f"Under {s.label}, {_lead(s, ph, denom)}.", None
-    if any(s.n < 2 for s in valid):  # one run: no interval, so no ranking either
+    if ranking.status == "unranked":  # one run: no interval, so no ranking either
         values = "; ".join(f"under {s.label}, {_value(s, ph, denom)}" for s in valid)
         return (f"{ph.subject}: {values} (one run per regime, so no confidence interval: "
                 "the differences may be chance).", None)
-    ranked = sorted(valid, key=lambda s: s.mean, reverse=(better == "higher"))
-    best, worst = ranked[0], ranked[-1]
-    if _overlap(best, worst):
-        order = [s.label for s in valid]
-        return (f"{ph.subject} was about the same under {_join(order)}: "
+    w = words(ranking, valid)
+    if ranking.status == "same":
+        return (f"{ph.subject} was about the same under {w.everyone}: "
                 f"{_range_text(valid, ph, denom)}.", False)
+    best = ranking.best
     parts = [f"Under {best.label}, {_lead(best, ph, denom)}"]
-    for s in ranked[1:]:
-        note = ""
-        if s is not worst:
-            near_best, near_worst = _overlap(s, best), _overlap(s, worst)
-            if near_best and near_worst:
-                note = ", not clearly different from either"
-            elif near_best:
-                note = f", about the same as {best.label}"
-            elif near_worst:
-                note = f", about the same as {worst.label}"
+    for s, note in zip(ranking.ranked[1:], w.notes[1:], strict=True):
         parts.append(f"under {s.label}, {_value(s, ph, denom)}{note}")
     return "; ".join(parts) + ".", True
 
@@ -344,7 +311,7 @@ def cost_differences(runs: pd.DataFrame, meta: Mapping[str, Any],
         bits += [f"{_usd(d)} less on {w}" for d, w in sorted(less, reverse=True)]
         first = bits[0].replace(" more on", " more per client-year on", 1).replace(
             " less on", " less per client-year on", 1)
-        clauses.append(f"{name} spent " + _join([first, *bits[1:]]))
+        clauses.append(f"{name} spent " + join([first, *bits[1:]]))
     return f"Compared with {regime_label(ref, meta)}, " + "; ".join(clauses) + "."
 
 
@@ -377,32 +344,33 @@ def findings(runs: pd.DataFrame, survival: pd.DataFrame | None,
 
     if has("same_primary_share"):
         add("stable_care", "Continuity of care", _run_stats(runs, "same_primary_share",
-                                                             order, meta), "higher",
+                                                             order, meta),
+            BETTER["same_primary_share"],
             _Phrasing("clients kept the same primary worker all year",
                       "The share of clients who kept the same primary worker all year"))
     if has("turnover_rate"):
         add("turnover", "Turnover", _run_stats(runs, "turnover_rate", order, meta),
-            "lower", _Phrasing("workers left within a year", "Turnover",
+            BETTER["turnover_rate"], _Phrasing("workers left within a year", "Turnover",
                                detail="turnover "))
     retention, t_ref = _retention_stats(survival, order, meta)
     if retention:
         when = "a year after hire" if t_ref >= _YEAR else f"{t_ref:g} weeks after hire"
-        add("retention", "Retention of new hires", retention, "higher",
+        add("retention", "Retention of new hires", retention, "higher",  # as the chart
             _Phrasing(f"new hires were still employed {when}",
                       f"The share of new hires still employed {when}"))
     if has("burnout_high_share"):
         thr = _param(meta, order, "burnout_high_threshold")
         add("burnout", "Burnout", _run_stats(runs, "burnout_high_share", order, meta),
-            "lower", _Phrasing(f"workers had high burnout (exhaustion of {thr:g} or more "
-                               "on a 0–1 scale)",
-                               "The share of workers with high burnout"))
+            BETTER["burnout_high_share"],
+            _Phrasing(f"workers had high burnout (exhaustion of {thr:g} or more on a 0–1 "
+                      "scale)", "The share of workers with high burnout"))
     if has("vacancy_rate"):
         add("vacancies", "Vacancies", _run_stats(runs, "vacancy_rate", order, meta),
-            "lower", _Phrasing("posts were vacant in an average week",
+            BETTER["vacancy_rate"], _Phrasing("posts were vacant in an average week",
                                "The share of posts left vacant"))
     if has("distinct_workers"):
         add("distinct_workers", "Workers per client",
-            _run_stats(runs, "distinct_workers", order, meta), "lower",
+            _run_stats(runs, "distinct_workers", order, meta), BETTER["distinct_workers"],
             _Phrasing("a client in care all year saw", "The number of different workers "
                       "a client saw in a year (cover staff included)", style="number",
                       unit=" different workers in the year, cover staff included"))
@@ -416,11 +384,11 @@ def findings(runs: pd.DataFrame, survival: pd.DataFrame | None,
                                float(row.mean), float(row.ci_low), float(row.ci_high))
                     for row in part.itertuples(index=False)]
 
-        add("cost", "Cost", cost_stats("cost_total"), "lower",
+        add("cost", "Cost", cost_stats("cost_total"), BETTER["cost_per_client_year"],
             _Phrasing("care cost about", "Cost per client-year", style="usd",
                       unit=" per client-year"))
         add("cost_stable_care", "Cost of stable care", cost_stats("cost_stable_care"),
-            "lower", _Phrasing("each client-year of stable care cost about",
+            BETTER["cost_per_client_year"], _Phrasing("each client-year of stable care cost about",
                                "Cost per client-year of stable care", style="usd"))
         diff = cost_differences(runs, meta, order)
         if " on wages" in diff:

@@ -70,8 +70,9 @@ _HOW_TO_READ = [
     "so in the first year their values do not yet describe a full year under the regime.",
     "Chart titles state the finding in the data: the regime that does best on the "
     "measure, against the one that does worst. Regimes whose intervals overlap the best "
-    "one are named together with it; if the best and the worst overlap, the title says "
-    "the measure differs little.",
+    "one's but not the worst one's are named together with it; if the best and the worst "
+    "overlap, the title says the measure differs little. The key findings follow the "
+    "same rule.",
     "Turnover is leavers in the last 52 weeks divided by current headcount (the National "
     "Core Indicators definition), so it can exceed 100 %.",
 ]
