@@ -7,11 +7,11 @@ states the finding computed from the data, e.g. *"Turnover is lowest under
 Foundation-first (38 % vs 45 % a year under JIT-only)"*.
 
 How a title decides (:func:`finding_title`): regimes are ranked by their mean over
-replications in the direction that is better for the measure (:data:`BETTER`; lower
-turnover, higher continuity, ...). Regimes whose 95 % CI overlaps the best regime's are
-named together with it; if the best and the worst overlap, the title says the measure
-differs little between regimes. Overlapping intervals are a deliberately cautious test,
-not a significance test.
+replications in the direction that is better for the measure (its ``better`` in
+:data:`sim.outputs.METRICS`: lower turnover, higher continuity, ...). Regimes whose
+95 % CI overlaps the best regime's are named together with it; if the best and the
+worst overlap, the title says the measure differs little between regimes. Overlapping
+intervals are a deliberately cautious test, not a significance test.
 
 Figures are built with matplotlib's object-oriented API on the Agg canvas
 (:class:`matplotlib.figure.Figure` + ``FigureCanvasAgg``): no pyplot state is touched, so
@@ -54,7 +54,6 @@ from sim.params import REGIME_LABELS
 from sim.summary import mean_ci, measure_label, value_kind
 
 __all__ = [
-    "BETTER",
     "CHARTS",
     "FORMATS",
     "OKABE_ITO",
@@ -108,25 +107,6 @@ _EXTRA_COLORS: tuple[str, ...] = (
 
 #: Scatter markers by display position (a second cue besides colour, e.g. in greyscale).
 _MARKERS: tuple[str, ...] = ("o", "s", "^", "D", "v", "P", "X", "*")
-
-#: Whether a lower or a higher value of a measure is the better outcome (for titles).
-BETTER: dict[str, str] = {
-    "headcount": "higher", "on_floor": "higher", "vacancies": "lower",
-    "vacancy_rate": "lower", "separations": "lower", "quits": "lower",
-    "dismissals": "lower", "turnover_rate": "lower", "leavers_under_3m": "lower",
-    "leavers_under_6m": "lower",
-    "leavers_under_12m": "lower", "mean_tenure": "higher", "burnout_mean": "lower",
-    "burnout_high_share": "lower", "competence_mean": "higher",
-    "gap_awareness_mean": "higher", "coc": "higher", "upc": "higher", "secon": "higher",
-    "distinct_workers": "lower", "same_primary_share": "higher",
-    "care_quality_mean": "higher", "unmet_need_share": "lower", "incidents": "lower",
-    "client_wellbeing_mean": "higher", "cost_wages": "lower", "cost_overtime": "lower",
-    "cost_cover": "lower", "cost_recruiting": "lower", "cost_training": "lower",
-    "cost_modules": "lower", "cost_total": "lower", "cost_per_client_year": "lower",
-}
-
-#: Measures with no better direction (a title names the regime with the highest value).
-NEUTRAL: tuple[str, ...] = ("in_training", "hires", "module_hours")
 
 #: Subjects of the finding titles where the plain label reads badly in a sentence.
 _SUBJECTS: dict[str, str] = {
@@ -353,7 +333,7 @@ def _metric_title(metric: str, per_regime: Sequence[tuple[str, int, float, float
     suffix = " a year" if (metric in METRICS and METRICS[metric].unit == "per year") else ""
     m = METRICS.get(metric)
     subject = _SUBJECTS.get(metric, m.label if m else metric)
-    return finding_title(subject, per_regime, kind, BETTER.get(metric), suffix)
+    return finding_title(subject, per_regime, kind, m.better if m else None, suffix)
 
 
 # ---------------------------------------------------------------------------
@@ -679,9 +659,10 @@ def _cost_continuity_title(coc_stats: list, cost_stats: list) -> str:
     valid_c = [_Stat(*s) for s in coc_stats if s[1] > 0 and math.isfinite(s[2])]
     valid_k = [_Stat(*s) for s in cost_stats if s[1] > 0 and math.isfinite(s[2])]
     if len(valid_c) < 2 or len(valid_k) < 2:
-        return finding_title("Cost per client-year", cost_stats, "usd", "lower")
-    rc, tc = _rank(valid_c, "higher")
-    rk, tk = _rank(valid_k, "lower")
+        return finding_title("Cost per client-year", cost_stats, "usd",
+                             METRICS["cost_per_client_year"].better)
+    rc, tc = _rank(valid_c, METRICS["coc"].better)
+    rk, tk = _rank(valid_k, METRICS["cost_per_client_year"].better)
     clear_c = len(tc) < len(rc)
     clear_k = len(tk) < len(rk)
     best_c = _join([s.label for s in tc])
@@ -777,7 +758,7 @@ def _cost_breakdown_title(tidy: pd.DataFrame, meta: Mapping[str, Any],
         st = [x for x in st if x.n > 0 and math.isfinite(x.mean)]
         if len(st) < 2:
             continue
-        ranked, tied = _rank(st, "lower")
+        ranked, tied = _rank(st, METRICS[item].better)
         best, worst = ranked[0], ranked[-1]
         if _overlap(best, worst) or _short(best.mean, "usd") == _short(worst.mean, "usd"):
             continue

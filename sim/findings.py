@@ -367,7 +367,7 @@ def findings(runs: pd.DataFrame, survival: pd.DataFrame | None,
     order = [r for r in order if (runs["regime"] == r).any()] if len(runs) else order
     out: list[Finding] = []
 
-    def add(key: str, topic: str, stats: list[RegimeStat], better: str,
+    def add(key: str, topic: str, stats: list[RegimeStat], better: str | None,
             ph: _Phrasing) -> None:
         text, clear = compare_sentence(stats, better, ph)
         out.append(Finding(key, topic, text, clear))
@@ -377,13 +377,14 @@ def findings(runs: pd.DataFrame, survival: pd.DataFrame | None,
 
     if has("same_primary_share"):
         add("stable_care", "Continuity of care", _run_stats(runs, "same_primary_share",
-                                                             order, meta), "higher",
+                                                             order, meta),
+            METRICS["same_primary_share"].better,
             _Phrasing("clients kept the same primary worker all year",
                       "The share of clients who kept the same primary worker all year"))
     if has("turnover_rate"):
         add("turnover", "Turnover", _run_stats(runs, "turnover_rate", order, meta),
-            "lower", _Phrasing("workers left within a year", "Turnover",
-                               detail="turnover "))
+            METRICS["turnover_rate"].better,
+            _Phrasing("workers left within a year", "Turnover", detail="turnover "))
     retention, t_ref = _retention_stats(survival, order, meta)
     if retention:
         when = "a year after hire" if t_ref >= _YEAR else f"{t_ref:g} weeks after hire"
@@ -393,16 +394,17 @@ def findings(runs: pd.DataFrame, survival: pd.DataFrame | None,
     if has("burnout_high_share"):
         thr = _param(meta, order, "burnout_high_threshold")
         add("burnout", "Burnout", _run_stats(runs, "burnout_high_share", order, meta),
-            "lower", _Phrasing(f"workers had high burnout (exhaustion of {thr:g} or more "
-                               "on a 0–1 scale)",
-                               "The share of workers with high burnout"))
+            METRICS["burnout_high_share"].better,
+            _Phrasing(f"workers had high burnout (exhaustion of {thr:g} or more on a 0–1 "
+                      "scale)", "The share of workers with high burnout"))
     if has("vacancy_rate"):
         add("vacancies", "Vacancies", _run_stats(runs, "vacancy_rate", order, meta),
-            "lower", _Phrasing("posts were vacant in an average week",
-                               "The share of posts left vacant"))
+            METRICS["vacancy_rate"].better,
+            _Phrasing("posts were vacant in an average week", "The share of posts left vacant"))
     if has("distinct_workers"):
         add("distinct_workers", "Workers per client",
-            _run_stats(runs, "distinct_workers", order, meta), "lower",
+            _run_stats(runs, "distinct_workers", order, meta),
+            METRICS["distinct_workers"].better,
             _Phrasing("a client in care all year saw", "The number of different workers "
                       "a client saw in a year (cover staff included)", style="number",
                       unit=" different workers in the year, cover staff included"))
@@ -416,7 +418,7 @@ def findings(runs: pd.DataFrame, survival: pd.DataFrame | None,
                                float(row.mean), float(row.ci_low), float(row.ci_high))
                     for row in part.itertuples(index=False)]
 
-        add("cost", "Cost", cost_stats("cost_total"), "lower",
+        add("cost", "Cost", cost_stats("cost_total"), METRICS["cost_total"].better,
             _Phrasing("care cost about", "Cost per client-year", style="usd",
                       unit=" per client-year"))
         add("cost_stable_care", "Cost of stable care", cost_stats("cost_stable_care"),
