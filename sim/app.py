@@ -381,7 +381,7 @@ def _draw_agency(model: WorkforceModel, s: dict[str, Any], ax: Any, recent_weeks
     first = np.searchsorted(sorted_p, sorted_p, side="left")
     rank = np.empty_like(primary)
     rank[order] = np.arange(primary.size) - first
-    slots = max(int(p.max_caseload), int(rank[has].max(initial=0)) + 1)
+    slots = max(int(p["max_caseload"]), int(rank[has].max(initial=0)) + 1)
     ang = np.pi / 2 + 2 * np.pi * rank[has] / slots
     home = _grid_xy(primary[has], cols)
     cxy = home + 0.34 * np.column_stack([np.cos(ang), np.sin(ang)])
@@ -468,7 +468,7 @@ def _draw_agency(model: WorkforceModel, s: dict[str, Any], ax: Any, recent_weeks
         fig.text(0.015, 1 - 0.12 / fig.get_figheight(), title, ha="left", va="top",
                  fontsize=10.5, fontweight="bold", linespacing=1.3)
         if legend:
-            _agency_legend(fig, ax, recent_weeks, p.burnout_high_threshold)
+            _agency_legend(fig, ax, recent_weeks, p["burnout_high_threshold"])
     else:
         ax.set_title(title, fontsize=10.5, loc="left")
     return fig

@@ -28,7 +28,7 @@ class MetricsCollector(mesa.DataCollector):
     """Mesa's DataCollector, with one model reporter per measure of :data:`METRICS`.
 
     ``collect`` stores ``model.metrics`` (fresh Python floats every week) directly:
-    Mesa's generic path deep-copies each reporter's value, which for 37 immutable floats
+    Mesa's generic path deep-copies each reporter's value, which for dozens of immutable floats
     costs more than the weekly step of a small agency. Reporters added later take the
     generic path.
     """
