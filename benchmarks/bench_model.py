@@ -73,7 +73,7 @@ def _child_workforce(regime: str, seed: int, n_workers: int, n_clients: int, ste
     return {
         "seed": seed,
         "steps": steps,
-        "warmup_weeks": int(model.p.warmup_weeks),
+        "warmup_weeks": int(model.params["warmup_weeks"]),
         "construct_s": t1 - t0,
         "steps_s": t2 - t1,
         "live_agents_start": live_start,

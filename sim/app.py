@@ -257,7 +257,7 @@ class DashboardModel(WorkforceModel):
         self.lock = threading.RLock()
         super().__init__(regime_key(regime), rng=self.seed, **params)
         self.regime_label = REGIME_LABELS.get(self.regime, self.regime)
-        self.layout_cols = _layout_cols(self.p.n_workers + self.p.float_pool)
+        self.layout_cols = _layout_cols(self.params["n_workers"] + self.params["float_pool"])
         self.left_week = np.full(self.workers.capacity, np.iinfo(np.int64).min // 2)
 
     def step(self) -> None:
@@ -338,9 +338,9 @@ def agency_figure(model: WorkforceModel, ax: Any = None,
 
 def grid_rows(model: WorkforceModel) -> int:
     """Rows of the worker grid that :func:`agency_figure` draws now (at least)."""
-    p, w = model.p, model.workers
-    cols = getattr(model, "layout_cols", None) or _layout_cols(p.n_workers + p.float_pool)
-    top = max(int(np.flatnonzero(w.alive).max(initial=-1)), p.n_workers - 1)
+    p, w = model.params, model.workers
+    cols = getattr(model, "layout_cols", None) or _layout_cols(p["n_workers"] + p["float_pool"])
+    top = max(int(np.flatnonzero(w.alive).max(initial=-1)), p["n_workers"] - 1)
     return top // cols + 1
 
 
@@ -367,10 +367,10 @@ def _snapshot(model: WorkforceModel, recent_weeks: int) -> dict[str, Any]:
 
 def _draw_agency(model: WorkforceModel, s: dict[str, Any], ax: Any, recent_weeks: int,
                  legend: bool, min_rows: int = 0) -> Figure:
-    p = model.p
-    cols = getattr(model, "layout_cols", None) or _layout_cols(p.n_workers + p.float_pool)
+    p = model.params
+    cols = getattr(model, "layout_cols", None) or _layout_cols(p["n_workers"] + p["float_pool"])
     rows = s["rows"]
-    top = int(max(rows.max(initial=-1), s["vacated"].max(initial=-1), p.n_workers - 1))
+    top = int(max(rows.max(initial=-1), s["vacated"].max(initial=-1), p["n_workers"] - 1))
     grid_rows = max(top // cols + 1, min_rows)
 
     # clients: a ring round the primary worker; the rest in a waiting row under the grid
@@ -381,7 +381,7 @@ def _draw_agency(model: WorkforceModel, s: dict[str, Any], ax: Any, recent_weeks
     first = np.searchsorted(sorted_p, sorted_p, side="left")
     rank = np.empty_like(primary)
     rank[order] = np.arange(primary.size) - first
-    slots = max(int(p.max_caseload), int(rank[has].max(initial=0)) + 1)
+    slots = max(int(p["max_caseload"]), int(rank[has].max(initial=0)) + 1)
     ang = np.pi / 2 + 2 * np.pi * rank[has] / slots
     home = _grid_xy(primary[has], cols)
     cxy = home + 0.34 * np.column_stack([np.cos(ang), np.sin(ang)])
@@ -468,7 +468,7 @@ def _draw_agency(model: WorkforceModel, s: dict[str, Any], ax: Any, recent_weeks
         fig.text(0.015, 1 - 0.12 / fig.get_figheight(), title, ha="left", va="top",
                  fontsize=10.5, fontweight="bold", linespacing=1.3)
         if legend:
-            _agency_legend(fig, ax, recent_weeks, p.burnout_high_threshold)
+            _agency_legend(fig, ax, recent_weeks, p["burnout_high_threshold"])
     else:
         ax.set_title(title, fontsize=10.5, loc="left")
     return fig
@@ -602,7 +602,7 @@ def _png(fig: Figure) -> bytes:
 
 
 def _shock(model: WorkforceModel) -> tuple[int, int]:
-    return int(model.p.shock_start), int(model.p.shock_weeks)
+    return int(model.params["shock_start"]), int(model.params["shock_weeks"])
 
 
 def _n(k: int, word: str) -> str:

@@ -9,7 +9,8 @@ Foundation-first (38 % vs 45 % a year under JIT-only)"*.
 How a title decides (:func:`finding_title`): :func:`sim.ranking.rank`, the rule the
 findings use too, so a title and the finding on the same numbers name the same regimes
 as best. Regimes are ranked by their mean over replications in the direction that is
-better for the measure (:data:`BETTER`; lower turnover, higher continuity, ...). If the
+better for the measure (its ``better`` in
+:data:`sim.outputs.METRICS`: lower turnover, higher continuity, ...). If the
 best and the worst regime's 95 % CIs overlap, the title says the measure differs little
 between regimes; otherwise it names the best regime together with those about the same
 as it (CI overlapping the best's but not the worst's), with values precise enough to
@@ -58,7 +59,6 @@ from sim.ranking import RegimeStat, join, rank, words
 from sim.summary import mean_ci, measure_label, value_kind
 
 __all__ = [
-    "BETTER",
     "CHARTS",
     "FORMATS",
     "OKABE_ITO",
@@ -112,25 +112,6 @@ _EXTRA_COLORS: tuple[str, ...] = (
 
 #: Scatter markers by display position (a second cue besides colour, e.g. in greyscale).
 _MARKERS: tuple[str, ...] = ("o", "s", "^", "D", "v", "P", "X", "*")
-
-#: Whether a lower or a higher value of a measure is the better outcome (for titles).
-BETTER: dict[str, str] = {
-    "headcount": "higher", "on_floor": "higher", "vacancies": "lower",
-    "vacancy_rate": "lower", "separations": "lower", "quits": "lower",
-    "dismissals": "lower", "turnover_rate": "lower", "leavers_under_3m": "lower",
-    "leavers_under_6m": "lower",
-    "leavers_under_12m": "lower", "mean_tenure": "higher", "burnout_mean": "lower",
-    "burnout_high_share": "lower", "competence_mean": "higher",
-    "gap_awareness_mean": "higher", "coc": "higher", "upc": "higher", "secon": "higher",
-    "distinct_workers": "lower", "same_primary_share": "higher",
-    "care_quality_mean": "higher", "unmet_need_share": "lower", "incidents": "lower",
-    "client_wellbeing_mean": "higher", "cost_wages": "lower", "cost_overtime": "lower",
-    "cost_cover": "lower", "cost_recruiting": "lower", "cost_training": "lower",
-    "cost_modules": "lower", "cost_total": "lower", "cost_per_client_year": "lower",
-}
-
-#: Measures with no better direction (a title names the regime with the highest value).
-NEUTRAL: tuple[str, ...] = ("in_training", "hires", "module_hours")
 
 #: Subjects of the finding titles where the plain label reads badly in a sentence.
 _SUBJECTS: dict[str, str] = {
@@ -350,7 +331,7 @@ def _metric_title(metric: str, per_regime: Sequence[tuple[str, int, float, float
     suffix = " a year" if (metric in METRICS and METRICS[metric].unit == "per year") else ""
     m = METRICS.get(metric)
     subject = _SUBJECTS.get(metric, m.label if m else metric)
-    return finding_title(subject, per_regime, kind, BETTER.get(metric), suffix)
+    return finding_title(subject, per_regime, kind, m.better if m else None, suffix)
 
 
 # ---------------------------------------------------------------------------
@@ -674,11 +655,11 @@ def plot_cost_continuity(runs: pd.DataFrame, meta: Mapping[str, Any],
 
 def _cost_continuity_title(coc_stats: list, cost_stats: list) -> str:
     """Both measures ranked by :func:`sim.ranking.rank`, as :func:`finding_title`."""
-    ranking_c = rank(_stats(coc_stats), BETTER["coc"])
-    ranking_k = rank(_stats(cost_stats), BETTER["cost_per_client_year"])
+    ranking_c = rank(_stats(coc_stats), METRICS["coc"].better)
+    ranking_k = rank(_stats(cost_stats), METRICS["cost_per_client_year"].better)
     if not {ranking_c.status, ranking_k.status} <= {"same", "clear"}:
         return finding_title("Cost per client-year", cost_stats, "usd",
-                             BETTER["cost_per_client_year"])
+                             METRICS["cost_per_client_year"].better)
     rc, tc = ranking_c.ranked, ranking_c.leaders
     rk, tk = ranking_k.ranked, ranking_k.leaders
     clear_c = ranking_c.status == "clear"
@@ -773,7 +754,7 @@ def _cost_breakdown_title(tidy: pd.DataFrame, meta: Mapping[str, Any],
         st = [RegimeStat(r, regime_label(r, meta), int(g.n), float(g["mean"]),
                          float(g.ci_low), float(g.ci_high))
               for r in order for _, g in part[part.regime == r].iterrows()]
-        ranking = rank(st, BETTER.get(item, "lower"))
+        ranking = rank(st, METRICS[item].better)
         if ranking.status == "unranked":
             return "Cost per client-year by category (one run each, so no interval: may " \
                    "be chance)"

@@ -9,6 +9,13 @@ per phase would cost more than the phase's arithmetic. A run still depends on no
 but its seed: the pool is refilled at fixed points (before a week, when fewer numbers
 are left than a week can use), whatever the machine or the number of processes.
 
+Each phase declares by name the uniforms it takes per worker slot, client place or post
+(e.g. ``DRAWS = indices(("quit", "dismissal"))`` in :mod:`sim.phases.separation`) and
+how many it takes at most in a week (its ``uniforms(...)``); what a week can use is
+their sum (:func:`sim.phases.week_draws`). :func:`take` refuses to hand out more than
+the pool holds, so a phase that takes more than it declares fails loudly instead of
+reading past the block.
+
 Other distributions are made from uniforms inside the kernels: normal variates by the
 Box-Muller transform (:func:`normal`), Gamma(2, 1) as a sum of two exponentials
 (:func:`gamma2`), binomial counts as the number of uniforms below the probability.
@@ -44,8 +51,12 @@ class UniformPool:
 
 @kernel
 def take(buffer, pos, n):  # pragma: no cover (compiled)
-    """The next ``n`` uniforms of the pool (the caller made sure there are enough)."""
+    """The next ``n`` uniforms of the pool (the caller made sure there are enough: an
+    :class:`IndexError` if not)."""
     start = pos[0]
+    if n < 0 or start + n > buffer.size:
+        raise IndexError("take: more uniforms than the pool holds (a phase takes more "
+                         "than it declares)")
     pos[0] = start + n
     return buffer[start : start + n]
 

@@ -8,7 +8,7 @@ every ordering and every hedge comes from the data.
 
 How a sentence decides: :func:`sim.ranking.rank`, the rule the chart titles use too.
 Regimes are ranked by their mean over replications in the direction that is better for
-the measure (:data:`sim.charts.BETTER`). If the best and the worst regime's 95 %
+the measure (its ``better`` in :data:`sim.outputs.METRICS`). If the best and the worst regime's 95 %
 confidence intervals overlap, the sentence says the regimes did *about the same*. If
 they do not, every regime is named with its value, best first, and a regime whose
 interval overlaps only the best's or only the worst's is marked "about the same as"
@@ -32,7 +32,7 @@ from typing import Any
 
 import pandas as pd
 
-from sim.charts import BETTER, _km_at, regime_label, regime_order
+from sim.charts import _km_at, regime_label, regime_order
 from sim.metrics import kaplan_meier
 from sim.outputs import METRICS
 from sim.ranking import RegimeStat, join, overlap, rank, words
@@ -334,7 +334,7 @@ def findings(runs: pd.DataFrame, survival: pd.DataFrame | None,
     order = [r for r in order if (runs["regime"] == r).any()] if len(runs) else order
     out: list[Finding] = []
 
-    def add(key: str, topic: str, stats: list[RegimeStat], better: str,
+    def add(key: str, topic: str, stats: list[RegimeStat], better: str | None,
             ph: _Phrasing) -> None:
         text, clear = compare_sentence(stats, better, ph)
         out.append(Finding(key, topic, text, clear))
@@ -345,12 +345,12 @@ def findings(runs: pd.DataFrame, survival: pd.DataFrame | None,
     if has("same_primary_share"):
         add("stable_care", "Continuity of care", _run_stats(runs, "same_primary_share",
                                                              order, meta),
-            BETTER["same_primary_share"],
+            METRICS["same_primary_share"].better,
             _Phrasing("clients kept the same primary worker all year",
                       "The share of clients who kept the same primary worker all year"))
     if has("turnover_rate"):
         add("turnover", "Turnover", _run_stats(runs, "turnover_rate", order, meta),
-            BETTER["turnover_rate"], _Phrasing("workers left within a year", "Turnover",
+            METRICS["turnover_rate"].better, _Phrasing("workers left within a year", "Turnover",
                                detail="turnover "))
     retention, t_ref = _retention_stats(survival, order, meta)
     if retention:
@@ -361,16 +361,16 @@ def findings(runs: pd.DataFrame, survival: pd.DataFrame | None,
     if has("burnout_high_share"):
         thr = _param(meta, order, "burnout_high_threshold")
         add("burnout", "Burnout", _run_stats(runs, "burnout_high_share", order, meta),
-            BETTER["burnout_high_share"],
+            METRICS["burnout_high_share"].better,
             _Phrasing(f"workers had high burnout (exhaustion of {thr:g} or more on a 0–1 "
                       "scale)", "The share of workers with high burnout"))
     if has("vacancy_rate"):
         add("vacancies", "Vacancies", _run_stats(runs, "vacancy_rate", order, meta),
-            BETTER["vacancy_rate"], _Phrasing("posts were vacant in an average week",
+            METRICS["vacancy_rate"].better, _Phrasing("posts were vacant in an average week",
                                "The share of posts left vacant"))
     if has("distinct_workers"):
         add("distinct_workers", "Workers per client",
-            _run_stats(runs, "distinct_workers", order, meta), BETTER["distinct_workers"],
+            _run_stats(runs, "distinct_workers", order, meta), METRICS["distinct_workers"].better,
             _Phrasing("a client in care all year saw", "The number of different workers "
                       "a client saw in a year (cover staff included)", style="number",
                       unit=" different workers in the year, cover staff included"))
@@ -384,11 +384,11 @@ def findings(runs: pd.DataFrame, survival: pd.DataFrame | None,
                                float(row.mean), float(row.ci_low), float(row.ci_high))
                     for row in part.itertuples(index=False)]
 
-        add("cost", "Cost", cost_stats("cost_total"), BETTER["cost_per_client_year"],
+        add("cost", "Cost", cost_stats("cost_total"), METRICS["cost_per_client_year"].better,
             _Phrasing("care cost about", "Cost per client-year", style="usd",
                       unit=" per client-year"))
         add("cost_stable_care", "Cost of stable care", cost_stats("cost_stable_care"),
-            BETTER["cost_per_client_year"], _Phrasing("each client-year of stable care cost about",
+            "lower", _Phrasing("each client-year of stable care cost about",
                                "Cost per client-year of stable care", style="usd"))
         diff = cost_differences(runs, meta, order)
         if " on wages" in diff:

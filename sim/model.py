@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import inspect
 import numbers
-from types import SimpleNamespace
 from typing import Any
 
 import mesa
@@ -16,10 +15,10 @@ from sim import phases
 from sim.agents import Client, Worker
 from sim.continuity import ContinuityLedger
 from sim.draws import UniformPool
-from sim.observe import MEASURED, as_metrics, measure, observe
-from sim.outputs import METRICS
+from sim.observe import as_metrics, measure, observe
+from sim.outputs import METRICS, SLOT
 from sim.phases import clients, hiring
-from sim.state import CONTACT_WINDOW, COSTS, LEDGERS, ClientState, WorkerState
+from sim.state import CONTACT_WINDOW, COSTS, EVENT, LEDGERS, ClientState, WorkerState
 
 __all__ = ["WorkforceModel"]
 
@@ -29,7 +28,7 @@ class MetricsCollector(mesa.DataCollector):
     """Mesa's DataCollector, with one model reporter per measure of :data:`METRICS`.
 
     ``collect`` stores ``model.metrics`` (fresh Python floats every week) directly:
-    Mesa's generic path deep-copies each reporter's value, which for 37 immutable floats
+    Mesa's generic path deep-copies each reporter's value, which for dozens of immutable floats
     costs more than the weekly step of a small agency. Reporters added later take the
     generic path.
     """
@@ -92,39 +91,37 @@ class WorkforceModel(mesa.Model):
         resolved = registry.resolve(regime, setting=setting, **params)
         self.regime = regime
         self.setting = setting
+        #: The resolved parameters (plain Python values), and the same values as a
+        #: one-element record array, as compiled code reads them.
         self.params: dict[str, Any] = resolved
-        self.p = SimpleNamespace(**resolved)
-        self.params_record = registry.as_record(resolved)  # as the compiled step reads them
-        self.P = self.params_record[0]
-        p = self.p
-        self.policy = {k: resolved[k] for k in registry.REGIME_PARAMS}
+        self.params_record = registry.as_record(resolved)
+        p = resolved
         status_quo = registry.resolve("jit", setting=setting)
         self.hire_policy = registry.as_record(status_quo, registry.REGIME_PARAMS)
 
-        self.workers = WorkerState(int(1.3 * (p.n_workers + p.float_pool)) + 8, p.n_domains)
-        self.clients = ClientState(p.n_clients, p.n_domains)
-        self.continuity = ContinuityLedger(p.n_clients, CONTACT_WINDOW)
+        posts = p["n_workers"] + p["float_pool"]
+        self.workers = WorkerState(int(1.3 * posts) + 8, p["n_domains"])
+        self.clients = ClientState(p["n_clients"], p["n_domains"])
+        self.continuity = ContinuityLedger(p["n_clients"], CONTACT_WINDOW)
         self._worker_handles = np.empty(self.workers.capacity, dtype=object)
-        self._client_handles = np.empty(p.n_clients, dtype=object)
+        self._client_handles = np.empty(p["n_clients"], dtype=object)
         self.draws = UniformPool(self.rng)
         self.counters = np.zeros(3, dtype=np.int64)  # agency ids, worker ids, person ids
         self.costs = np.zeros(len(COSTS))  # this week's, in the order of sim.state.COSTS
         self.ledgers = np.zeros((len(LEDGERS), CONTACT_WINDOW))  # rolling 52 weeks
-        self.ledger = {name: self.ledgers[i] for i, name in enumerate(LEDGERS)}
-        self.wk: dict[str, int] = {}
         self._spells: list[tuple[np.ndarray, np.ndarray]] = []  # (hire week, exit week)
         self.agent_records: list[pd.DataFrame] = []
 
-        self.t = -p.warmup_weeks
+        self.t = -p["warmup_weeks"]
         self._initial_population()
-        posts = p.n_workers + p.float_pool
-        self._week_draws = phases.week_draws(self.workers.capacity, p.n_clients, posts,
-                                             p.n_domains)
-        self._events = np.zeros(phases.events_size(self.workers.capacity, p.n_clients, posts),
-                                dtype=np.int64)
-        self._measure_values = np.zeros(len(MEASURED))
+        self._week_draws = phases.week_draws(self.workers.capacity, p["n_clients"], posts,
+                                             p["n_domains"])
+        # the week's event counts (by the names of sim.state.EVENT), then rows
+        self.events = np.zeros(
+            phases.events_size(self.workers.capacity, p["n_clients"], posts), dtype=np.int64)
+        self._measure_values = np.zeros(len(SLOT))  # one slot per measure
         self._bind()
-        for _ in range(p.warmup_weeks):
+        for _ in range(p["warmup_weeks"]):
             self._advance()
         self.hire_policy = registry.as_record(resolved, registry.REGIME_PARAMS)
         self._bind()
@@ -138,27 +135,27 @@ class WorkforceModel(mesa.Model):
     # -- set-up ----------------------------------------------------------------------
     def _initial_population(self) -> None:
         """A plausible status-quo workforce: mixed tenure, competence grown with it."""
-        p, rng, w = self.p, self.rng, self.workers
-        n_reg = round(0.9 * p.n_workers)
-        for n, is_float in ((n_reg, False), (p.float_pool, True)):
+        p, rng, w = self.params, self.rng, self.workers
+        n_reg = round(0.9 * p["n_workers"])
+        for n, is_float in ((n_reg, False), (p["float_pool"], True)):
             if n == 0:
                 continue
             tenure = rng.exponential(110.0, n).astype(np.int64)
             w.ensure_free(n)
-            self.draws.ensure(n * 2 * (p.n_domains + 4))
-            rows = hiring.hire(w.arrays, self.P, self.hire_policy[0], self.draws.buffer,
-                               self.draws.pos, self.counters, self.costs, self.t, n, is_float,
-                               tenure)
+            self.draws.ensure(n * hiring.hire_draws(p["n_domains"]))
+            rows = hiring.hire(w.arrays, self.params_record[0], self.hire_policy[0],
+                               self.draws.buffer, self.draws.pos, self.counters, self.costs,
+                               self.t, n, is_float, tenure)
             self._add_worker_handles(rows)
-            grow = 1 - np.exp(-p.experience_rate * tenure)
+            grow = 1 - np.exp(-p["experience_rate"] * tenure)
             w.competence[rows] += (1 - w.competence[rows]) * grow[:, None]
-            aware_grow = 1 - np.exp(-p.awareness_growth * tenure)
+            aware_grow = 1 - np.exp(-p["awareness_growth"] * tenure)
             w.awareness[rows] += (1 - w.awareness[rows]) * aware_grow
             w.exhaustion[rows] = np.clip(rng.normal(0.4, 0.15, n), 0, 1)
-        places = np.arange(p.n_clients)
+        places = np.arange(p["n_clients"])
         self._admit(places)
         self._client_handles[:] = [Client(self, r) for r in places.tolist()]
-        self.clients.admit_week[:] = self.t - rng.integers(0, 260, p.n_clients)
+        self.clients.admit_week[:] = self.t - rng.integers(0, 260, p["n_clients"])
 
     # -- the weekly step -------------------------------------------------------------
     def _advance(self) -> None:
@@ -167,46 +164,43 @@ class WorkforceModel(mesa.Model):
         self.t += 1
         self.draws.ensure(self._week_draws)
         phases.week(self.t, self.draws.buffer, *self._state)
-        n_hired, n_left, quits, dismissals, n_pending = self._events[:5].tolist()
-        self.wk = {"hires": n_hired, "quits": quits, "dismissals": dismissals}
+        ev = self.events
+        n_hired, n_left, n_pending = (int(ev[EVENT.hires]), int(ev[EVENT.leavers]),
+                                      int(ev[EVENT.pending]))
+        rows = ev[len(EVENT) :]  # hires, leavers, then places waiting for an admission
         if n_hired:
-            self._add_worker_handles(self._events[5 : 5 + n_hired])
+            self._add_worker_handles(rows[:n_hired])
         if n_left:
-            self._remove_worker_handles(self._events[5 + n_hired : 5 + n_hired + n_left])
+            self._remove_worker_handles(rows[n_hired : n_hired + n_left])
         if n_pending:  # the pool ran short for admissions: refill, admit, measure again
-            start = 5 + n_hired + n_left
-            self._admit(self._events[start : start + n_pending].copy())
+            start = n_hired + n_left
+            self._admit(rows[start : start + n_pending].copy())
             measure(self.workers.arrays, self.clients.arrays, self.continuity.arrays,
-                    self.ledgers, self.t, self.p.burnout_high_threshold, self._measure_values)
+                    self.params_record[0], self.costs, self.ledgers, ev, self.t,
+                    self._measure_values)
 
     def _bind(self) -> None:
         """The flat tuple of arrays the compiled week reads (:func:`sim.phases.week`)."""
         self._state = (*self.workers.arrays, *self.clients.arrays, *self.continuity.arrays,
                        self.params_record, self.hire_policy, self.draws.pos, self.counters,
-                       self.costs, self.ledgers, self._events, self._measure_values)
+                       self.costs, self.ledgers, self.events, self._measure_values)
 
     def step(self) -> None:
         """Simulate one week and record its measures (``running`` turns ``False`` at
         ``horizon_weeks``)."""
         self._advance()
-        self.metrics = as_metrics(self, self._measure_values)
+        self.metrics = as_metrics(self._measure_values)
         self.datacollector.collect(self)
         self._record_agents()
         if self.horizon_weeks is not None and self.t >= self.horizon_weeks:
             self.running = False
 
     # -- bookkeeping in Python -------------------------------------------------------
-    @property
-    def cost(self) -> dict[str, float]:
-        """This week's costs by kind (wages, overtime, cover, recruiting, training,
-        modules)."""
-        return dict(zip(COSTS, self.costs.tolist(), strict=True))
-
     def _admit(self, places: np.ndarray) -> None:
         """New people take client places ``places`` (:func:`sim.phases.clients.admit`)."""
-        self.draws.ensure(places.size * clients.admission_draws(self.p.n_domains))
-        clients.admit(self.clients.arrays, self.continuity.arrays, self.P, self.draws.buffer,
-                      self.draws.pos, self.counters, places, self.t)
+        self.draws.ensure(places.size * clients.admission_draws(self.params["n_domains"]))
+        clients.admit(self.clients.arrays, self.continuity.arrays, self.params_record[0],
+                      self.draws.buffer, self.draws.pos, self.counters, places, self.t)
 
     def _add_worker_handles(self, rows: np.ndarray) -> None:
         """One Mesa ``Worker`` per hire (events, not the population)."""
@@ -235,11 +229,6 @@ class WorkforceModel(mesa.Model):
         return self._client_handles[row]
 
     # -- views -----------------------------------------------------------------------
-    @property
-    def week(self) -> int:
-        """Reported week (0 = end of warm-up); negative during warm-up."""
-        return self.t
-
     def contact_history(self) -> np.ndarray:
         """Care contacts of every client over the last 52 weeks, oldest first (-1 = none)."""
         return self.continuity.history(self.t)
@@ -269,7 +258,7 @@ class WorkforceModel(mesa.Model):
         return self.continuity.indices(year)["distinct"].astype(int)
 
     def _record_agents(self) -> None:
-        every = self.p.agent_record_every
+        every = self.params["agent_record_every"]
         if not every or self.t % every:
             return
         w = self.workers

@@ -1,10 +1,13 @@
 """Observation: compute this week's measures (:data:`sim.outputs.METRICS`).
 
-Reads: every state array, the continuity ledger (:mod:`sim.continuity`), the model's
-rolling 52-week ledgers (separations, leavers' tenure, costs) and
-``burnout_high_threshold``.
-Writes: nothing; returns a dict keyed by metric name. Every value is finite and within
-the range :data:`sim.outputs.METRICS` gives.
+Reads: every state array, the continuity ledger (:mod:`sim.continuity`), this week's
+costs and event counts (hires, quits, dismissals: :data:`sim.phases.EVENT`), the
+model's rolling 52-week ledgers (separations, leavers' tenure, costs) and the
+parameters ``burnout_high_threshold``, ``n_workers`` and ``float_pool``.
+Writes: one value per measure, each into its slot of a buffer (:data:`sim.outputs.SLOT`,
+generated from :data:`~sim.outputs.METRICS`); :func:`as_metrics` turns the buffer into
+the dict keyed by metric name. Every value is finite and within the range
+:data:`~sim.outputs.METRICS` gives.
 
 Conventions: continuity indices are averaged over clients with at least two contacts
 in the last 52 weeks (one contact gives no defined COC/SECON; see
@@ -19,13 +22,21 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.jit import kernel
+from sim.outputs import METRICS, SLOT
 from sim.state import (
     COST,
+    COVER,
+    EVENT,
+    MODULES,
     NONE,
+    OVERTIME_COST,
+    RECRUITING,
     SEPARATIONS,
+    TRAINING,
     UNDER_3M,
     UNDER_6M,
     UNDER_12M,
+    WAGES,
     mean_competence,
 )
 
@@ -33,80 +44,30 @@ if TYPE_CHECKING:
     from sim.model import WorkforceModel
 
 
-#: What :func:`measure` computes, in order.
-MEASURED = ("headcount", "in_training", "mean_tenure", "burnout_mean", "burnout_high_share",
-            "competence_mean", "gap_awareness_mean", "module_hours", "coc", "upc", "secon",
-            "distinct_workers", "same_primary_share", "care_quality_mean", "unmet_need_share",
-            "incidents", "client_wellbeing_mean", "leavers", "under_3m", "under_6m",
-            "under_12m", "year_cost")
-
-
 def observe(model: WorkforceModel) -> dict[str, float]:
     """This week's measures of ``model`` (computed afresh)."""
-    values = np.zeros(len(MEASURED))
+    values = np.zeros(len(SLOT))
     measure(model.workers.arrays, model.clients.arrays, model.continuity.arrays,
-            model.ledgers, model.t, model.p.burnout_high_threshold, values)
-    return as_metrics(model, values)
+            model.params_record[0], model.costs, model.ledgers, model.events, model.t,
+            values)
+    return as_metrics(values)
 
 
-def as_metrics(model: WorkforceModel, values: np.ndarray) -> dict[str, float]:
-    """The dict of measures from :func:`measure`'s values and the week's counts and costs."""
-    p, c = model.p, model.clients
-    (headcount, in_training, tenure, burnout, high, competence, awareness, module_hours,
-     coc, upc, secon, distinct, same_primary, quality, unmet, incidents, wellbeing,
-     leavers, under_3m, under_6m, under_12m, year_cost) = values.tolist()
-    posts = p.n_workers + p.float_pool
-    vacancies = max(posts - headcount, 0)
-    wk, cost = model.wk, model.cost
-    cost_total = float(model.costs.sum())
-    return {
-        "headcount": float(headcount),
-        "on_floor": float(headcount - in_training),
-        "in_training": float(in_training),
-        "vacancies": float(vacancies),
-        "vacancy_rate": vacancies / posts,
-        "hires": float(wk.get("hires", 0)),
-        "separations": float(wk.get("quits", 0) + wk.get("dismissals", 0)),
-        "quits": float(wk.get("quits", 0)),
-        "dismissals": float(wk.get("dismissals", 0)),
-        "turnover_rate": leavers / headcount if headcount else 0.0,
-        "leavers_under_3m": under_3m / leavers if leavers else 0.0,
-        "leavers_under_6m": under_6m / leavers if leavers else 0.0,
-        "leavers_under_12m": under_12m / leavers if leavers else 0.0,
-        "mean_tenure": tenure,
-        "burnout_mean": burnout,
-        "burnout_high_share": high,
-        "competence_mean": competence,
-        "gap_awareness_mean": awareness,
-        "module_hours": module_hours,
-        "coc": coc,
-        "upc": upc,
-        "secon": secon,
-        "distinct_workers": distinct,
-        "same_primary_share": same_primary,
-        "care_quality_mean": quality,
-        "unmet_need_share": unmet,
-        "incidents": float(incidents),
-        "client_wellbeing_mean": wellbeing,
-        "cost_wages": cost["wages"],
-        "cost_overtime": cost["overtime"],
-        "cost_cover": cost["cover"],
-        "cost_recruiting": cost["recruiting"],
-        "cost_training": cost["training"],
-        "cost_modules": cost["modules"],
-        "cost_total": cost_total,
-        "cost_per_client_year": year_cost / c.n,
-    }
+def as_metrics(values: np.ndarray) -> dict[str, float]:
+    """The dict of measures (Python floats, in the order of METRICS) from the buffer
+    :func:`measure` filled."""
+    return dict(zip(METRICS, values.tolist(), strict=True))
 
 
 @kernel
-def measure(W, C, L, led, t, high_threshold, out):  # pragma: no cover (compiled)
-    """One pass over workers, one over clients and one over the 52-week ledgers; the
-    :data:`MEASURED` values, in order, into ``out``."""
+def measure(W, C, L, P, costs, led, events, t, out):  # pragma: no cover (compiled)
+    """One pass over workers, one over clients and one over the 52-week ledgers; each
+    measure into its slot of ``out`` (``out[SLOT.name]``, one slot per metric)."""
     window = L.contacts.shape[1]
     alive, start_week, hire_week = W.alive, W.start_week, W.hire_week
     exhaustion, competence, awareness, module_hours = (
         W.exhaustion, W.competence, W.awareness, W.module_hours)
+    high_threshold = P.burnout_high_threshold
     admit_week, primary, primary_since, kind, quality, incident, wellbeing = (
         C.admit_week, C.primary, C.primary_since, C.kind, C.quality, C.incident, C.wellbeing)
     n, sumsq, top, same, distinct = L.n, L.sumsq, L.top, L.same, L.distinct
@@ -167,25 +128,51 @@ def measure(W, C, L, led, t, high_threshold, out):  # pragma: no cover (compiled
         distinct_mean = distinct_year / n_year
     elif n_one:
         distinct_mean = distinct_seen / n_one
-    out[0] = headcount
-    out[1] = headcount - floor
-    out[2] = tenure / headcount if headcount else 0.0
-    out[3] = e_sum / floor if floor else 0.0
-    out[4] = high / floor if floor else 0.0
-    out[5] = comp_sum / floor if floor else 0.0
-    out[6] = aware_sum / floor if floor else 0.0
-    out[7] = modules
-    out[8] = coc / n_two if n_two else 1.0
-    out[9] = upc / n_one if n_one else 1.0
-    out[10] = secon / n_two if n_two else 1.0
-    out[11] = distinct_mean
-    out[12] = same_primary / n_year if n_year else 0.0
-    out[13] = q_sum / n_cared if n_cared else 0.0
-    out[14] = (kind.size - n_cared) / kind.size if kind.size else 0.0
-    out[15] = incidents
-    out[16] = wb_sum / kind.size if kind.size else 0.0
-    out[17] = led[SEPARATIONS].sum()
-    out[18] = led[UNDER_3M].sum()
-    out[19] = led[UNDER_6M].sum()
-    out[20] = led[UNDER_12M].sum()
-    out[21] = led[COST].sum()
+    posts = P.n_workers + P.float_pool
+    vacancies = max(posts - headcount, 0)
+    leavers = led[SEPARATIONS].sum()
+    quits = events[EVENT.quits]
+    dismissals = events[EVENT.dismissals]
+    n_clients = kind.size
+    # staffing
+    out[SLOT.headcount] = headcount
+    out[SLOT.on_floor] = floor
+    out[SLOT.in_training] = headcount - floor
+    out[SLOT.vacancies] = vacancies
+    out[SLOT.vacancy_rate] = vacancies / posts
+    out[SLOT.hires] = events[EVENT.hires]
+    # turnover
+    out[SLOT.separations] = quits + dismissals
+    out[SLOT.quits] = quits
+    out[SLOT.dismissals] = dismissals
+    out[SLOT.turnover_rate] = leavers / headcount if headcount else 0.0
+    out[SLOT.leavers_under_3m] = led[UNDER_3M].sum() / leavers if leavers else 0.0
+    out[SLOT.leavers_under_6m] = led[UNDER_6M].sum() / leavers if leavers else 0.0
+    out[SLOT.leavers_under_12m] = led[UNDER_12M].sum() / leavers if leavers else 0.0
+    out[SLOT.mean_tenure] = tenure / headcount if headcount else 0.0
+    # burnout and competence
+    out[SLOT.burnout_mean] = e_sum / floor if floor else 0.0
+    out[SLOT.burnout_high_share] = high / floor if floor else 0.0
+    out[SLOT.competence_mean] = comp_sum / floor if floor else 0.0
+    out[SLOT.gap_awareness_mean] = aware_sum / floor if floor else 0.0
+    out[SLOT.module_hours] = modules
+    # continuity
+    out[SLOT.coc] = coc / n_two if n_two else 1.0
+    out[SLOT.upc] = upc / n_one if n_one else 1.0
+    out[SLOT.secon] = secon / n_two if n_two else 1.0
+    out[SLOT.distinct_workers] = distinct_mean
+    out[SLOT.same_primary_share] = same_primary / n_year if n_year else 0.0
+    # care
+    out[SLOT.care_quality_mean] = q_sum / n_cared if n_cared else 0.0
+    out[SLOT.unmet_need_share] = (n_clients - n_cared) / n_clients if n_clients else 0.0
+    out[SLOT.incidents] = incidents
+    out[SLOT.client_wellbeing_mean] = wb_sum / n_clients if n_clients else 0.0
+    # cost
+    out[SLOT.cost_wages] = costs[WAGES]
+    out[SLOT.cost_overtime] = costs[OVERTIME_COST]
+    out[SLOT.cost_cover] = costs[COVER]
+    out[SLOT.cost_recruiting] = costs[RECRUITING]
+    out[SLOT.cost_training] = costs[TRAINING]
+    out[SLOT.cost_modules] = costs[MODULES]
+    out[SLOT.cost_total] = costs.sum()
+    out[SLOT.cost_per_client_year] = led[COST].sum() / n_clients

@@ -22,6 +22,7 @@ from typing import ClassVar
 import numpy as np
 
 from sim.jit import kernel
+from sim.outputs import indices
 
 #: Weeks of care contacts kept per client (the continuity window).
 CONTACT_WINDOW = 52
@@ -44,6 +45,12 @@ SEPARATIONS, UNDER_3M, UNDER_6M, UNDER_12M, COST = range(len(LEDGERS))
 
 #: Running counters of ids handed out (``model.counters``).
 AGENCY_COUNTER, NEXT_WORKER_ID, NEXT_PERSON = range(3)
+
+#: The counts at the head of the weekly events buffer (``model.events``, filled by
+#: :func:`sim.phases.run_week`), by name: ``events[EVENT.quits]``. The rows of the
+#: week's hires, of its leavers and of the client places waiting for an admission
+#: follow them, in that order, from ``events[len(EVENT)]`` on.
+EVENT = indices(("hires", "leavers", "quits", "dismissals", "pending"), "Event")
 
 
 class WorkerState:

@@ -94,7 +94,7 @@ def test_mesa_reset_with_edited_inputs_builds_a_new_model():
                                           require_model_accepts_scenario=True)
         assert "scenario" in kwargs  # Mesa adds one; the model ignores it
         new = type(model)(**kwargs)
-        assert new.regime == "hybrid" and new.p.n_workers == 40 and new.t == 0
+        assert new.regime == "hybrid" and new.params["n_workers"] == 40 and new.t == 0
         new.step()
 
 
@@ -135,7 +135,7 @@ def test_agency_picture_shows_every_live_worker_and_client():
         alive = int(np.count_nonzero(w.alive))
         assert _points(fig, "workers") + _points(fig, "float_workers") == alive
         assert _points(fig, "float_workers") == int(np.count_nonzero(w.alive & w.is_float))
-        assert _points(fig, "clients") + _points(fig, "clients_waiting") == m.p.n_clients
+        assert _points(fig, "clients") + _points(fig, "clients_waiting") == m.params["n_clients"]
         assert _points(fig, "clients_waiting") == int(np.count_nonzero(m.clients.primary < 0))
         new = w.alive & (w.hire_week > m.t - 8)
         assert _points(fig, "new_hires") == int(np.count_nonzero(new))

@@ -14,6 +14,7 @@ reproducible.
 from __future__ import annotations
 
 import math
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -86,7 +87,7 @@ def _within(values, low, high, what, eps=0.0):
 
 def check_state(m: WorkforceModel, previous_headcount: float | None) -> None:
     """Every state array and measure of ``m`` in its domain; the identities hold."""
-    p, w, c, t = m.p, m.workers, m.clients, m.t
+    p, w, c, t = SimpleNamespace(**m.params), m.workers, m.clients, m.t
     inf = math.inf
 
     # every float array of the state is finite, dead worker slots included

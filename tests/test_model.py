@@ -65,7 +65,7 @@ def test_caseloads_match_primary_workers_and_limits():
         # the caseload recorded by assignment equals the clients naming the worker,
         # except for clients who lost a worker this week (they name nobody)
         assert (named[alive] <= w.caseload[alive]).all()
-        assert (named <= m.p.max_caseload).all()
+        assert (named <= m.params["max_caseload"]).all()
     # through the Mesa handles: each client appears in exactly one worker's list
     seen = [cl.unique_id for wk in m.agents_by_type[type(m.workers_handle(
         int(np.flatnonzero(m.workers.alive)[0])))] for cl in wk.clients()]
@@ -93,7 +93,7 @@ def test_agent_handles_agree_with_arrays():
     workers = [a for a in m.agents if a.__class__.__name__ == "Worker"]
     clients = [a for a in m.agents if a.__class__.__name__ == "Client"]
     assert len(workers) == np.count_nonzero(m.workers.alive)
-    assert len(clients) == m.p.n_clients
+    assert len(clients) == m.params["n_clients"]
     w = workers[0]
     assert w.exhaustion == m.workers.exhaustion[w.row]
     assert w.status in ("training", "floor")
@@ -163,7 +163,7 @@ def test_caseload_drives_burnout_and_quits():
 
 def test_a_leavers_clients_lose_continuity():
     m = WorkforceModel("jit", rng=11, n_workers=100, n_clients=300, warmup_weeks=52)
-    lost = np.zeros(m.p.n_clients, dtype=bool)
+    lost = np.zeros(m.params["n_clients"], dtype=bool)
     start = m.clients.admit_week.copy()
     for _ in range(52):
         m.step()

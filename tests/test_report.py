@@ -596,12 +596,24 @@ def test_every_chart_has_unit_labels_and_a_finding_title(data):
             (name, title)
 
 
-def test_every_measure_has_a_better_direction():
-    from sim.charts import BETTER, NEUTRAL
+def test_every_measure_declares_which_way_is_better():
+    wrong = {m.name: m.better for m in METRICS.values()
+             if m.better not in ("higher", "lower", None)}
+    assert not wrong, (f"{wrong}: a Metric's better is 'higher', 'lower' or None, so chart "
+                       "titles and findings know which way is better")
+    assert METRICS["turnover_rate"].better == "lower" and METRICS["coc"].better == "higher"
 
-    missing = [m for m in METRICS if m not in BETTER and m not in NEUTRAL]
-    assert not missing, (f"add {missing} to sim.charts.BETTER ('lower' or 'higher') or "
-                         "NEUTRAL, so chart titles and findings know which way is better")
+
+def test_chart_titles_rank_by_the_declared_direction(monkeypatch):
+    from dataclasses import replace
+
+    from sim.charts import _metric_title
+
+    stats = [("A", 5, 0.30, 0.28, 0.32), ("B", 5, 0.50, 0.48, 0.52)]
+    assert "lowest under A" in _metric_title("turnover_rate", stats)
+    flipped = {**METRICS, "turnover_rate": replace(METRICS["turnover_rate"], better="higher")}
+    monkeypatch.setattr("sim.charts.METRICS", flipped)
+    assert "highest under B" in _metric_title("turnover_rate", stats)
 
 
 def test_one_run_per_regime_is_never_ranked():

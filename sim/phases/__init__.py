@@ -13,17 +13,18 @@ from sim import observe
 from sim.continuity import LedgerArrays
 from sim.jit import kernel
 from sim.phases import assignment, burnout, care, clients, hiring, learning, separation, shocks
-from sim.state import CONTACT_WINDOW, COST, ClientArrays, WorkerArrays
+from sim.state import CONTACT_WINDOW, COST, EVENT, ClientArrays, WorkerArrays
 
 # where each group of ``week``'s flat arrays ends
 _W_END = len(WorkerArrays._fields)
 _C_END = _W_END + len(ClientArrays._fields)
 _L_END = _C_END + len(LedgerArrays._fields)
 
-ORDER = (shocks, hiring, assignment, care, learning, burnout, separation, clients)
+#: The phases that take uniforms from the pool; each declares its draws by name and how
+#: many it takes at most in a week (``uniforms``), and :func:`week_draws` adds them up.
+_DRAWING = (hiring, assignment, care, learning, separation, clients)
 
 __all__ = [
-    "ORDER",
     "assignment",
     "burnout",
     "care",
@@ -66,9 +67,10 @@ def run_week(W, C, L, P, policy, pool, pos, counters, costs, led, events, measur
 
     ``costs`` (this week) and column ``t % 52`` of the 52-week ledgers ``led`` start
     from zero; the caller made sure the uniform pool holds enough for a week
-    (:func:`week_draws`). ``events`` receives the numbers of hires, leavers, quits,
-    dismissals and discharged clients not yet replaced (when the pool ran short), then
-    the rows of the hires, of the leavers and of those places.
+    (:func:`week_draws`). ``events`` receives, in the slots named by
+    :data:`sim.state.EVENT`, the numbers of hires, leavers, quits, dismissals and
+    discharged clients not yet replaced (``pending``: when the pool ran short), then from
+    ``events[len(EVENT)]`` on the rows of the hires, of the leavers and of those places.
     """
     slot = t % CONTACT_WINDOW
     led[:, slot] = 0.0
@@ -86,26 +88,30 @@ def run_week(W, C, L, P, policy, pool, pos, counters, costs, led, events, measur
         clients.admit(C, L, P, pool, pos, counters, discharged, t)
         discharged = discharged[:0]
     led[COST, slot] = costs.sum()
-    observe.measure(W, C, L, led, t, P.burnout_high_threshold, measures)
-    events[0] = hired.size
-    events[1] = leavers.size
-    events[2] = quits
-    events[3] = dismissals
-    events[4] = discharged.size
-    k = 5
+    events[EVENT.hires] = hired.size
+    events[EVENT.leavers] = leavers.size
+    events[EVENT.quits] = quits
+    events[EVENT.dismissals] = dismissals
+    events[EVENT.pending] = discharged.size
+    k = len(EVENT)
     for rows in (hired, leavers, discharged):
         for i in range(rows.size):  # (not a slice assignment: see hiring.step)
             events[k + i] = rows[i]
         k += rows.size
+    observe.measure(W, C, L, P, costs, led, events, t, measures)
 
 
 def events_size(worker_slots: int, n_clients: int, posts: int) -> int:
-    """Length of :func:`run_week`'s ``events`` buffer."""
-    return 5 + posts + worker_slots + n_clients
+    """Length of :func:`run_week`'s ``events`` buffer: the counts of
+    :data:`~sim.state.EVENT`, then room for every post to be filled, every worker to
+    leave and every client place to wait for an admission."""
+    return len(EVENT) + posts + worker_slots + n_clients
 
 
 def week_draws(worker_slots: int, n_clients: int, posts: int, n_domains: int) -> int:
     """Most uniforms one :func:`week` can take before admissions (which it makes only
     if enough are left): for ``worker_slots`` rows of worker state, ``n_clients``
-    places and ``posts`` budgeted posts (each of which may be filled in one week)."""
-    return 6 * worker_slots + 7 * n_clients + posts * (1 + 2 * (n_domains + 4))
+    places and ``posts`` budgeted posts (each of which may be filled in one week), the
+    sum of what each phase declares (its ``uniforms``)."""
+    return sum(phase.uniforms(worker_slots, n_clients, posts, n_domains)
+               for phase in _DRAWING)

@@ -23,6 +23,7 @@ import numpy as np
 from sim.continuity import record_contacts
 from sim.draws import take
 from sim.jit import kernel
+from sim.outputs import indices
 from sim.state import (
     AGENCY,
     AGENCY_COUNTER,
@@ -34,28 +35,53 @@ from sim.state import (
     PRIMARY,
 )
 
+#: The uniforms taken a week for each worker slot, by name; each is one block over all
+#: the slots, in this order: absence, then the random order of workers.
+WORKER_DRAWS = indices(("absence", "order"))
+
+#: The uniforms taken a week for each client place, in a block after the workers': the
+#: random order in which clients without a primary worker get one.
+CLIENT_DRAWS = indices(("order",))
+
+#: The uniforms each client without care from the primary or a float worker takes, by
+#: name (the client's block holds them in this order): overtime cover or not, which
+#: colleague, agency cover or not.
+COVER_DRAWS = indices(("overtime", "colleague", "agency"))
+
+
+def uniforms(worker_slots: int, n_clients: int, posts: int, n_domains: int) -> int:
+    """Most uniforms :func:`step` takes in a week (every client needing cover)."""
+    return (len(WORKER_DRAWS) * worker_slots
+            + (len(CLIENT_DRAWS) + len(COVER_DRAWS)) * n_clients)
+
 
 @kernel
 def step(W, C, L, P, pool, pos, counters, t, absence):  # pragma: no cover (compiled)
     n = W.alive.size
-    # uniform draws: absence per worker slot, then orders of workers and of clients
-    u = take(pool, pos, 2 * n + C.primary.size)
-    regular, floats, need = _absence_and_caseload(W, C, u[:n], absence, t)
+    u = take(pool, pos, len(WORKER_DRAWS) * n + len(CLIENT_DRAWS) * C.primary.size)
+    u_absence = u[WORKER_DRAWS.absence * n : (WORKER_DRAWS.absence + 1) * n]
+    u_order = u[WORKER_DRAWS.order * n : (WORKER_DRAWS.order + 1) * n]
+    u_client = u[len(WORKER_DRAWS) * n :]
+    per_client = len(CLIENT_DRAWS)
+    regular, floats, need = _absence_and_caseload(W, C, u_absence, absence, t)
 
     # 1. primary assignment
     if need.size and regular.size:
-        need = need[np.argsort(u[2 * n + need])]  # clients in random order
-        _assign(W, C, regular, u[n + regular], need, P.max_caseload, t)
+        need = need[np.argsort(u_client[per_client * need + CLIENT_DRAWS.order])]
+        _assign(W, C, regular, u_order[regular], need, P.max_caseload, t)
 
     # 2. this week's provider: primary, float, overtime, agency or nobody
     rest, staff = _primary_or_float(W, C, regular, floats, P.float_capacity)
-    draws = take(pool, pos, 3 * rest.size)
+    per = len(COVER_DRAWS)
+    draws = take(pool, pos, per * rest.size)
     for j in range(rest.size):
         c = rest[j]
-        if staff.size and draws[3 * j] < P.overtime_cover:  # a present colleague
+        d = draws[per * j : per * (j + 1)]
+        if staff.size and d[COVER_DRAWS.overtime] < P.overtime_cover:  # a present colleague
             C.kind[c] = OVERTIME
-            C.provider[c] = staff[min(int(draws[3 * j + 1] * staff.size), staff.size - 1)]
-        elif draws[3 * j + 2] < P.agency_cover:
+            C.provider[c] = staff[min(int(d[COVER_DRAWS.colleague] * staff.size),
+                                      staff.size - 1)]
+        elif d[COVER_DRAWS.agency] < P.agency_cover:
             C.kind[c] = AGENCY
     record_contacts(L, t, _contacts(W, C, counters))
 

@@ -27,13 +27,23 @@ import numpy as np
 
 from sim.draws import take
 from sim.jit import kernel
+from sim.outputs import indices
 from sim.state import AGENCY, COVER, NONE, OVERTIME, OVERTIME_COST, PRIMARY, TRAINING, WAGES
+
+#: The uniforms each client place takes a week, by name.
+DRAWS = indices(("incident",))
+
+
+def uniforms(worker_slots: int, n_clients: int, posts: int, n_domains: int) -> int:
+    """Most uniforms :func:`step` takes in a week."""
+    return len(DRAWS) * n_clients
 
 
 @kernel
 def step(W, C, P, pool, pos, costs, t, demand_mult):  # pragma: no cover (compiled)
     n_domains = C.share.shape[1]
-    u = take(pool, pos, C.kind.size)  # incident draws
+    per = len(DRAWS)
+    u = take(pool, pos, per * C.kind.size)
     W.hours[:] = 0.0
     W.gap[:] = 0.0  # gap-weighted hours until divided below
     W.incidents[:] = 0
@@ -64,7 +74,7 @@ def step(W, C, P, pool, pos, costs, t, demand_mult):  # pragma: no cover (compil
         C.gap[c] = gap if cared else 0.0
         C.quality[c] = quality if cared else 0.0
         p_inc = P.incident_rate * (1 + P.incident_gap_weight * gap) * (1 + exh)
-        C.incident[c] = cared and u[c] < p_inc
+        C.incident[c] = cared and u[per * c + DRAWS.incident] < p_inc
         if C.kind[c] == AGENCY:
             costs[COVER] += hours * P.agency_rate
         if by_worker:

@@ -28,16 +28,31 @@ import numpy as np
 from sim.continuity import forget
 from sim.draws import gamma2, normal, take
 from sim.jit import kernel
+from sim.outputs import indices
 from sim.state import NEXT_PERSON, NONE, PRIMARY
 
 #: Most extra need (as a multiple of the client's base need) escalation can add.
 ESCALATION_CAP = 3.0
 
+#: The uniforms each client place takes a week (:func:`step`), by name: the place's
+#: block holds them in this order.
+DRAWS = indices(("crisis", "discharge"))
+
+#: The normal variates of an admission besides its need shares (:func:`admit`), by
+#: name; each takes two uniforms, after the two of each need domain's Gamma(2) weight.
+ADMISSION_NORMALS = indices(("acuity", "wellbeing"))
+
+
+def uniforms(worker_slots: int, n_clients: int, posts: int, n_domains: int) -> int:
+    """Most uniforms :func:`step` takes in a week (admissions apart:
+    :func:`admission_draws` each)."""
+    return len(DRAWS) * n_clients
+
 
 @kernel
 def admission_draws(n_domains):  # pragma: no cover (compiled)
     """Uniforms one admission takes (:func:`admit`)."""
-    return 2 * n_domains + 4
+    return 2 * (n_domains + len(ADMISSION_NORMALS))
 
 
 @kernel
@@ -46,10 +61,10 @@ def admit(C, L, P, pool, pos, counters, rows, t):  # pragma: no cover (compiled)
 
     Need shares ~ Dirichlet(2, ..., 2) over the domains (normalised Gamma(2) weights),
     acuity ~ lognormal with mean 1 and log-sd ``acuity_sd``, wellbeing ~ N(0.6, 0.1)
-    clipped to 0-1; ``2 * domains + 4`` uniforms each.
+    clipped to 0-1; ``2 * domains + 4`` uniforms each (:func:`admission_draws`).
     """
     n_domains = C.share.shape[1]
-    per = 2 * n_domains + 4
+    per = admission_draws(n_domains)
     u = take(pool, pos, rows.size * per)
     sd = P.acuity_sd
     for j in range(rows.size):
@@ -61,8 +76,10 @@ def admit(C, L, P, pool, pos, counters, rows, t):  # pragma: no cover (compiled)
             total += C.share[c, k]
         for k in range(n_domains):
             C.share[c, k] /= total
-        z_acuity = normal(v[2 * n_domains], v[2 * n_domains + 1])
-        z_wellbeing = normal(v[2 * n_domains + 2], v[2 * n_domains + 3])
+        a = 2 * (n_domains + ADMISSION_NORMALS.acuity)
+        b = 2 * (n_domains + ADMISSION_NORMALS.wellbeing)
+        z_acuity = normal(v[a], v[a + 1])
+        z_wellbeing = normal(v[b], v[b + 1])
         C.acuity[c] = np.exp(-0.5 * sd * sd + sd * z_acuity)  # mean 1
         C.crisis_left[c] = 0
         C.escalation[c] = 0.0
@@ -81,7 +98,8 @@ def step(C, P, pool, pos):  # pragma: no cover (compiled)
     """This week's changes; returns the places whose client is discharged (the model
     fills them at once with new admissions, :func:`admit`)."""
     n = C.kind.size
-    u = take(pool, pos, 2 * n)  # crisis and discharge draws per client
+    per = len(DRAWS)
+    u = take(pool, pos, per * n)
     out = np.empty(n, dtype=np.int64)
     leaving = 0
     for c in range(n):
@@ -98,9 +116,9 @@ def step(C, P, pool, pos):  # pragma: no cover (compiled)
         if C.kind[c] == PRIMARY:
             C.relationship_weeks[c] += 1
         C.crisis_left[c] = max(C.crisis_left[c] - 1, 0)
-        if C.crisis_left[c] == 0 and u[2 * c] < P.crisis_rate:
+        if C.crisis_left[c] == 0 and u[per * c + DRAWS.crisis] < P.crisis_rate:
             C.crisis_left[c] = P.crisis_weeks
-        if u[2 * c + 1] < P.discharge_rate:
+        if u[per * c + DRAWS.discharge] < P.discharge_rate:
             out[leaving] = c
             leaving += 1
     return out[:leaving]

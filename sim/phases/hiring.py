@@ -25,16 +25,42 @@ from numba import literal_unroll
 
 from sim.draws import normal, take
 from sim.jit import kernel
+from sim.outputs import indices
 from sim.phases import learning
 from sim.state import NEXT_WORKER_ID, RECRUITING
+
+#: The uniforms each open post takes a week (whether it is filled), by name.
+POST_DRAWS = indices(("fill",))
+
+#: A hire's normal variates besides one competence per need domain (:func:`hire`), by
+#: name; each takes two uniforms, after the domains' pairs.
+HIRE_NORMALS = indices(("awareness", "selfcare", "exhaustion", "sensitivity"))
+
+
+def uniforms(worker_slots: int, n_clients: int, posts: int, n_domains: int) -> int:
+    """Most uniforms :func:`step` takes in a week (every post open and filled)."""
+    return posts * (len(POST_DRAWS) + hire_draws(n_domains))
+
+
+@kernel
+def hire_draws(n_domains):  # pragma: no cover (compiled)
+    """Uniforms one hire takes (:func:`hire`)."""
+    return 2 * (n_domains + len(HIRE_NORMALS))
 
 
 @kernel
 def step(W, P, policy, pool, pos, counters, costs, t, ttf_mult):  # pragma: no cover
     fill = 1.0 - np.exp(-1.0 / (P.time_to_fill * ttf_mult))
     open_reg, open_float = open_posts(W, P)
-    n_reg = np.count_nonzero(take(pool, pos, open_reg) < fill)
-    n_float = np.count_nonzero(take(pool, pos, open_float) < fill)
+    per = len(POST_DRAWS)
+    u = take(pool, pos, per * open_reg)
+    n_reg = 0
+    for j in range(open_reg):
+        n_reg += u[per * j + POST_DRAWS.fill] < fill
+    u = take(pool, pos, per * open_float)
+    n_float = 0
+    for j in range(open_float):
+        n_float += u[per * j + POST_DRAWS.fill] < fill
     no_tenure = np.zeros(max(n_reg, n_float), dtype=np.int64)
     # np.bool_, not a literal True/False: the call then shares the one compiled version
     # of ``hire`` with the model's (a literal would compile a version for each value),
@@ -81,13 +107,14 @@ def hire(W, P, policy, pool, pos, counters, costs, t, k, is_float,
     n_domains = W.competence.shape[1]
     rows = np.flatnonzero(~W.alive)[:k]
     hours = P.float_training_hours if is_float else policy.preservice_hours
-    u = take(pool, pos, k * 2 * (n_domains + 4))
-    z = np.empty(n_domains + 4)
+    per = hire_draws(n_domains)
+    u = take(pool, pos, k * per)
+    z = np.empty(n_domains + len(HIRE_NORMALS))
     for j in range(k):
         i = rows[j]
         _clear(W, i)
-        for m in range(n_domains + 4):
-            z[m] = normal(u[2 * (j * (n_domains + 4) + m)], u[2 * (j * (n_domains + 4) + m) + 1])
+        for m in range(z.size):
+            z[m] = normal(u[j * per + 2 * m], u[j * per + 2 * m + 1])
         W.alive[i] = True
         W.is_float[i] = is_float
         W.wid[i] = counters[NEXT_WORKER_ID]
@@ -98,10 +125,13 @@ def hire(W, P, policy, pool, pos, counters, costs, t, k, is_float,
         W.regime_code[i] = 1 if t > 0 else 0
         for d in range(n_domains):
             W.competence[i, d] = min(max(P.initial_competence + 0.08 * z[d], 0.0), 1.0)
-        W.awareness[i] = min(max(P.initial_awareness + 0.08 * z[n_domains], 0.01), 1.0)
-        W.selfcare[i] = min(max(P.initial_selfcare + 0.1 * z[n_domains + 1], 0.0), 1.0)
-        W.exhaustion[i] = min(max(0.1 + 0.05 * z[n_domains + 2], 0.0), 1.0)
-        W.sensitivity[i] = np.exp(0.3 * z[n_domains + 3])
+        trait = z[n_domains:]
+        W.awareness[i] = min(max(P.initial_awareness + 0.08 * trait[HIRE_NORMALS.awareness],
+                                 0.01), 1.0)
+        W.selfcare[i] = min(max(P.initial_selfcare + 0.1 * trait[HIRE_NORMALS.selfcare], 0.0),
+                            1.0)
+        W.exhaustion[i] = min(max(0.1 + 0.05 * trait[HIRE_NORMALS.exhaustion], 0.0), 1.0)
+        W.sensitivity[i] = np.exp(0.3 * trait[HIRE_NORMALS.sensitivity])
         W.modules[i] = policy.modules_available
         W.mentoring_hours[i] = policy.mentoring_hours
         W.refresher_hours[i] = policy.refresher_hours

@@ -39,7 +39,17 @@ import numpy as np
 
 from sim.draws import take
 from sim.jit import kernel
+from sim.outputs import indices
 from sim.state import MODULES, TRAINING
+
+#: The uniforms each worker slot takes a week, by name (the slot's block holds them in
+#: this order): whether the worker meets a gap, whether they recognise it.
+DRAWS = indices(("gap_met", "gap_seen"))
+
+
+def uniforms(worker_slots: int, n_clients: int, posts: int, n_domains: int) -> int:
+    """Most uniforms :func:`step` takes in a week."""
+    return len(DRAWS) * worker_slots
 
 
 @kernel
@@ -65,7 +75,8 @@ def train(W, P, costs, rows, hours, realism):  # pragma: no cover (compiled)
 @kernel
 def step(W, P, pool, pos, costs, t):  # pragma: no cover (compiled)
     n_domains = W.competence.shape[1]
-    u = take(pool, pos, 2 * W.alive.size)  # gap met, gap recognised: two per worker slot
+    per = len(DRAWS)
+    u = take(pool, pos, per * W.alive.size)
     one = np.empty(1, dtype=np.int64)
     for i in range(W.alive.size):
         W.module_hours[i] = 0.0
@@ -83,8 +94,8 @@ def step(W, P, pool, pos, costs, t):  # pragma: no cover (compiled)
                 if room > best:
                     best = room
                     dom = k
-            meets = u[2 * i] < 1 - np.exp(-P.gap_encounter_rate * W.gap[i])
-            sees = meets and u[2 * i + 1] < W.awareness[i]
+            meets = u[per * i + DRAWS.gap_met] < 1 - np.exp(-P.gap_encounter_rate * W.gap[i])
+            sees = meets and u[per * i + DRAWS.gap_seen] < W.awareness[i]
             module = sees and W.modules[i]
             gain = P.module_gain if module else (P.selfstudy_gain if sees else 0.0)
             W.competence[i, dom] += gain * (1 - W.competence[i, dom])

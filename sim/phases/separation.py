@@ -27,6 +27,7 @@ import numpy as np
 
 from sim.draws import take
 from sim.jit import kernel
+from sim.outputs import indices
 from sim.state import (
     CONTACT_WINDOW,
     RECRUITING,
@@ -36,6 +37,15 @@ from sim.state import (
     UNDER_12M,
     mean_competence,
 )
+
+#: The uniforms each worker slot takes a week, by name: the slot's block holds them in
+#: this order.
+DRAWS = indices(("quit", "dismissal"))
+
+
+def uniforms(worker_slots: int, n_clients: int, posts: int, n_domains: int) -> int:
+    """Most uniforms :func:`step` takes in a week."""
+    return len(DRAWS) * worker_slots
 
 
 @kernel
@@ -55,7 +65,8 @@ def _hazard(W, P, rows, t, base):  # pragma: no cover (compiled)
 
 @kernel
 def step(W, C, P, pool, pos, costs, led, t, quit_mult):  # pragma: no cover (compiled)
-    u = take(pool, pos, 2 * W.alive.size)  # quit and dismissal draws per worker slot
+    per = len(DRAWS)
+    u = take(pool, pos, per * W.alive.size)
     rows = np.flatnonzero(W.alive)
     h = _hazard(W, P, rows, t, P.base_quit_hazard * quit_mult)
     leaving = np.empty(rows.size, dtype=np.int64)
@@ -67,9 +78,9 @@ def step(W, C, P, pool, pos, costs, led, t, quit_mult):  # pragma: no cover (com
         i = rows[j]
         n_inc = W.incidents[i]
         p_dis = 1 - (1 - P.dismissal_per_incident) ** float(n_inc)
-        if n_inc > 0 and u[2 * i + 1] < p_dis:
+        if n_inc > 0 and u[per * i + DRAWS.dismissal] < p_dis:
             dismissals += 1
-        elif u[2 * i] < h[j]:
+        elif u[per * i + DRAWS.quit] < h[j]:
             quits += 1
         else:
             continue
