@@ -111,9 +111,9 @@ def _child_boltzmann(seed: int, n: int, steps: int) -> dict:
 
 def _in_fresh_process(fn, *args) -> dict:
     """Run ``fn(*args)`` in a new spawned interpreter, so timings and peak RSS are its own
-    (a pool of the package's :func:`sim.processes.process_pool`: the worker ends with
+    (a pool of the package's :func:`sim.experiments.processes.process_pool`: the worker ends with
     this script, even if it is killed)."""
-    from sim.processes import process_pool
+    from sim.experiments.processes import process_pool
 
     with process_pool(1, start_method="spawn") as pool:
         return pool.submit(fn, *args).result()

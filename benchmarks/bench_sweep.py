@@ -2,7 +2,7 @@
 
 Runs a factorial sweep of short runs of a tiny agency (10 posts, 30 clients, no warm-up,
 52 reported weeks; 5 values of ``gap_strain`` x 2 regimes, replicated) through
-:func:`sim.experiment.sweep` with a local process pool, and prints:
+:func:`sim.experiments.experiment.sweep` with a local process pool, and prints:
 
 * runs per second with 1 and 2 worker processes, and the speed-up;
 * the parent process's peak resident memory (``ru_maxrss``), and its resident memory
@@ -69,7 +69,7 @@ def child(n_runs: int, jobs: int, fmt: str) -> dict:
     """One measurement (runs in a fresh interpreter)."""
     import gc
 
-    from sim.experiment import sweep
+    from sim.experiments.experiment import sweep
 
     marks = {round(n_runs * q) for q in (0.25, 0.5, 0.75, 1.0)}
     rss: dict[int, float] = {}
@@ -115,7 +115,7 @@ def main() -> None:
         n, j, f = args.child
         print(json.dumps(child(int(n), int(j), f)))
         return
-    from sim.store import default_format
+    from sim.experiments.store import default_format
 
     fmt = args.format or default_format()
     n = max(POINTS * 4, args.runs // POINTS * POINTS)

@@ -14,18 +14,19 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from sim.params import PARAMS, REGIMES
+from sim.core.params import PARAMS, REGIMES
 
 if TYPE_CHECKING:
-    from sim.agents import Client, Worker
-    from sim.model import WorkforceModel
+    from sim.core.agents import Client, Worker
+    from sim.core.model import WorkforceModel
 
 __version__ = "0.1.0"
 
 __all__ = ["PARAMS", "REGIMES", "Client", "Worker", "WorkforceModel", "__version__"]
 
 #: Names imported on first access, and the module each comes from.
-_LAZY = {"WorkforceModel": "sim.model", "Client": "sim.agents", "Worker": "sim.agents"}
+_LAZY = {"WorkforceModel": "sim.core.model", "Client": "sim.core.agents",
+         "Worker": "sim.core.agents"}
 
 
 def __getattr__(name: str) -> Any:

@@ -20,14 +20,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import sim.calibration
-import sim.errors
-import sim.experiment
-import sim.limits
-import sim.runner
-import sim.sensitivity
+import sim.core.errors
+import sim.experiments.calibration
+import sim.experiments.experiment
+import sim.experiments.limits
+import sim.experiments.runner
+import sim.experiments.sensitivity
 from sim.cli import build_parser, main
-from sim.limits import MAX_CHARS, MAX_RUNS, max_jobs
+from sim.experiments.limits import MAX_CHARS, MAX_RUNS, max_jobs
 
 S = '[scenario]\nname = "x"\nregimes = ["jit"]\n'  # a valid scenario to spoil
 SW = '[sweep]\nname = "s"\nreplications = 1\n'  # a [sweep] table to complete
@@ -345,13 +345,15 @@ def guarded(tmp_path, monkeypatch):
     memory available is fixed (24 GB), so that the memory cases do not depend on the
     machine."""
     monkeypatch.chdir(tmp_path)
-    for module, name in ((sim.runner, "run_scenario"), (sim.runner, "run_one"),
-                         (sim.experiment, "_sweep"), (sim.experiment, "run_task"),
-                         (sim.experiment, "open_executor"),
-                         (sim.sensitivity, "sensitivity"), (sim.calibration, "calibrate"),
-                         (sim.calibration, "validate")):
+    runner, experiment = sim.experiments.runner, sim.experiments.experiment
+    calibration = sim.experiments.calibration
+    for module, name in ((runner, "run_scenario"), (runner, "run_one"),
+                         (experiment, "_sweep"), (experiment, "run_task"),
+                         (experiment, "open_executor"),
+                         (sim.experiments.sensitivity, "sensitivity"), (calibration, "calibrate"),
+                         (calibration, "validate")):
         monkeypatch.setattr(module, name, _must_not_run)
-    monkeypatch.setattr(sim.limits, "available_bytes", lambda: 24 * 2**30)
+    monkeypatch.setattr(sim.experiments.limits, "available_bytes", lambda: 24 * 2**30)
     return tmp_path
 
 
@@ -415,8 +417,8 @@ def test_bad_input_in_a_fresh_process(tmp_path, name, text, extra, needle):
 def test_scheduler_unreachable_through_the_python_api_writes_nothing(tmp_path):
     spec = tmp_path / "spec.toml"
     spec.write_text(SPEC_OK)
-    with pytest.raises(sim.errors.UsageError, match="cannot reach"):
-        sim.experiment.sweep(spec, "dask", tmp_path / "out", scheduler="127.0.0.1:1")
+    with pytest.raises(sim.core.errors.UsageError, match="cannot reach"):
+        sim.experiments.experiment.sweep(spec, "dask", tmp_path / "out", scheduler="127.0.0.1:1")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["spec.toml"]
 
 
@@ -431,7 +433,7 @@ def test_limits_are_inclusive_on_the_command_line():
 
 
 def test_allow_large_lets_a_large_design_through(tmp_path):
-    from sim.sweepspec import ScenarioError, load_spec
+    from sim.experiments.sweepspec import ScenarioError, load_spec
 
     spec = tmp_path / "spec.toml"
     spec.write_text(SW.replace("replications = 1", "replications = 11") + "[factors]\n"
@@ -443,7 +445,7 @@ def test_allow_large_lets_a_large_design_through(tmp_path):
 
 
 def test_memory_estimate_grows_with_the_request():
-    from sim.limits import estimate_bytes, model_bytes, run_result_bytes
+    from sim.experiments.limits import estimate_bytes, model_bytes, run_result_bytes
 
     small = model_bytes({}, 156)
     assert 1e5 < small < 1e8
@@ -454,7 +456,7 @@ def test_memory_estimate_grows_with_the_request():
 
 
 def test_byte_order_mark_is_accepted(tmp_path):
-    from sim.scenario import load_scenario
+    from sim.experiments.scenario import load_scenario
 
     path = tmp_path / "bom.toml"
     path.write_bytes(b"\xef\xbb\xbf" + S.encode())
@@ -462,7 +464,7 @@ def test_byte_order_mark_is_accepted(tmp_path):
 
 
 def test_numpy_numbers_are_plain_python_after_validation():
-    from sim.params import resolve, validate_value
+    from sim.core.params import resolve, validate_value
 
     cases = [("n_workers", np.int64(50), 50, int), ("wage", np.float32(17.5), 17.5, float),
              ("modules_available", np.bool_(False), False, bool),
@@ -487,7 +489,7 @@ def test_numpy_numbers_in_batch_run():
 
     import mesa
 
-    from sim.model import WorkforceModel
+    from sim.core.model import WorkforceModel
 
     results = mesa.batch_run(
         WorkforceModel,
@@ -507,7 +509,7 @@ def test_numpy_numbers_in_batch_run():
 
 
 def test_factorial_sweep_with_every_factor_crossed(tmp_path):
-    from sim.sweepspec import parse_spec
+    from sim.experiments.sweepspec import parse_spec
 
     spec = parse_spec({
         "sweep": {"name": "all crossed", "replications": 2, "horizon_weeks": 52,
@@ -519,9 +521,9 @@ def test_factorial_sweep_with_every_factor_crossed(tmp_path):
     pts = spec.points()
     assert len(pts) == 4 and set(pts["design_point"]) == {0}
     with ThreadPoolExecutor(1) as ex:
-        report = sim.experiment.sweep(spec, ex, tmp_path / "out", progress=False)
+        report = sim.experiments.experiment.sweep(spec, ex, tmp_path / "out", progress=False)
     assert (report.n_ok, report.n_failed) == (8, 0)
-    res = sim.experiment.load(tmp_path / "out")
+    res = sim.experiments.experiment.load(tmp_path / "out")
     runs = res.runs
     # one design point: every crossed combination shares the replicate's seed
     assert runs.groupby("replicate")["seed"].nunique().eq(1).all()

@@ -17,12 +17,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim import calibration as cal
 from sim.cli import main
-from sim.columns import undescribed
-from sim.model import WorkforceModel
-from sim.outputs import METRICS
-from sim.params import (
+from sim.core.model import WorkforceModel
+from sim.core.outputs import METRICS
+from sim.core.params import (
     CALIBRATION,
     PARAMS,
     REGIME_PARAMS,
@@ -31,6 +29,8 @@ from sim.params import (
     ParameterError,
     resolve,
 )
+from sim.experiments import calibration as cal
+from sim.experiments.columns import undescribed
 
 TINY = {"budget": 3, "replications": 2, "horizon_weeks": 52}
 

@@ -13,10 +13,10 @@ import pandas as pd
 import pytest
 
 from sim.cli import main
-from sim.columns import undescribed
-from sim.params import PARAMS, REGIME_PARAMS
-from sim.runner import plan, run_scenario
-from sim.scenario import default_compare_scenario, parse_scenario
+from sim.core.params import PARAMS, REGIME_PARAMS
+from sim.experiments.columns import undescribed
+from sim.experiments.runner import plan, run_scenario
+from sim.experiments.scenario import default_compare_scenario, parse_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 TINY = {"n_workers": 20, "n_clients": 60, "warmup_weeks": 20}
@@ -191,7 +191,7 @@ def _shown(value):
 @pytest.mark.parametrize("name", sorted(PARAMS))
 def test_explain_prints_every_field_in_full(name):
     from sim.cli import explain
-    from sim.params import REGIME_LABELS, REGIMES
+    from sim.core.params import REGIME_LABELS, REGIMES
 
     p = PARAMS[name]
     text = explain(name)

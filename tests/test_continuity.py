@@ -1,13 +1,13 @@
-"""The incremental continuity ledger agrees with the pure functions of sim.metrics."""
+"""The incremental continuity ledger agrees with the pure functions of sim.analysis.metrics."""
 
 from __future__ import annotations
 
 import numpy as np
 
 from sim import WorkforceModel
-from sim.continuity import ContinuityLedger
-from sim.metrics import continuity_rows
-from sim.state import AGENCY_ID_BASE
+from sim.analysis.metrics import continuity_rows
+from sim.core.continuity import ContinuityLedger
+from sim.core.state import AGENCY_ID_BASE
 
 
 def check(ledger: ContinuityLedger, week: int) -> None:

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sim.app import (
+from sim.app.dashboard import (
     CHART_METRICS,
     DASHBOARD_MAX,
     SLIDERS,
@@ -33,8 +33,8 @@ from sim.app import (
     parse_seed,
 )
 from sim.cli import main
-from sim.model import WorkforceModel
-from sim.params import PARAMS, REGIME_LABELS, REGIMES
+from sim.core.model import WorkforceModel
+from sim.core.params import PARAMS, REGIME_LABELS, REGIMES
 
 ROOT = Path(__file__).resolve().parents[1]
 SMALL = {"n_workers": 30, "n_clients": 90, "warmup_weeks": 30}
@@ -158,9 +158,9 @@ def test_pages_render_outside_the_server_as_in_jupyter(name):
     import ipyvuetify as v
     import solara
 
-    import sim.app
+    import sim.app.dashboard
 
-    _box, rc = solara.render(getattr(sim.app, name), handle_error=False)
+    _box, rc = solara.render(getattr(sim.app.dashboard, name), handle_error=False)
     try:
         status = [w.children[0] for w in rc.find(v.Html).widgets
                   if "wf-status" in str(w.class_).split()]
@@ -191,12 +191,12 @@ def test_dashboard_rejects_a_non_numeric_port_and_a_port_in_use(capsys):
 
 def test_dashboard_binds_localhost_by_default():
     from sim.cli import build_parser
-    from sim.commands.dashboard import command
+    from sim.cli.dashboard import command
 
     args = build_parser().parse_args(["dashboard"])
     assert args.host == "127.0.0.1"
     argv = command(args.host, 8765)
-    assert argv[argv.index("--host") + 1] == "127.0.0.1" and "sim.app" in argv
+    assert argv[argv.index("--host") + 1] == "127.0.0.1" and "sim.app.dashboard" in argv
 
 
 # -- in a real browser -------------------------------------------------------------------
@@ -256,8 +256,8 @@ def live(tmp_path_factory):
     if not Path(CHROMIUM).exists():
         pytest.skip(f"no browser at {CHROMIUM} (apt-get install chromium, or set "
                     "WORKFORCE_SIM_CHROMIUM to a Chromium binary)")
-    from sim.commands.dashboard import fetch_assets
-    from sim.errors import UsageError
+    from sim.cli.dashboard import fetch_assets
+    from sim.core.errors import UsageError
 
     with contextlib.suppress(UsageError):  # no npm: Solara fetches from its CDN instead
         fetch_assets(quiet=True)  # offline machines: Solara's browser code from npm

@@ -1,6 +1,6 @@
 """The state stays in its domain: a property-based test over the parameter registry.
 
-Hypothesis draws parameter sets inside the ranges of :data:`sim.params.PARAMS`, each
+Hypothesis draws parameter sets inside the ranges of :data:`sim.core.params.PARAMS`, each
 parameter often at a corner of its range (its low or high end), runs a tiny agency
 for a few weeks and checks, every week, that every state array and every measure is
 finite and within its domain and that the accounting identities hold.
@@ -22,11 +22,11 @@ from hypothesis import HealthCheck, given, reject, settings
 from hypothesis import strategies as st
 
 from sim import WorkforceModel
-from sim.agents import Client, Worker
-from sim.outputs import METRICS
-from sim.params import PARAMS, SETTINGS, ParameterError
-from sim.phases.clients import ESCALATION_CAP
-from sim.state import AGENCY, CONTACT_WINDOW, COSTS, NONE
+from sim.core.agents import Client, Worker
+from sim.core.outputs import METRICS
+from sim.core.params import PARAMS, SETTINGS, ParameterError
+from sim.core.phases.clients import ESCALATION_CAP
+from sim.core.state import AGENCY, CONTACT_WINDOW, COSTS, NONE
 
 #: Sub-ranges (inside the registry's) for the parameters that set the run's size.
 SMALL = {
@@ -151,7 +151,7 @@ def check_state(m: WorkforceModel, previous_headcount: float | None) -> None:
     _within(m.costs, 0, inf, "costs")
     _within(m.ledgers, 0, inf, "ledgers")
 
-    # measures: finite and within the ranges sim.outputs.METRICS declares
+    # measures: finite and within the ranges sim.core.outputs.METRICS declares
     mt = m.metrics
     assert set(mt) == set(METRICS)
     for name, spec in METRICS.items():

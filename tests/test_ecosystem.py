@@ -33,7 +33,7 @@ def _loaded_after(code: str) -> list[str]:
 # -- start-up ----------------------------------------------------------------------------
 def test_importing_the_package_and_building_the_cli_loads_no_heavy_library():
     # structural, not a timing test: what `workforce-sim --help` imports
-    assert _loaded_after("import sim, sim.params, sim.cli\nsim.cli.build_parser()") == []
+    assert _loaded_after("import sim, sim.core.params, sim.cli\nsim.cli.build_parser()") == []
 
 
 @pytest.mark.parametrize("argv", [["--help"], ["params"], ["params", "--explain", "wage"],
@@ -48,8 +48,8 @@ def test_help_and_params_load_no_heavy_library(argv):
 
 def test_the_model_is_still_importable_from_the_package():
     import sim
-    from sim.agents import Client, Worker
-    from sim.model import WorkforceModel
+    from sim.core.agents import Client, Worker
+    from sim.core.model import WorkforceModel
 
     assert sim.WorkforceModel is WorkforceModel
     assert (sim.Worker, sim.Client) == (Worker, Client)
@@ -61,9 +61,9 @@ def test_the_model_is_still_importable_from_the_package():
 
 
 def test_sweep_choices_match_the_experiment_machinery():
-    from sim.commands import sweep
-    from sim.experiment import EXECUTORS
-    from sim.store import FORMATS
+    from sim.cli import sweep
+    from sim.experiments.experiment import EXECUTORS
+    from sim.experiments.store import FORMATS
 
     assert sweep.EXECUTORS == EXECUTORS
     assert sweep.CHUNK_FORMATS == FORMATS
@@ -114,7 +114,7 @@ def test_horizon_does_not_change_the_simulation():
 @pytest.mark.parametrize("bad", [-1, 2.5, "52", True, float("nan")])
 def test_bad_horizon_is_refused_with_its_name(bad):
     from sim import WorkforceModel
-    from sim.params import ParameterError
+    from sim.core.params import ParameterError
 
     with pytest.raises(ParameterError, match="horizon_weeks"):
         WorkforceModel(rng=1, horizon_weeks=bad, **TINY)
@@ -154,14 +154,14 @@ def test_horizon_is_in_the_signature():
 # -- the dashboard's address checks ------------------------------------------------------
 @pytest.mark.parametrize("host", ["127.0.0.1", "127.0.0.5", "localhost"])
 def test_loopback_hosts_raise_no_warning(host):
-    from sim.commands.dashboard import exposure_warning
+    from sim.cli.dashboard import exposure_warning
 
     assert exposure_warning(host) is None
 
 
 @pytest.mark.parametrize("host", ["0.0.0.0", "::", "192.168.1.20", "10.0.0.5"])
 def test_hosts_beyond_this_machine_are_warned_about(host):
-    from sim.commands.dashboard import exposure_warning
+    from sim.cli.dashboard import exposure_warning
 
     text = exposure_warning(host)
     assert text and f"--host {host}" in text and "other machines" in text
@@ -169,8 +169,7 @@ def test_hosts_beyond_this_machine_are_warned_about(host):
 
 def test_dashboard_warns_on_stderr_before_serving_an_exposed_host(monkeypatch, capsys):
     pytest.importorskip("solara")
-    from sim.cli import main
-    from sim.commands import dashboard
+    from sim.cli import dashboard, main
 
     class Served(Exception):
         pass
@@ -215,7 +214,7 @@ def test_server_that_cannot_bind_its_port_exits_2_with_one_line(tmp_path):
     """The port taken between the check and the server: the server process itself (what
     the command execs into) reports it. A one-line Solara page keeps this quick."""
     pytest.importorskip("solara")
-    from sim.commands.dashboard import APP, command
+    from sim.cli.dashboard import APP, command
 
     page = tmp_path / "page.py"
     page.write_text("import solara\n\n\n@solara.component\ndef Page():\n    solara.Text('x')\n")

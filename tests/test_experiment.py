@@ -20,10 +20,10 @@ import pandas as pd
 import pytest
 
 from sim.cli import main
-from sim.experiment import load, sweep
-from sim.outputs import METRICS
-from sim.runner import mp_context, run_one
-from sim.sensitivity import (
+from sim.core.outputs import METRICS
+from sim.experiments.experiment import load, sweep
+from sim.experiments.runner import mp_context, run_one
+from sim.experiments.sensitivity import (
     ISHIGAMI_INDICES,
     ISHIGAMI_PROBLEM,
     analyse,
@@ -31,8 +31,8 @@ from sim.sensitivity import (
     ishigami,
     run,
 )
-from sim.store import ChunkStore
-from sim.sweepspec import load_spec, parse_spec
+from sim.experiments.store import ChunkStore
+from sim.experiments.sweepspec import load_spec, parse_spec
 
 TINY = {"n_workers": 20, "n_clients": 60, "warmup_weeks": 10}
 SPEC_TOML = """\
@@ -401,7 +401,7 @@ def test_sensitivity_of_the_model_sobol_and_morris(tmp_path, capsys):
              "factors": {"gap_strain": {"low": 0.5, "high": 1.5},
                          "outside_options": {"low": 0.7, "high": 1.5}},
              "sensitivity": {"resamples": 50}}
-    from sim.sensitivity import sensitivity
+    from sim.experiments.sensitivity import sensitivity
 
     with ThreadPoolExecutor(1) as ex:  # in-process: no pool to start
         table, files, report = sensitivity(sobol, tmp_path / "sob", executor=ex,

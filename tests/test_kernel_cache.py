@@ -22,7 +22,7 @@ import numba
 import pytest
 
 import sim
-from sim import jit
+from sim.core import jit
 
 SIM = Path(sim.__file__).resolve().parent
 RUN = ("import sim; m = sim.WorkforceModel(rng=0, warmup_weeks=1, n_workers=20, "
@@ -97,7 +97,8 @@ def test_damaged_files_are_rebuilt_with_one_warning_even_by_two_processes_at_onc
         pristine, tmp_path):
     root = tmp_path
     shutil.copytree(pristine / "sim", root / "sim")
-    top, phases = root / "sim" / "__pycache__", root / "sim" / "phases" / "__pycache__"
+    core = root / "sim" / "core"
+    top, phases = core / "__pycache__", core / "phases" / "__pycache__"
     week = one(phases, "__init__.week-*.1.nbc")
     damaged = {week: truncate,
                one(top, "observe.measure-*.nbi"): zero_fill,
@@ -129,14 +130,14 @@ def test_damage_under_numba_cache_dir_is_rebuilt_too(pristine, tmp_path):
     root = copy_package(tmp_path / "pkg", cache=False)
     cache = tmp_path / "numba-cache"
     where = subprocess.run(  # where Numba caches the copy's kernels there
-        [sys.executable, "-c", "import sim.jit as j\n"
+        [sys.executable, "-c", "import sim.core.jit as j\n"
          "for f in ('jit.py', 'phases/care.py'): print(j._cache_dir(j._PACKAGE / f))"],
         env={**os.environ, "PYTHONPATH": str(root), "NUMBA_CACHE_DIR": str(cache)},
         cwd=root, capture_output=True, text=True, check=True).stdout.split()
     top, phases = map(Path, where)
     assert top.is_relative_to(cache) and phases.is_relative_to(cache) and top != phases
-    for src, dest in ((pristine / "sim" / "__pycache__", top),
-                      (pristine / "sim" / "phases" / "__pycache__", phases)):
+    for src, dest in ((pristine / "sim" / "core" / "__pycache__", top),
+                      (pristine / "sim" / "core" / "phases" / "__pycache__", phases)):
         for f in src.glob("*.nb[ic]"):
             shutil.copy2(f, dest)
     zero_fill(one(phases, "hiring.hire-*.1.nbc"))

@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 
 from sim import WorkforceModel
-from sim import params as registry
-from sim.draws import UniformPool, gamma2, normal
-from sim.observe import observe
+from sim.core import params as registry
+from sim.core.draws import UniformPool, gamma2, normal
+from sim.core.observe import observe
 
 SMALL = {"n_workers": 40, "n_clients": 120, "warmup_weeks": 30}
 

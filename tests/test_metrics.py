@@ -1,4 +1,4 @@
-"""Tests for sim.metrics against hand-computed values."""
+"""Tests for sim.analysis.metrics against hand-computed values."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.metrics import (
+from sim.analysis.metrics import (
     NO_CONTACT,
     coc,
     continuity_rows,

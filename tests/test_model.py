@@ -12,8 +12,8 @@ import pandas as pd
 import pytest
 
 from sim import REGIMES, WorkforceModel
-from sim.metrics import continuity_rows
-from sim.outputs import METRICS
+from sim.analysis.metrics import continuity_rows
+from sim.core.outputs import METRICS
 
 SMALL = {"n_workers": 40, "n_clients": 120, "warmup_weeks": 52}
 

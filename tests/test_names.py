@@ -18,14 +18,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import sim.phases as phases
+import sim.core.phases as phases
 from sim import WorkforceModel
-from sim.draws import UniformPool, take
-from sim.observe import as_metrics, measure, observe
-from sim.outputs import METRICS, SLOT, indices
-from sim.state import EVENT
+from sim.core.draws import UniformPool, take
+from sim.core.observe import as_metrics, measure, observe
+from sim.core.outputs import METRICS, SLOT, indices
+from sim.core.state import EVENT
 
-SIM = Path(__file__).resolve().parents[1] / "sim"
+SIM = Path(__file__).resolve().parents[1] / "sim" / "core"
 SMALL = {"n_workers": 20, "n_clients": 60, "warmup_weeks": 20}
 
 
@@ -136,11 +136,11 @@ import pandas as pd
 from numba.core import config
 
 from sim import WorkforceModel
-from sim.charts import _metric_title
-from sim.draws import UniformPool, take
-from sim.runner import final_year
-from sim.state import mean_competence
-from sim.summary import summarise
+from sim.report.charts import _metric_title
+from sim.core.draws import UniformPool, take
+from sim.experiments.runner import final_year
+from sim.core.state import mean_competence
+from sim.analysis.summary import summarise
 
 out = {"boundscheck": bool(config.BOUNDSCHECK)}
 try:
@@ -188,8 +188,8 @@ def with_new_measure(tmp_path_factory) -> dict:
     line in observe.py's kernel), run with ``NUMBA_BOUNDSCHECK=1``: every kernel
     compiles afresh with bounds checks, into a cache of its own."""
     root = tmp_path_factory.mktemp("new_measure")
-    shutil.copytree(SIM, root / "sim", ignore=shutil.ignore_patterns("__pycache__"))
-    outputs, observe_py = root / "sim" / "outputs.py", root / "sim" / "observe.py"
+    shutil.copytree(SIM.parent, root / "sim", ignore=shutil.ignore_patterns("__pycache__"))
+    outputs, observe_py = root / "sim" / "core" / "outputs.py", root / "sim" / "core" / "observe.py"
     text = outputs.read_text(encoding="utf-8")
     assert text.count("\n]\n") == 1
     outputs.write_text(text.replace("\n]\n", "\n" + NEW_METRIC, 1), encoding="utf-8")

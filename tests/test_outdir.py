@@ -1,4 +1,4 @@
-"""Output folders (sim/outdir.py): nothing the program did not write is removed, a
+"""Output folders (sim/experiments/outdir.py): nothing the program did not write is removed, a
 previous output is replaced in one step, a killed run's leftovers are cleaned up, and an
 --out that is not ours or cannot be written is refused before anything runs. Also the
 column dictionary (columns.csv) and the manifest of every output folder, and HTML in
@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pytest
 
-import sim.outdir as od
+import sim.experiments.outdir as od
 from sim.cli import main
-from sim.columns import undescribed
-from sim.errors import UsageError
+from sim.core.errors import UsageError
+from sim.experiments.columns import undescribed
 
 ROOT = Path(__file__).resolve().parents[1]
 SMALL = "n_workers = 20\nn_clients = 60\nwarmup_weeks = 10\n"
@@ -139,7 +139,7 @@ def test_the_name_always_holds_a_complete_output_during_replacement(tmp_path):
 CRASH = """
 import json, os, sys
 from pathlib import Path
-import sim.outdir as od
+import sim.experiments.outdir as od
 
 def fake_output(folder, version):
     (folder / "sub").mkdir(exist_ok=True)
@@ -288,17 +288,17 @@ def test_output_folder_permissions_follow_the_umask(tmp_path, umask):
 @pytest.fixture
 def no_simulation(monkeypatch):
     """Fail the test if any command starts simulating."""
-    import sim.calibration
-    import sim.experiment
-    import sim.runner
+    import sim.experiments.calibration
+    import sim.experiments.experiment
+    import sim.experiments.runner
 
     def boom(*a, **k):
         raise AssertionError("a simulation started")
 
-    monkeypatch.setattr(sim.runner, "run_scenario", boom)
-    monkeypatch.setattr(sim.calibration, "validate", boom)
-    monkeypatch.setattr(sim.calibration, "calibrate", boom)
-    monkeypatch.setattr(sim.experiment, "open_executor", boom)
+    monkeypatch.setattr(sim.experiments.runner, "run_scenario", boom)
+    monkeypatch.setattr(sim.experiments.calibration, "validate", boom)
+    monkeypatch.setattr(sim.experiments.calibration, "calibrate", boom)
+    monkeypatch.setattr(sim.experiments.experiment, "open_executor", boom)
 
 
 @pytest.fixture
@@ -449,7 +449,7 @@ def test_sweep_and_sensitivity_outputs_explain_themselves(tmp_path, inputs):
 
 
 def test_columns_of_an_undescribed_table_are_reported(tmp_path):
-    from sim.columns import write_columns
+    from sim.experiments.columns import write_columns
 
     (tmp_path / "runs.csv").write_text("run_id,brand_new_column\n0,1\n")
     write_columns(tmp_path)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sim import paramdocs
-from sim.params import PARAMS, REGIME_PARAMS, REGIMES, format_value
+from sim.core.params import PARAMS, REGIME_PARAMS, REGIMES, format_value
+from sim.report import paramdocs
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "parameters.md"
 
@@ -14,7 +14,7 @@ def test_parameters_md_is_up_to_date():
     assert DOC.is_file(), f"{DOC} is missing; run: {paramdocs.REGENERATE}"
     current = DOC.read_text(encoding="utf-8")
     assert current == paramdocs.render(), (
-        f"docs/parameters.md is out of date with sim/params.py; regenerate it with: "
+        f"docs/parameters.md is out of date with sim/core/params.py; regenerate it with: "
         f"{paramdocs.REGENERATE}")
 
 

@@ -1,4 +1,4 @@
-"""No process outlives its command; SIGTERM is handled like Ctrl-C (see sim.processes).
+"""No process outlives its command; SIGTERM is handled like Ctrl-C (see sim.experiments.processes).
 
 Each command is started in its own session with two worker processes, killed (SIGKILL)
 or terminated (SIGTERM) once its workers exist, and then every process of its session,
@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from sim import processes
+from sim.experiments import processes
 
 ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.skipif(not Path("/proc/self/stat").exists(),
@@ -223,7 +223,7 @@ def test_sigterm_is_handled_like_ctrl_c(tmp_path, name):
 
 def test_sigterm_interrupts_a_sweep_that_resume_completes(tmp_path):
     from sim.cli import main
-    from sim.experiment import load
+    from sim.experiments.experiment import load
 
     _files(tmp_path)
     args, ready, workers = CASES["sweep"]

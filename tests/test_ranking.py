@@ -1,4 +1,4 @@
-"""One ranking for the findings and the chart titles (sim.ranking): they never disagree."""
+"""One ranking for the findings and the chart titles (sim.analysis.ranking): they never disagree."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.charts import finding_title, plot_final
-from sim.findings import _Phrasing, compare_sentence, findings
-from sim.ranking import RegimeStat, join, rank, words
+from sim.analysis.findings import _Phrasing, compare_sentence, findings
+from sim.analysis.ranking import RegimeStat, join, rank, words
+from sim.report.charts import finding_title, plot_final
 
 LABELS = [f"R{i}" for i in range(6)]
 KINDS = {"percent": _Phrasing("clients did it", "The share"),

@@ -9,7 +9,15 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from sim.charts import (
+from sim.analysis.summary import (
+    SUMMARY_COLUMNS,
+    format_cell,
+    summarise,
+    summary_table,
+    to_markdown_table,
+)
+from sim.core.outputs import METRICS, SUMMARY_METRICS
+from sim.report.charts import (
     CHARTS,
     REGIME_COLORS,
     finding_title,
@@ -20,15 +28,7 @@ from sim.charts import (
     regime_color,
     write_charts,
 )
-from sim.outputs import METRICS, SUMMARY_METRICS
-from sim.report import write_report
-from sim.summary import (
-    SUMMARY_COLUMNS,
-    format_cell,
-    summarise,
-    summary_table,
-    to_markdown_table,
-)
+from sim.report.report import write_report
 
 REGIMES = ["jit", "foundation", "hybrid"]
 LABELS = {"jit": "JIT-only", "foundation": "Foundation-first", "hybrid": "Hybrid"}
@@ -420,7 +420,7 @@ def _money(cell: str) -> float:
 
 
 def test_cost_breakdown_adds_up_to_the_total(data):
-    from sim.summary import COST_COMPONENTS, cost_breakdown, cost_table
+    from sim.analysis.summary import COST_COMPONENTS, cost_breakdown, cost_table
 
     runs = data["runs"]
     tidy = cost_breakdown(runs, N_CLIENTS, REGIMES)
@@ -446,7 +446,7 @@ def test_cost_breakdown_adds_up_to_the_total(data):
 
 
 def test_cost_breakdown_uses_each_regimes_census():
-    from sim.summary import cost_breakdown, n_clients_by_regime
+    from sim.analysis.summary import cost_breakdown, n_clients_by_regime
 
     runs = pd.DataFrame({"regime": ["a", "b"], "cost_wages": [1000.0, 1000.0],
                          "cost_overtime": 0.0, "cost_cover": 0.0, "cost_recruiting": 0.0,
@@ -477,7 +477,7 @@ def _runs(metric, values):
 
 
 def _finding(runs, key, meta=META2, survival=None):
-    from sim.findings import findings
+    from sim.analysis.findings import findings
 
     return next(f for f in findings(runs, survival, meta) if f.key == key)
 
@@ -531,7 +531,7 @@ def test_retention_finding_from_survival():
 
 
 def test_natural_frequency_wording():
-    from sim.findings import RegimeStat, _choose_denominator, natural_frequency
+    from sim.analysis.findings import RegimeStat, _choose_denominator, natural_frequency
 
     assert natural_frequency(0.7) == "7 in 10"
     assert natural_frequency(0.74) == "about 7 in 10"
@@ -546,7 +546,7 @@ def test_natural_frequency_wording():
 
 
 def test_findings_cover_every_topic_and_costs(data):
-    from sim.findings import caveats, findings
+    from sim.analysis.findings import caveats, findings
 
     fs = findings(data["runs"], data["survival"], data["meta"])
     assert [f.key for f in fs] == ["stable_care", "turnover", "retention", "burnout",
@@ -565,7 +565,7 @@ def test_findings_cover_every_topic_and_costs(data):
 
 
 def test_plot_regimes_helper(data):
-    from sim.charts import SPECIAL_PLOTS, plot_regimes
+    from sim.report.charts import SPECIAL_PLOTS, plot_regimes
 
     fig = plot_regimes(data, "same_primary_share", kind="bar")
     assert _title(fig).startswith("The share of clients who kept one primary worker all "
@@ -584,7 +584,7 @@ def test_plot_regimes_helper(data):
 
 
 def test_every_chart_has_unit_labels_and_a_finding_title(data):
-    from sim.charts import _figures
+    from sim.report.charts import _figures
 
     for name, fig in _figures(data["timeseries"], data["runs"], data["survival"],
                               data["client_distinct"], data["meta"]):
@@ -607,12 +607,12 @@ def test_every_measure_declares_which_way_is_better():
 def test_chart_titles_rank_by_the_declared_direction(monkeypatch):
     from dataclasses import replace
 
-    from sim.charts import _metric_title
+    from sim.report.charts import _metric_title
 
     stats = [("A", 5, 0.30, 0.28, 0.32), ("B", 5, 0.50, 0.48, 0.52)]
     assert "lowest under A" in _metric_title("turnover_rate", stats)
     flipped = {**METRICS, "turnover_rate": replace(METRICS["turnover_rate"], better="higher")}
-    monkeypatch.setattr("sim.charts.METRICS", flipped)
+    monkeypatch.setattr("sim.report.charts.METRICS", flipped)
     assert "highest under B" in _metric_title("turnover_rate", stats)
 
 

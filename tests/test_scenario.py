@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from sim.params import PARAMS, REGIME_LABELS, REGIME_PARAMS, REGIMES, SETTINGS, resolve
-from sim.scenario import (
+from sim.core.params import PARAMS, REGIME_LABELS, REGIME_PARAMS, REGIMES, SETTINGS, resolve
+from sim.experiments.scenario import (
     SCENARIO_KEYS,
     Scenario,
     ScenarioError,

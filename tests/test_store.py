@@ -16,11 +16,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim import store as store_module
-from sim.errors import UsageError
-from sim.experiment import load, sweep
-from sim.outputs import METRICS
-from sim.store import ChunkStore, arrow_schema
+from sim.core.errors import UsageError
+from sim.core.outputs import METRICS
+from sim.experiments import store as store_module
+from sim.experiments.experiment import load, sweep
+from sim.experiments.store import ChunkStore, arrow_schema
 
 pa = pytest.importorskip("pyarrow", reason="the parquet extra is not installed")
 import pyarrow.csv as pacsv  # noqa: E402
@@ -197,7 +197,7 @@ def test_chunks_are_on_disk_before_the_manifest_counts_them(tmp_path, monkeypatc
             manifest_writes.append(len(synced))
         return real_write_json(path, data, durable)
 
-    monkeypatch.setattr("sim.experiment.write_json", write_json)
+    monkeypatch.setattr("sim.experiments.experiment.write_json", write_json)
     out = tmp_path / "s"
     run_sweep(out)
     before_last = synced[: manifest_writes[-1]]

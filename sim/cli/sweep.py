@@ -1,0 +1,154 @@
+"""``workforce-sim sweep SPEC.toml --out DIR``: a parameter sweep (see
+:mod:`sim.experiments.experiment`).
+
+Runs every (point, replicate) of a sweep spec on a local process pool (default) or a
+dask cluster (``--executor dask``, optionally ``--scheduler ADDRESS``), streaming the
+results into ``DIR`` as chunk files; ``--resume`` runs only what is missing. Exit
+status: 0 when every run succeeded, 1 when some failed (they are recorded with their
+traceback), 2 for bad input, 130 when interrupted by Ctrl-C, 143 by SIGTERM (what
+finished is kept).
+"""
+
+from __future__ import annotations
+
+import argparse
+from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
+from typing import Any
+
+from sim.core.errors import UsageError
+from sim.experiments.limits import MAX_RUNS
+
+EXIT_FAILED_RUNS = 1
+EXIT_INTERRUPTED = 130
+
+# The --executor and --format choices: those of sim.experiments.experiment.EXECUTORS and
+# sim.experiments.store.FORMATS (a test checks they agree), written out here so that registering the
+# command, and ``workforce-sim --help``, load neither pandas nor the experiment machinery.
+EXECUTORS: tuple[str, ...] = ("local", "dask")
+CHUNK_FORMATS: tuple[str, ...] = ("parquet", "csv")
+
+
+def _positive_int(text: str) -> int:
+    from sim.cli import _positive_int as check
+
+    return check(text)
+
+
+def _jobs(text: str) -> int:
+    from sim.cli import _jobs as check
+
+    return check(text)
+
+
+def add_sweep_options(p: argparse.ArgumentParser) -> None:
+    """The options shared by ``sweep`` and ``sensitivity``."""
+    from sim.experiments.outdir import out_path
+
+    p.add_argument("spec", type=Path, help="sweep spec (.toml); see scenarios/sweep_*.toml")
+    p.add_argument("--out", type=out_path, default=None,
+                   help="output directory: new, empty, or a sweep of this spec (with "
+                   "--resume); default output/<spec file name>")
+    p.add_argument("--jobs", type=_jobs, default=None,
+                   help="worker processes (default: all cores); results do not depend on it")
+    p.add_argument("--executor", choices=EXECUTORS, default=None,
+                   help="local process pool (default) or dask.distributed (extra [dask])")
+    p.add_argument("--scheduler", metavar="ADDRESS", default=None,
+                   help="dask scheduler address, e.g. tcp://10.0.0.5:8786 (implies "
+                   "--executor dask; without it dask starts a LocalCluster of --jobs workers)")
+    p.add_argument("--resume", action="store_true",
+                   help="continue the sweep in --out: run only the missing runs")
+    p.add_argument("--retry-failed", action="store_true",
+                   help="with --resume: run the failed runs again too")
+    p.add_argument("--format", choices=CHUNK_FORMATS, default=None,
+                   help="chunk file format (default parquet when pyarrow is installed, else csv)")
+    p.add_argument("--chunk-runs", type=_positive_int, default=200, metavar="N",
+                   help="runs per chunk file (default 200); each run is also saved on its "
+                   "own as soon as it finishes, so a crash loses only the runs in flight")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--allow-large", action="store_true",
+                   help=f"run more than {MAX_RUNS:,} runs, or beyond the memory estimate")
+
+
+def load_checked(args: argparse.Namespace):
+    """The spec of ``args.spec``, with every check that can run before anything is
+    written: the spec itself (design size included), the executor and scheduler, and
+    the memory the sweep needs."""
+    from sim.experiments.experiment import check_executor
+    from sim.experiments.limits import check_sweep_scale
+    from sim.experiments.sweepspec import load_spec
+
+    spec = load_spec(args.spec, allow_large=args.allow_large)
+    kwargs = sweep_kwargs(args)
+    check_executor(kwargs["executor"], kwargs["scheduler"])
+    check_sweep_scale(spec, args.jobs, remote=bool(args.scheduler),
+                      chunk_runs=args.chunk_runs, allow_large=args.allow_large)
+    return spec, kwargs
+
+
+def sweep_kwargs(args: argparse.Namespace) -> dict[str, Any]:
+    """Keyword arguments of :func:`sim.experiments.experiment.sweep` from the parsed options."""
+    executor = args.executor
+    if args.scheduler and executor is None:
+        executor = "dask"
+    if args.scheduler and executor != "dask":
+        raise UsageError("--scheduler needs --executor dask")
+    if args.retry_failed and not args.resume:
+        raise UsageError("--retry-failed needs --resume")
+    return {
+        "executor": executor or "local",
+        "jobs": args.jobs,
+        "scheduler": args.scheduler,
+        "resume": args.resume,
+        "retry_failed": args.retry_failed,
+        "fmt": args.format,
+        "chunk_runs": args.chunk_runs,
+        "progress": False if args.no_progress else None,
+    }
+
+
+def out_dir(args: argparse.Namespace) -> Path:
+    return args.out or Path("output") / args.spec.stem
+
+
+def run_guarded(args: argparse.Namespace, call) -> tuple[int | None, Any]:
+    """Call ``call()``; turn an interruption or a dead pool into a message and a status."""
+    import sys
+
+    from sim.experiments.experiment import SweepInterrupted
+
+    out = out_dir(args)
+    again = f"workforce-sim {args.command} {args.spec} --out {out} --resume"
+    try:
+        return None, call()
+    except SweepInterrupted as exc:
+        from sim.experiments.processes import interrupt_status, interruption
+
+        r = exc.report
+        print(f"workforce-sim: {interruption()}; {r.n_ok + r.n_failed} of {r.n_runs} runs are "
+              f"saved in {out}/. Continue with: {again}", file=sys.stderr)
+        return interrupt_status(), None  # EXIT_INTERRUPTED (130) for Ctrl-C, 143 for SIGTERM
+    except BrokenProcessPool as exc:
+        print(f"workforce-sim: error: a worker process died ({exc}); the finished runs are "
+              f"saved in {out}/. Continue with: {again}", file=sys.stderr)
+        return EXIT_FAILED_RUNS, None
+
+
+def _sweep(args: argparse.Namespace) -> int:
+    from sim.experiments.experiment import sweep
+
+    spec, kwargs = load_checked(args)
+    status, report = run_guarded(args, lambda: sweep(spec, out=out_dir(args), **kwargs))
+    if status is not None:
+        return status
+    print(report.text())
+    return EXIT_FAILED_RUNS if report.n_failed else 0
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser(
+        "sweep", help="run a parameter sweep (factorial, Latin hypercube, Sobol, Morris)",
+        description="Run every point x replicate of a sweep spec; results stream into --out "
+        "as Parquet/CSV chunks; load them with sim.experiments.experiment.load(DIR).")
+    add_sweep_options(p)
+    p.set_defaults(func=_sweep)

@@ -1,0 +1,73 @@
+"""Random numbers for the weekly phases, drawn in blocks from the model's generator.
+
+Every random number the weekly step uses is a uniform variate on [0, 1) taken in order
+from a :class:`UniformPool`: the pool draws them from the model's
+``numpy.random.Generator`` (``model.rng``, the seed) in blocks of at least 16,384, and
+the compiled phases take what they need with :func:`take`. A NumPy call costs a
+microsecond or more whatever its size, so for an agency of a few hundred people one call
+per phase would cost more than the phase's arithmetic. A run still depends on nothing
+but its seed: the pool is refilled at fixed points (before a week, when fewer numbers
+are left than a week can use), whatever the machine or the number of processes.
+
+Each phase declares by name the uniforms it takes per worker slot, client place or post
+(e.g. ``DRAWS = indices(("quit", "dismissal"))`` in :mod:`sim.core.phases.separation`) and
+how many it takes at most in a week (its ``uniforms(...)``); what a week can use is
+their sum (:func:`sim.core.phases.week_draws`). :func:`take` refuses to hand out more than
+the pool holds, so a phase that takes more than it declares fails loudly instead of
+reading past the block.
+
+Other distributions are made from uniforms inside the kernels: normal variates by the
+Box-Muller transform (:func:`normal`), Gamma(2, 1) as a sum of two exponentials
+(:func:`gamma2`), binomial counts as the number of uniforms below the probability.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from sim.core.jit import kernel
+
+__all__ = ["UniformPool", "gamma2", "normal", "take"]
+
+
+class UniformPool:
+    """Uniform variates from ``rng``: ``buffer`` is used from position ``pos[0]`` on."""
+
+    def __init__(self, rng: np.random.Generator, block: int = 16_384) -> None:
+        self.rng = rng
+        self.block = block
+        self.buffer = np.empty(0)
+        self.pos = np.zeros(1, dtype=np.int64)
+
+    def ensure(self, n: int) -> None:
+        """Make sure at least ``n`` numbers are left, else draw a fresh block (of at least
+        four times ``n``, so that a bound well above the typical use wastes little)."""
+        if self.pos[0] + n > self.buffer.size:
+            self.buffer = self.rng.random(max(self.block, 4 * n))
+            self.pos[0] = 0
+
+
+@kernel
+def take(buffer, pos, n):  # pragma: no cover (compiled)
+    """The next ``n`` uniforms of the pool (the caller made sure there are enough: an
+    :class:`IndexError` if not)."""
+    start = pos[0]
+    if n < 0 or start + n > buffer.size:
+        raise IndexError("take: more uniforms than the pool holds (a phase takes more "
+                         "than it declares)")
+    pos[0] = start + n
+    return buffer[start : start + n]
+
+
+@kernel
+def normal(u1, u2):  # pragma: no cover (compiled)
+    """A standard normal variate from two uniforms on [0, 1) (Box-Muller)."""
+    return math.sqrt(-2.0 * math.log(1.0 - u1)) * math.cos(2.0 * math.pi * u2)
+
+
+@kernel
+def gamma2(u1, u2):  # pragma: no cover (compiled)
+    """A Gamma(2, 1) variate (the sum of two unit exponentials) from two uniforms."""
+    return -math.log(1.0 - u1) - math.log(1.0 - u2)

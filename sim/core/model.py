@@ -1,0 +1,322 @@
+"""The agency: :class:`WorkforceModel`, a ``mesa.Model`` stepping one week at a time."""
+
+from __future__ import annotations
+
+import inspect
+import numbers
+from typing import Any
+
+import mesa
+import numpy as np
+import pandas as pd
+
+from sim import params as registry
+from sim import phases
+from sim.core.agents import Client, Worker
+from sim.core.continuity import ContinuityLedger
+from sim.core.draws import UniformPool
+from sim.core.observe import as_metrics, measure, observe
+from sim.core.outputs import METRICS, SLOT
+from sim.core.phases import clients, hiring
+from sim.core.state import CONTACT_WINDOW, COSTS, EVENT, LEDGERS, ClientState, WorkerState
+
+__all__ = ["WorkforceModel"]
+
+
+
+class MetricsCollector(mesa.DataCollector):
+    """Mesa's DataCollector, with one model reporter per measure of :data:`METRICS`.
+
+    ``collect`` stores ``model.metrics`` (fresh Python floats every week) directly:
+    Mesa's generic path deep-copies each reporter's value, which for dozens of immutable floats
+    costs more than the weekly step of a small agency. Reporters added later take the
+    generic path.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(model_reporters={k: (lambda m, k=k: m.metrics[k]) for k in METRICS})
+        self._own = dict(self.model_reporters)
+
+    def collect(self, model: mesa.Model) -> None:
+        if self.model_reporters != self._own or self.agent_reporters or \
+                self.agenttype_reporters:
+            super().collect(model)
+            return
+        if hasattr(self, "_collection_steps"):
+            self._collection_steps.append(model.time)
+        metrics = model.metrics
+        for name, values in self.model_vars.items():
+            values.append(metrics[name])
+
+
+class WorkforceModel(mesa.Model):
+    """An agency of workers and clients; one :meth:`step` is one week.
+
+    Parameters
+    ----------
+    regime
+        Training regime for new hires from week 1 on: ``"jit"``, ``"foundation"`` or
+        ``"hybrid"`` (presets over the ``training`` parameters, which may also be
+        overridden one by one).
+    setting
+        Kind of service: ``"dsp"`` (disability support, the registry defaults) or
+        ``"home_care"`` (presets over the other parameters; ``sim.core.params.SETTINGS``).
+        Parameters resolve as registry defaults, then the setting, then the regime,
+        then ``**params``.
+    rng
+        Seed or ``numpy.random.Generator`` (Mesa convention).
+    horizon_weeks
+        Reported weeks to simulate, or ``None`` (the default) to run until stopped.
+        With a horizon, ``model.running`` turns ``False`` after that many calls to
+        :meth:`step`, so Mesa's ``model.run_model()`` (and ``mesa.batch_run`` with a
+        larger ``max_steps``) ends there; further calls to :meth:`step` still simulate
+        further weeks.
+    **params
+        Any parameter of the registry (``workforce-sim params`` lists them). The
+        keyword defaults shown in the signature are the registry's (``dsp``); under
+        another setting its preset replaces them.
+
+    The model first simulates ``warmup_weeks`` under the status quo (``jit``) from a
+    mixed-tenure workforce; those weeks are not reported. ``model.t`` is the week
+    number: negative during warm-up, 0 at the first reported state, ``model.steps``
+    after each call to :meth:`step`.
+    """
+
+    def __init__(
+        self, regime: str = "jit", *, setting: str = "dsp", rng: Any = None,
+        horizon_weeks: int | None = None, **params: Any
+    ) -> None:
+        super().__init__(rng=rng)
+        self.horizon_weeks = _check_horizon(horizon_weeks)
+        resolved = registry.resolve(regime, setting=setting, **params)
+        self.regime = regime
+        self.setting = setting
+        #: The resolved parameters (plain Python values), and the same values as a
+        #: one-element record array, as compiled code reads them.
+        self.params: dict[str, Any] = resolved
+        self.params_record = registry.as_record(resolved)
+        p = resolved
+        status_quo = registry.resolve("jit", setting=setting)
+        self.hire_policy = registry.as_record(status_quo, registry.REGIME_PARAMS)
+
+        posts = p["n_workers"] + p["float_pool"]
+        self.workers = WorkerState(int(1.3 * posts) + 8, p["n_domains"])
+        self.clients = ClientState(p["n_clients"], p["n_domains"])
+        self.continuity = ContinuityLedger(p["n_clients"], CONTACT_WINDOW)
+        self._worker_handles = np.empty(self.workers.capacity, dtype=object)
+        self._client_handles = np.empty(p["n_clients"], dtype=object)
+        self.draws = UniformPool(self.rng)
+        self.counters = np.zeros(3, dtype=np.int64)  # agency ids, worker ids, person ids
+        self.costs = np.zeros(len(COSTS))  # this week's, in the order of sim.core.state.COSTS
+        self.ledgers = np.zeros((len(LEDGERS), CONTACT_WINDOW))  # rolling 52 weeks
+        self._spells: list[tuple[np.ndarray, np.ndarray]] = []  # (hire week, exit week)
+        self.agent_records: list[pd.DataFrame] = []
+
+        self.t = -p["warmup_weeks"]
+        self._initial_population()
+        self._week_draws = phases.week_draws(self.workers.capacity, p["n_clients"], posts,
+                                             p["n_domains"])
+        # the week's event counts (by the names of sim.core.state.EVENT), then rows
+        self.events = np.zeros(
+            phases.events_size(self.workers.capacity, p["n_clients"], posts), dtype=np.int64)
+        self._measure_values = np.zeros(len(SLOT))  # one slot per measure
+        self._bind()
+        for _ in range(p["warmup_weeks"]):
+            self._advance()
+        self.hire_policy = registry.as_record(resolved, registry.REGIME_PARAMS)
+        self._bind()
+
+        self.metrics: dict[str, float] = observe(self)
+        self.datacollector = MetricsCollector()
+        self.datacollector.collect(self)
+        self._record_agents()
+        self.running = self.horizon_weeks is None or self.t < self.horizon_weeks
+
+    # -- set-up ----------------------------------------------------------------------
+    def _initial_population(self) -> None:
+        """A plausible status-quo workforce: mixed tenure, competence grown with it."""
+        p, rng, w = self.params, self.rng, self.workers
+        n_reg = round(0.9 * p["n_workers"])
+        for n, is_float in ((n_reg, False), (p["float_pool"], True)):
+            if n == 0:
+                continue
+            tenure = rng.exponential(110.0, n).astype(np.int64)
+            w.ensure_free(n)
+            self.draws.ensure(n * hiring.hire_draws(p["n_domains"]))
+            rows = hiring.hire(w.arrays, self.params_record[0], self.hire_policy[0],
+                               self.draws.buffer, self.draws.pos, self.counters, self.costs,
+                               self.t, n, is_float, tenure)
+            self._add_worker_handles(rows)
+            grow = 1 - np.exp(-p["experience_rate"] * tenure)
+            w.competence[rows] += (1 - w.competence[rows]) * grow[:, None]
+            aware_grow = 1 - np.exp(-p["awareness_growth"] * tenure)
+            w.awareness[rows] += (1 - w.awareness[rows]) * aware_grow
+            w.exhaustion[rows] = np.clip(rng.normal(0.4, 0.15, n), 0, 1)
+        places = np.arange(p["n_clients"])
+        self._admit(places)
+        self._client_handles[:] = [Client(self, r) for r in places.tolist()]
+        self.clients.admit_week[:] = self.t - rng.integers(0, 260, p["n_clients"])
+
+    # -- the weekly step -------------------------------------------------------------
+    def _advance(self) -> None:
+        """One week: every phase in one compiled call (:func:`sim.core.phases.week`), then the
+        Mesa handles of this week's hires and leavers, and new admissions."""
+        self.t += 1
+        self.draws.ensure(self._week_draws)
+        phases.week(self.t, self.draws.buffer, *self._state)
+        ev = self.events
+        n_hired, n_left, n_pending = (int(ev[EVENT.hires]), int(ev[EVENT.leavers]),
+                                      int(ev[EVENT.pending]))
+        rows = ev[len(EVENT) :]  # hires, leavers, then places waiting for an admission
+        if n_hired:
+            self._add_worker_handles(rows[:n_hired])
+        if n_left:
+            self._remove_worker_handles(rows[n_hired : n_hired + n_left])
+        if n_pending:  # the pool ran short for admissions: refill, admit, measure again
+            start = n_hired + n_left
+            self._admit(rows[start : start + n_pending].copy())
+            measure(self.workers.arrays, self.clients.arrays, self.continuity.arrays,
+                    self.params_record[0], self.costs, self.ledgers, ev, self.t,
+                    self._measure_values)
+
+    def _bind(self) -> None:
+        """The flat tuple of arrays the compiled week reads (:func:`sim.core.phases.week`)."""
+        self._state = (*self.workers.arrays, *self.clients.arrays, *self.continuity.arrays,
+                       self.params_record, self.hire_policy, self.draws.pos, self.counters,
+                       self.costs, self.ledgers, self.events, self._measure_values)
+
+    def step(self) -> None:
+        """Simulate one week and record its measures (``running`` turns ``False`` at
+        ``horizon_weeks``)."""
+        self._advance()
+        self.metrics = as_metrics(self._measure_values)
+        self.datacollector.collect(self)
+        self._record_agents()
+        if self.horizon_weeks is not None and self.t >= self.horizon_weeks:
+            self.running = False
+
+    # -- bookkeeping in Python -------------------------------------------------------
+    def _admit(self, places: np.ndarray) -> None:
+        """New people take client places ``places`` (:func:`sim.core.phases.clients.admit`)."""
+        self.draws.ensure(places.size * clients.admission_draws(self.params["n_domains"]))
+        clients.admit(self.clients.arrays, self.continuity.arrays, self.params_record[0],
+                      self.draws.buffer, self.draws.pos, self.counters, places, self.t)
+
+    def _add_worker_handles(self, rows: np.ndarray) -> None:
+        """One Mesa ``Worker`` per hire (events, not the population)."""
+        if self._worker_handles.size < self.workers.capacity:
+            grown = np.empty(self.workers.capacity, dtype=object)
+            grown[: self._worker_handles.size] = self._worker_handles
+            self._worker_handles = grown
+        for r in rows.tolist():
+            self._worker_handles[r] = Worker(self, r)
+
+    def _remove_worker_handles(self, rows: np.ndarray) -> None:
+        """Leavers: keep the spells of those hired in reported weeks (survival curve)
+        and remove their Mesa agents."""
+        w = self.workers
+        rep = rows[w.reported[rows]]
+        if rep.size:
+            self._spells.append((w.hire_week[rep].copy(), np.full(rep.size, self.t)))
+        for agent in self._worker_handles[rows].tolist():
+            agent.remove()
+        self._worker_handles[rows] = None
+
+    def workers_handle(self, row: int) -> Worker | None:
+        return self._worker_handles[row]
+
+    def client_handle(self, row: int) -> Client:
+        return self._client_handles[row]
+
+    # -- views -----------------------------------------------------------------------
+    def contact_history(self) -> np.ndarray:
+        """Care contacts of every client over the last 52 weeks, oldest first (-1 = none)."""
+        return self.continuity.history(self.t)
+
+    def survival_data(self) -> pd.DataFrame:
+        """Spells of workers hired in reported weeks: duration (weeks) and event (1 = left)."""
+        w = self.workers
+        hires = [h for h, _ in self._spells]
+        exits = [x for _, x in self._spells]
+        stay = w.alive & w.reported
+        hire = np.concatenate([*hires, w.hire_week[stay]]) if hires else w.hire_week[stay]
+        end = np.concatenate([*exits, np.full(np.count_nonzero(stay), self.t)])
+        event = np.concatenate([np.ones(sum(h.size for h in hires), dtype=int),
+                                np.zeros(np.count_nonzero(stay), dtype=int)])
+        return pd.DataFrame({"duration_weeks": (end - hire).astype(float), "event": event})
+
+    def survival_curve(self) -> pd.DataFrame:
+        """Kaplan-Meier survival of workers hired in reported weeks (this run)."""
+        from sim.analysis.metrics import kaplan_meier
+
+        spells = self.survival_data()
+        return kaplan_meier(spells["duration_weeks"], spells["event"])
+
+    def client_distinct_workers(self) -> np.ndarray:
+        """Distinct workers seen in the last year by each client in care 52+ weeks."""
+        year = np.flatnonzero(self.clients.admit_week <= self.t - CONTACT_WINDOW)
+        return self.continuity.indices(year)["distinct"].astype(int)
+
+    def _record_agents(self) -> None:
+        every = self.params["agent_record_every"]
+        if not every or self.t % every:
+            return
+        w = self.workers
+        rows = np.flatnonzero(w.alive)
+        self.agent_records.append(
+            pd.DataFrame(
+                {
+                    "week": self.t,
+                    "worker_id": w.wid[rows],
+                    "float": w.is_float[rows],
+                    "tenure_weeks": self.t - w.hire_week[rows],
+                    "on_floor": w.start_week[rows] <= self.t,
+                    "caseload": w.caseload[rows],
+                    "competence": w.competence[rows].mean(axis=1),
+                    "gap_awareness": w.awareness[rows],
+                    "selfcare": w.selfcare[rows],
+                    "exhaustion": w.exhaustion[rows],
+                }
+            )
+        )
+
+    def agent_data(self) -> pd.DataFrame:
+        """The sampled agent records (empty unless ``agent_record_every`` > 0)."""
+        if not self.agent_records:
+            return pd.DataFrame()
+        return pd.concat(self.agent_records, ignore_index=True)
+
+
+def _check_horizon(value: Any) -> int | None:
+    """``horizon_weeks`` as an int (NumPy numbers and whole floats too), or a
+    :class:`~sim.core.params.ParameterError`."""
+    if value is None:
+        return None
+    whole = isinstance(value, numbers.Integral) or (
+        isinstance(value, numbers.Real) and float(value).is_integer())
+    if isinstance(value, bool | np.bool_) or not whole:
+        raise registry.ParameterError(
+            f"'horizon_weeks' must be a whole number of weeks or None, got {value!r}")
+    weeks = int(value)
+    if weeks < 0:
+        raise registry.ParameterError(
+            f"'horizon_weeks' = {weeks} is out of range (allowed: 0 or more weeks, or None)")
+    return weeks
+
+
+def _signature() -> inspect.Signature:
+    kw = inspect.Parameter.KEYWORD_ONLY
+    ps = [
+        inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD),
+        inspect.Parameter("regime", inspect.Parameter.POSITIONAL_OR_KEYWORD, default="jit",
+                          annotation=str),
+        inspect.Parameter("setting", kw, default="dsp", annotation=str),
+        inspect.Parameter("rng", kw, default=None),
+        inspect.Parameter("horizon_weeks", kw, default=None, annotation=int | None),
+    ]
+    ps += [inspect.Parameter(n, kw, default=p.default) for n, p in registry.PARAMS.items()]
+    return inspect.Signature(ps)
+
+
+# Expose every registry parameter as a keyword in the signature (help(), batch_run, IDEs).
+WorkforceModel.__init__.__signature__ = _signature()  # type: ignore[attr-defined]

@@ -1,0 +1,623 @@
+"""The parameter registry: the single source of truth for every model parameter.
+
+Each :class:`Param` carries its name, default, unit, allowed range, a one-line
+description written for a policy reader, its source or rationale, and its group.
+Validation (:func:`validate`), scenario files (:mod:`sim.experiments.scenario`), the CLI
+(``workforce-sim params``), the model's keyword signature and the parameter docs are
+all derived from :data:`PARAMS`; nothing else repeats these values.
+
+The training regimes ``jit``, ``foundation`` and ``hybrid`` are *named presets* over
+the parameters in the ``training`` group (:data:`REGIMES`). A scenario may define its
+own regime the same way.
+
+The *settings* ``dsp`` (disability support, the registry defaults) and ``home_care`` are
+named presets over the other parameters (:data:`SETTINGS`): the kind of service an
+agency provides. Parameters resolve as registry defaults, then the setting preset, then
+the regime preset, then explicit overrides (:func:`resolve`).
+
+The free parameters that no data give directly are set by calibration against public
+evidence (``workforce-sim calibrate``; targets in ``sim/data/targets.toml``). The
+adopted values, with the date and the exact command that produced them, are recorded
+in :data:`CALIBRATION`; the registry defaults of the ``calibrated=True`` parameters and
+the calibrated values of the ``home_care`` preset are read from it.
+"""
+
+from __future__ import annotations
+
+import difflib
+import numbers
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = [
+    "CALIBRATION",
+    "PARAMS",
+    "REGIMES",
+    "REGIME_PARAMS",
+    "SETTINGS",
+    "SETTING_ASSUMPTIONS",
+    "SETTING_LABELS",
+    "Param",
+    "ParameterError",
+    "as_python",
+    "as_record",
+    "check_setting",
+    "defaults",
+    "format_value",
+    "resolve",
+    "suggest",
+    "validate",
+    "validate_value",
+]
+
+
+class ParameterError(ValueError):
+    """A parameter name, type or value that the registry does not allow."""
+
+
+@dataclass(frozen=True)
+class Param:
+    """One model parameter.
+
+    ``kind`` is ``"int"``, ``"float"`` or ``"bool"``. ``low``/``high`` bound the
+    allowed range (inclusive); they are ignored for ``bool``.
+    """
+
+    name: str
+    default: Any
+    unit: str
+    low: float | None
+    high: float | None
+    description: str
+    source: str
+    group: str
+    kind: str = "float"
+    calibrated: bool = False
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def range_text(self) -> str:
+        if self.kind == "bool":
+            return "true or false"
+        return f"{_fmt(self.low)} to {_fmt(self.high)}"
+
+
+def _fmt(x: float | None) -> str:
+    if x is None:
+        return "any"
+    if float(x).is_integer():
+        return str(int(x))
+    return f"{x:g}"
+
+
+_P: list[Param] = []
+
+
+def _p(name, default, unit, low, high, description, source, group, kind="float", calibrated=False):
+    _P.append(
+        Param(name, default, unit, low, high, description, source, group, kind, calibrated)
+    )
+
+
+ASSUMPTION = "Modelling assumption; explored in sensitivity analysis (docs/ODD.md)."
+
+#: The adopted calibrations, one record per setting, written by ``workforce-sim
+#: calibrate --setting S`` (which prints the record to paste here). ``values`` are the
+#: parameters the search fitted for that setting (for ``dsp`` they *are* the registry
+#: defaults below; for ``home_care`` they are part of the preset in :data:`SETTINGS`);
+#: ``context`` holds the other calibrated parameters' values the search ran with (a
+#: setting calibrated on top of ``dsp`` must be re-run when ``dsp`` changes); ``score``
+#: is the adopted candidate's score (targets in sim/data/targets.toml; see docs/ODD.md,
+#: "Calibration and validation").
+CALIBRATION: dict[str, dict[str, Any]] = {
+    "dsp": {
+        "date": "2026-11-27",
+        "command": "workforce-sim calibrate --setting dsp --budget 640 --seed 2026",
+        "seed": 2026,
+        "budget": 640,
+        "replications": 16,
+        "horizon_weeks": 156,
+        "score": 0.007758,
+        "search_score": 0.002596,
+        "values": {
+            "base_quit_hazard": 0.00288,
+            "reality_shock": 6.77,
+            "reality_shock_weeks": 12.7,
+            "burnout_gain": 0.0407,
+            "time_to_fill": 14.4,
+        },
+        "context": {
+            "outside_options": 1.0,
+        },
+    },
+    "home_care": {
+        "date": "2026-11-27",
+        "command": "workforce-sim calibrate --setting home_care --budget 320 --seed 2026",
+        "seed": 2026,
+        "budget": 320,
+        "replications": 16,
+        "horizon_weeks": 156,
+        "score": 1.422e-06,
+        "search_score": 1.276e-05,
+        "values": {
+            "outside_options": 1.31,
+            "reality_shock": 50.8,
+            "reality_shock_weeks": 3.0,
+        },
+        "context": {
+            "burnout_gain": 0.0407,
+            "base_quit_hazard": 0.00288,
+            "time_to_fill": 6.0,
+        },
+    },
+}
+
+_DSP = CALIBRATION["dsp"]["values"]
+CAL = ("Free parameter, calibrated so that the jit status quo (setting dsp) meets the NCI "
+       "turnover, leaver-tenure and vacancy targets and the exhaustion target "
+       f"({CALIBRATION['dsp']['date']}: `{CALIBRATION['dsp']['command']}`; see CALIBRATION "
+       "and docs/ODD.md section 9).")
+
+# --- agency -----------------------------------------------------------------------------
+_p("n_workers", 100, "posts", 5, 100_000,
+   "Budgeted front-line posts in the agency (its size).",
+   "Typical small-to-mid DSP provider.", "agency", "int")
+_p("n_clients", 300, "clients", 5, 500_000,
+   "People supported by the agency at any time (census kept steady).",
+   "About three people per front-line post, common in US DSP services.", "agency", "int")
+_p("max_caseload", 5, "clients/worker", 1, 50,
+   "Most people one worker can be primary worker for.",
+   "Agency policy; assumption.", "agency", "int")
+_p("contract_hours", 37.5, "hours/week", 10, 60,
+   "Paid hours in a full-time worker's week.", "Full-time week.", "agency")
+_p("client_hours", 10.0, "hours/week", 1, 40,
+   "Average weekly hours of direct support one person needs.",
+   "Assumption; sets the typical workload (caseload 3 ~ 80 % of a week).", "agency")
+_p("float_pool", 0, "posts", 0, 10_000,
+   "Trained cover staff kept on payroll to cover vacancies and absences "
+   "(the 'warehousing' alternative to just-in-time staffing).",
+   "Policy lever; 0 = none (status quo).", "agency", "int")
+_p("float_training_hours", 120.0, "hours", 0, 480,
+   "Pre-service training of a float-pool hire (float staff are trained cover staff).",
+   "Assumption: the foundation length.", "agency")
+_p("float_capacity", 3, "clients/worker", 1, 50,
+   "People one float worker can cover in a week.", "Assumption.", "agency", "int")
+
+# --- clients ----------------------------------------------------------------------------
+_p("acuity_sd", 0.35, "log-sd", 0, 1.5,
+   "Spread of need intensity between clients (log-normal, mean 1).",
+   "Assumption.", "clients")
+_p("crisis_rate", 0.01, "per client-week", 0, 0.5,
+   "Weekly chance that a client enters a crisis (temporarily higher need).",
+   "Assumption.", "clients")
+_p("crisis_weeks", 4, "weeks", 1, 52,
+   "How long a crisis lasts.", "Assumption.", "clients", "int")
+_p("crisis_multiplier", 1.8, "x need", 1, 5,
+   "How much a crisis multiplies a client's need.", "Assumption.", "clients")
+_p("discharge_rate", 0.004, "per client-week", 0, 0.2,
+   "Weekly chance that a client leaves services; each is replaced by a new admission.",
+   "Assumption: average stay about 5 years in long-term DSP services.", "clients")
+_p("wellbeing_rate", 0.1, "per week", 0.001, 1,
+   "How fast client wellbeing moves toward the quality of care received.",
+   "Assumption.", "clients")
+_p("change_penalty", 0.15, "wellbeing", 0, 1,
+   "Drop in wellbeing each time a client's primary worker changes.",
+   "Assumption grounded in continuity-of-care literature.", "clients")
+_p("unmet_penalty", 0.3, "wellbeing", 0, 1,
+   "Drop in the wellbeing target in a week with no care.", "Assumption.", "clients")
+_p("escalation_gain", 0.25, "x need", 0, 2,
+   "Extra need added when a client's care breaks down (change of worker, week without care).",
+   "Assumption (the revolving-door feedback).", "clients")
+_p("escalation_decay", 0.05, "per week", 0, 1,
+   "Weekly share of escalated need that settles (escalation is capped at 3x need).",
+   "Assumption.", "clients")
+_p("incident_penalty", 0.1, "wellbeing", 0, 1,
+   "Drop in wellbeing when a client is involved in an incident.", "Assumption.", "clients")
+_p("relationship_weeks", 12.0, "weeks", 0.5, 104,
+   "Time for a new worker-client relationship to reach most of its quality.",
+   "Assumption.", "clients")
+
+# --- training (regime presets set these) -----------------------------------------------
+_p("preservice_hours", 16.0, "hours", 0, 480,
+   "Training before the first shift (paid, off the floor).",
+   "2 days common; 75 h US federal home-health minimum; 120 h Illinois DSP.", "training")
+_p("training_hours_per_week", 30.0, "hours/week", 1, 60,
+   "Pre-service hours done per week; whole weeks of it keep a hire off the floor.",
+   "Assumption: 120 h over 4 weeks.", "learning")
+_p("modules_available", True, "", None, None,
+   "On-demand learning modules exist for workers who recognise a gap.",
+   "Regime definition (MODEL.md).", "training", "bool")
+_p("module_hours", 2.0, "hours", 0.25, 40,
+   "Hours one on-demand module takes (added to the worker's load that week).",
+   "Assumption.", "learning")
+_p("mentoring_hours", 0.0, "hours/week", 0, 10,
+   "Weekly mentoring / supervision hours for a new worker.",
+   "Regime definition; hybrid gives 1 h/week.", "training")
+_p("mentoring_weeks", 26, "weeks", 0, 260,
+   "How many weeks from the first shift mentoring lasts.", "Assumption.", "training", "int")
+_p("refresher_hours", 0.0, "hours/year", 0, 200,
+   "Yearly in-service refresher training per worker.",
+   "Regime definition; foundation gives 16 h/year.", "training")
+
+# --- learning (mechanism assumptions, common to all regimes) ---------------------------
+_p("training_competence_gain", 0.25, "per 100 h", 0, 1,
+   "Competence gained per 100 hours of structured training (toward full competence).",
+   ASSUMPTION, "learning")
+_p("training_awareness_gain", 0.35, "per 100 h", 0, 1,
+   "Gap awareness gained per 100 hours of foundation training.", ASSUMPTION, "learning")
+_p("training_selfcare_gain", 0.25, "per 100 h", 0, 1,
+   "Self-care and boundaries gained per 100 hours of foundation training.",
+   ASSUMPTION, "learning")
+_p("training_realism", 0.5, "per 100 h", 0, 2,
+   "How much 100 hours of realistic preparation shrinks the early 'reality shock'.",
+   ASSUMPTION, "learning")
+_p("initial_competence", 0.25, "0-1", 0, 1,
+   "Average competence of a new hire before any training.", ASSUMPTION, "learning")
+_p("initial_awareness", 0.25, "0-1", 0, 1,
+   "Average chance that a new hire recognises a skill gap when meeting it.",
+   ASSUMPTION, "learning")
+_p("initial_selfcare", 0.35, "0-1", 0, 1,
+   "Average self-care and boundaries of a new hire.", ASSUMPTION, "learning")
+_p("experience_rate", 0.008, "per week", 0, 0.2,
+   "Weekly competence growth from practice in the domains used.", ASSUMPTION, "learning")
+_p("module_gain", 0.08, "0-1", 0, 1,
+   "Competence gained (toward full) in a domain from one module on a recognised gap.",
+   ASSUMPTION, "learning")
+_p("selfstudy_gain", 0.02, "0-1", 0, 1,
+   "Competence gained from a recognised gap when no module is available.",
+   ASSUMPTION, "learning")
+_p("awareness_growth", 0.004, "per week", 0, 0.2,
+   "Weekly growth of gap awareness with experience and reflection.", ASSUMPTION, "learning")
+_p("mentoring_awareness_gain", 0.01, "per hour", 0, 0.2,
+   "Growth of gap awareness per hour of mentoring.", ASSUMPTION, "learning")
+_p("gap_encounter_rate", 3.0, "per unit gap", 0, 20,
+   "How often a skill gap shows itself in a week, per unit of gap.", ASSUMPTION, "learning")
+
+# --- burnout (job demands-resources) ----------------------------------------------------
+_p("burnout_gain", _DSP["burnout_gain"], "per week", 0, 1,
+   "How fast strain above what resources absorb raises exhaustion.", CAL, "burnout",
+   calibrated=True)
+_p("burnout_recovery", 0.05, "per week", 0, 1,
+   "How fast exhaustion recovers when resources exceed strain.",
+   "Assumption: with typical resources, exhaustion halves in about 7 months once demands "
+   "stop (recovery from burnout takes months). Not calibrated: the exhaustion target fixes "
+   "only the level (the gain/recovery ratio), which burnout_gain is calibrated to.",
+   "burnout")
+_p("gap_strain", 1.0, "x gap", 0, 5,
+   "Extra strain from working with needs one is not competent in.", ASSUMPTION, "burnout")
+_p("incident_strain", 0.3, "per incident", 0, 3,
+   "Strain added by an incident.", ASSUMPTION, "burnout")
+_p("resource_competence", 0.35, "weight", 0, 2,
+   "How much competence buffers strain.", ASSUMPTION, "burnout")
+_p("resource_selfcare", 0.35, "weight", 0, 2,
+   "How much self-care and boundaries buffer strain.", ASSUMPTION, "burnout")
+_p("resource_mentoring", 0.15, "per hour", 0, 2,
+   "How much each weekly hour of mentoring buffers strain.", ASSUMPTION, "burnout")
+_p("resource_relationship", 0.2, "weight", 0, 2,
+   "How much stable relationships with clients buffer strain.", ASSUMPTION, "burnout")
+_p("burnout_high_threshold", 0.6, "0-1", 0.05, 0.95,
+   "Exhaustion level counted as 'high burnout' (analogue of MBI high emotional exhaustion).",
+   "Convention; O'Connor et al. 2018 report ~40 % high EE.", "burnout")
+_p("exhaustion_quality_penalty", 0.4, "0-1", 0, 1,
+   "How much full exhaustion lowers the quality of care.", ASSUMPTION, "burnout")
+
+# --- separation -------------------------------------------------------------------------
+_p("base_quit_hazard", _DSP["base_quit_hazard"], "per week", 0, 0.2,
+   "Weekly quit chance of an established worker (exhaustion 0.3, competence 0.5).", CAL,
+   "separation", calibrated=True)
+# The range reaches 100 because home care's calibrated shock is about 60 (most leavers
+# gone within 13 weeks); DSP's is about 5.
+_p("reality_shock", _DSP["reality_shock"], "x hazard", 0, 100,
+   "Extra quit hazard at the first shift (multiple of the base), fading with tenure.",
+   CAL, "separation", calibrated=True)
+_p("reality_shock_weeks", _DSP["reality_shock_weeks"], "weeks", 0.5, 104,
+   "Time scale over which the reality shock fades.", CAL, "separation", calibrated=True)
+_p("quit_exhaustion", 2.0, "log-odds/unit", 0, 10,
+   "How strongly exhaustion raises the quit hazard.",
+   "Assumption: a worker at the high-burnout threshold (0.6) quits about 1.8x as often as "
+   "one at 0.3 (3.3x at 0.9), in line with burnout roughly doubling the odds of leaving. "
+   "Not calibrated: no target relates exhaustion to quitting.", "separation")
+_p("quit_competence", 1.0, "log-odds/unit", 0, 10,
+   "How strongly competence lowers the quit hazard.", ASSUMPTION, "separation")
+_p("outside_options", 1.0, "x hazard", 0.1, 5,
+   "Labour-market pull (1 = normal; higher = more outside jobs).", "Assumption.",
+   "separation")
+_p("dismissal_per_incident", 0.03, "probability", 0, 1,
+   "Chance that an incident caused by a worker leads to dismissal.", ASSUMPTION,
+   "separation")
+_p("incident_rate", 0.01, "per client-week", 0, 0.5,
+   "Weekly chance of an incident when care is given with no skill gap.", ASSUMPTION,
+   "separation")
+_p("incident_gap_weight", 4.0, "x gap", 0, 50,
+   "How much skill gaps multiply the incident chance.", ASSUMPTION, "separation")
+
+# --- hiring -----------------------------------------------------------------------------
+_p("time_to_fill", _DSP["time_to_fill"], "weeks", 0.5, 52,
+   "Average weeks to fill an open post (weekly fill chance 1 - exp(-1/ttf)).", CAL, "hiring",
+   calibrated=True)
+_p("absence_rate", 0.03, "share", 0, 0.9,
+   "Share of on-floor staff absent (sick, leave) in a normal week.",
+   "Assumption (typical sickness absence).", "hiring")
+
+# --- cover ------------------------------------------------------------------------------
+_p("overtime_cover", 0.4, "probability", 0, 1,
+   "Chance that a client-week left without a worker is covered by staff overtime.",
+   "Assumption.", "cover")
+_p("agency_cover", 0.5, "probability", 0, 1,
+   "Chance that a still-uncovered client-week is covered by agency (temp) staff.",
+   "Assumption.", "cover")
+_p("competence_required", 0.6, "0-1", 0.05, 1,
+   "Competence an average client's needs call for; below it a worker has a skill gap.",
+   ASSUMPTION, "cover")
+_p("agency_competence", 0.45, "0-1", 0, 1,
+   "Competence of temp agency staff, who never know the client.", "Assumption.", "cover")
+
+# --- costs ------------------------------------------------------------------------------
+_p("wage", 17.0, "USD/hour", 5, 100,
+   "Hourly wage of a front-line worker (incl. benefits share).",
+   "US DSP median wage ~16-17 USD (2023).", "costs")
+_p("overtime_premium", 1.5, "x wage", 1, 3, "Overtime pay multiple.", "US FLSA.", "costs")
+_p("agency_rate", 34.0, "USD/hour", 5, 200,
+   "Hourly charge for a temp agency worker.", "Assumption: about 2x wage.", "costs")
+_p("recruit_cost", 730.0, "USD/hire", 0, 20_000,
+   "Cost of recruiting one hire (advertising, interviews, checks).",
+   "Larson et al. 2016: 437 USD (2004), inflated to ~2024.", "costs")
+_p("separation_cost", 1490.0, "USD/leaver", 0, 20_000,
+   "Administrative cost of one separation.",
+   "Larson et al. 2016: 892 USD (2004), inflated to ~2024.", "costs")
+_p("trainer_cost", 12.0, "USD/training hour", 0, 500,
+   "Cost of trainers and materials per trainee-hour of structured training.",
+   "Assumption.", "costs")
+_p("module_cost", 15.0, "USD/module", 0, 1000,
+   "Licence cost of one on-demand module.", "Assumption.", "costs")
+
+# --- shocks -----------------------------------------------------------------------------
+_p("shock_start", 52, "week", 0, 10_000,
+   "Reported weeks before a shock such as a pandemic begins (0 = from week 1).", "Scenario input.",
+   "shocks", "int")
+_p("shock_weeks", 0, "weeks", 0, 10_000,
+   "Length of the shock (0 = no shock).", "Scenario input.", "shocks", "int")
+_p("shock_demand", 1.0, "x need", 0.5, 5,
+   "Multiplier on client need during the shock.", "Scenario input.", "shocks")
+_p("shock_absence", 0.0, "share", 0, 0.9,
+   "Extra share of staff absent each week during the shock.", "Scenario input.", "shocks")
+_p("shock_hiring", 1.0, "x time-to-fill", 1, 20,
+   "Multiplier on time-to-fill during the shock (slower hiring).", "Scenario input.",
+   "shocks")
+_p("shock_outside_options", 1.0, "x hazard", 0.1, 5,
+   "Multiplier on the quit hazard during the shock (tight labour market).",
+   "Scenario input.", "shocks")
+
+# --- simulation -------------------------------------------------------------------------
+_p("warmup_weeks", 104, "weeks", 0, 1040,
+   "Weeks simulated under the status quo before reporting starts (not reported).",
+   "Long enough for tenure to settle.", "simulation", "int")
+_p("n_domains", 4, "domains", 1, 12,
+   "Need domains (personal care, behaviour support, health and medication, "
+   "relationships and boundaries).", "MODEL.md.", "simulation", "int")
+_p("agent_record_every", 0, "weeks", 0, 1040,
+   "Record every agent's state every this many weeks (0 = off, saves memory).",
+   "Memory control.", "simulation", "int")
+
+PARAMS: dict[str, Param] = {p.name: p for p in _P}
+
+#: Parameters that define a training regime. A regime preset sets these.
+REGIME_PARAMS: tuple[str, ...] = tuple(n for n, p in PARAMS.items() if p.group == "training")
+
+#: The named regimes (MODEL.md): presets over the training parameters.
+REGIMES: dict[str, dict[str, Any]] = {
+    "jit": {
+        "preservice_hours": 16.0,
+        "modules_available": True,
+        "mentoring_hours": 0.0,
+        "refresher_hours": 0.0,
+    },
+    "foundation": {
+        "preservice_hours": 120.0,
+        "modules_available": False,
+        "mentoring_hours": 0.0,
+        "refresher_hours": 16.0,
+    },
+    "hybrid": {
+        "preservice_hours": 60.0,
+        "modules_available": True,
+        "mentoring_hours": 1.0,
+        "refresher_hours": 0.0,
+    },
+}
+
+REGIME_LABELS: dict[str, str] = {
+    "jit": "JIT-only",
+    "foundation": "Foundation-first",
+    "hybrid": "Hybrid",
+}
+
+#: The settings (kinds of service): presets over non-training parameters. Each entry is
+#: ``name: (value, rationale)``; the values calibrated for a setting (``CALIBRATION``)
+#: are added to its preset in :data:`SETTINGS`. ``dsp`` is the registry defaults.
+SETTING_ASSUMPTIONS: dict[str, dict[str, tuple[Any, str]]] = {
+    "dsp": {},
+    "home_care": {
+        "wage": (15.0,
+                 "Home care aides earn less than DSPs and most lack benefits (PHI, BLS OES "
+                 "home health and personal care aides); about 12 % below the DSP wage. "
+                 "Wages enter costs only."),
+        "time_to_fill": (6.0,
+                         "Home care agencies recruit continuously with low entry requirements "
+                         "and hire within weeks (assumption: half the DSP time to fill). "
+                         "Not calibrated: there is no home-care vacancy target."),
+    },
+}
+
+#: Display labels of the settings.
+SETTING_LABELS: dict[str, str] = {
+    "dsp": "Disability support (DSP)",
+    "home_care": "Home care",
+}
+
+
+def _setting_presets() -> dict[str, dict[str, Any]]:
+    out = {}
+    for name, assumed in SETTING_ASSUMPTIONS.items():
+        preset = {k: v for k, (v, _) in assumed.items()}
+        if name != "dsp":  # dsp's calibrated values are the registry defaults
+            preset |= CALIBRATION[name]["values"]
+        out[name] = preset
+    return out
+
+
+#: The settings as parameter presets (assumptions plus the setting's calibrated values).
+SETTINGS: dict[str, dict[str, Any]] = _setting_presets()
+
+
+def format_value(v: Any) -> str:
+    """A parameter value as it is written in a scenario file (``true``, ``0.5``, ``120``)."""
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, float):
+        return f"{v:g}"
+    if isinstance(v, list | tuple):
+        return ", ".join(format_value(x) for x in v)
+    return str(v)
+
+
+def as_record(resolved: Mapping[str, Any], names: Sequence[str] | None = None) -> Any:
+    """Parameters ``names`` (default: all) of ``resolved`` as a one-element NumPy record
+    array, each field of its registry kind: the form in which the compiled weekly step
+    reads them (``P = params[0]``, then ``P.client_hours``).
+
+    A record array passes into compiled code in well under a microsecond, and every
+    field has one type whatever the user typed (``2`` or ``2.0``).
+    """
+    import numpy as np
+
+    kinds = {"float": np.float64, "int": np.int64, "bool": np.bool_}
+    names = list(PARAMS) if names is None else list(names)
+    record = np.zeros(1, dtype=[(n, kinds[PARAMS[n].kind]) for n in names])
+    for n in names:
+        record[n] = resolved[n]
+    return record
+
+
+def defaults() -> dict[str, Any]:
+    """All registry defaults (the ``jit`` status quo in the ``dsp`` setting)."""
+    return {n: p.default for n, p in PARAMS.items()}
+
+
+def suggest(name: str, choices: Any = None) -> str:
+    """A ' (did you mean ...?)' hint for a near-miss name, or ''."""
+    pool = [str(c) for c in (PARAMS if choices is None else choices)]
+    if not isinstance(name, str) or len(name) > 2 * max(map(len, pool), default=0) + 2:
+        return ""  # far longer than any choice: no near miss (and no slow comparison)
+    close = difflib.get_close_matches(name, pool, n=1, cutoff=0.6)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def as_python(value: Any) -> Any:
+    """A NumPy scalar (``np.int64(5)``, ``np.float32``, ``np.bool_``) as the plain Python
+    number or bool it holds; anything else unchanged. (``mesa.batch_run`` over
+    ``np.arange`` and the EMA Workbench pass NumPy numbers.)"""
+    if hasattr(value, "dtype") and getattr(value, "shape", None) == () and hasattr(
+            value, "item"):
+        try:
+            return value.item()
+        except (TypeError, ValueError):
+            return value
+    return value
+
+
+def validate_value(name: str, value: Any, where: str = "") -> Any:
+    """Check one value against the registry; return it converted to the param's kind
+    (a plain Python ``int``, ``float`` or ``bool``, also for NumPy numbers)."""
+    from sim.experiments.limits import show
+
+    at = f" in {where}" if where else ""
+    if name not in PARAMS:
+        raise ParameterError(f"unknown parameter {show(name)}{at}{suggest(name)}")
+    p = PARAMS[name]
+    value = as_python(value)
+    if p.kind == "bool":
+        if isinstance(value, bool):
+            return value
+        raise ParameterError(f"'{name}'{at} must be true or false, got {show(value)}")
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise ParameterError(
+            f"'{name}'{at} must be a number ({p.kind}), got {show(value)} "
+            f"(allowed: {p.range_text} {p.unit})".rstrip()
+        )
+    if p.kind == "int":
+        if not isinstance(value, numbers.Integral):
+            value = float(value)
+            if not value.is_integer():
+                raise ParameterError(f"'{name}'{at} must be a whole number, got {show(value)} "
+                                     f"(allowed: {p.range_text} {p.unit})".rstrip())
+        value = int(value)
+    else:
+        value = float(value)
+    if value != value or (p.low is not None and value < p.low) or (
+        p.high is not None and value > p.high
+    ):
+        raise ParameterError(
+            f"'{name}'{at} = {show(value)} is out of range (allowed: {p.range_text} "
+            f"{p.unit})".rstrip()
+        )
+    return value
+
+
+def validate(values: Mapping[str, Any], where: str = "") -> dict[str, Any]:
+    """Validate a mapping of parameter overrides; return the converted values."""
+    return {k: validate_value(k, v, where) for k, v in values.items()}
+
+
+def check_setting(setting: str) -> str:
+    """``setting`` if it names a setting preset, else a :class:`ParameterError`."""
+    if not isinstance(setting, str) or setting not in SETTINGS:
+        from sim.experiments.limits import show
+
+        raise ParameterError(
+            f"unknown setting {show(setting)}{suggest(str(setting), SETTINGS)}; "
+            f"allowed: {', '.join(SETTINGS)}"
+        )
+    return setting
+
+
+def resolve(
+    regime: str | Mapping[str, Any] = "jit", *, setting: str = "dsp", **overrides: Any
+) -> dict[str, Any]:
+    """Full parameter set: defaults, then the setting preset, then the regime preset,
+    then explicit overrides.
+
+    ``regime`` is a preset name or a mapping of training-parameter values; ``setting``
+    names a preset of :data:`SETTINGS`.
+    """
+    preset_setting = SETTINGS[check_setting(setting)]
+    if isinstance(regime, str):
+        if regime not in REGIMES:
+            from sim.experiments.limits import show
+
+            raise ParameterError(
+                f"unknown regime {show(regime)}{suggest(regime, REGIMES)}; "
+                f"allowed: {', '.join(REGIMES)}"
+            )
+        preset = REGIMES[regime]
+    else:
+        preset = dict(regime)
+    out = defaults()
+    out.update(preset_setting)
+    out.update(validate(preset, "regime"))
+    out.update(validate(overrides))
+    return out
+
+
+def _check_presets() -> None:
+    for name, preset in SETTINGS.items():
+        training = sorted(set(preset) & set(REGIME_PARAMS))
+        if training:
+            raise ParameterError(f"setting '{name}' sets training parameters {training}")
+        validate(preset, f"setting {name}")
+    if set(CALIBRATION) != set(SETTINGS):
+        raise ParameterError("CALIBRATION must have one record per setting")
+
+
+_check_presets()

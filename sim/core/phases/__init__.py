@@ -1,0 +1,117 @@
+"""The weekly processes, one module each, run in this order by :func:`week`.
+
+Each phase's arithmetic is a compiled function ``step(...)`` over the state arrays
+(:mod:`sim.core.state`, passed as named tuples: ``W`` workers, ``C`` clients, ``L`` the
+continuity ledger; ``P`` is the parameters' record); none loops over agents in Python. The order
+follows MODEL.md: shocks, hiring, assignment, care, learning, burnout, separation,
+clients. :func:`week` runs them all, and the week's observation, in one compiled call;
+the model then does what needs Python objects: Mesa handles for hires and leavers, and
+the leavers' spells for the survival curve.
+"""
+
+from sim import observe
+from sim.core.continuity import LedgerArrays
+from sim.core.jit import kernel
+from sim.core.phases import assignment, burnout, care, clients, hiring, learning, separation, shocks
+from sim.core.state import CONTACT_WINDOW, COST, EVENT, ClientArrays, WorkerArrays
+
+# where each group of ``week``'s flat arrays ends
+_W_END = len(WorkerArrays._fields)
+_C_END = _W_END + len(ClientArrays._fields)
+_L_END = _C_END + len(LedgerArrays._fields)
+
+#: The phases that take uniforms from the pool; each declares its draws by name and how
+#: many it takes at most in a week (``uniforms``), and :func:`week_draws` adds them up.
+_DRAWING = (hiring, assignment, care, learning, separation, clients)
+
+__all__ = [
+    "assignment",
+    "burnout",
+    "care",
+    "clients",
+    "events_size",
+    "hiring",
+    "learning",
+    "run_week",
+    "separation",
+    "shocks",
+    "week",
+    "week_draws",
+]
+
+
+@kernel
+def week(t, pool, *arrays):  # pragma: no cover (compiled)
+    """One week of every phase, in order (:func:`run_week`).
+
+    ``arrays`` are, flat: the worker arrays (:class:`~sim.core.state.WorkerArrays`), the client
+    arrays (:class:`~sim.core.state.ClientArrays`), the continuity ledger's
+    (:class:`~sim.core.continuity.LedgerArrays`), then ``params`` and ``policies`` (one-element
+    record arrays: the model's parameters and the hiring policy), the pool position
+    ``pos``, ``counters``, ``costs``, the 52-week ledgers ``led`` and the outputs
+    ``events`` and ``measures``. Flat arrays pass into compiled code much faster than
+    named tuples of them.
+    """
+    W = WorkerArrays(*arrays[:_W_END])
+    C = ClientArrays(*arrays[_W_END:_C_END])
+    L = LedgerArrays(*arrays[_C_END:_L_END])
+    params, policies, pos, counters, costs, led, events, measures = arrays[_L_END:]
+    run_week(W, C, L, params[0], policies[0], pool, pos, counters, costs, led, events,
+             measures, t)
+
+
+@kernel
+def run_week(W, C, L, P, policy, pool, pos, counters, costs, led, events, measures,
+             t):  # pragma: no cover (compiled)
+    """Every phase, in order, then this week's measures (:func:`sim.core.observe.measure`).
+
+    ``costs`` (this week) and column ``t % 52`` of the 52-week ledgers ``led`` start
+    from zero; the caller made sure the uniform pool holds enough for a week
+    (:func:`week_draws`). ``events`` receives, in the slots named by
+    :data:`sim.core.state.EVENT`, the numbers of hires, leavers, quits, dismissals and
+    discharged clients not yet replaced (``pending``: when the pool ran short), then from
+    ``events[len(EVENT)]`` on the rows of the hires, of the leavers and of those places.
+    """
+    slot = t % CONTACT_WINDOW
+    led[:, slot] = 0.0
+    costs[:] = 0.0
+    _, demand, absence, ttf_mult, quit_mult = shocks.step(P, t)
+    hired = hiring.step(W, P, policy, pool, pos, counters, costs, t, ttf_mult)
+    assignment.step(W, C, L, P, pool, pos, counters, t, absence)
+    care.step(W, C, P, pool, pos, costs, t, demand)
+    learning.step(W, P, pool, pos, costs, t)
+    burnout.step(W, P, t)
+    leavers, quits, dismissals = separation.step(W, C, P, pool, pos, costs, led, t, quit_mult)
+    discharged = clients.step(C, P, pool, pos)
+    per = clients.admission_draws(C.share.shape[1])
+    if pos[0] + discharged.size * per <= pool.size:  # else the caller refills, then admits
+        clients.admit(C, L, P, pool, pos, counters, discharged, t)
+        discharged = discharged[:0]
+    led[COST, slot] = costs.sum()
+    events[EVENT.hires] = hired.size
+    events[EVENT.leavers] = leavers.size
+    events[EVENT.quits] = quits
+    events[EVENT.dismissals] = dismissals
+    events[EVENT.pending] = discharged.size
+    k = len(EVENT)
+    for rows in (hired, leavers, discharged):
+        for i in range(rows.size):  # (not a slice assignment: see hiring.step)
+            events[k + i] = rows[i]
+        k += rows.size
+    observe.measure(W, C, L, P, costs, led, events, t, measures)
+
+
+def events_size(worker_slots: int, n_clients: int, posts: int) -> int:
+    """Length of :func:`run_week`'s ``events`` buffer: the counts of
+    :data:`~sim.core.state.EVENT`, then room for every post to be filled, every worker to
+    leave and every client place to wait for an admission."""
+    return len(EVENT) + posts + worker_slots + n_clients
+
+
+def week_draws(worker_slots: int, n_clients: int, posts: int, n_domains: int) -> int:
+    """Most uniforms one :func:`week` can take before admissions (which it makes only
+    if enough are left): for ``worker_slots`` rows of worker state, ``n_clients``
+    places and ``posts`` budgeted posts (each of which may be filled in one week), the
+    sum of what each phase declares (its ``uniforms``)."""
+    return sum(phase.uniforms(worker_slots, n_clients, posts, n_domains)
+               for phase in _DRAWING)

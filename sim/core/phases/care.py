@@ -1,0 +1,98 @@
+"""Care delivery: the demand each worker faces and the quality each client receives.
+
+Reads: ``client_hours``, ``crisis_multiplier``, ``competence_required``,
+``agency_competence``, ``relationship_weeks``, ``exhaustion_quality_penalty``,
+``incident_rate``, ``incident_gap_weight``, ``mentoring_weeks``, ``contract_hours``,
+``wage``, ``overtime_premium``, ``agency_rate``; this week's demand multiplier; this
+week's providers from assignment; workers' competence and exhaustion.
+Writes: clients' ``hours``, ``gap``, ``quality``, ``incident``; workers' ``hours``,
+``overtime_hours``, ``gap``, ``incidents``, ``use`` (hours per domain),
+``relationship``, ``mentored``; wage, overtime and agency-cover costs.
+
+For client *c* with need shares *s_ck*, acuity *a_c*, crisis multiplier *x_c*,
+escalation *e_c* and demand multiplier *D*:
+
+* hours ``h_c = client_hours * a_c * x_c * D * (1 + e_c)``
+* required competence ``r_c = min(1, competence_required * a_c * x_c)``
+* skill gap ``g_c = sum_k s_ck * max(0, r_c - comp_pk)`` for provider *p*
+* quality ``q_c = (0.5 + 0.5 * min(1, m_c / r_c)) * rel_c * (1 - penalty * E_p)`` with
+  competence match ``m_c = sum_k s_ck comp_pk`` and relationship factor
+  ``rel_c = 1 - 0.5 exp(-weeks / relationship_weeks)`` (0.5 for cover staff)
+* incident with probability ``incident_rate * (1 + incident_gap_weight * g_c) * (1 + E_p)``
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.core.draws import take
+from sim.core.jit import kernel
+from sim.core.outputs import indices
+from sim.core.state import AGENCY, COVER, NONE, OVERTIME, OVERTIME_COST, PRIMARY, TRAINING, WAGES
+
+#: The uniforms each client place takes a week, by name.
+DRAWS = indices(("incident",))
+
+
+def uniforms(worker_slots: int, n_clients: int, posts: int, n_domains: int) -> int:
+    """Most uniforms :func:`step` takes in a week."""
+    return len(DRAWS) * n_clients
+
+
+@kernel
+def step(W, C, P, pool, pos, costs, t, demand_mult):  # pragma: no cover (compiled)
+    n_domains = C.share.shape[1]
+    per = len(DRAWS)
+    u = take(pool, pos, per * C.kind.size)
+    W.hours[:] = 0.0
+    W.gap[:] = 0.0  # gap-weighted hours until divided below
+    W.incidents[:] = 0
+    W.overtime_hours[:] = 0.0
+    W.use[:] = 0.0
+    W.relationship[:] = 0.0  # summed maturity until divided below
+    for c in range(C.kind.size):
+        crisis = P.crisis_multiplier if C.crisis_left[c] > 0 else 1.0
+        hours = P.client_hours * C.acuity[c] * crisis * demand_mult * (1 + C.escalation[c])
+        C.hours[c] = hours
+        required = min(1.0, P.competence_required * C.acuity[c] * crisis)
+        maturity = 1.0 - np.exp(-C.relationship_weeks[c] / P.relationship_weeks)
+        if C.primary[c] >= 0:
+            W.relationship[C.primary[c]] += maturity
+        by_worker = C.provider[c] >= 0
+        pr = C.provider[c] if by_worker else 0
+        gap = 0.0
+        match = 0.0
+        for k in range(n_domains):
+            comp = P.agency_competence if C.kind[c] == AGENCY else W.competence[pr, k]
+            gap += C.share[c, k] * max(required - comp, 0.0)
+            match += C.share[c, k] * comp
+        exh = W.exhaustion[pr] if by_worker else 0.0
+        rel = 0.5 + 0.5 * maturity if C.kind[c] == PRIMARY else 0.5
+        quality = (0.5 + 0.5 * min(1.0, match / required)) * rel
+        quality *= 1.0 - P.exhaustion_quality_penalty * exh
+        cared = C.kind[c] != NONE
+        C.gap[c] = gap if cared else 0.0
+        C.quality[c] = quality if cared else 0.0
+        p_inc = P.incident_rate * (1 + P.incident_gap_weight * gap) * (1 + exh)
+        C.incident[c] = cared and u[per * c + DRAWS.incident] < p_inc
+        if C.kind[c] == AGENCY:
+            costs[COVER] += hours * P.agency_rate
+        if by_worker:
+            W.hours[pr] += hours
+            W.gap[pr] += hours * C.gap[c]
+            W.incidents[pr] += C.incident[c]
+            if C.kind[c] == OVERTIME:
+                W.overtime_hours[pr] += hours
+            for k in range(n_domains):
+                W.use[pr, k] += C.share[c, k] * hours
+    headcount = 0
+    for i in range(W.alive.size):
+        W.gap[i] = W.gap[i] / W.hours[i] if W.hours[i] > 0 else 0.0
+        W.relationship[i] = W.relationship[i] / W.caseload[i] if W.caseload[i] > 0 else 0.0
+        mentoring = (W.alive[i] and W.start_week[i] <= t
+                     and t - W.start_week[i] < P.mentoring_weeks and not W.absent[i])
+        W.mentored[i] = W.mentoring_hours[i] if mentoring else 0.0
+        costs[OVERTIME_COST] += W.overtime_hours[i] * P.wage * P.overtime_premium
+        costs[TRAINING] += W.mentored[i] * P.wage  # a mentor's time is paid at the wage rate
+        headcount += W.alive[i]
+    costs[WAGES] += headcount * P.contract_hours * P.wage

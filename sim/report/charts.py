@@ -1,0 +1,979 @@
+"""Charts of a regime comparison: one consistent, colour-blind-safe style.
+
+Every chart colours a regime the same way (:func:`regime_color`: Okabe–Ito palette;
+``jit``, ``foundation`` and ``hybrid`` have fixed colours, other regimes take the next
+palette colours in display order), labels its axes with units, and carries a title that
+states the finding computed from the data, e.g. *"Turnover is lowest under
+Foundation-first (38 % vs 45 % a year under JIT-only)"*.
+
+How a title decides (:func:`finding_title`): :func:`sim.analysis.ranking.rank`, the rule the
+findings use too, so a title and the finding on the same numbers name the same regimes
+as best. Regimes are ranked by their mean over replications in the direction that is
+better for the measure (its ``better`` in
+:data:`sim.core.outputs.METRICS`: lower turnover, higher continuity, ...). If the
+best and the worst regime's 95 % CIs overlap, the title says the measure differs little
+between regimes; otherwise it names the best regime together with those about the same
+as it (CI overlapping the best's but not the worst's), with values precise enough to
+tell them from the worst. Overlapping intervals are a deliberately cautious test, not a
+significance test.
+
+Figures are built with matplotlib's object-oriented API on the Agg canvas
+(:class:`matplotlib.figure.Figure` + ``FigureCanvasAgg``): no pyplot state is touched, so
+nothing has to be closed, no backend is switched (notebooks keep theirs) and the
+module is safe to use from worker processes. :func:`write_charts` applies the style in an
+``rc_context`` so the caller's matplotlib settings are left alone; :func:`apply_style`
+sets it globally for interactive use.
+
+In a notebook, :func:`plot_regimes` draws any one chart of a
+:class:`sim.experiments.runner.Results` in this style: ``plot_regimes(results, "turnover_rate")``
+(weekly lines), ``plot_regimes(results, "same_primary_share", kind="bar")`` (final-year
+bars), ``plot_regimes(results, "survival")`` or ``plot_regimes(results,
+"cost_breakdown")``.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import textwrap
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import matplotlib as mpl
+import numpy as np
+import pandas as pd
+from cycler import cycler
+from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.ticker import Formatter, FuncFormatter, MaxNLocator, MultipleLocator
+from scipy import stats
+
+from sim.analysis.metrics import kaplan_meier
+from sim.analysis.ranking import RegimeStat, join, rank, words
+from sim.analysis.summary import mean_ci, measure_label, value_kind
+from sim.core.outputs import METRICS
+from sim.core.params import REGIME_LABELS
+
+__all__ = [
+    "CHARTS",
+    "FORMATS",
+    "OKABE_ITO",
+    "REGIME_COLORS",
+    "SPECIAL_PLOTS",
+    "Chart",
+    "apply_style",
+    "finding_title",
+    "plot_cost_breakdown",
+    "plot_cost_continuity",
+    "plot_distinct",
+    "plot_final",
+    "plot_regimes",
+    "plot_survival",
+    "plot_timeseries",
+    "regime_color",
+    "regime_label",
+    "regime_order",
+    "render_charts",
+    "style_rc",
+    "write_charts",
+]
+
+#: The Okabe–Ito colour-blind-safe palette (Okabe & Ito 2008).
+OKABE_ITO: dict[str, str] = {
+    "orange": "#E69F00",
+    "sky_blue": "#56B4E9",
+    "bluish_green": "#009E73",
+    "yellow": "#F0E442",
+    "blue": "#0072B2",
+    "vermillion": "#D55E00",
+    "reddish_purple": "#CC79A7",
+    "black": "#000000",
+}
+
+#: Fixed colours of the built-in regimes.
+REGIME_COLORS: dict[str, str] = {
+    "jit": OKABE_ITO["vermillion"],
+    "foundation": OKABE_ITO["blue"],
+    "hybrid": OKABE_ITO["bluish_green"],
+}
+
+#: Colours for other regimes, handed out in display order (yellow last: weak on white).
+_EXTRA_COLORS: tuple[str, ...] = (
+    OKABE_ITO["orange"],
+    OKABE_ITO["reddish_purple"],
+    OKABE_ITO["sky_blue"],
+    OKABE_ITO["black"],
+    OKABE_ITO["yellow"],
+)
+
+#: Scatter markers by display position (a second cue besides colour, e.g. in greyscale).
+_MARKERS: tuple[str, ...] = ("o", "s", "^", "D", "v", "P", "X", "*")
+
+#: Subjects of the finding titles where the plain label reads badly in a sentence.
+_SUBJECTS: dict[str, str] = {
+    "turnover_rate": "Turnover",
+    "vacancy_rate": "The vacancy rate",
+    "burnout_high_share": "The share of workers with high burnout",
+    "burnout_mean": "Mean exhaustion",
+    "distinct_workers": "The number of different workers a client sees in a year",
+    "unmet_need_share": "The share of clients with unmet need",
+    "same_primary_share": "The share of clients who kept one primary worker all year",
+    "leavers_under_6m": "The share of leavers who left within 6 months",
+    "leavers_under_12m": "The share of leavers who left within a year",
+}
+
+#: File stem -> what it shows; :func:`write_charts` writes these, in this order.
+CHARTS: dict[str, str] = {
+    "turnover": "turnover_rate",
+    "burnout": "burnout_high_share",
+    "continuity": "coc",
+    "vacancy": "vacancy_rate",
+    "survival": "survival",
+    "distinct_workers": "distinct_workers",
+    "cost_continuity": "cost_per_client_year vs coc",
+    "stable_care": "same_primary_share",
+    "cost_breakdown": "cost per client-year by category",
+}
+
+#: File formats :func:`write_charts` accepts.
+FORMATS: tuple[str, ...] = ("png", "svg", "pdf")
+
+_YEAR = 52
+_DASH = "–"
+
+
+# ---------------------------------------------------------------------------
+# style and regimes
+# ---------------------------------------------------------------------------
+
+
+def style_rc(classroom: bool = False) -> dict[str, Any]:
+    """The rcParams of the house style; ``classroom``: large fonts and thick lines."""
+    base = 17 if classroom else 10
+    return {
+        "figure.figsize": (11.0, 6.6) if classroom else (8.0, 4.8),
+        "figure.dpi": 100,
+        "savefig.dpi": 150,
+        "figure.facecolor": "white",
+        "savefig.facecolor": "white",
+        "font.family": "DejaVu Sans",
+        "font.size": base,
+        "axes.titlesize": base + 2,
+        "axes.titleweight": "bold",
+        "axes.titlelocation": "left",
+        "axes.titlepad": 10,
+        "axes.labelsize": base + 1,
+        "xtick.labelsize": base,
+        "ytick.labelsize": base,
+        "legend.fontsize": base,
+        "legend.title_fontsize": base,
+        "legend.frameon": False,
+        "lines.linewidth": 3.5 if classroom else 1.8,
+        "lines.markersize": 9 if classroom else 6,
+        "axes.linewidth": 1.4 if classroom else 0.8,
+        "xtick.major.width": 1.4 if classroom else 0.8,
+        "ytick.major.width": 1.4 if classroom else 0.8,
+        "axes.spines.top": False,
+        "axes.spines.right": False,
+        "axes.grid": True,
+        "axes.axisbelow": True,
+        "grid.color": "#d9d9d9",
+        "grid.linewidth": 1.0 if classroom else 0.6,
+        "axes.prop_cycle": cycler(color=list(REGIME_COLORS.values()) + list(_EXTRA_COLORS)),
+        "text.parse_math": False,
+        "pdf.fonttype": 42,
+        "ps.fonttype": 42,
+    }
+
+
+def apply_style(classroom: bool = False) -> None:
+    """Set the house style globally (``matplotlib.rcParams``), e.g. in a notebook."""
+    mpl.rcParams.update(style_rc(classroom))
+
+
+def _classroom() -> bool:
+    """Whether the active style is the classroom one (read back from rcParams)."""
+    return float(mpl.rcParams["font.size"]) >= 14
+
+
+def regime_color(name: str, order: Sequence[str] = ()) -> str:
+    """The colour of regime ``name``.
+
+    ``jit``, ``foundation`` and ``hybrid`` always get :data:`REGIME_COLORS`; any other
+    regime gets the next unused palette colour by its position among the non-built-in
+    regimes of ``order`` (a regime not in ``order`` counts as coming after them).
+    """
+    if name in REGIME_COLORS:
+        return REGIME_COLORS[name]
+    custom = [r for r in dict.fromkeys(order) if r not in REGIME_COLORS]
+    i = custom.index(name) if name in custom else len(custom)
+    return _EXTRA_COLORS[i % len(_EXTRA_COLORS)]
+
+
+def regime_order(meta: Mapping[str, Any], *frames: pd.DataFrame) -> list[str]:
+    """Display order: ``meta['regimes']``, then regimes only seen in ``frames``."""
+    order = list(meta.get("regimes") or [])
+    for df in frames:
+        if df is not None and "regime" in df.columns:
+            order += [r for r in pd.unique(df["regime"]) if r not in order]
+    return list(dict.fromkeys(order))
+
+
+def regime_label(name: str, meta: Mapping[str, Any]) -> str:
+    """Display label: ``meta['regime_labels']``, the built-in label, or the name."""
+    return (meta.get("regime_labels") or {}).get(name) or REGIME_LABELS.get(name, name)
+
+
+def _marker(name: str, order: Sequence[str]) -> str:
+    i = list(order).index(name) if name in order else len(order)
+    return _MARKERS[i % len(_MARKERS)]
+
+
+# ---------------------------------------------------------------------------
+# titles that state the finding
+# ---------------------------------------------------------------------------
+
+
+def _short(x: float, kind: str, extra: int = 0) -> str:
+    """Value for a title: whole percent, whole dollars, or about 2-3 digits; ``extra``
+    more decimals."""
+    if kind == "percent":
+        return f"{x * 100:.{extra}f} %"
+    if kind == "usd":
+        return f"${x:,.{extra}f}"
+    a = abs(x)
+    digits = 0 if a >= 100 else 1 if a >= 10 else 2
+    return f"{x:,.{digits + extra}f}"
+
+
+def _range(a: float, b: float, kind: str, extra: int = 0) -> str:
+    lo, hi = min(a, b), max(a, b)
+    if _short(lo, kind, extra) == _short(hi, kind, extra):
+        return _short(lo, kind, extra)
+    if kind == "percent":
+        return f"{lo * 100:.{extra}f}{_DASH}{hi * 100:.{extra}f} %"
+    return f"{_short(lo, kind, extra)}{_DASH}{_short(hi, kind, extra)}"
+
+
+def _extra_digits(leaders: Sequence[RegimeStat], worst: RegimeStat, kind: str) -> int:
+    """Decimals to add (up to 3) so the worst regime's value shows apart from every
+    leader's: a clear difference is never rounded away."""
+    for extra in range(4):
+        w = _short(worst.mean, kind, extra)
+        if all(_short(s.mean, kind, extra) != w for s in leaders):
+            return extra
+    return 3
+
+
+def _stats(stats_: Sequence[tuple[str, int, float, float, float]]) -> list[RegimeStat]:
+    """``(label, n, mean, ci_low, ci_high)`` tuples as :class:`sim.analysis.ranking.RegimeStat`."""
+    return [RegimeStat(s[0], *s) for s in stats_]
+
+
+def finding_title(
+    subject: str,
+    stats_: Sequence[tuple[str, int, float, float, float]],
+    kind: str = "number",
+    better: str | None = None,
+    suffix: str = "",
+) -> str:
+    """A sentence stating which regime does best on a measure, from the data.
+
+    ``stats_`` holds ``(label, n, mean, ci_low, ci_high)`` per regime; ``kind`` is a
+    :func:`sim.analysis.summary.value_kind`; ``better`` is ``"lower"``, ``"higher"`` or ``None``
+    (then the highest value is named); ``suffix`` follows the values (e.g. ``" a
+    year"``). Examples::
+
+        Turnover is lowest under Foundation-first (38 % vs 45 % a year under JIT-only)
+        Turnover is lowest under Foundation-first and Hybrid (38–39 % vs 45 % a year
+        under JIT-only)
+        Turnover differs little between regimes (43–45 % a year)
+    """
+    valid = [s for s in _stats(stats_) if s.valid]
+    ranking = rank(valid, better)
+    if ranking.status == "none":
+        return f"{subject}: no data"
+    if ranking.status == "single":
+        s = valid[0]
+        return f"{subject} under {s.label}: {_short(s.mean, kind)}{suffix}"
+    if ranking.status == "unranked":  # no interval from one run: rank nothing
+        vals = ", ".join(f"{s.label} {_short(s.mean, kind)}" for s in valid)
+        return f"{subject}: {vals}{suffix} (one run each, so no interval: may be chance)"
+    best, worst = ranking.best, ranking.worst
+    if ranking.status == "same":
+        return (f"{subject} differs little between regimes "
+                f"({_range(best.mean, worst.mean, kind)}{suffix})")
+    w = words(ranking)
+    leaders = ranking.leaders
+    extra = _extra_digits(leaders, worst, kind)
+    if len(leaders) == 1:
+        vals = _short(best.mean, kind, extra)
+    else:
+        vals = _range(leaders[0].mean, leaders[-1].mean, kind, extra)
+    return (f"{subject} is {w.superlative} under {w.leaders} "
+            f"({vals} vs {_short(worst.mean, kind, extra)}{suffix} under {worst.label})")
+
+
+def _wrap(title: str) -> str:
+    """Wrap a title to the figure, never between a number and its ``%``."""
+    text = textwrap.fill(title.replace(" %", "\u00a0%"), width=62 if _classroom() else 78,
+                         break_on_hyphens=False)
+    return text.replace("\u00a0%", " %")
+
+
+def _metric_title(metric: str, per_regime: Sequence[tuple[str, int, float, float, float]]
+                  ) -> str:
+    kind = value_kind(metric)
+    suffix = " a year" if (metric in METRICS and METRICS[metric].unit == "per year") else ""
+    m = METRICS.get(metric)
+    subject = _SUBJECTS.get(metric, m.label if m else metric)
+    return finding_title(subject, per_regime, kind, m.better if m else None, suffix)
+
+
+# ---------------------------------------------------------------------------
+# helpers
+# ---------------------------------------------------------------------------
+
+
+def _new_axes(ax: Axes | None) -> tuple[Figure, Axes, bool]:
+    if ax is not None:
+        return ax.figure, ax, False
+    fig = Figure(layout="constrained")
+    FigureCanvasAgg(fig)
+    return fig, fig.add_subplot(), True
+
+
+def _axis_label(metric: str, weekly: bool = False) -> str:
+    """Axis label with unit: of the weekly value (``weekly``) or the final-year value."""
+    m = METRICS.get(metric)
+    if weekly and m is not None and value_kind(metric) != "percent":
+        return f"{m.label}, {m.unit}" if m.label.endswith(")") else f"{m.label} ({m.unit})"
+    return measure_label(metric)
+
+
+class _PercentFormatter(Formatter):
+    """Shares as ``40 %``, with as many decimals as the tick spacing needs (``2.5 %``)."""
+
+    _ticks: np.ndarray = np.empty(0)
+
+    def set_locs(self, locs: Any) -> None:
+        self._ticks = np.asarray(locs, dtype=float)
+
+    def __call__(self, x: float, pos: int | None = None) -> str:
+        locs = self._ticks
+        step = float(np.min(np.diff(np.sort(locs)))) if locs.size > 1 else 0.1
+        digits = 0 if step <= 0 else max(0, math.ceil(-math.log10(step * 100) - 1e-9))
+        return f"{x * 100:.{min(digits, 3)}f} %"
+
+
+def _percent_axis(axis: Any) -> None:
+    """Ticks at round percentages (steps of 1, 2 or 5) labelled ``40 %``."""
+    axis.set_major_locator(MaxNLocator(nbins="auto", steps=[1, 2, 5, 10]))
+    axis.set_major_formatter(_PercentFormatter())
+
+
+def _format_axis(axis: Any, kind: str) -> None:
+    if kind == "percent":
+        _percent_axis(axis)
+    elif kind == "usd":
+        axis.set_major_formatter(FuncFormatter(lambda v, _pos: f"${v:,.0f}"))
+
+
+def _week_axis(axis: Any, weeks: float) -> None:
+    """Ticks on whole quarters or years of weeks (13, 26, 52, ...), at most about 8."""
+    step = next((s for s in (1, 2, 4, 13, 26, 52, 104, 260, 520) if weeks / s <= 8), 1040)
+    axis.set_major_locator(MultipleLocator(step))
+
+
+def _legend(ax: Axes, handles: list | None = None, title: str | None = None) -> None:
+    kw = {"handles": handles} if handles is not None else {}
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0,
+              title=title, **kw)
+
+
+def _title(ax: Axes, title: str) -> None:
+    """Set the finding as the title; plain text (a ``$`` is not mathtext)."""
+    ax.set_title(_wrap(title), loc="left", parse_math=False)
+
+
+def _note(fig: Figure, text: str) -> None:
+    """A small grey note under the plot (how to read it), part of the layout."""
+    width = 110 if _classroom() else 125
+    fig.supxlabel(textwrap.fill(text, width), x=0.01, ha="left", fontsize="small",
+                  color="#555555", parse_math=False)
+
+
+def _run_keys(df: pd.DataFrame) -> list[str]:
+    return ["run_id"] if "run_id" in df.columns else ["regime", "replicate"]
+
+
+def _final_from_timeseries(timeseries: pd.DataFrame, metric: str) -> pd.DataFrame:
+    """Each run's final-year value of ``metric`` from its weekly series (METRICS rule)."""
+    rule = METRICS[metric].final if metric in METRICS else "last"
+    keys = _run_keys(timeseries)
+    last_week = timeseries.groupby(keys)["week"].transform("max")
+    window = timeseries[timeseries["week"] > last_week - _YEAR]
+    window = window.sort_values([*keys, "week"])
+    g = window.groupby(keys, sort=False)
+    if rule == "mean":
+        vals = g[metric].mean()
+    elif rule == "sum":
+        vals = g[metric].sum(min_count=1)
+    else:
+        vals = g[metric].last()
+    regime = g["regime"].first()
+    return pd.DataFrame({"regime": regime, "value": vals}).reset_index(drop=True)
+
+
+def _per_regime(values: pd.DataFrame, order: Sequence[str], meta: Mapping[str, Any],
+                col: str = "value") -> list[tuple[str, int, float, float, float]]:
+    out = []
+    for r in order:
+        n, m, lo, hi = mean_ci(values.loc[values["regime"] == r, col].to_numpy(float))
+        out.append((regime_label(r, meta), n, m, lo, hi))
+    return out
+
+
+# ---------------------------------------------------------------------------
+# charts
+# ---------------------------------------------------------------------------
+
+
+def plot_timeseries(timeseries: pd.DataFrame, metric: str, meta: Mapping[str, Any],
+                    ax: Axes | None = None) -> Figure:
+    """Weekly mean of ``metric`` over replications per regime, with its 95 % CI band.
+
+    The title states which regime does best on the final-year value of each run
+    (formed from the weekly series as :data:`METRICS` says: last value, mean or sum of
+    the last 52 weeks). Returns the figure (``ax.figure`` when ``ax`` is given).
+    """
+    if metric not in timeseries.columns:
+        raise KeyError(f"timeseries has no column '{metric}'")
+    fig, ax, own = _new_axes(ax)
+    order = regime_order(meta, timeseries)
+    agg = (timeseries.groupby(["regime", "week"])[metric]
+           .agg(["mean", "std", "count"]).reset_index())
+    n = agg["count"].to_numpy(float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        tcrit = np.where(n > 1, stats.t.ppf(0.975, np.maximum(n - 1, 1)), np.nan)
+        half = np.nan_to_num(tcrit * agg["std"].to_numpy(float) / np.sqrt(n))
+    agg["lo"], agg["hi"] = agg["mean"] - half, agg["mean"] + half
+    m = METRICS.get(metric)
+    if m is not None:  # a band cannot leave the measure's range (a share stays >= 0)
+        agg["lo"] = agg["lo"].clip(lower=m.low, upper=m.high)
+        agg["hi"] = agg["hi"].clip(lower=m.low, upper=m.high)
+    reps = timeseries.groupby("regime")[_run_keys(timeseries)[0]].nunique()
+    for r in order:
+        d = agg[agg["regime"] == r].sort_values("week")
+        if d.empty:
+            continue
+        color = regime_color(r, order)
+        ax.fill_between(d["week"], d["lo"], d["hi"], color=color, alpha=0.18, lw=0)
+        ax.plot(d["week"], d["mean"], color=color, label=regime_label(r, meta))
+    kind = value_kind(metric)
+    _format_axis(ax.yaxis, kind)
+    ax.set_xlabel("Weeks since the regime started (after warm-up)")
+    ax.set_ylabel(_axis_label(metric, weekly=True))
+    lo = np.nanmin(agg["lo"].to_numpy(float)) if len(agg) else 0.0
+    hi = np.nanmax(agg["hi"].to_numpy(float)) if len(agg) else 0.0
+    ax.set_ylim(bottom=min(0.0, lo) if np.isfinite(lo) else 0.0)
+    if m is not None and m.high is not None and np.isfinite(hi) and hi >= 0.75 * m.high:
+        ax.set_ylim(top=m.high * 1.02)  # near the ceiling: show the whole 0-1 scale
+    w0, w1 = timeseries["week"].min(), timeseries["week"].max()
+    ax.set_xlim(w0, w1)
+    _week_axis(ax.xaxis, w1 - w0)
+    _legend(ax)
+    per_regime = _per_regime(_final_from_timeseries(timeseries, metric), order, meta)
+    _title(ax, _metric_title(metric, per_regime))
+    if own:
+        nrep = int(reps.min()) if len(reps) else 0
+        _note(fig, f"Lines: weekly mean of {nrep} replications per regime; bands: 95 % CI "
+                   "of the mean. The title compares each run's final-year value.")
+    return fig
+
+
+def _greenwood(km: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Pointwise 95 % band of a Kaplan–Meier table (Greenwood variance), clipped to 0-1."""
+    r = km["at_risk"].to_numpy(float)
+    d = km["events"].to_numpy(float)
+    s = km["survival"].to_numpy(float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        term = np.where((r > d) & (r > 0), d / (r * (r - d)), 0.0)
+    se = s * np.sqrt(np.cumsum(term))
+    return np.clip(s - 1.96 * se, 0, 1), np.clip(s + 1.96 * se, 0, 1)
+
+
+def _km_at(km: pd.DataFrame, t: float) -> tuple[float, float, float]:
+    lo, hi = _greenwood(km)
+    i = int(np.searchsorted(km["time"].to_numpy(float), t, side="right")) - 1
+    i = max(i, 0)
+    return float(km["survival"].iloc[i]), float(lo[i]), float(hi[i])
+
+
+def plot_survival(survival: pd.DataFrame, meta: Mapping[str, Any],
+                  ax: Axes | None = None) -> Figure:
+    """Kaplan–Meier retention of new hires by regime (hires of all replications pooled).
+
+    Bands are pointwise 95 % Greenwood intervals. The title compares one-year retention
+    (or retention at the longest time every regime reaches, if that is under a year).
+    """
+    fig, ax, own = _new_axes(ax)
+    order = regime_order(meta, survival)
+    kms: dict[str, pd.DataFrame] = {}
+    for r in order:
+        d = survival[survival["regime"] == r]
+        if len(d):
+            kms[r] = kaplan_meier(d["duration_weeks"].to_numpy(float),
+                                  d["event"].to_numpy(int))
+    for r, km in kms.items():
+        color = regime_color(r, order)
+        lo, hi = _greenwood(km)
+        ax.fill_between(km["time"], lo, hi, step="post", color=color, alpha=0.15, lw=0)
+        ax.step(km["time"], km["survival"], where="post", color=color,
+                label=f"{regime_label(r, meta)} (n = {len(survival[survival.regime == r])})")
+    _percent_axis(ax.yaxis)
+    ax.set_ylim(0, 1.02)
+    ax.set_xlabel("Weeks since hire")
+    ax.set_ylabel("New hires still employed (%)")
+    if not kms:
+        _title(ax, "No hires in the reported period")
+        return fig
+    t_ref = float(min(_YEAR, min(float(km["time"].max()) for km in kms.values())))
+    t_max = max(float(km["time"].max()) for km in kms.values())
+    for t, text in ((26, "6 months"), (_YEAR, "1 year")):
+        if t <= t_max:
+            ax.axvline(t, color="#777777", lw=mpl.rcParams["axes.linewidth"] * 1.2,
+                       ls=(0, (2, 2)), zorder=1)
+            ax.text(t, 0.02, f" {text}", color="#555555", fontsize="small", ha="left",
+                    va="bottom", transform=ax.get_xaxis_transform())
+    ax.set_xlim(0, max(t_max, 1.0))
+    _week_axis(ax.xaxis, t_max)
+    _legend(ax)
+    per_regime = []
+    for r in order:
+        if r in kms:
+            s, lo, hi = _km_at(kms[r], t_ref)
+            per_regime.append((regime_label(r, meta), len(kms[r]), s, lo, hi))
+    what = "One-year" if t_ref >= _YEAR else f"{t_ref:g}-week"
+    title = finding_title(f"{what} retention of new hires", per_regime, "percent", "higher")
+    _title(ax, title)
+    if own:
+        _note(fig, "Kaplan–Meier estimate; hires of all replications pooled; bands: 95 % "
+                  "pointwise CI (Greenwood). Dashed lines: 6 months and 1 year after hire.")
+    return fig
+
+
+def plot_distinct(client_distinct: pd.DataFrame, meta: Mapping[str, Any],
+                  ax: Axes | None = None) -> Figure:
+    """Share of client-years by number of distinct workers seen, side-by-side by regime.
+
+    Counts above 10 are pooled into ``10+``. The title compares the mean number of
+    distinct workers per client-year (mean over replications of each run's mean).
+    """
+    fig, ax, own = _new_axes(ax)
+    order = [r for r in regime_order(meta, client_distinct)
+             if (client_distinct["regime"] == r).any()]
+    if not order:
+        _title(ax, "No client was in care for a full year")
+        ax.set_xlabel("Distinct workers seen in the year")
+        ax.set_ylabel("Clients (%)")
+        return fig
+    counts = client_distinct["distinct_workers"].to_numpy(int)
+    cap = int(min(max(counts.max(), 1), 10))
+    low = 0 if counts.min() <= 0 else 1
+    xs = np.arange(low, cap + 1)
+    width = 0.8 / len(order)
+    for i, r in enumerate(order):
+        c = np.minimum(client_distinct.loc[client_distinct["regime"] == r,
+                                           "distinct_workers"].to_numpy(int), cap)
+        shares = np.array([(c == k).mean() for k in xs])
+        ax.bar(xs - 0.4 + width * (i + 0.5), shares, width=width * 0.95,
+               color=regime_color(r, order), label=regime_label(r, meta))
+    ax.set_xticks(xs, [f"{k}+" if (k == cap and counts.max() > cap) else str(k)
+                       for k in xs])
+    ax.grid(axis="x", visible=False)
+    _percent_axis(ax.yaxis)
+    ax.set_xlabel("Distinct workers seen in the last year")
+    ax.set_ylabel("Clients in care a full year (%)")
+    _legend(ax)
+    keys = ["regime", "replicate"] if "replicate" in client_distinct.columns else ["regime"]
+    per_run = (client_distinct.groupby(keys)["distinct_workers"].mean()
+               .rename("value").reset_index())
+    title = _metric_title("distinct_workers", _per_regime(per_run, order, meta))
+    _title(ax, title)
+    if own:
+        _note(fig, "Clients in care for 52+ weeks at the end of each run, all replications "
+                  "pooled; bars of one colour add up to 100 %.")
+    return fig
+
+
+def plot_cost_continuity(runs: pd.DataFrame, meta: Mapping[str, Any],
+                         ax: Axes | None = None) -> Figure:
+    """Final-year cost per client-year against continuity of care, one point per run.
+
+    Large outlined markers are the regime means with 95 % CIs on both axes.
+    """
+    fig, ax, own = _new_axes(ax)
+    order = regime_order(meta, runs)
+    ms = float(mpl.rcParams["lines.markersize"])
+    cost_stats, coc_stats, handles = [], [], []
+    for r in order:
+        d = runs[runs["regime"] == r]
+        if d.empty:
+            continue
+        color, marker, label = regime_color(r, order), _marker(r, order), regime_label(r, meta)
+        x = d["coc"].to_numpy(float)
+        y = d["cost_per_client_year"].to_numpy(float)
+        ax.scatter(x, y, s=ms**2, color=color, marker=marker, alpha=0.45, lw=0)
+        nx, mx, xlo, xhi = mean_ci(x)
+        ny, my, ylo, yhi = mean_ci(y)
+        if nx and ny:
+            ax.errorbar(mx, my, xerr=[[mx - xlo], [xhi - mx]], yerr=[[my - ylo], [yhi - my]],
+                        color=color, lw=mpl.rcParams["lines.linewidth"] * 0.7, capsize=0,
+                        zorder=3)
+            ax.plot(mx, my, marker=marker, ms=ms * 2.2, color=color, mec="black",
+                    mew=1.2, ls="none", zorder=4)
+        coc_stats.append((label, nx, mx, xlo, xhi))
+        cost_stats.append((label, ny, my, ylo, yhi))
+        handles.append(Line2D([], [], marker=marker, color=color, mec="black", ls="none",
+                              ms=ms * 1.6, label=label))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:.2f}"))
+    _format_axis(ax.yaxis, "usd")
+    ax.set_xlabel(_axis_label("coc"))
+    ax.set_ylabel(_axis_label("cost_per_client_year"))
+    _legend(ax, handles=handles)
+    _title(ax, _cost_continuity_title(coc_stats, cost_stats))
+    if own:
+        _note(fig, "Small markers: one run (final year). Large outlined markers: regime "
+                  "mean, lines: its 95 % CI. Right is better continuity, lower is cheaper.")
+    return fig
+
+
+def _cost_continuity_title(coc_stats: list, cost_stats: list) -> str:
+    """Both measures ranked by :func:`sim.analysis.ranking.rank`, as :func:`finding_title`."""
+    ranking_c = rank(_stats(coc_stats), METRICS["coc"].better)
+    ranking_k = rank(_stats(cost_stats), METRICS["cost_per_client_year"].better)
+    if not {ranking_c.status, ranking_k.status} <= {"same", "clear"}:
+        return finding_title("Cost per client-year", cost_stats, "usd",
+                             METRICS["cost_per_client_year"].better)
+    rc, tc = ranking_c.ranked, ranking_c.leaders
+    rk, tk = ranking_k.ranked, ranking_k.leaders
+    clear_c = ranking_c.status == "clear"
+    clear_k = ranking_k.status == "clear"
+    best_c = words(ranking_c).leaders
+    best_k = words(ranking_k).leaders
+    coc_txt = (f"COC {_short(rc[0].mean, 'number')}" if len(tc) <= 1 else
+               f"COC {_range(tc[0].mean, tc[-1].mean, 'number')}")
+    cost_txt = (f"{_short(rk[0].mean, 'usd')}" if len(tk) <= 1 else
+                _range(tk[0].mean, tk[-1].mean, "usd")) + " per client-year"
+    if clear_c and clear_k and best_c == best_k:
+        verb = "has" if len(tc) == 1 else "have"
+        return (f"{best_c} {verb} both the best continuity ({coc_txt}) and the lowest cost "
+                f"({cost_txt})")
+    parts = []
+    if clear_c:
+        parts.append(f"Continuity of care is best under {best_c} ({coc_txt})")
+    else:
+        parts.append("Continuity of care differs little between regimes "
+                     f"(COC {_range(rc[0].mean, rc[-1].mean, 'number')})")
+    if clear_k:
+        parts.append(f"cost is lowest under {best_k} ({cost_txt})")
+    else:
+        parts.append("cost differs little "
+                     f"({_range(rk[0].mean, rk[-1].mean, 'usd')} per client-year)")
+    return "; ".join(parts)
+
+
+def plot_final(runs: pd.DataFrame, metric: str, meta: Mapping[str, Any],
+               ax: Axes | None = None) -> Figure:
+    """Final-year value of ``metric`` by regime: a bar for the mean over replications,
+    a line for its 95 % CI and a dot per run; the mean is written on each bar.
+    """
+    if metric not in runs.columns:
+        raise KeyError(f"runs has no column '{metric}'")
+    fig, ax, own = _new_axes(ax)
+    order = [r for r in regime_order(meta, runs) if (runs["regime"] == r).any()]
+    kind = value_kind(metric)
+    m = METRICS.get(metric)
+    per_regime = []
+    xs = np.arange(len(order))
+    for x, r in zip(xs, order, strict=True):
+        vals = runs.loc[runs["regime"] == r, metric].to_numpy(float)
+        n, mean, lo, hi = mean_ci(vals)
+        if m is not None and n > 1:
+            lo = max(lo, m.low)
+            hi = hi if m.high is None else min(hi, m.high)
+        per_regime.append((regime_label(r, meta), n, mean, lo, hi))
+        color = regime_color(r, order)
+        ax.bar(x, mean, width=0.6, color=color, alpha=0.85)
+        if n > 1:
+            ax.errorbar(x, mean, yerr=[[mean - lo], [hi - mean]], color="black",
+                        lw=mpl.rcParams["lines.linewidth"] * 0.6, capsize=0, zorder=3)
+        jitter = np.linspace(-0.12, 0.12, len(vals)) if len(vals) > 1 else np.zeros(1)
+        ax.scatter(x + jitter, vals, s=(mpl.rcParams["lines.markersize"] * 0.8) ** 2,
+                   color="white", edgecolors="black", linewidths=0.6, zorder=4)
+        if math.isfinite(mean) and mean > 0:
+            # the value, inside the bar at its foot (clear of the CI line and the dots)
+            ax.annotate(_short(mean, kind), (x, 0), xytext=(0, 6),
+                        textcoords="offset points", ha="center", va="bottom",
+                        fontweight="bold", color="black", zorder=5,
+                        bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": "none"})
+    ax.set_xticks(xs, [regime_label(r, meta) for r in order])
+    ax.set_xlim(-0.6, len(order) - 0.4)
+    ax.grid(axis="x", visible=False)
+    _format_axis(ax.yaxis, kind)
+    ax.set_ylim(bottom=0)
+    if m is not None and m.high is not None:
+        ax.set_ylim(top=m.high * 1.05)
+    ax.set_xlabel("Training regime (final year of the run)")
+    ax.set_ylabel(measure_label(metric))
+    _title(ax, _metric_title(metric, per_regime))
+    if own:
+        nrep = min((s[1] for s in per_regime), default=0)
+        _note(fig, f"Bars: mean of {nrep} replications per regime (final year); black "
+                   "lines: 95 % CI of the mean; dots: one run each.")
+    return fig
+
+
+def _cost_breakdown_title(tidy: pd.DataFrame, meta: Mapping[str, Any],
+                          order: Sequence[str]) -> str:
+    """The categories where regimes differ most clearly, e.g. the training-for-recruiting
+    trade-off: *"Recruiting and separation cost least under Foundation-first (...);
+    training costs least under JIT-only (...)"*."""
+    from sim.analysis.summary import COST_COMPONENTS
+
+    clauses: list[tuple[float, str, str]] = []
+    for item in COST_COMPONENTS:
+        if item == "cost_wages":
+            continue
+        part = tidy[tidy["item"] == item]
+        st = [RegimeStat(r, regime_label(r, meta), int(g.n), float(g["mean"]),
+                         float(g.ci_low), float(g.ci_high))
+              for r in order for _, g in part[part.regime == r].iterrows()]
+        ranking = rank(st, METRICS[item].better)
+        if ranking.status == "unranked":
+            return "Cost per client-year by category (one run each, so no interval: may " \
+                   "be chance)"
+        if ranking.status != "clear":
+            continue
+        best, worst, tied = ranking.best, ranking.worst, ranking.leaders
+        if _short(best.mean, "usd") == _short(worst.mean, "usd"):
+            continue  # a clear difference of under a dollar: not worth a title
+        names = join([x.label for x in tied])
+        vals = (_short(best.mean, "usd") if len(tied) == 1
+                else _range(tied[0].mean, tied[-1].mean, "usd"))
+        subject = COST_COMPONENTS[item].split(" (")[0]
+        verb = "cost" if subject.endswith(("s", " and separation")) else "costs"
+        clauses.append((worst.mean - best.mean, names,
+                        f"{subject} {verb} least under {names} ({vals} vs "
+                        f"{_short(worst.mean, 'usd')} under {worst.label})"))
+    if not clauses:
+        return "Spending on overtime, cover, recruiting and training differs little " \
+               "between regimes"
+    clauses.sort(key=lambda c: -c[0])
+    first = clauses[0]
+    second = next((c for c in clauses[1:] if c[1] != first[1]), None)
+    text = first[2]
+    if second is not None:
+        text += "; " + second[2][0].lower() + second[2][1:]
+    return text
+
+
+#: Short tick labels of the cost categories.
+_COST_TICKS: dict[str, str] = {
+    "cost_overtime": "Overtime",
+    "cost_cover": "Agency\ncover",
+    "cost_recruiting": "Recruiting,\nseparation",
+    "cost_training": "Training",
+    "cost_modules": "Modules",
+}
+
+
+def plot_cost_breakdown(runs: pd.DataFrame, meta: Mapping[str, Any],
+                        ax: Axes | None = None) -> Figure:
+    """Cost per client-year by category and regime, wages left out (they dwarf the rest).
+
+    Grouped bars: one group per cost category (overtime, agency cover, recruiting and
+    separation, training, modules), one bar per regime with its 95 % CI. The note under
+    the chart gives the wage cost per client-year and its share of the total. The title
+    names the categories where the regimes differ most clearly.
+    """
+    from sim.analysis.summary import COST_COMPONENTS, cost_breakdown, n_clients_by_regime
+
+    fig, ax, own = _new_axes(ax)
+    order = [r for r in regime_order(meta, runs) if (runs["regime"] == r).any()]
+    tidy = cost_breakdown(runs, n_clients_by_regime(meta, order), order)
+    items = [i for i in COST_COMPONENTS if i != "cost_wages"]
+    xs = np.arange(len(items))
+    width = 0.8 / max(len(order), 1)
+    for i, r in enumerate(order):
+        part = tidy[tidy["regime"] == r].set_index("item")
+        mean = part.loc[items, "mean"].to_numpy(float)
+        lo = part.loc[items, "ci_low"].to_numpy(float)
+        hi = part.loc[items, "ci_high"].to_numpy(float)
+        x = xs - 0.4 + width * (i + 0.5)
+        ax.bar(x, mean, width=width * 0.95, color=regime_color(r, order),
+               label=regime_label(r, meta))
+        if int(part.loc[items[0], "n"]) > 1:
+            ax.errorbar(x, mean, yerr=[mean - lo, hi - mean], fmt="none", ecolor="black",
+                        lw=mpl.rcParams["lines.linewidth"] * 0.5, capsize=0, zorder=3)
+    ax.set_xticks(xs, [_COST_TICKS.get(i, COST_COMPONENTS[i]) for i in items])
+    ax.grid(axis="x", visible=False)
+    _format_axis(ax.yaxis, "usd")
+    ax.set_ylim(bottom=0)
+    ax.set_xlabel("Cost category (wages not shown)")
+    ax.set_ylabel("Cost per client-year (USD)")
+    _legend(ax)
+    _title(ax, _cost_breakdown_title(tidy, meta, order))
+    if own:
+        wages = tidy[tidy["item"] == "cost_wages"].set_index("regime")["mean"]
+        total = tidy[tidy["item"] == "cost_total"].set_index("regime")["mean"]
+        share = (wages / total).replace([np.inf, -np.inf], np.nan).dropna()
+        w = wages.dropna()
+        wage_txt = (f"Wages, not shown: {_range(w.min(), w.max(), 'usd')} per client-year, "
+                    f"{_range(share.min(), share.max(), 'percent')} of the total. "
+                    if len(w) and len(share) else "")
+        _note(fig, wage_txt + "Bars: mean over replications of each run's final-year cost "
+                   "per client; black lines: 95 % CI. Training includes mentoring hours.")
+    return fig
+
+
+def _results_parts(results: Any) -> dict[str, Any]:
+    get = results.get if isinstance(results, Mapping) else (
+        lambda k, d=None: getattr(results, k, d))
+    return {k: get(k) for k in ("timeseries", "runs", "survival", "client_distinct")} | {
+        "meta": get("meta") or {}}
+
+
+#: What :func:`plot_regimes` can draw besides any measure of :data:`METRICS`.
+SPECIAL_PLOTS: tuple[str, ...] = ("survival", "distinct_workers_histogram",
+                                  "cost_breakdown", "cost_continuity")
+
+
+def plot_regimes(results: Any, metric: str = "turnover_rate", kind: str = "line",
+                 classroom: bool = False, ax: Axes | None = None) -> Figure:
+    """One chart of a regime comparison in the house style, for notebooks and scripts.
+
+    ``results`` is a :class:`sim.experiments.runner.Results` (or a mapping with its fields:
+    ``timeseries``, ``runs``, ``survival``, ``client_distinct``, ``meta``). ``metric``
+    is any measure of :data:`sim.core.outputs.METRICS`, drawn as weekly lines with 95 % CI
+    bands (``kind="line"``) or as final-year bars per regime (``kind="bar"``), or one
+    of :data:`SPECIAL_PLOTS`: ``"survival"`` (retention of new hires),
+    ``"distinct_workers_histogram"``, ``"cost_breakdown"`` (cost per client-year by
+    category) and ``"cost_continuity"``. ``classroom=True`` uses the large-print style.
+
+    Returns a :class:`matplotlib.figure.Figure`; in Jupyter it displays as the cell's
+    result. Example::
+
+        from sim.report.charts import plot_regimes
+        plot_regimes(results, "same_primary_share", kind="bar")
+    """
+    parts = _results_parts(results)
+    meta = parts["meta"]
+    if kind not in ("line", "bar"):
+        raise ValueError(f"kind must be 'line' or 'bar', got {kind!r}")
+    if metric not in METRICS and metric not in SPECIAL_PLOTS:
+        raise KeyError(f"unknown measure '{metric}'; allowed: the names in "
+                       f"sim.core.outputs.METRICS or {', '.join(SPECIAL_PLOTS)}")
+    with mpl.rc_context(style_rc(classroom)):
+        if metric == "survival":
+            return plot_survival(parts["survival"], meta, ax=ax)
+        if metric == "distinct_workers_histogram":
+            return plot_distinct(parts["client_distinct"], meta, ax=ax)
+        if metric == "cost_breakdown":
+            return plot_cost_breakdown(parts["runs"], meta, ax=ax)
+        if metric == "cost_continuity":
+            return plot_cost_continuity(parts["runs"], meta, ax=ax)
+        if kind == "bar":
+            return plot_final(parts["runs"], metric, meta, ax=ax)
+        return plot_timeseries(parts["timeseries"], metric, meta, ax=ax)
+
+
+# ---------------------------------------------------------------------------
+# writing
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Chart:
+    """One written chart: file stem, path, title (the finding) and, if asked, PNG bytes."""
+
+    name: str
+    path: Path
+    title: str
+    png: bytes | None = None
+
+
+def _save(fig: Figure, path: Path | io.BytesIO, fmt: str) -> None:
+    # No creation dates in SVG/PDF metadata: the same data give byte-identical files.
+    metadata = {"svg": {"Date": None}, "pdf": {"CreationDate": None}}.get(fmt)
+    fig.savefig(path, format=fmt, bbox_inches="tight", metadata=metadata)
+
+
+def _figures(timeseries, runs, survival, client_distinct, meta):
+    for name, what in CHARTS.items():
+        if name == "survival":
+            yield name, plot_survival(survival, meta)
+        elif name == "distinct_workers":
+            yield name, plot_distinct(client_distinct, meta)
+        elif name == "cost_continuity":
+            yield name, plot_cost_continuity(runs, meta)
+        elif name == "stable_care":
+            yield name, plot_final(runs, what, meta)
+        elif name == "cost_breakdown":
+            yield name, plot_cost_breakdown(runs, meta)
+        else:
+            yield name, plot_timeseries(timeseries, what, meta)
+
+
+def render_charts(out_dir: str | Path, timeseries: pd.DataFrame, runs: pd.DataFrame,
+                  survival: pd.DataFrame, client_distinct: pd.DataFrame,
+                  meta: Mapping[str, Any], fmt: str = "png", classroom: bool = False,
+                  png: bool = False) -> list[Chart]:
+    """Write the charts of :data:`CHARTS` to ``out_dir`` as ``<name>.<fmt>``.
+
+    With ``png=True`` each chart is also rendered to PNG bytes in memory (for embedding
+    in a self-contained HTML report), whatever ``fmt`` is.
+    """
+    fmt = fmt.lower().lstrip(".")
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown chart format '{fmt}'; allowed: {', '.join(FORMATS)}")
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    charts = []
+    with mpl.rc_context(style_rc(classroom)):
+        for name, fig in _figures(timeseries, runs, survival, client_distinct, meta):
+            path = out / f"{name}.{fmt}"
+            _save(fig, path, fmt)
+            data = None
+            if png:
+                if fmt == "png":
+                    data = path.read_bytes()
+                else:
+                    buf = io.BytesIO()
+                    _save(fig, buf, "png")
+                    data = buf.getvalue()
+            title = " ".join(fig.axes[0].get_title(loc="left").split())
+            charts.append(Chart(name, path, title, data))
+            fig.clear()  # free the artists now; the Figure is not registered with pyplot
+    return charts
+
+
+def write_charts(out_dir: str | Path, timeseries: pd.DataFrame, runs: pd.DataFrame,
+                 survival: pd.DataFrame, client_distinct: pd.DataFrame,
+                 meta: Mapping[str, Any], fmt: str = "png",
+                 classroom: bool = False) -> dict[str, Path]:
+    """Write all charts; return ``{name: path}`` in :data:`CHARTS` order.
+
+    Names: ``turnover`` (turnover_rate), ``burnout`` (burnout_high_share),
+    ``continuity`` (coc), ``vacancy`` (vacancy_rate), ``survival``,
+    ``distinct_workers``, ``cost_continuity``, ``stable_care`` (same_primary_share,
+    final-year bars) and ``cost_breakdown``. ``fmt`` is ``png``, ``svg`` or ``pdf``.
+    """
+    charts = render_charts(out_dir, timeseries, runs, survival, client_distinct, meta,
+                           fmt=fmt, classroom=classroom)
+    return {c.name: c.path for c in charts}

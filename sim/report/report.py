@@ -1,0 +1,444 @@
+"""The comparison report: charts, a tidy summary CSV, and Markdown + HTML reports.
+
+:func:`write_report` writes into one directory:
+
+* the charts of :data:`sim.report.charts.CHARTS` as ``<name>.<fmt>``;
+* ``summary.csv``: the tidy :func:`sim.analysis.summary.summarise` table (mean and 95 % CI over
+  replications of each run's final-year value, per measure and regime);
+* ``report.md``: the key findings in plain language (:mod:`sim.analysis.findings`, computed
+  from the results), what was run, the summary table, the cost breakdown per regime
+  (with the cost per client-year of stable care and its definition), the charts as
+  image links, how to read them, the caveats and the non-default parameters;
+* ``report.html``: the same, self-contained (charts embedded as base64 PNG data URIs
+  whatever ``fmt`` is, no external files, fonts or scripts) with print-friendly CSS
+  (tables, figures and findings are not split across pages).
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from sim.analysis.findings import Finding, caveats, findings
+from sim.analysis.mdtable import md_text
+from sim.analysis.summary import (
+    STABLE_CARE_DEFINITION,
+    cost_breakdown,
+    cost_table,
+    n_clients_by_regime,
+    summarise,
+    summary_table,
+    to_markdown_table,
+)
+from sim.core.params import PARAMS, format_value
+from sim.report.charts import Chart, regime_label, regime_order, render_charts
+
+__all__ = ["CHART_HEADINGS", "write_report"]
+
+#: Section heading of each chart in the reports.
+CHART_HEADINGS: dict[str, str] = {
+    "turnover": "Turnover",
+    "burnout": "Burnout",
+    "continuity": "Continuity of care",
+    "vacancy": "Vacancies",
+    "survival": "Retention of new hires",
+    "distinct_workers": "Different workers per client",
+    "cost_continuity": "Cost and continuity",
+    "stable_care": "Clients who kept one primary worker all year",
+    "cost_breakdown": "Where the money goes",
+}
+
+_TABLE_CAPTION = "Mean and 95 % CI over replications, final year"
+
+_HOW_TO_READ = [
+    "Each run simulates one agency week by week; the regime applies to workers hired "
+    "from week 1 on, after a warm-up that is not reported. Incumbent staff keep their "
+    "history, so differences between regimes grow as new hires replace them.",
+    "The table gives each measure over the final year of the run (the last 52 weeks): "
+    "the mean over replications and, in brackets, the 95 % confidence interval of that "
+    "mean. Replications differ only in their random seed, so the interval shows how "
+    "much the result moves with chance, not how sure we are of the model's assumptions.",
+    "In the line charts the line is the weekly mean over replications and the band its "
+    "95 % interval. Rolling measures (turnover, continuity) cover the previous 52 weeks, "
+    "so in the first year their values do not yet describe a full year under the regime.",
+    "Chart titles state the finding in the data: the regime that does best on the "
+    "measure, against the one that does worst. Regimes whose intervals overlap the best "
+    "one's but not the worst one's are named together with it; if the best and the worst "
+    "overlap, the title says the measure differs little. The key findings follow the "
+    "same rule.",
+    "Turnover is leavers in the last 52 weeks divided by current headcount (the National "
+    "Core Indicators definition), so it can exceed 100 %.",
+]
+
+_CAVEATS_END = (
+    "Use the results to compare regimes and to see which mechanisms drive the "
+    "differences. docs/ODD.md describes the model, its assumptions and their sources."
+)
+
+_COST_CAPTION = "Cost per client-year by category, final year, mean over replications"
+
+
+def _findings_intro(runs: pd.DataFrame, meta: Mapping[str, Any]) -> str:
+    counts = runs.groupby("regime").size() if len(runs) else pd.Series(dtype=int)
+    n = int(counts.min()) if len(counts) else 0
+    h = int(meta.get("horizon_weeks", 0))
+    when = (f"the final year of the run (weeks {max(h - 52, 0)}–{h} after the warm-up)"
+            if h else "the final year of the run")
+    return (f"Computed from {when}, averaged over {n} replication{'s' if n != 1 else ''} "
+            "per regime. Where two regimes' 95 % confidence intervals overlap, they are "
+            "called about the same: the runs cannot tell them apart.")
+
+
+def _cost_notes(meta: Mapping[str, Any], order: list[str]) -> list[str]:
+    census = n_clients_by_regime(meta, order)
+    values = sorted(set(census.values()))
+    who = (f"{values[0]:,.0f} clients" if len(values) == 1 else
+           "the client census of each regime (" + ", ".join(
+               f"{regime_label(r, meta)} {census[r]:,.0f}" for r in order) + ")")
+    return [
+        f"Each run's costs over its final year divided by {who}, then averaged over "
+        "replications; totals show the 95 % CI in brackets. Categories may not add up "
+        "to the total exactly because of rounding.",
+        STABLE_CARE_DEFINITION,
+    ]
+
+
+# ---------------------------------------------------------------------------
+# helpers
+# ---------------------------------------------------------------------------
+
+
+def _seconds(s: float | None) -> str:
+    if s is None or not math.isfinite(float(s)):
+        return "unknown"
+    s = float(s)
+    if s < 60:
+        return f"{s:.1f} s"
+    m, sec = divmod(round(s), 60)
+    if m < 60:
+        return f"{m} min {sec} s"
+    h, m = divmod(m, 60)
+    return f"{h} h {m} min"
+
+
+def _horizon(weeks: int) -> str:
+    years = weeks / 52
+    return f"{weeks} weeks ({years:.3g} year{'s' if years != 1 else ''})"
+
+
+def _flatten(d: Mapping[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
+    out: list[tuple[str, Any]] = []
+    for k, v in d.items():
+        key = f"{prefix}{k}"
+        if isinstance(v, Mapping):
+            out += _flatten(v, key + ".")
+        else:
+            out.append((key, v))
+    return out
+
+
+def _param_rows(params: Mapping[str, Any] | None) -> list[tuple[str, str, str]]:
+    """``(name, value, default)`` of the parameters that differ from the registry.
+
+    Nested mappings (e.g. per-regime settings) are flattened to dotted names; entries
+    that are not registry parameters are always listed.
+    """
+    rows = []
+    for key, value in _flatten(params or {}):
+        base = key.rsplit(".", 1)[-1]
+        p = PARAMS.get(base)
+        if p is not None and value == p.default:
+            continue
+        default = "" if p is None else format_value(p.default)
+        unit = f" {p.unit}" if p is not None and p.unit else ""
+        rows.append((key, format_value(value) + unit, default + (unit if default else "")))
+    return rows
+
+
+def _run_facts(runs: pd.DataFrame, meta: Mapping[str, Any], order: list[str]
+               ) -> list[tuple[str, str]]:
+    """(label, text) lines of 'What was run'."""
+    regimes = ", ".join(f"{regime_label(r, meta)} ({r})" for r in order)
+    reps = int(meta.get("replications", 0))
+    counts = runs.groupby("regime").size() if len(runs) else pd.Series(dtype=int)
+    uneven = {r: int(counts.get(r, 0)) for r in order if int(counts.get(r, 0)) != reps}
+    rep_text = f"{reps} per regime"
+    if uneven:
+        rep_text += " (completed: " + ", ".join(
+            f"{regime_label(r, meta)} {n}" for r, n in uneven.items()) + ")"
+    return [
+        ("Regimes", regimes),
+        ("Replications", rep_text + ", differing only in their random seed"),
+        ("Horizon", _horizon(int(meta.get("horizon_weeks", 0)))
+         + " reported, after an unreported warm-up"),
+        ("Seed", str(meta.get("seed", "unknown"))),
+        ("Run time", _seconds(meta.get("elapsed_seconds"))),
+    ]
+
+
+@dataclass(frozen=True)
+class _Parts:
+    """The computed text of a report: findings, cost table and notes, caveats."""
+
+    intro: str
+    findings: list[Finding]
+    costs: pd.DataFrame
+    cost_notes: list[str]
+    caveats: list[str]
+
+
+def _report_parts(runs: pd.DataFrame, survival: pd.DataFrame, meta: Mapping[str, Any],
+                  order: list[str], labels: Mapping[str, str]) -> _Parts:
+    census = n_clients_by_regime(meta, order)
+    breakdown = cost_breakdown(runs, census, order)
+    return _Parts(
+        intro=_findings_intro(runs, meta),
+        findings=findings(runs, survival, meta, order),
+        costs=cost_table(breakdown, runs, labels, census),
+        cost_notes=_cost_notes(meta, order),
+        caveats=caveats(meta, runs, order),
+    )
+
+
+# ---------------------------------------------------------------------------
+# Markdown
+# ---------------------------------------------------------------------------
+
+
+def _markdown(meta: Mapping[str, Any], facts: list[tuple[str, str]], table: pd.DataFrame,
+              charts: list[Chart], params: list[tuple[str, str, str]], parts: _Parts
+              ) -> str:
+    """The Markdown report. Every piece of text that can hold user input (scenario
+    name and description, regime labels, in facts, tables, findings and chart titles)
+    is HTML-escaped with :func:`sim.analysis.mdtable.md_text` (tables with
+    :func:`sim.analysis.mdtable.markdown_table`), as the HTML report escapes it."""
+    e = md_text
+    title = str(meta.get("title") or "Workforce simulation: regime comparison")
+    lines = [f"# {e(title)}", ""]
+    if meta.get("description"):
+        lines += [html.escape(str(meta["description"]).strip(), quote=False), ""]
+    lines += ["## Key findings", "", e(parts.intro), ""]
+    lines += [f"- **{e(f.topic)}.** {e(f.text)}" for f in parts.findings]
+    lines += ["", "## What was run", ""]
+    lines += [f"- **{e(k)}:** {e(v)}" for k, v in facts]
+    lines += ["", "## Results", "", f"{_TABLE_CAPTION}.", "", to_markdown_table(table)]
+    lines += ["The full table with the unrounded values is in `summary.csv`.", ""]
+    lines += ["## Costs", "", f"{_COST_CAPTION}.", "", to_markdown_table(parts.costs)]
+    lines += [*(e(t) + "\n" for t in parts.cost_notes)]
+    lines += ["## Charts", ""]
+    for c in charts:
+        lines += [f"### {e(CHART_HEADINGS.get(c.name, c.name))}", ""]
+        if c.path.suffix == ".pdf":
+            lines += [f"[{e(c.title)} (PDF)]({c.path.name})", ""]
+        else:
+            alt = e(c.title).replace("[", "(").replace("]", ")")
+            lines += [f"![{alt}]({c.path.name})", "", f"*{e(c.title)}*", ""]
+    lines += ["## How to read this", ""]
+    lines += [f"- {t}" for t in _HOW_TO_READ]
+    lines += ["", "## Caveats", ""]
+    lines += [f"- {e(t)}" for t in parts.caveats]
+    lines += ["", _CAVEATS_END, ""]
+    lines += ["## Parameters", ""]
+    if params:
+        lines += ["Parameters that differ from the registry defaults (the `jit` status "
+                  "quo); all others are at their defaults.", ""]
+        ptable = pd.DataFrame(params, columns=["Parameter", "Value", "Default"])
+        lines += [to_markdown_table(ptable)]
+    else:
+        lines += ["All parameters at their registry defaults apart from the regime "
+                  "presets (see docs/ODD.md).", ""]
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------------------
+# HTML
+# ---------------------------------------------------------------------------
+
+_CSS = """
+:root { color-scheme: light; }
+body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, "DejaVu Sans", Arial,
+       sans-serif; color: #1a1a1a; background: #fff; line-height: 1.5;
+       max-width: 62rem; margin: 2rem auto; padding: 0 1.25rem; }
+h1 { font-size: 1.8rem; margin-bottom: .3rem; }
+h2 { font-size: 1.35rem; margin-top: 2.2rem; border-bottom: 1px solid #ccc;
+     padding-bottom: .2rem; }
+h3 { font-size: 1.1rem; margin: 1.6rem 0 .4rem; }
+dl.facts { display: grid; grid-template-columns: max-content auto; gap: .2rem 1rem; }
+dl.facts dt { font-weight: 600; }
+dl.facts dd { margin: 0; }
+table { border-collapse: collapse; margin: .6rem 0; font-size: .95rem; }
+caption { text-align: left; font-weight: 600; padding-bottom: .4rem; }
+th, td { border-bottom: 1px solid #ddd; padding: .35rem .7rem; text-align: right;
+         vertical-align: top; }
+th:first-child, td:first-child { text-align: left; }
+thead th { border-bottom: 2px solid #555; }
+tbody tr:nth-child(even) { background: #f6f6f6; }
+figure { margin: 0 0 1.8rem; }
+section.chart { margin-top: 1.6rem; }
+ul.findings { padding-left: 1.2rem; }
+ul.findings li { margin-bottom: .5rem; }
+figure img { max-width: 100%; height: auto; display: block; }
+figcaption { font-style: italic; color: #444; margin-top: .3rem; }
+.note { color: #555; font-size: .92rem; }
+td .v, td .ci { white-space: nowrap; }
+details summary { cursor: pointer; }
+@media print {
+  body { max-width: none; margin: 0; padding: 0; font-size: 10.5pt; }
+  h2 { break-after: avoid; page-break-after: avoid; }
+  h3 { break-after: avoid; page-break-after: avoid; }
+  figure, table, tr, section.chart, ul.findings li, dl.facts, .note {
+    break-inside: avoid; page-break-inside: avoid; }
+  figure img { max-height: 10cm; width: auto; max-width: 100%; margin: 0 auto; }
+  h1, h2 { break-after: avoid; page-break-after: avoid; }
+  thead { display: table-header-group; }
+  tbody tr:nth-child(even) { background: none; }
+  details > *:not(summary) { display: block; }
+  a { color: inherit; text-decoration: none; }
+  table { font-size: 9pt; }
+  @page { margin: 1.6cm; }
+}
+"""
+
+
+def _text(value: object) -> str:
+    """Escaped text that never breaks a line between a number and its ``%``."""
+    return html.escape(str(value)).replace(" %", "\u00a0%")
+
+
+def _cell(value: object) -> str:
+    """A table cell; a bracketed interval stays on one line."""
+    text = _text(value)
+    if " (" in text and text.endswith(")"):
+        head, ci = text.split(" (", 1)
+        return f'<span class="v">{head}</span> <span class="ci">({ci}</span>'
+    return text
+
+
+def _html_table(df: pd.DataFrame, caption: str | None = None) -> str:
+    e = html.escape
+    out = ["<table>"]
+    if caption:
+        out.append(f"<caption>{e(caption)}</caption>")
+    out.append("<thead><tr>" + "".join(f'<th scope="col">{e(str(c))}</th>'
+                                        for c in df.columns) + "</tr></thead>")
+    out.append("<tbody>")
+    for row in df.itertuples(index=False, name=None):
+        cells = [f'<th scope="row">{e(str(row[0]))}</th>']
+        cells += [f"<td>{_cell(v)}</td>" for v in row[1:]]
+        out.append("<tr>" + "".join(cells) + "</tr>")
+    out.append("</tbody></table>")
+    return "\n".join(out)
+
+
+def _html(meta: Mapping[str, Any], facts: list[tuple[str, str]], table: pd.DataFrame,
+          charts: list[Chart], params: list[tuple[str, str, str]], parts: _Parts) -> str:
+    e = html.escape
+    title = str(meta.get("title") or "Workforce simulation: regime comparison")
+    out = [
+        "<!DOCTYPE html>",
+        '<html lang="en">',
+        "<head>",
+        '<meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>{e(title)}</title>",
+        f"<style>{_CSS}</style>",
+        "</head>",
+        "<body>",
+        f"<h1>{e(title)}</h1>",
+    ]
+    if meta.get("description"):
+        out.append(f"<p>{e(str(meta['description']).strip())}</p>")
+    out.append("<h2>Key findings</h2>")
+    out.append(f'<p class="note">{e(parts.intro)}</p>')
+    out.append('<ul class="findings">' + "".join(
+        f"<li><strong>{e(f.topic)}.</strong> {_text(f.text)}</li>" for f in parts.findings)
+        + "</ul>")
+    out.append("<h2>What was run</h2>")
+    out.append('<dl class="facts">' + "".join(
+        f"<dt>{e(k)}</dt><dd>{e(v)}</dd>" for k, v in facts) + "</dl>")
+    out.append("<h2>Results</h2>")
+    out.append(_html_table(table, caption=_TABLE_CAPTION))
+    out.append('<p class="note">The full table with the unrounded values is in '
+               "<code>summary.csv</code>.</p>")
+    out.append("<h2>Costs</h2>")
+    out.append(_html_table(parts.costs, caption=_COST_CAPTION))
+    out += [f'<p class="note">{_text(t)}</p>' for t in parts.cost_notes]
+    out.append("<h2>Charts</h2>")
+    for c in charts:
+        if c.png is None:
+            continue
+        data = base64.b64encode(c.png).decode("ascii")
+        out.append('<section class="chart">'
+                   f"<h3>{e(CHART_HEADINGS.get(c.name, c.name))}</h3>"
+                   f'<figure><img src="data:image/png;base64,{data}" alt="{e(c.title)}">'
+                   f"<figcaption>{e(c.title)}</figcaption></figure></section>")
+    out.append("<h2>How to read this</h2>")
+    out.append("<ul>" + "".join(f"<li>{e(t)}</li>" for t in _HOW_TO_READ) + "</ul>")
+    out.append("<h2>Caveats</h2>")
+    out.append("<ul>" + "".join(f"<li>{_text(t)}</li>" for t in parts.caveats) + "</ul>")
+    out.append(f"<p>{e(_CAVEATS_END)}</p>")
+    out.append("<h2>Parameters</h2>")
+    if params:
+        ptable = pd.DataFrame(params, columns=["Parameter", "Value", "Default"])
+        out.append("<details open><summary>Parameters that differ from the registry "
+                   "defaults (the <code>jit</code> status quo); all others are at their "
+                   "defaults.</summary>" + _html_table(ptable) + "</details>")
+    else:
+        out.append("<p>All parameters at their registry defaults apart from the regime "
+                   "presets (see docs/ODD.md).</p>")
+    out += ["</body>", "</html>", ""]
+    return "\n".join(out)
+
+
+# ---------------------------------------------------------------------------
+# entry point
+# ---------------------------------------------------------------------------
+
+
+def write_report(
+    out_dir: str | Path,
+    *,
+    timeseries: pd.DataFrame,
+    runs: pd.DataFrame,
+    survival: pd.DataFrame,
+    client_distinct: pd.DataFrame,
+    meta: Mapping[str, Any],
+    fmt: str = "png",
+    classroom: bool = False,
+) -> dict[str, Path]:
+    """Write charts, ``summary.csv``, ``report.md`` and ``report.html`` to ``out_dir``.
+
+    Returns ``{name: path}`` of every file written: the chart names of
+    :data:`sim.report.charts.CHARTS`, then ``summary_csv``, ``report_md`` and ``report_html``.
+    ``fmt`` (``png``, ``svg`` or ``pdf``) is the format of the chart files; the HTML
+    report always embeds PNG renderings. ``classroom`` uses large fonts and thick lines.
+    """
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    order = regime_order(meta, runs)
+    charts = render_charts(out, timeseries, runs, survival, client_distinct, meta,
+                           fmt=fmt, classroom=classroom, png=True)
+    summary = summarise(runs, regimes=order)
+    labels = {r: regime_label(r, meta) for r in order}
+    table = summary_table(summary, labels)
+    facts = _run_facts(runs, meta, order)
+    params = _param_rows(meta.get("params"))
+    parts = _report_parts(runs, survival, meta, order, labels)
+
+    paths: dict[str, Path] = {c.name: c.path for c in charts}
+    paths["summary_csv"] = out / "summary.csv"
+    summary.to_csv(paths["summary_csv"], index=False)
+    paths["report_md"] = out / "report.md"
+    paths["report_md"].write_text(_markdown(meta, facts, table, charts, params, parts),
+                                  encoding="utf-8")
+    paths["report_html"] = out / "report.html"
+    paths["report_html"].write_text(_html(meta, facts, table, charts, params, parts),
+                                    encoding="utf-8")
+    return paths
