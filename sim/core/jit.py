@@ -63,7 +63,7 @@ def kernel[F: Callable[..., Any]](fn: F) -> F:
 
 # -- what compiled code depends on --------------------------------------------------------
 #: Modules whose constants compiled kernels read, besides the files that define kernels.
-_KERNEL_DEPENDENCIES = ("jit.py", "state.py", "../analysis/metrics.py")
+_KERNEL_DEPENDENCIES = ("jit.py", "state.py")
 
 
 def _kernel_sources() -> list[Path]:

@@ -256,13 +256,6 @@ class WorkforceModel(mesa.Model):
                                 np.zeros(np.count_nonzero(stay), dtype=int)])
         return pd.DataFrame({"duration_weeks": (end - hire).astype(float), "event": event})
 
-    def survival_curve(self) -> pd.DataFrame:
-        """Kaplan-Meier survival of workers hired in reported weeks (this run)."""
-        from sim.analysis.metrics import kaplan_meier
-
-        spells = self.survival_data()
-        return kaplan_meier(spells["duration_weeks"], spells["event"])
-
     def client_distinct_workers(self) -> np.ndarray:
         """Distinct workers seen in the last year by each client in care 52+ weeks."""
         year = np.flatnonzero(self.clients.admit_week <= self.t - CONTACT_WINDOW)

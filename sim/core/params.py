@@ -30,6 +30,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from sim.core.errors import ParameterError, show
+
 __all__ = [
     "CALIBRATION",
     "PARAMS",
@@ -50,10 +52,6 @@ __all__ = [
     "validate",
     "validate_value",
 ]
-
-
-class ParameterError(ValueError):
-    """A parameter name, type or value that the registry does not allow."""
 
 
 @dataclass(frozen=True)
@@ -530,8 +528,6 @@ def as_python(value: Any) -> Any:
 def validate_value(name: str, value: Any, where: str = "") -> Any:
     """Check one value against the registry; return it converted to the param's kind
     (a plain Python ``int``, ``float`` or ``bool``, also for NumPy numbers)."""
-    from sim.experiments.limits import show
-
     at = f" in {where}" if where else ""
     if name not in PARAMS:
         raise ParameterError(f"unknown parameter {show(name)}{at}{suggest(name)}")
@@ -573,8 +569,6 @@ def validate(values: Mapping[str, Any], where: str = "") -> dict[str, Any]:
 def check_setting(setting: str) -> str:
     """``setting`` if it names a setting preset, else a :class:`ParameterError`."""
     if not isinstance(setting, str) or setting not in SETTINGS:
-        from sim.experiments.limits import show
-
         raise ParameterError(
             f"unknown setting {show(setting)}{suggest(str(setting), SETTINGS)}; "
             f"allowed: {', '.join(SETTINGS)}"
@@ -594,8 +588,6 @@ def resolve(
     preset_setting = SETTINGS[check_setting(setting)]
     if isinstance(regime, str):
         if regime not in REGIMES:
-            from sim.experiments.limits import show
-
             raise ParameterError(
                 f"unknown regime {show(regime)}{suggest(regime, REGIMES)}; "
                 f"allowed: {', '.join(REGIMES)}"
