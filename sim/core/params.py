@@ -225,7 +225,7 @@ _p("training_hours_per_week", 30.0, "hours/week", 1, 60,
    "Assumption: 120 h over 4 weeks.", "learning")
 _p("modules_available", True, "", None, None,
    "On-demand learning modules exist for workers who recognise a gap.",
-   "Regime definition (MODEL.md).", "training", "bool")
+   "Regime definition (docs/ODD.md §1.1).", "training", "bool")
 _p("module_hours", 2.0, "hours", 0.25, 40,
    "Hours one on-demand module takes (added to the worker's load that week).",
    "Assumption.", "learning")
@@ -393,7 +393,7 @@ _p("warmup_weeks", 104, "weeks", 0, 1040,
    "Long enough for tenure to settle.", "simulation", "int")
 _p("n_domains", 4, "domains", 1, 12,
    "Need domains (personal care, behaviour support, health and medication, "
-   "relationships and boundaries).", "MODEL.md.", "simulation", "int")
+   "relationships and boundaries).", "docs/ODD.md §2.5.", "simulation", "int")
 _p("agent_record_every", 0, "weeks", 0, 1040,
    "Record every agent's state every this many weeks (0 = off, saves memory).",
    "Memory control.", "simulation", "int")
@@ -403,7 +403,7 @@ PARAMS: dict[str, Param] = {p.name: p for p in _P}
 #: Parameters that define a training regime. A regime preset sets these.
 REGIME_PARAMS: tuple[str, ...] = tuple(n for n, p in PARAMS.items() if p.group == "training")
 
-#: The named regimes (MODEL.md): presets over the training parameters.
+#: The named regimes (docs/ODD.md §1.1): presets over the training parameters.
 REGIMES: dict[str, dict[str, Any]] = {
     "jit": {
         "preservice_hours": 16.0,
