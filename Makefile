@@ -37,12 +37,15 @@ browser:
 	    chromium chromium-driver >/dev/null) || echo "Could not install chromium; the browser test will skip."; \
 	else echo "No chromium and no way to install it; the browser test will skip."; fi
 
+# lint-imports: the package's layers (the contract in pyproject.toml; README, "Project layout")
 test: $(STAMP) browser
 	$(PY) -m ruff check sim tests benchmarks
+	$(VENV)/bin/lint-imports --no-cache
 	$(PY) -m pytest -q $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(PY) -m ruff check sim tests benchmarks
+	$(VENV)/bin/lint-imports --no-cache
 	$(PY) -m ruff format --check sim tests benchmarks
 
 bench: $(STAMP)

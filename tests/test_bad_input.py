@@ -25,7 +25,7 @@ import sim.experiments.calibration
 import sim.experiments.experiment
 import sim.experiments.limits
 import sim.experiments.runner
-import sim.experiments.sensitivity
+import sim.report.sensitivity
 from sim.cli import build_parser, main
 from sim.experiments.limits import MAX_CHARS, MAX_RUNS, max_jobs
 
@@ -350,7 +350,7 @@ def guarded(tmp_path, monkeypatch):
     for module, name in ((runner, "run_scenario"), (runner, "run_one"),
                          (experiment, "_sweep"), (experiment, "run_task"),
                          (experiment, "open_executor"),
-                         (sim.experiments.sensitivity, "sensitivity"), (calibration, "calibrate"),
+                         (sim.report.sensitivity, "sensitivity"), (calibration, "calibrate"),
                          (calibration, "validate")):
         monkeypatch.setattr(module, name, _must_not_run)
     monkeypatch.setattr(sim.experiments.limits, "available_bytes", lambda: 24 * 2**30)

@@ -62,7 +62,7 @@ def test_compare_writes_report_data_and_manifest(tmp_path, capsys):
     args = ["compare", "--out", str(out), "--replications", "2", "--horizon", "52",
             "--jobs", "1", "--no-progress"]
     # a tiny agency keeps the test fast: compare takes no parameters, so patch the scenario
-    import sim.cli as cli
+    import sim.cli.run as cli
 
     orig = cli.default_compare_scenario
     cli.default_compare_scenario = lambda: replace(orig(), params=dict(TINY))
@@ -190,7 +190,7 @@ def _shown(value):
 
 @pytest.mark.parametrize("name", sorted(PARAMS))
 def test_explain_prints_every_field_in_full(name):
-    from sim.cli import explain
+    from sim.cli.params import explain
     from sim.core.params import REGIME_LABELS, REGIMES
 
     p = PARAMS[name]

@@ -401,7 +401,7 @@ def test_sensitivity_of_the_model_sobol_and_morris(tmp_path, capsys):
              "factors": {"gap_strain": {"low": 0.5, "high": 1.5},
                          "outside_options": {"low": 0.7, "high": 1.5}},
              "sensitivity": {"resamples": 50}}
-    from sim.experiments.sensitivity import sensitivity
+    from sim.report.sensitivity import sensitivity
 
     with ThreadPoolExecutor(1) as ex:  # in-process: no pool to start
         table, files, report = sensitivity(sobol, tmp_path / "sob", executor=ex,

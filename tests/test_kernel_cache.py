@@ -152,6 +152,23 @@ def test_damage_under_numba_cache_dir_is_rebuilt_too(pristine, tmp_path):
     assert not list((root / "sim").rglob("*.nb[ic]"))  # the cache lives under the dir
 
 
+def test_a_healthy_cache_stays_when_a_module_of_kernel_types_is_imported_first(pristine,
+                                                                              tmp_path):
+    """The check at import reads every index, whose signatures name types defined by the
+    package (the state arrays, the continuity ledger's). When the first module to import
+    the kernels is one of those (or imports one, as the continuity indices do), it is
+    half-imported while the check runs: its index files are healthy all the same."""
+    shutil.copytree(pristine / "sim", tmp_path / "sim")
+    files = {p: p.read_bytes() for p in (tmp_path / "sim").rglob("*.nb[ic]")}
+    env = {**os.environ, "PYTHONPATH": str(tmp_path)}
+    env.pop("NUMBA_CACHE_DIR", None)
+    for first in ("sim.core.state", "sim.core.continuity", "sim.analysis.metrics"):
+        out = subprocess.run([sys.executable, "-c", f"import {first}"], env=env,
+                             cwd=tmp_path, capture_output=True, text=True)
+        assert out.returncode == 0 and warnings_in(out.stderr) == [], out.stderr
+    assert {p: p.read_bytes() for p in (tmp_path / "sim").rglob("*.nb[ic]")} == files
+
+
 # -- the checks themselves, in this process ------------------------------------------------
 def data_file(payload: bytes, digest: bytes = jit._DIGEST) -> bytes:
     return jit._MAGIC + digest + hashlib.sha256(payload).digest() + payload

@@ -33,11 +33,17 @@ from typing import Any
 
 import pandas as pd
 
-from sim.analysis.metrics import kaplan_meier
+from sim.analysis.metrics import kaplan_meier, km_at
 from sim.analysis.ranking import RegimeStat, join, overlap, rank, words
-from sim.analysis.summary import COST_COMPONENTS, cost_breakdown, mean_ci, n_clients_by_regime
+from sim.analysis.summary import (
+    COST_COMPONENTS,
+    cost_breakdown,
+    mean_ci,
+    n_clients_by_regime,
+    regime_label,
+    regime_order,
+)
 from sim.core.outputs import METRICS
-from sim.report.charts import _km_at, regime_label, regime_order
 
 __all__ = [
     "Finding",
@@ -251,7 +257,7 @@ def _retention_stats(survival: pd.DataFrame | None, order: Sequence[str],
     out = []
     for r in order:
         if r in kms:
-            s, lo, hi = _km_at(kms[r], t_ref)
+            s, lo, hi = km_at(kms[r], t_ref)
             out.append(RegimeStat(r, regime_label(r, meta), len(kms[r]), s, lo, hi))
     return out, t_ref
 

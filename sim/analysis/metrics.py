@@ -67,18 +67,20 @@ from itertools import pairwise
 import numpy as np
 import pandas as pd
 
+from sim.core.continuity import NO_CONTACT  # re-exported: the marker of the buffers here
+
 __all__ = [
     "NO_CONTACT",
     "coc",
     "continuity_rows",
     "distinct",
+    "greenwood_band",
     "kaplan_meier",
+    "km_at",
     "secon",
+    "survival_curve",
     "upc",
 ]
-
-#: Marker for "no contact this week" in the buffers passed to :func:`continuity_rows`.
-NO_CONTACT: int = -1
 
 
 # ---------------------------------------------------------------------------
@@ -403,3 +405,29 @@ def kaplan_meier(durations: Iterable[float], events: Iterable[int]) -> pd.DataFr
             "survival": survival,
         }
     )
+
+
+def survival_curve(spells: pd.DataFrame) -> pd.DataFrame:
+    """:func:`kaplan_meier` of spells with columns ``duration_weeks`` and ``event``, such as
+    :meth:`sim.core.model.WorkforceModel.survival_data` returns (one run's new hires)."""
+    return kaplan_meier(spells["duration_weeks"], spells["event"])
+
+
+def greenwood_band(km: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Pointwise 95 % band of a Kaplan–Meier table (Greenwood variance), clipped to 0-1."""
+    r = km["at_risk"].to_numpy(float)
+    d = km["events"].to_numpy(float)
+    s = km["survival"].to_numpy(float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        term = np.where((r > d) & (r > 0), d / (r * (r - d)), 0.0)
+    se = s * np.sqrt(np.cumsum(term))
+    return np.clip(s - 1.96 * se, 0, 1), np.clip(s + 1.96 * se, 0, 1)
+
+
+def km_at(km: pd.DataFrame, t: float) -> tuple[float, float, float]:
+    """Survival at time ``t`` of a Kaplan–Meier table, with its 95 % Greenwood band
+    (:func:`greenwood_band`): ``(survival, low, high)``."""
+    lo, hi = greenwood_band(km)
+    i = int(np.searchsorted(km["time"].to_numpy(float), t, side="right")) - 1
+    i = max(i, 0)
+    return float(km["survival"].iloc[i]), float(lo[i]), float(hi[i])

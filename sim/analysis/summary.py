@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -30,6 +31,7 @@ from scipy import stats
 
 from sim.analysis.mdtable import markdown_table
 from sim.core.outputs import METRICS, SUMMARY_METRICS
+from sim.core.params import REGIME_LABELS
 
 __all__ = [
     "CONFIDENCE",
@@ -46,6 +48,8 @@ __all__ = [
     "mean_ci",
     "measure_label",
     "n_clients_by_regime",
+    "regime_label",
+    "regime_order",
     "summarise",
     "summary_table",
     "to_markdown_table",
@@ -172,6 +176,20 @@ def measure_label(metric: str, unit: str | None = None, label: str | None = None
     if not u:
         return label
     return f"{label}, {u}" if label.endswith(")") else f"{label} ({u})"
+
+
+def regime_order(meta: Mapping[str, Any], *frames: pd.DataFrame) -> list[str]:
+    """Display order: ``meta['regimes']``, then regimes only seen in ``frames``."""
+    order = list(meta.get("regimes") or [])
+    for df in frames:
+        if df is not None and "regime" in df.columns:
+            order += [r for r in pd.unique(df["regime"]) if r not in order]
+    return list(dict.fromkeys(order))
+
+
+def regime_label(name: str, meta: Mapping[str, Any]) -> str:
+    """Display label: ``meta['regime_labels']``, the built-in label, or the name."""
+    return (meta.get("regime_labels") or {}).get(name) or REGIME_LABELS.get(name, name)
 
 
 def summarise(

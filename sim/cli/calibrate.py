@@ -17,7 +17,14 @@ from sim.core.params import CALIBRATION, SETTING_LABELS, SETTINGS
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    from sim.cli import ALLOW_LARGE_HELP, HORIZON, REPLICATIONS, SEED, _jobs, _positive_int
+    from sim.cli.options import (
+        ALLOW_LARGE_HELP,
+        HORIZON,
+        REPLICATIONS,
+        SEED,
+        job_count,
+        positive_int,
+    )
     from sim.experiments.limits import MAX_BUDGET
     from sim.experiments.outdir import out_path
 
@@ -31,12 +38,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--setting", choices=list(SETTINGS), default="dsp",
                    help="setting to calibrate (default dsp)")
-    p.add_argument("--budget", type=_positive_int, default=None,
+    p.add_argument("--budget", type=positive_int, default=None,
                    help="candidates to evaluate (default: the adopted calibration's budget; "
                    f"at most {MAX_BUDGET} without --allow-large)")
     p.add_argument("--seed", type=SEED, default=None,
                    help="root seed (default: the adopted calibration's seed)")
-    p.add_argument("--jobs", type=_jobs, default=None,
+    p.add_argument("--jobs", type=job_count, default=None,
                    help="worker processes (default: all cores); results do not depend on it")
     p.add_argument("--replications", type=REPLICATIONS, default=None,
                    help="runs per candidate (default: the protocol's, in targets.toml); "
@@ -51,16 +58,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from sim.experiments.calibration import (
-        calibrate,
-        fit_text,
-        protocol,
-        record_text,
-        write_calibration,
-    )
+    from sim.experiments.calibration import calibrate, protocol
     from sim.experiments.limits import check_calibration_scale
     from sim.experiments.outdir import check_out
     from sim.experiments.runner import default_jobs
+    from sim.report.calibration import fit_text, record_text, write_calibration
 
     setting = args.setting
     rec = CALIBRATION[setting]

@@ -3,7 +3,7 @@
 Runs (or, with ``--resume``, finishes) the sweep of a spec whose design is ``sobol`` or
 ``morris``, averages the replications of each design point and writes the indices with
 their confidence intervals and the replication noise to ``DIR/sensitivity.csv`` and
-``.md``, and a bar chart to ``DIR/sensitivity.png`` (see :mod:`sim.experiments.sensitivity`).
+``.md``, and a bar chart to ``DIR/sensitivity.png`` (see :mod:`sim.report.sensitivity`).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ def _sensitivity(args: argparse.Namespace) -> int:
     from sim.core.outputs import METRICS
     from sim.core.params import suggest
     from sim.experiments.limits import show
-    from sim.experiments.sensitivity import sensitivity
+    from sim.report.sensitivity import sensitivity
 
     spec, kwargs = load_checked(args)
     if spec.design not in ("sobol", "morris"):

@@ -16,6 +16,7 @@ from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any
 
+from sim.cli.options import job_count, positive_int
 from sim.core.errors import UsageError
 from sim.experiments.limits import MAX_RUNS
 
@@ -29,18 +30,6 @@ EXECUTORS: tuple[str, ...] = ("local", "dask")
 CHUNK_FORMATS: tuple[str, ...] = ("parquet", "csv")
 
 
-def _positive_int(text: str) -> int:
-    from sim.cli import _positive_int as check
-
-    return check(text)
-
-
-def _jobs(text: str) -> int:
-    from sim.cli import _jobs as check
-
-    return check(text)
-
-
 def add_sweep_options(p: argparse.ArgumentParser) -> None:
     """The options shared by ``sweep`` and ``sensitivity``."""
     from sim.experiments.outdir import out_path
@@ -49,7 +38,7 @@ def add_sweep_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", type=out_path, default=None,
                    help="output directory: new, empty, or a sweep of this spec (with "
                    "--resume); default output/<spec file name>")
-    p.add_argument("--jobs", type=_jobs, default=None,
+    p.add_argument("--jobs", type=job_count, default=None,
                    help="worker processes (default: all cores); results do not depend on it")
     p.add_argument("--executor", choices=EXECUTORS, default=None,
                    help="local process pool (default) or dask.distributed (extra [dask])")
@@ -62,7 +51,7 @@ def add_sweep_options(p: argparse.ArgumentParser) -> None:
                    help="with --resume: run the failed runs again too")
     p.add_argument("--format", choices=CHUNK_FORMATS, default=None,
                    help="chunk file format (default parquet when pyarrow is installed, else csv)")
-    p.add_argument("--chunk-runs", type=_positive_int, default=200, metavar="N",
+    p.add_argument("--chunk-runs", type=positive_int, default=200, metavar="N",
                    help="runs per chunk file (default 200); each run is also saved on its "
                    "own as soon as it finishes, so a crash loses only the runs in flight")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
@@ -149,6 +138,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
         "sweep", help="run a parameter sweep (factorial, Latin hypercube, Sobol, Morris)",
         description="Run every point x replicate of a sweep spec; results stream into --out "
-        "as Parquet/CSV chunks; load them with sim.experiments.experiment.load(DIR).")
+        "as Parquet/CSV chunks; load them with sim.experiment.load(DIR).")
     add_sweep_options(p)
     p.set_defaults(func=_sweep)

@@ -16,7 +16,7 @@ from sim.core.params import REGIME_LABELS, SETTING_LABELS, SETTINGS
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    from sim.cli import ALLOW_LARGE_HELP, REPLICATIONS, SEED, _jobs
+    from sim.cli.options import ALLOW_LARGE_HELP, REPLICATIONS, SEED, job_count
     from sim.experiments.outdir import out_path
 
     p = subparsers.add_parser(
@@ -32,7 +32,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="runs (default: the protocol's, in targets.toml)")
     p.add_argument("--seed", type=SEED, default=None,
                    help="root seed (default: the protocol's, the default scenario seed)")
-    p.add_argument("--jobs", type=_jobs, default=None,
+    p.add_argument("--jobs", type=job_count, default=None,
                    help="worker processes (default: all cores); results do not depend on it")
     p.add_argument("--out", type=out_path, default=None,
                    help="output directory (default output/validate-SETTING)")
@@ -46,10 +46,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from types import SimpleNamespace
 
-    from sim.experiments.calibration import fit_text, protocol, validate, write_validation
+    from sim.experiments.calibration import protocol, validate
     from sim.experiments.limits import check_scenario_scale
     from sim.experiments.outdir import check_out
     from sim.experiments.runner import default_jobs
+    from sim.report.calibration import fit_text, write_validation
 
     proto = protocol()  # the runs of a one-regime scenario (ranges: the option types)
     check_scenario_scale(SimpleNamespace(

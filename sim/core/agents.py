@@ -3,25 +3,24 @@
 A :class:`Worker` or :class:`Client` holds only its row in the model's state arrays
 (:mod:`sim.core.state`); every attribute is read from those arrays, so the agents always
 agree with the compiled weekly step and cost nothing to keep up to date.
+
+An agent's ``model`` is a :class:`sim.core.model.WorkforceModel`, annotated as the
+``mesa.Model`` it is: importing it here, even for type checking only, would make an
+import cycle (the model imports this module).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import mesa
 import numpy as np
-
-if TYPE_CHECKING:
-    from sim.core.model import WorkforceModel
 
 
 class Worker(mesa.Agent):
     """A front-line worker (or float-pool cover worker)."""
 
-    model: WorkforceModel
+    model: mesa.Model
 
-    def __init__(self, model: WorkforceModel, row: int) -> None:
+    def __init__(self, model: mesa.Model, row: int) -> None:
         super().__init__(model)
         self.row = row
 
@@ -93,9 +92,9 @@ class Client(mesa.Agent):
     per-person attribute (need, wellbeing, history) starts afresh at admission.
     """
 
-    model: WorkforceModel
+    model: mesa.Model
 
-    def __init__(self, model: WorkforceModel, row: int) -> None:
+    def __init__(self, model: mesa.Model, row: int) -> None:
         super().__init__(model)
         self.row = row
 

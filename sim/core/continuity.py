@@ -26,10 +26,13 @@ from collections import namedtuple
 
 import numpy as np
 
-from sim.analysis.metrics import NO_CONTACT
 from sim.core.jit import kernel
 
-__all__ = ["ContinuityLedger", "LedgerArrays", "forget", "record_contacts"]
+__all__ = ["NO_CONTACT", "ContinuityLedger", "LedgerArrays", "forget", "record_contacts"]
+
+#: Worker id marking "no contact" in a ring slot (and in the buffers passed to
+#: :func:`sim.analysis.metrics.continuity_rows`).
+NO_CONTACT: int = -1
 
 #: ``last_week`` of a client with no contact yet (far before any window).
 NEVER = np.iinfo(np.int64).min // 2

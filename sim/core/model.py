@@ -10,8 +10,8 @@ import mesa
 import numpy as np
 import pandas as pd
 
-from sim import params as registry
-from sim import phases
+from sim.core import params as registry
+from sim.core import phases
 from sim.core.agents import Client, Worker
 from sim.core.continuity import ContinuityLedger
 from sim.core.draws import UniformPool
@@ -244,13 +244,6 @@ class WorkforceModel(mesa.Model):
         event = np.concatenate([np.ones(sum(h.size for h in hires), dtype=int),
                                 np.zeros(np.count_nonzero(stay), dtype=int)])
         return pd.DataFrame({"duration_weeks": (end - hire).astype(float), "event": event})
-
-    def survival_curve(self) -> pd.DataFrame:
-        """Kaplan-Meier survival of workers hired in reported weeks (this run)."""
-        from sim.analysis.metrics import kaplan_meier
-
-        spells = self.survival_data()
-        return kaplan_meier(spells["duration_weeks"], spells["event"])
 
     def client_distinct_workers(self) -> np.ndarray:
         """Distinct workers seen in the last year by each client in care 52+ weeks."""

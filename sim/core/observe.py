@@ -40,8 +40,8 @@ from sim.core.state import (
     mean_competence,
 )
 
-if TYPE_CHECKING:
-    from sim.core.model import WorkforceModel
+if TYPE_CHECKING:  # model: a sim.core.model.WorkforceModel (which imports this module)
+    from mesa import Model as WorkforceModel
 
 
 def observe(model: WorkforceModel) -> dict[str, float]:

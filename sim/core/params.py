@@ -30,6 +30,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from sim.core.errors import ParameterError, show
+
 __all__ = [
     "CALIBRATION",
     "PARAMS",
@@ -50,10 +52,6 @@ __all__ = [
     "validate",
     "validate_value",
 ]
-
-
-class ParameterError(ValueError):
-    """A parameter name, type or value that the registry does not allow."""
 
 
 @dataclass(frozen=True)
@@ -227,7 +225,7 @@ _p("training_hours_per_week", 30.0, "hours/week", 1, 60,
    "Assumption: 120 h over 4 weeks.", "learning")
 _p("modules_available", True, "", None, None,
    "On-demand learning modules exist for workers who recognise a gap.",
-   "Regime definition (MODEL.md).", "training", "bool")
+   "Regime definition (docs/ODD.md §1.1).", "training", "bool")
 _p("module_hours", 2.0, "hours", 0.25, 40,
    "Hours one on-demand module takes (added to the worker's load that week).",
    "Assumption.", "learning")
@@ -395,7 +393,7 @@ _p("warmup_weeks", 104, "weeks", 0, 1040,
    "Long enough for tenure to settle.", "simulation", "int")
 _p("n_domains", 4, "domains", 1, 12,
    "Need domains (personal care, behaviour support, health and medication, "
-   "relationships and boundaries).", "MODEL.md.", "simulation", "int")
+   "relationships and boundaries).", "docs/ODD.md §2.5.", "simulation", "int")
 _p("agent_record_every", 0, "weeks", 0, 1040,
    "Record every agent's state every this many weeks (0 = off, saves memory).",
    "Memory control.", "simulation", "int")
@@ -405,7 +403,7 @@ PARAMS: dict[str, Param] = {p.name: p for p in _P}
 #: Parameters that define a training regime. A regime preset sets these.
 REGIME_PARAMS: tuple[str, ...] = tuple(n for n, p in PARAMS.items() if p.group == "training")
 
-#: The named regimes (MODEL.md): presets over the training parameters.
+#: The named regimes (docs/ODD.md §1.1): presets over the training parameters.
 REGIMES: dict[str, dict[str, Any]] = {
     "jit": {
         "preservice_hours": 16.0,
@@ -530,8 +528,6 @@ def as_python(value: Any) -> Any:
 def validate_value(name: str, value: Any, where: str = "") -> Any:
     """Check one value against the registry; return it converted to the param's kind
     (a plain Python ``int``, ``float`` or ``bool``, also for NumPy numbers)."""
-    from sim.experiments.limits import show
-
     at = f" in {where}" if where else ""
     if name not in PARAMS:
         raise ParameterError(f"unknown parameter {show(name)}{at}{suggest(name)}")
@@ -573,8 +569,6 @@ def validate(values: Mapping[str, Any], where: str = "") -> dict[str, Any]:
 def check_setting(setting: str) -> str:
     """``setting`` if it names a setting preset, else a :class:`ParameterError`."""
     if not isinstance(setting, str) or setting not in SETTINGS:
-        from sim.experiments.limits import show
-
         raise ParameterError(
             f"unknown setting {show(setting)}{suggest(str(setting), SETTINGS)}; "
             f"allowed: {', '.join(SETTINGS)}"
@@ -594,8 +588,6 @@ def resolve(
     preset_setting = SETTINGS[check_setting(setting)]
     if isinstance(regime, str):
         if regime not in REGIMES:
-            from sim.experiments.limits import show
-
             raise ParameterError(
                 f"unknown regime {show(regime)}{suggest(regime, REGIMES)}; "
                 f"allowed: {', '.join(REGIMES)}"

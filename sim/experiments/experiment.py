@@ -83,6 +83,7 @@ __all__ = [
     "SweepReport",
     "SweepResults",
     "Task",
+    "as_spec",
     "check_executor",
     "load",
     "open_executor",
@@ -321,8 +322,7 @@ class SweepReport:
         tables = "runs/, summary/" + (", timeseries/" if (self.out / "timeseries").exists()
                                        else "")
         lines.append(f"Files in {self.out}/: manifest.json, points.{self.format}, {tables} "
-                     f"({self.format} chunks). In Python: "
-                     f"sim.experiments.experiment.load({str(self.out)!r})")
+                     f"({self.format} chunks). In Python: sim.experiment.load({str(self.out)!r})")
         return "\n".join(lines)
 
 
@@ -334,7 +334,9 @@ class SweepInterrupted(KeyboardInterrupt):
         self.report = report
 
 
-def _as_spec(spec: SweepSpec | str | Path | Mapping[str, Any]) -> SweepSpec:
+def as_spec(spec: SweepSpec | str | Path | Mapping[str, Any]) -> SweepSpec:
+    """A :class:`~sim.experiments.sweepspec.SweepSpec` from a spec, the path of a TOML
+    spec or a mapping (checked as a spec file is)."""
     if isinstance(spec, SweepSpec):
         return spec
     if isinstance(spec, str | Path):
@@ -529,7 +531,7 @@ def sweep(
     progress display). Returns a :class:`SweepReport`; raises
     :class:`SweepInterrupted` (a KeyboardInterrupt) on Ctrl-C after saving what finished.
     """
-    spec = _as_spec(spec)
+    spec = as_spec(spec)
     out = Path(out)
     if chunk_runs < 1:
         raise UsageError(f"chunk_runs must be 1 or more, got {chunk_runs}")

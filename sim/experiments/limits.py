@@ -23,9 +23,10 @@ The ranges of the scenario keys (horizon, replications, seed) live with the keys
 from __future__ import annotations
 
 import os
-import reprlib
 from collections.abc import Mapping
 from typing import Any
+
+from sim.core.errors import LimitError, show  # show: re-exported (messages of every check)
 
 __all__ = [
     "HARD_MAX_POINTS",
@@ -80,27 +81,6 @@ HARD_MAX_POINTS = 10_000_000
 #: processes share part of it with the process that starts them; this is a round lower
 #: figure of the ~330 MB maximum resident size measured on Linux (Python 3.12).
 PROCESS_BYTES = 150 * 2**20
-
-
-class LimitError(ValueError):
-    """A request beyond a limit of this module (reported with exit status 2)."""
-
-
-_REPR = reprlib.Repr()
-_REPR.maxstring = 60
-_REPR.maxother = 60
-_REPR.maxlist = _REPR.maxtuple = _REPR.maxset = _REPR.maxdict = 6
-_REPR.maxlevel = 3
-
-
-def show(value: Any, limit: int = 60) -> str:
-    """``repr(value)`` for a message, shortened when long (and safe for deep nesting)."""
-    if hasattr(value, "dtype") and getattr(value, "shape", None) == ():
-        value = value.item()  # a NumPy scalar: show it as the number it is
-    text = _REPR.repr(value)
-    if isinstance(value, str) and len(value) > limit:
-        text += f" ({len(value)} characters)"
-    return text
 
 
 # -- run counts --------------------------------------------------------------------------

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sim.core.errors import ScenarioError
 from sim.core.params import (
     PARAMS,
     REGIME_LABELS,
@@ -65,10 +66,6 @@ NO_SOURCE = "<scenario>"
 #: What a user-defined regime's name may look like (it ends up in file names and tables).
 REGIME_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_-]*")
 REGIME_NAME_TEXT = "a letter followed by letters, digits, '_' or '-'"
-
-
-class ScenarioError(ValueError):
-    """A scenario that cannot be run; the message says where, what and what is allowed."""
 
 
 @dataclass(frozen=True)

@@ -52,11 +52,10 @@ from matplotlib.lines import Line2D
 from matplotlib.ticker import Formatter, FuncFormatter, MaxNLocator, MultipleLocator
 from scipy import stats
 
-from sim.analysis.metrics import kaplan_meier
+from sim.analysis.metrics import greenwood_band, kaplan_meier, km_at
 from sim.analysis.ranking import RegimeStat, join, rank, words
-from sim.analysis.summary import mean_ci, measure_label, value_kind
+from sim.analysis.summary import mean_ci, measure_label, regime_label, regime_order, value_kind
 from sim.core.outputs import METRICS
-from sim.core.params import REGIME_LABELS
 
 __all__ = [
     "CHARTS",
@@ -212,20 +211,6 @@ def regime_color(name: str, order: Sequence[str] = ()) -> str:
     custom = [r for r in dict.fromkeys(order) if r not in REGIME_COLORS]
     i = custom.index(name) if name in custom else len(custom)
     return _EXTRA_COLORS[i % len(_EXTRA_COLORS)]
-
-
-def regime_order(meta: Mapping[str, Any], *frames: pd.DataFrame) -> list[str]:
-    """Display order: ``meta['regimes']``, then regimes only seen in ``frames``."""
-    order = list(meta.get("regimes") or [])
-    for df in frames:
-        if df is not None and "regime" in df.columns:
-            order += [r for r in pd.unique(df["regime"]) if r not in order]
-    return list(dict.fromkeys(order))
-
-
-def regime_label(name: str, meta: Mapping[str, Any]) -> str:
-    """Display label: ``meta['regime_labels']``, the built-in label, or the name."""
-    return (meta.get("regime_labels") or {}).get(name) or REGIME_LABELS.get(name, name)
 
 
 def _marker(name: str, order: Sequence[str]) -> str:
@@ -496,24 +481,6 @@ def plot_timeseries(timeseries: pd.DataFrame, metric: str, meta: Mapping[str, An
     return fig
 
 
-def _greenwood(km: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-    """Pointwise 95 % band of a Kaplan–Meier table (Greenwood variance), clipped to 0-1."""
-    r = km["at_risk"].to_numpy(float)
-    d = km["events"].to_numpy(float)
-    s = km["survival"].to_numpy(float)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        term = np.where((r > d) & (r > 0), d / (r * (r - d)), 0.0)
-    se = s * np.sqrt(np.cumsum(term))
-    return np.clip(s - 1.96 * se, 0, 1), np.clip(s + 1.96 * se, 0, 1)
-
-
-def _km_at(km: pd.DataFrame, t: float) -> tuple[float, float, float]:
-    lo, hi = _greenwood(km)
-    i = int(np.searchsorted(km["time"].to_numpy(float), t, side="right")) - 1
-    i = max(i, 0)
-    return float(km["survival"].iloc[i]), float(lo[i]), float(hi[i])
-
-
 def plot_survival(survival: pd.DataFrame, meta: Mapping[str, Any],
                   ax: Axes | None = None) -> Figure:
     """Kaplan–Meier retention of new hires by regime (hires of all replications pooled).
@@ -531,7 +498,7 @@ def plot_survival(survival: pd.DataFrame, meta: Mapping[str, Any],
                                   d["event"].to_numpy(int))
     for r, km in kms.items():
         color = regime_color(r, order)
-        lo, hi = _greenwood(km)
+        lo, hi = greenwood_band(km)
         ax.fill_between(km["time"], lo, hi, step="post", color=color, alpha=0.15, lw=0)
         ax.step(km["time"], km["survival"], where="post", color=color,
                 label=f"{regime_label(r, meta)} (n = {len(survival[survival.regime == r])})")
@@ -556,7 +523,7 @@ def plot_survival(survival: pd.DataFrame, meta: Mapping[str, Any],
     per_regime = []
     for r in order:
         if r in kms:
-            s, lo, hi = _km_at(kms[r], t_ref)
+            s, lo, hi = km_at(kms[r], t_ref)
             per_regime.append((regime_label(r, meta), len(kms[r]), s, lo, hi))
     what = "One-year" if t_ref >= _YEAR else f"{t_ref:g}-week"
     title = finding_title(f"{what} retention of new hires", per_regime, "percent", "higher")

@@ -22,8 +22,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from sim import params as registry
 from sim.analysis.mdtable import markdown_table
+from sim.core import params as registry
 from sim.core.params import format_value
 
 __all__ = ["DEFAULT_PATH", "GROUP_TITLES", "REGENERATE", "main", "render", "write"]

@@ -33,12 +33,14 @@ from sim.analysis.summary import (
     cost_breakdown,
     cost_table,
     n_clients_by_regime,
+    regime_label,
+    regime_order,
     summarise,
     summary_table,
     to_markdown_table,
 )
 from sim.core.params import PARAMS, format_value
-from sim.report.charts import Chart, regime_label, regime_order, render_charts
+from sim.report.charts import Chart, render_charts
 
 __all__ = ["CHART_HEADINGS", "write_report"]
 

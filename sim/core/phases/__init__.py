@@ -3,7 +3,7 @@
 Each phase's arithmetic is a compiled function ``step(...)`` over the state arrays
 (:mod:`sim.core.state`, passed as named tuples: ``W`` workers, ``C`` clients, ``L`` the
 continuity ledger; ``P`` is the parameters' record); none loops over agents in Python. The order
-follows MODEL.md: shocks, hiring, assignment, care, learning, burnout, separation,
+follows docs/ODD.md §3: shocks, hiring, assignment, care, learning, burnout, separation,
 clients. :func:`week` runs them all, and the week's observation, in one compiled call;
 the model then does what needs Python objects: Mesa handles for hires and leavers, and
 the leavers' spells for the survival curve.
