@@ -9,7 +9,7 @@ the model then does what needs Python objects: Mesa handles for hires and leaver
 the leavers' spells for the survival curve.
 """
 
-from sim import observe
+from sim.core import observe
 from sim.core.continuity import LedgerArrays
 from sim.core.jit import kernel
 from sim.core.phases import assignment, burnout, care, clients, hiring, learning, separation, shocks
