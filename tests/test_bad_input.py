@@ -526,3 +526,47 @@ def test_factorial_sweep_with_every_factor_crossed(tmp_path):
     # one design point: every crossed combination shares the replicate's seed
     assert runs.groupby("replicate")["seed"].nunique().eq(1).all()
     assert len(runs.groupby(["regime", "preservice_hours"])) == 4
+
+
+def test_a_shock_factor_replaces_the_default_it_would_fail_with(tmp_path):
+    """The default shock_start (52) is not checked against a 52-week horizon when
+    shock_start is a factor: only the factor's values are, point by point."""
+    from sim.scenario import ScenarioError
+    from sim.sweepspec import parse_spec
+
+    def spec(starts, **params):
+        return parse_spec({"sweep": {"name": "s", "replications": 1, "horizon_weeks": 52},
+                           "parameters": {"shock_weeks": 4, **params},
+                           "factors": {"shock_start": starts}})
+
+    ok = spec([10, 20])
+    assert "shock_start" not in ok.scenario.params and ok.scenario.params["shock_weeks"] == 4
+    assert [ok.point_kwargs(v)[1]["shock_start"] for _p, _d, v in ok.iter_points()] == [10, 20]
+    with pytest.raises(ScenarioError, match=r"factors.shock_start: at point 1 \(shock_start = 60"):
+        spec([10, 60])
+    weeks = parse_spec({"sweep": {"name": "s", "replications": 1, "horizon_weeks": 52},
+                        "parameters": {"shock_start": 30}, "factors": {"shock_weeks": [0, 4]}})
+    assert "shock_weeks" not in weeks.scenario.params
+
+
+def test_a_factor_overrides_the_base_files_value_and_the_base_keeps_its_setting(tmp_path):
+    from sim.scenario import ScenarioError
+    from sim.sweepspec import load_spec
+
+    (tmp_path / "base.toml").write_text(
+        '[scenario]\nname = "b"\nsetting = "home_care"\nregimes = ["jit"]\n'
+        "[parameters]\nshock_start = 20\nshock_weeks = 8\nshock_demand = 1.3\n")
+    (tmp_path / "spec.toml").write_text(
+        '[sweep]\nname = "s"\nbase = "base.toml"\nreplications = 1\n'
+        "[factors]\nshock_demand = [1.1, 1.5]\n")
+    spec = load_spec(tmp_path / "spec.toml")
+    assert spec.scenario.setting == "home_care"
+    kws = [spec.point_kwargs(v)[1] for _p, _d, v in spec.iter_points()]
+    assert [k["shock_demand"] for k in kws] == [1.1, 1.5]
+    assert all(k["setting"] == "home_care" and k["shock_weeks"] == 8 for k in kws)
+    # the spec's own [parameters] still may not name a factor
+    (tmp_path / "spec.toml").write_text(
+        '[sweep]\nname = "s"\nbase = "base.toml"\nreplications = 1\n'
+        "[parameters]\nshock_demand = 1.2\n[factors]\nshock_demand = [1.1, 1.5]\n")
+    with pytest.raises(ScenarioError, match=r"parameters\.shock_demand.*also a factor"):
+        load_spec(tmp_path / "spec.toml")
