@@ -11,7 +11,8 @@ what it did not write:
   before those had a manifest, by holding exactly their files), the current directory
   or one of its parents, a mount point, and a place where nothing can be written (under
   a regular file, in a read-only directory, in ``/proc``...: it creates and removes a
-  temporary directory there to make sure). An existing *empty* directory is accepted:
+  temporary directory there to make sure), and a name or path too long for the file
+  system once the temporary sibling's suffix or the output's files are added. An existing *empty* directory is accepted:
   the new output takes its place. A symbolic link is followed: the output is written at
   its target and the link stays. ``""`` is refused by :func:`out_path`, the ``argparse``
   type of every ``--out`` (it would otherwise mean the current directory).
@@ -77,7 +78,12 @@ def out_path(text: str) -> Path:
         raise argparse.ArgumentTypeError(f"must name a folder, got {text!r}")
     if "\x00" in text:
         raise argparse.ArgumentTypeError(f"must not contain a NUL character, got {text!r}")
-    return Path(text).expanduser()
+    try:
+        return Path(text).expanduser()
+    except RuntimeError:  # "~user/..." of an unknown user
+        raise argparse.ArgumentTypeError(
+            f"{text[:80]!r}: the home folder of {text[1:].split('/')[0][:40]!r} is unknown; "
+            "allowed: a folder path (~/NAME for your own home folder)") from None
 
 
 # -- what is ours ------------------------------------------------------------------------
@@ -132,8 +138,43 @@ def _resolve(path: Path, flag: str) -> Path:
     """``path`` made absolute, symbolic links followed (also a dangling one's target)."""
     try:
         return Path(os.path.realpath(Path(path).expanduser()))
-    except (OSError, ValueError) as exc:
-        raise UsageError(f"{flag} {str(path)!r} is not a usable path ({exc})") from None
+    except (OSError, ValueError, RuntimeError) as exc:
+        raise UsageError(f"{flag} {str(path)[:200]!r} is not a usable path ({exc})") from None
+
+
+#: Characters a replaced output adds to its folder's name (``.NAME.PID.XXXXXXXX.tmp``,
+#: ``.NAME.old-PID-XXXXXXXX``), and a path inside an output may add to the folder's
+#: path (``summary/part-000000.parquet``, ``cost_continuity.png``...).
+_SIBLING_EXTRA, _INSIDE_EXTRA = 24, 64
+
+
+def _clip(path: Path) -> str:
+    text = str(path)
+    return text if len(text) <= 80 else f"{text[:60]}...({len(text):,} characters)"
+
+
+def _fits(target: Path, shown: Path, flag: str, sibling: bool) -> None:
+    """Refuse a path the file system cannot hold once the output's files are added."""
+    anc = _existing_ancestor(target)
+    try:
+        name_max = os.pathconf(anc, "PC_NAME_MAX")
+        path_max = os.pathconf(anc, "PC_PATH_MAX")
+    except (OSError, ValueError, AttributeError):
+        name_max, path_max = 255, 4096
+    extra = _SIBLING_EXTRA if sibling else 0
+    for part in target.parts[1:]:
+        size = len(os.fsencode(part)) + (extra if part == target.name else 0)
+        if size > name_max:
+            raise UsageError(
+                f"{flag} {_clip(shown)}: a folder name of {len(part):,} characters is "
+                f"too long for this file system; allowed: names of at most "
+                f"{name_max - extra} bytes" + (" (the output folder's name: a temporary "
+                f"copy adds {extra})" if extra else ""))
+    if len(os.fsencode(target)) + _INSIDE_EXTRA > path_max:
+        raise UsageError(f"{flag} {_clip(shown)}: a path of {len(str(target)):,} "
+                         f"characters is too long for this file system; allowed: at most "
+                         f"{path_max - _INSIDE_EXTRA} bytes (the files inside add up to "
+                         f"{_INSIDE_EXTRA})")
 
 
 def _existing_ancestor(path: Path) -> Path:
@@ -182,6 +223,7 @@ def check_out(path: Path | str, flag: str = "--out") -> Path:
     target = _resolve(shown, flag)
     if target.parent == target:
         raise UsageError(f"{flag} {shown} is the root of the file system; name a folder")
+    _fits(target, shown, flag, sibling=True)
     _not_cwd(target, shown, flag)
     if os.path.lexists(target):
         if not target.is_dir():
@@ -216,6 +258,7 @@ def check_sweep_out(path: Path | str, flag: str = "--out") -> Path:
         raise UsageError(f"{flag} must name a folder, got ''")
     shown = Path(path)
     target = _resolve(shown, flag)
+    _fits(target, shown, flag, sibling=False)
     if os.path.lexists(target):
         if not target.is_dir():
             raise UsageError(f"{flag} {shown} exists and is not a directory")

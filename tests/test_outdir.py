@@ -369,6 +369,12 @@ def unwritable(kind: str, tmp_path: Path) -> str:
         return "/proc/workforce-sim-test"
     if kind == "empty":
         return ""
+    if kind == "unknown user's home":
+        return "~no-such-user-of-workforce-sim/out"
+    if kind == "name too long":
+        return str(tmp_path / ("n" * 300))
+    if kind == "path too long":
+        return str(tmp_path / "/".join(["deep"] * 1100))
     if kind == "read-only":
         if os.name != "posix" or os.geteuid() == 0:
             pytest.skip("root can write into a read-only folder")
@@ -379,7 +385,8 @@ def unwritable(kind: str, tmp_path: Path) -> str:
     raise AssertionError(kind)
 
 
-@pytest.mark.parametrize("kind", ["under a file", "a file", "in /proc", "empty", "read-only"])
+@pytest.mark.parametrize("kind", ["under a file", "a file", "in /proc", "empty", "read-only",
+                                  "unknown user's home", "name too long", "path too long"])
 @pytest.mark.parametrize("cmd", COMMANDS)
 def test_an_unwritable_out_is_refused_before_anything_runs(tmp_path, inputs, cmd, kind,
                                                           no_simulation, capsys):
@@ -390,6 +397,15 @@ def test_an_unwritable_out_is_refused_before_anything_runs(tmp_path, inputs, cmd
     if kind in ("under a file", "a file"):
         assert (tmp_path / "file.txt").read_text() == "x"
     assert set(os.listdir(tmp_path)) <= {"inputs", "file.txt", "ro"}
+
+
+def test_a_name_that_leaves_no_room_for_the_temporary_copy_is_refused(tmp_path):
+    name = "n" * 240  # a folder may have it, its hidden sibling .NAME.PID.XXXXXXXX.tmp not
+    with pytest.raises(UsageError, match=r"240 characters is too long.*a temporary copy"):
+        od.check_out(tmp_path / name)
+    assert od.check_sweep_out(tmp_path / name) == tmp_path / name  # written in place
+    assert od.check_out(tmp_path / ("n" * 200)) == tmp_path / ("n" * 200)
+    assert os.listdir(tmp_path) == []
 
 
 # -- column dictionary, manifest, report.md ------------------------------------------------
