@@ -12,10 +12,11 @@ what it did not write:
   or one of its parents, a mount point, and a place where nothing can be written (under
   a regular file, in a read-only directory, in ``/proc``...: it creates and removes a
   temporary directory there to make sure), and a name or path too long for the file
-  system once the temporary sibling's suffix or the output's files are added. An existing *empty* directory is accepted:
-  the new output takes its place. A symbolic link is followed: the output is written at
-  its target and the link stays. ``""`` is refused by :func:`out_path`, the ``argparse``
-  type of every ``--out`` (it would otherwise mean the current directory).
+  system once the temporary sibling's suffix or the output's files are added. An
+  existing *empty* directory is accepted: the new output takes its place. A symbolic
+  link is followed: the output is written at its target and the link stays. ``""`` is
+  refused by :func:`out_path`, the ``argparse`` type of every ``--out`` (it would
+  otherwise mean the current directory).
 * :func:`check_sweep_out` (``sweep``, ``sensitivity``: folders written into run by run
   and resumable) refuses a non-empty folder that is not a sweep of this program, and an
   unwritable one.
