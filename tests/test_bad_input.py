@@ -412,6 +412,57 @@ def test_bad_input_in_a_fresh_process(tmp_path, name, text, extra, needle):
     assert _snapshot(tmp_path) == before
 
 
+@pytest.fixture
+def not_a_scheduler():
+    """A TCP server on a free port that accepts connections and either says nothing (a
+    web server waiting for a request) or sends bytes that dask reads as a huge size."""
+    import socket
+    import threading
+
+    servers = []
+
+    def start(reply: bytes) -> str:
+        srv = socket.create_server(("127.0.0.1", 0))
+        servers.append(srv)
+        conns = []
+
+        def serve():
+            while True:
+                try:
+                    conn, _ = srv.accept()
+                except OSError:
+                    return
+                conns.append(conn)
+                if reply:
+                    conn.sendall(reply)
+
+        threading.Thread(target=serve, daemon=True).start()
+        return f"tcp://127.0.0.1:{srv.getsockname()[1]}"
+
+    yield start
+    for srv in servers:
+        srv.close()
+
+
+@pytest.mark.parametrize("reply", [b"", b"HTTP/1.1 400 Bad Request\r\n\r\n" * 4],
+                         ids=["silent", "garbage"])
+def test_a_scheduler_address_that_is_not_a_scheduler_is_refused(not_a_scheduler, reply,
+                                                                 guarded, capsys):
+    pytest.importorskip("distributed")
+    addr = not_a_scheduler(reply)
+    if not reply:  # a silent server: distributed.Client would wait forever
+        with pytest.raises(sim.errors.UsageError, match="no answer within 1 s"):
+            sim.experiment.check_executor("dask", addr, timeout=1)
+        return
+    (guarded / "spec.toml").write_text(SPEC_OK)
+    status = main(["sweep", "spec.toml", "--executor", "dask", "--scheduler", addr,
+                   "--out", "out"])
+    err = capsys.readouterr().err
+    assert status == 2 and "Traceback" not in err, err
+    assert "is not a dask scheduler" in err and addr in err
+    assert sorted(p.name for p in guarded.iterdir()) == ["spec.toml"]
+
+
 def test_scheduler_unreachable_through_the_python_api_writes_nothing(tmp_path):
     spec = tmp_path / "spec.toml"
     spec.write_text(SPEC_OK)
