@@ -263,3 +263,22 @@ def test_pyproject_declares_an_spdx_licence_the_scipy_used_and_complete_notebook
                    for cell in json.loads(p.read_text())["cells"] if cell["cell_type"] == "code")
     assert "from sim.sensitivity import" in code  # the Morris and Sobol analyses
     assert "salib" in notebooks  # ... need SALib, which `pip install '.[notebooks]'` brings
+
+
+def test_a_numpy_integer_seed_is_the_same_seed():
+    import mesa
+    import numpy as np
+
+    from sim import WorkforceModel
+
+    kw = {"n_workers": 10, "n_clients": 30, "warmup_weeks": 2}
+    a, b = WorkforceModel(rng=np.int64(7), **kw), WorkforceModel(rng=7, **kw)
+    for _ in range(4):
+        a.step()
+        b.step()
+    assert a.datacollector.get_model_vars_dataframe().equals(
+        b.datacollector.get_model_vars_dataframe())
+    results = mesa.batch_run(WorkforceModel, parameters=kw, rng=np.arange(1, 3), max_steps=2,
+                             number_processes=1, data_collection_period=-1,
+                             display_progress=False)
+    assert len(results) == 2
