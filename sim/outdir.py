@@ -281,9 +281,12 @@ def check_sweep_out(path: Path | str, flag: str = "--out") -> Path:
 
 # -- leftovers ---------------------------------------------------------------------------
 def _leftover_patterns(name: str) -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """The exact names :func:`atomic_dir` gives (``secrets.token_hex(4)``: 8 hex digits),
+    so that a user's ``.NAME.2024.backup.tmp`` is never taken for one; ``.NAME.old-PID``
+    without the digits (an old version's) only counts when it holds an output of ours."""
     n = re.escape(name)
-    return (re.compile(rf"^\.{n}\.(?P<pid>\d+)\.[A-Za-z0-9_]+\.tmp$"),
-            re.compile(rf"^\.{n}\.old-(?P<pid>\d+)(?:-[A-Za-z0-9_]+)?$"))
+    return (re.compile(rf"^\.{n}\.(?P<pid>\d+)\.[0-9a-f]{{8}}\.tmp$"),
+            re.compile(rf"^\.{n}\.old-(?P<pid>\d+)(?P<token>-[0-9a-f]{{8}})?$"))
 
 
 def _pid_alive(pid: int) -> bool:
@@ -360,6 +363,8 @@ def clean_leftovers(out: Path) -> list[Path]:
         if p.is_symlink() or not p.is_dir() or not _stale(p, int(m["pid"])):
             continue
         if m.re is old_re:
+            if m["token"] is None and not is_ours(p):
+                continue  # e.g. a user's own ".results.old-2024"
             with contextlib.suppress(OSError):
                 olds.append((p.stat().st_mtime, p))
             continue

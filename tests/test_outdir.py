@@ -196,12 +196,19 @@ def test_leftovers_of_killed_runs_are_removed_and_nothing_else(tmp_path):
         fake_output(tmp, "1")
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
     dead.wait()  # its process id is now free
-    stale = [tmp_path / f".o.{dead.pid}.abcd1234.tmp", tmp_path / f".o.old-{dead.pid}-ab12",
-             tmp_path / f".o.old-{dead.pid}"]
+    stale = [tmp_path / f".o.{dead.pid}.abcd1234.tmp", tmp_path / f".o.old-{dead.pid}-ab12cd34"]
     for p in stale:
         p.mkdir()
         (p / "x").write_text("partial")
+    dead2 = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead2.wait()
+    legacy = tmp_path / f".o.old-{dead2.pid}"  # an old version's name: an output of ours
+    legacy.mkdir()
+    fake_output(legacy, "0")
+    stale.append(legacy)
     keep = {
+        f".o.old-{dead.pid}": "dir",  # a user's folder named like an old version's leftover
+        f".o.{dead.pid}.backup.tmp": "dir",  # like ours, but not the digits atomic_dir gives
         f".o.{os.getpid()}.feed0000.tmp": "dir",  # a running process's (this one)
         ".o.notes": "dir",  # not our pattern
         f".o.{dead.pid}.cafe.tmp": "file",  # our pattern, but a file
