@@ -13,7 +13,9 @@ what it did not write:
   a regular file, in a read-only directory, in ``/proc``...: it creates and removes a
   temporary directory there to make sure), and a name or path too long for the file
   system once the temporary sibling's suffix or the output's files are added. An
-  existing *empty* directory is accepted: the new output takes its place. A symbolic
+  existing *empty* directory is accepted: the new output takes its place. A previous
+  output that holds anything the program did not write there (:func:`foreign`: not in
+  its manifest's ``"files"``, which :func:`atomic_dir` records) is refused too. A symbolic
   link is followed: the output is written at its target and the link stays. ``""`` is
   refused by :func:`out_path`, the ``argparse`` type of every ``--out`` (it would
   otherwise mean the current directory).
@@ -60,6 +62,7 @@ __all__ = [
     "check_out",
     "check_sweep_out",
     "clean_leftovers",
+    "foreign",
     "is_ours",
     "out_path",
     "read_manifest",
@@ -128,6 +131,63 @@ def is_ours(folder: Path, kind: str | None = None) -> bool:
     if man is None or man.get("tool") != TOOL:
         return kind is None and _legacy(Path(folder))
     return kind is None or man.get("kind") == kind
+
+
+#: What outputs written before their manifest listed their files may hold: the file
+#: names run/compare, validate and calibrate write (charts in any of the formats).
+_KNOWN_FILES = re.compile(
+    r"^(?:report\.(?:html|md)|manifest\.json|columns\.csv|timeseries\.csv|runs\.csv|"
+    r"survival\.csv|summary\.csv|validation\.(?:csv|md)|history\.csv|fit\.csv|best\.toml|"
+    r"calibration\.json|adopt\.txt|[a-z_]+\.(?:png|svg|pdf))$")
+
+
+def _tree(folder: Path) -> list[str]:
+    """Every file and folder under ``folder``, as relative paths (links not followed)."""
+    out = []
+    for dirpath, dirs, files in os.walk(folder):
+        rel = Path(dirpath).relative_to(folder)
+        out += [str(rel / n) if str(rel) != "." else n for n in (*dirs, *files)]
+    return out
+
+
+def foreign(folder: Path) -> list[str]:
+    """What a previous output of ours holds that this program did not write there (a
+    user's notes, say): replacing the output would delete it, so it is refused.
+
+    The manifest lists the files written (``"files"``); for an output whose manifest has
+    no list (written before it had one) the names this program writes are allowed.
+    """
+    folder = Path(folder)
+    man = read_manifest(folder)
+    listed = man.get("files") if man else None
+    found = _tree(folder)
+    if isinstance(listed, list) and all(isinstance(f, str) for f in listed):
+        allowed = {MANIFEST, *listed}
+        allowed |= {str(p) for f in listed for p in Path(f).parents if str(p) != "."}
+        return sorted(f for f in found if f not in allowed)
+    return sorted(f for f in found
+                  if not (_KNOWN_FILES.match(f) and (folder / f).is_file()
+                          and not (folder / f).is_symlink()))
+
+
+def _list_files(tmp: Path) -> None:
+    """Record in the new output's manifest the files it holds (see :func:`foreign`)."""
+    man = read_manifest(tmp)
+    if man is None or man.get("tool") != TOOL:
+        return
+    man["files"] = sorted(f for f in _tree(tmp) if (tmp / f).is_file() and f != MANIFEST)
+    (tmp / MANIFEST).write_text(json.dumps(man, indent=2), encoding="utf-8")
+
+
+def _refuse_foreign(target: Path, shown: Path, flag: str, when: str = "") -> None:
+    extra = foreign(target)
+    if extra:
+        names = ", ".join(extra[:5]) + (f" and {len(extra) - 5} more" if len(extra) > 5 else "")
+        raise UsageError(
+            f"{flag} {shown} is an output of workforce-sim, but {when}it holds files the "
+            f"program did not write ({names}), which replacing it would delete; nothing was "
+            f"changed. Move them elsewhere, or name another folder, e.g. {flag} "
+            f"{shown.parent / (shown.name + '-2')}")
 
 
 def _entries(folder: Path, ignore: tuple[str, ...] = ()) -> list[str]:
@@ -243,6 +303,8 @@ def check_out(path: Path | str, flag: str = "--out") -> Path:
                 f"{flag} {shown} already exists and is not an output of workforce-sim (no "
                 f"{MANIFEST} written by it), so it will not be replaced; nothing was "
                 f"changed. Name a new or empty folder, e.g. {flag} {shown / 'results'}")
+        if entries:
+            _refuse_foreign(target, shown, flag)
         _probe(target.parent, shown, flag)
     else:
         _probe(_existing_ancestor(target.parent), shown, flag)
@@ -443,6 +505,7 @@ def _fsync_dir(d: Path) -> None:
 
 def _install(tmp: Path, target: Path, flag: str) -> None:
     """Put the finished ``tmp`` in place of ``target`` (see the module docstring)."""
+    _list_files(tmp)
     _fsync_tree(tmp)
     _step("written")
     replace = os.path.lexists(target)
@@ -456,6 +519,8 @@ def _install(tmp: Path, target: Path, flag: str) -> None:
             raise UsageError(f"{flag} {target} is no longer an output of workforce-sim "
                              "(files were put there while the run was going on); nothing "
                              "was replaced")
+        if replace:
+            _refuse_foreign(target, target, flag, "while the run was going on ")
     if not replace:
         if os.name != "posix" and os.path.lexists(target):  # pragma: no cover - Windows
             os.rmdir(target)

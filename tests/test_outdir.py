@@ -81,13 +81,49 @@ def test_new_output_then_replacement_leaves_nothing_behind(tmp_path):
     with od.atomic_dir(out) as tmp:
         assert tmp.parent == tmp_path and tmp.name.startswith(".o.")
         fake_output(tmp, "1")
+        (tmp / "stale.txt").write_text("from the old output")
     assert version_of(out) == "1"
-    (out / "stale.txt").write_text("from the old output")
+    assert od.read_manifest(out)["files"] == ["a.txt", "stale.txt", "sub/b.txt"]
     with od.atomic_dir(out) as tmp:
         fake_output(tmp, "2")
     assert version_of(out) == "2"
     assert not (out / "stale.txt").exists()
     assert siblings(out) == set()  # no temporary or old folder left
+
+
+def test_a_previous_output_holding_files_the_program_did_not_write_is_kept(tmp_path):
+    out = tmp_path / "o"
+    with od.atomic_dir(out) as tmp:
+        fake_output(tmp, "1")
+    (out / "notes.txt").write_text("my reading of the results")
+    (out / "sub" / "mine").mkdir()
+    with pytest.raises(UsageError, match=r"did not write \(notes\.txt, sub/mine\)"):
+        od.check_out(out)
+    with pytest.raises(UsageError, match=r"notes\.txt"), od.atomic_dir(out):
+        raise AssertionError("not reached: refused before the body runs")
+    # ... and files put there while the run is going on
+    (out / "notes.txt").unlink()
+    (out / "sub" / "mine").rmdir()
+    with pytest.raises(UsageError, match=r"while the run was going on it holds.*late\.txt"):
+        with od.atomic_dir(out) as tmp:
+            fake_output(tmp, "2")
+            (out / "late.txt").write_text("saved meanwhile")
+    assert version_of(out) == "1" and (out / "late.txt").read_text() == "saved meanwhile"
+    assert siblings(out) == set()
+
+
+def test_an_output_whose_manifest_lists_no_files_may_hold_the_names_the_program_writes(
+        tmp_path):
+    out = tmp_path / "o"
+    out.mkdir()
+    (out / "manifest.json").write_text(json.dumps({"tool": "workforce-sim", "kind": "run"}))
+    for name in ("report.html", "report.md", "runs.csv", "columns.csv", "turnover.svg"):
+        (out / name).write_text("x")
+    assert od.foreign(out) == []
+    assert od.check_out(out) == out
+    (out / "notes.txt").write_text("mine")
+    (out / "extra").mkdir()
+    assert od.foreign(out) == ["extra", "notes.txt"]
 
 
 def test_failed_write_leaves_the_previous_output(tmp_path):
@@ -349,6 +385,19 @@ def test_a_folder_not_ours_is_refused_and_left_intact(tmp_path, inputs, cmd, no_
         assert {p.name for p in user.iterdir()} == {"thesis.tex", ".hidden"}
         assert (user / "thesis.tex").read_text() == "years of work"
     assert set(os.listdir(tmp_path)) == {"Documents", "inputs"}
+
+
+@pytest.mark.parametrize("cmd", ["compare", "run", "validate", "calibrate"])
+def test_a_previous_output_with_a_users_file_is_refused_before_anything_runs(
+        tmp_path, inputs, cmd, no_simulation, capsys):
+    out = tmp_path / "o"
+    with od.atomic_dir(out) as tmp:
+        fake_output(tmp, "1")
+    (out / "notes.md").write_text("my notes")
+    assert call([*command(cmd, inputs), "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "did not write (notes.md)" in err and "Traceback" not in err
+    assert (out / "notes.md").read_text() == "my notes" and version_of(out) == "1"
 
 
 def test_another_commands_output_is_not_taken_for_a_sweep(tmp_path, inputs, no_simulation,
