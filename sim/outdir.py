@@ -303,6 +303,12 @@ def check_out(path: Path | str, flag: str = "--out") -> Path:
                 f"{flag} {shown} already exists and is not an output of workforce-sim (no "
                 f"{MANIFEST} written by it), so it will not be replaced; nothing was "
                 f"changed. Name a new or empty folder, e.g. {flag} {shown / 'results'}")
+        if entries and is_ours(target, kind="sweep"):
+            raise UsageError(
+                f"{flag} {shown} is a sweep of workforce-sim (its runs are kept there and "
+                "resumed with `sweep --resume`), so it will not be replaced by another "
+                f"command's output; nothing was changed. Name another folder, e.g. {flag} "
+                f"{shown.parent / (shown.name + '-2')}")
         if entries:
             _refuse_foreign(target, shown, flag)
         _probe(target.parent, shown, flag)

@@ -400,6 +400,16 @@ def test_a_previous_output_with_a_users_file_is_refused_before_anything_runs(
     assert (out / "notes.md").read_text() == "my notes" and version_of(out) == "1"
 
 
+def test_a_sweep_is_not_replaced_by_another_commands_output(tmp_path):
+    out = tmp_path / "sweep"
+    out.mkdir()
+    (out / "manifest.json").write_text(json.dumps({"tool": "workforce-sim", "kind": "sweep"}))
+    (out / "runs").mkdir()
+    with pytest.raises(UsageError, match="is a sweep of workforce-sim"):
+        od.check_out(out)
+    assert sorted(os.listdir(out)) == ["manifest.json", "runs"]
+
+
 def test_another_commands_output_is_not_taken_for_a_sweep(tmp_path, inputs, no_simulation,
                                                          capsys):
     out = tmp_path / "o"
