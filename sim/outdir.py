@@ -141,6 +141,10 @@ _KNOWN_FILES = re.compile(
     r"calibration\.json|adopt\.txt|[a-z_]+\.(?:png|svg|pdf))$")
 
 
+#: Files a desktop puts in any folder it shows (nobody's work): not counted as foreign.
+_DESKTOP_JUNK = re.compile(r"^(?:\.DS_Store|Thumbs\.db|desktop\.ini|\._.+)$")
+
+
 def _tree(folder: Path) -> list[str]:
     """Every file and folder under ``folder``, as relative paths (links not followed)."""
     out = []
@@ -160,7 +164,8 @@ def foreign(folder: Path) -> list[str]:
     folder = Path(folder)
     man = read_manifest(folder)
     listed = man.get("files") if man else None
-    found = _tree(folder)
+    found = [f for f in _tree(folder)
+             if not (_DESKTOP_JUNK.match(Path(f).name) and (folder / f).is_file())]
     if isinstance(listed, list) and all(isinstance(f, str) for f in listed):
         allowed = {MANIFEST, *listed}
         allowed |= {str(p) for f in listed for p in Path(f).parents if str(p) != "."}

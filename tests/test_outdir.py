@@ -121,6 +121,8 @@ def test_an_output_whose_manifest_lists_no_files_may_hold_the_names_the_program_
         (out / name).write_text("x")
     assert od.foreign(out) == []
     assert od.check_out(out) == out
+    (out / ".DS_Store").write_text("a desktop's")  # not anyone's work: replaced
+    assert od.foreign(out) == []
     (out / "notes.txt").write_text("mine")
     (out / "extra").mkdir()
     assert od.foreign(out) == ["extra", "notes.txt"]
