@@ -73,6 +73,12 @@ SCENARIOS = [
     ("unknown scenario key", scen("replication = 3"),
      ["scenario.replication", "did you mean 'replications'"]),
     ("key with control characters", scen('"\\u001b[2J" = 1'), ["scenario.\\x1b[2J"]),
+    ("name with an escape sequence", S.replace('"x"', '"x\\u001b[2Jy"'),
+     ["scenario.name", "control character '\\x1b'"]),
+    ("description with a NUL", scen('description = "a\\u0000b"'),
+     ["scenario.description", "control character '\\x00'"]),
+    ("label with a bell", scen("", '[regimes.r]\nlabel = "ding\\u0007"\n'),
+     ["regimes.r.label", "control character '\\x07'"]),
     ("name missing", '[scenario]\nregimes = ["jit"]\n', ["scenario.name", "missing"]),
     ("name a number", '[scenario]\nname = 5\nregimes = ["jit"]\n', ["scenario.name", "= 5"]),
     ("name 10000 characters", f'[scenario]\nname = "{"n" * 10_000}"\nregimes = ["jit"]\n',
@@ -414,6 +420,57 @@ def test_bad_input_in_a_fresh_process(tmp_path, name, text, extra, needle):
     assert _snapshot(tmp_path) == before
 
 
+@pytest.fixture
+def not_a_scheduler():
+    """A TCP server on a free port that accepts connections and either says nothing (a
+    web server waiting for a request) or sends bytes that dask reads as a huge size."""
+    import socket
+    import threading
+
+    servers = []
+
+    def start(reply: bytes) -> str:
+        srv = socket.create_server(("127.0.0.1", 0))
+        servers.append(srv)
+        conns = []
+
+        def serve():
+            while True:
+                try:
+                    conn, _ = srv.accept()
+                except OSError:
+                    return
+                conns.append(conn)
+                if reply:
+                    conn.sendall(reply)
+
+        threading.Thread(target=serve, daemon=True).start()
+        return f"tcp://127.0.0.1:{srv.getsockname()[1]}"
+
+    yield start
+    for srv in servers:
+        srv.close()
+
+
+@pytest.mark.parametrize("reply", [b"", b"HTTP/1.1 400 Bad Request\r\n\r\n" * 4],
+                         ids=["silent", "garbage"])
+def test_a_scheduler_address_that_is_not_a_scheduler_is_refused(not_a_scheduler, reply,
+                                                                 guarded, capsys):
+    pytest.importorskip("distributed")
+    addr = not_a_scheduler(reply)
+    if not reply:  # a silent server: distributed.Client would wait forever
+        with pytest.raises(sim.errors.UsageError, match="no answer within 1 s"):
+            sim.experiment.check_executor("dask", addr, timeout=1)
+        return
+    (guarded / "spec.toml").write_text(SPEC_OK)
+    status = main(["sweep", "spec.toml", "--executor", "dask", "--scheduler", addr,
+                   "--out", "out"])
+    err = capsys.readouterr().err
+    assert status == 2 and "Traceback" not in err, err
+    assert "is not a dask scheduler" in err and addr in err
+    assert sorted(p.name for p in guarded.iterdir()) == ["spec.toml"]
+
+
 def test_scheduler_unreachable_through_the_python_api_writes_nothing(tmp_path):
     spec = tmp_path / "spec.toml"
     spec.write_text(SPEC_OK)
@@ -528,3 +585,47 @@ def test_factorial_sweep_with_every_factor_crossed(tmp_path):
     # one design point: every crossed combination shares the replicate's seed
     assert runs.groupby("replicate")["seed"].nunique().eq(1).all()
     assert len(runs.groupby(["regime", "preservice_hours"])) == 4
+
+
+def test_a_shock_factor_replaces_the_default_it_would_fail_with(tmp_path):
+    """The default shock_start (52) is not checked against a 52-week horizon when
+    shock_start is a factor: only the factor's values are, point by point."""
+    from sim.experiments.scenario import ScenarioError
+    from sim.experiments.sweepspec import parse_spec
+
+    def spec(starts, **params):
+        return parse_spec({"sweep": {"name": "s", "replications": 1, "horizon_weeks": 52},
+                           "parameters": {"shock_weeks": 4, **params},
+                           "factors": {"shock_start": starts}})
+
+    ok = spec([10, 20])
+    assert "shock_start" not in ok.scenario.params and ok.scenario.params["shock_weeks"] == 4
+    assert [ok.point_kwargs(v)[1]["shock_start"] for _p, _d, v in ok.iter_points()] == [10, 20]
+    with pytest.raises(ScenarioError, match=r"factors.shock_start: at point 1 \(shock_start = 60"):
+        spec([10, 60])
+    weeks = parse_spec({"sweep": {"name": "s", "replications": 1, "horizon_weeks": 52},
+                        "parameters": {"shock_start": 30}, "factors": {"shock_weeks": [0, 4]}})
+    assert "shock_weeks" not in weeks.scenario.params
+
+
+def test_a_factor_overrides_the_base_files_value_and_the_base_keeps_its_setting(tmp_path):
+    from sim.experiments.scenario import ScenarioError
+    from sim.experiments.sweepspec import load_spec
+
+    (tmp_path / "base.toml").write_text(
+        '[scenario]\nname = "b"\nsetting = "home_care"\nregimes = ["jit"]\n'
+        "[parameters]\nshock_start = 20\nshock_weeks = 8\nshock_demand = 1.3\n")
+    (tmp_path / "spec.toml").write_text(
+        '[sweep]\nname = "s"\nbase = "base.toml"\nreplications = 1\n'
+        "[factors]\nshock_demand = [1.1, 1.5]\n")
+    spec = load_spec(tmp_path / "spec.toml")
+    assert spec.scenario.setting == "home_care"
+    kws = [spec.point_kwargs(v)[1] for _p, _d, v in spec.iter_points()]
+    assert [k["shock_demand"] for k in kws] == [1.1, 1.5]
+    assert all(k["setting"] == "home_care" and k["shock_weeks"] == 8 for k in kws)
+    # the spec's own [parameters] still may not name a factor
+    (tmp_path / "spec.toml").write_text(
+        '[sweep]\nname = "s"\nbase = "base.toml"\nreplications = 1\n'
+        "[parameters]\nshock_demand = 1.2\n[factors]\nshock_demand = [1.1, 1.5]\n")
+    with pytest.raises(ScenarioError, match=r"parameters\.shock_demand.*also a factor"):
+        load_spec(tmp_path / "spec.toml")

@@ -103,9 +103,13 @@ def test_run_scenario_file_and_rerun_replaces_output(tmp_path):
     out = tmp_path / "o"
     assert main(["run", str(scen), "--out", str(out), "--jobs", "1", "--no-progress"]) == 0
     first = pd.read_csv(out / "timeseries.csv")
-    (out / "marker").write_text("old")
+    (out / "marker").write_text("mine")  # a file the program did not write: refused
+    assert main(["run", str(scen), "--out", str(out), "--jobs", "1", "--no-progress"]) == 2
+    assert (out / "marker").read_text() == "mine"
+    (out / "marker").unlink()
+    (out / "report.md").write_text("edited")  # one it wrote: replaced
     assert main(["run", str(scen), "--out", str(out), "--jobs", "1", "--no-progress"]) == 0
-    assert not (out / "marker").exists()
+    assert (out / "report.md").read_text() != "edited"
     pd.testing.assert_frame_equal(first, pd.read_csv(out / "timeseries.csv"))
 
 

@@ -192,3 +192,16 @@ def test_state_and_measures_stay_in_their_domain(values, setting, regime, seed):
         before = m.metrics["headcount"]
         m.step()
         check_state(m, before)
+
+
+def test_the_reported_case_of_awareness_beyond_one_stays_within_its_domain():
+    """Issue 9's case: awareness_growth = 0.2, mentoring_awareness_gain = 0.2 and
+    10 mentoring hours for 260 weeks drove mean gap awareness to 3.5."""
+    m = WorkforceModel("hybrid", rng=3, n_workers=10, n_clients=30, warmup_weeks=0,
+                       awareness_growth=0.2, mentoring_awareness_gain=0.2,
+                       mentoring_hours=10, mentoring_weeks=260)
+    for _ in range(260):
+        m.step()
+        a = np.flatnonzero(m.workers.alive)
+        _within(m.workers.awareness[a], 0.01, 1, "awareness")
+        assert 0 <= m.metrics["gap_awareness_mean"] <= 1

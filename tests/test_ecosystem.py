@@ -227,3 +227,57 @@ def test_server_that_cannot_bind_its_port_exits_2_with_one_line(tmp_path):
     assert proc.returncode == 2, proc.stderr
     assert proc.stderr == (f"workforce-sim: error: cannot listen on 127.0.0.1:{port} (address "
                            "already in use); is another dashboard running? Try another --port\n")
+
+
+# -- the declared package --------------------------------------------------------------------
+def _extra(project: dict, name: str) -> set[str]:
+    """Distribution names an extra installs, its references to other extras resolved."""
+    import re
+
+    out: set[str] = set()
+    for req in project["optional-dependencies"][name]:
+        m = re.match(r"\s*([A-Za-z0-9_.-]+)\s*(?:\[([^\]]*)\])?", req)
+        dist, extras = m[1].lower(), m[2]
+        if dist == project["name"]:
+            for e in (extras or "").split(","):
+                out |= _extra(project, e.strip())
+        else:
+            out.add(dist)
+    return out
+
+
+def test_pyproject_declares_an_spdx_licence_the_scipy_used_and_complete_notebook_extras():
+    import re
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    assert project["license"] == "MIT"  # an SPDX expression, not a table
+    (scipy,) = [d for d in project["dependencies"] if d.startswith("scipy")]
+    low = tuple(int(x) for x in re.search(r">=\s*([\d.]+)", scipy)[1].split("."))
+    assert low >= (1, 15)  # qmc.LatinHypercube(rng=...) is new in 1.15
+    notebooks = _extra(project, "notebooks")
+    assert {"jupyterlab", "ipykernel"} <= notebooks
+    code = "".join("".join(cell["source"])
+                   for p in (ROOT / "notebooks").glob("*.ipynb")
+                   for cell in json.loads(p.read_text())["cells"] if cell["cell_type"] == "code")
+    assert "sensitivity import" in code  # the Morris and Sobol analyses
+    assert "salib" in notebooks  # ... need SALib, which `pip install '.[notebooks]'` brings
+
+
+def test_a_numpy_integer_seed_is_the_same_seed():
+    import mesa
+    import numpy as np
+
+    from sim import WorkforceModel
+
+    kw = {"n_workers": 10, "n_clients": 30, "warmup_weeks": 2}
+    a, b = WorkforceModel(rng=np.int64(7), **kw), WorkforceModel(rng=7, **kw)
+    for _ in range(4):
+        a.step()
+        b.step()
+    assert a.datacollector.get_model_vars_dataframe().equals(
+        b.datacollector.get_model_vars_dataframe())
+    results = mesa.batch_run(WorkforceModel, parameters=kw, rng=np.arange(1, 3), max_steps=2,
+                             number_processes=1, data_collection_period=-1,
+                             display_progress=False)
+    assert len(results) == 2

@@ -81,13 +81,51 @@ def test_new_output_then_replacement_leaves_nothing_behind(tmp_path):
     with od.atomic_dir(out) as tmp:
         assert tmp.parent == tmp_path and tmp.name.startswith(".o.")
         fake_output(tmp, "1")
+        (tmp / "stale.txt").write_text("from the old output")
     assert version_of(out) == "1"
-    (out / "stale.txt").write_text("from the old output")
+    assert od.read_manifest(out)["files"] == ["a.txt", "stale.txt", "sub/b.txt"]
     with od.atomic_dir(out) as tmp:
         fake_output(tmp, "2")
     assert version_of(out) == "2"
     assert not (out / "stale.txt").exists()
     assert siblings(out) == set()  # no temporary or old folder left
+
+
+def test_a_previous_output_holding_files_the_program_did_not_write_is_kept(tmp_path):
+    out = tmp_path / "o"
+    with od.atomic_dir(out) as tmp:
+        fake_output(tmp, "1")
+    (out / "notes.txt").write_text("my reading of the results")
+    (out / "sub" / "mine").mkdir()
+    with pytest.raises(UsageError, match=r"did not write \(notes\.txt, sub/mine\)"):
+        od.check_out(out)
+    with pytest.raises(UsageError, match=r"notes\.txt"), od.atomic_dir(out):
+        raise AssertionError("not reached: refused before the body runs")
+    # ... and files put there while the run is going on
+    (out / "notes.txt").unlink()
+    (out / "sub" / "mine").rmdir()
+    with pytest.raises(UsageError, match=r"while the run was going on it holds.*late\.txt"):
+        with od.atomic_dir(out) as tmp:
+            fake_output(tmp, "2")
+            (out / "late.txt").write_text("saved meanwhile")
+    assert version_of(out) == "1" and (out / "late.txt").read_text() == "saved meanwhile"
+    assert siblings(out) == set()
+
+
+def test_an_output_whose_manifest_lists_no_files_may_hold_the_names_the_program_writes(
+        tmp_path):
+    out = tmp_path / "o"
+    out.mkdir()
+    (out / "manifest.json").write_text(json.dumps({"tool": "workforce-sim", "kind": "run"}))
+    for name in ("report.html", "report.md", "runs.csv", "columns.csv", "turnover.svg"):
+        (out / name).write_text("x")
+    assert od.foreign(out) == []
+    assert od.check_out(out) == out
+    (out / ".DS_Store").write_text("a desktop's")  # not anyone's work: replaced
+    assert od.foreign(out) == []
+    (out / "notes.txt").write_text("mine")
+    (out / "extra").mkdir()
+    assert od.foreign(out) == ["extra", "notes.txt"]
 
 
 def test_failed_write_leaves_the_previous_output(tmp_path):
@@ -196,12 +234,19 @@ def test_leftovers_of_killed_runs_are_removed_and_nothing_else(tmp_path):
         fake_output(tmp, "1")
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
     dead.wait()  # its process id is now free
-    stale = [tmp_path / f".o.{dead.pid}.abcd1234.tmp", tmp_path / f".o.old-{dead.pid}-ab12",
-             tmp_path / f".o.old-{dead.pid}"]
+    stale = [tmp_path / f".o.{dead.pid}.abcd1234.tmp", tmp_path / f".o.old-{dead.pid}-ab12cd34"]
     for p in stale:
         p.mkdir()
         (p / "x").write_text("partial")
+    dead2 = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead2.wait()
+    legacy = tmp_path / f".o.old-{dead2.pid}"  # an old version's name: an output of ours
+    legacy.mkdir()
+    fake_output(legacy, "0")
+    stale.append(legacy)
     keep = {
+        f".o.old-{dead.pid}": "dir",  # a user's folder named like an old version's leftover
+        f".o.{dead.pid}.backup.tmp": "dir",  # like ours, but not the digits atomic_dir gives
         f".o.{os.getpid()}.feed0000.tmp": "dir",  # a running process's (this one)
         ".o.notes": "dir",  # not our pattern
         f".o.{dead.pid}.cafe.tmp": "file",  # our pattern, but a file
@@ -344,6 +389,29 @@ def test_a_folder_not_ours_is_refused_and_left_intact(tmp_path, inputs, cmd, no_
     assert set(os.listdir(tmp_path)) == {"Documents", "inputs"}
 
 
+@pytest.mark.parametrize("cmd", ["compare", "run", "validate", "calibrate"])
+def test_a_previous_output_with_a_users_file_is_refused_before_anything_runs(
+        tmp_path, inputs, cmd, no_simulation, capsys):
+    out = tmp_path / "o"
+    with od.atomic_dir(out) as tmp:
+        fake_output(tmp, "1")
+    (out / "notes.md").write_text("my notes")
+    assert call([*command(cmd, inputs), "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "did not write (notes.md)" in err and "Traceback" not in err
+    assert (out / "notes.md").read_text() == "my notes" and version_of(out) == "1"
+
+
+def test_a_sweep_is_not_replaced_by_another_commands_output(tmp_path):
+    out = tmp_path / "sweep"
+    out.mkdir()
+    (out / "manifest.json").write_text(json.dumps({"tool": "workforce-sim", "kind": "sweep"}))
+    (out / "runs").mkdir()
+    with pytest.raises(UsageError, match="is a sweep of workforce-sim"):
+        od.check_out(out)
+    assert sorted(os.listdir(out)) == ["manifest.json", "runs"]
+
+
 def test_another_commands_output_is_not_taken_for_a_sweep(tmp_path, inputs, no_simulation,
                                                          capsys):
     out = tmp_path / "o"
@@ -369,6 +437,12 @@ def unwritable(kind: str, tmp_path: Path) -> str:
         return "/proc/workforce-sim-test"
     if kind == "empty":
         return ""
+    if kind == "unknown user's home":
+        return "~no-such-user-of-workforce-sim/out"
+    if kind == "name too long":
+        return str(tmp_path / ("n" * 300))
+    if kind == "path too long":
+        return str(tmp_path / "/".join(["deep"] * 1100))
     if kind == "read-only":
         if os.name != "posix" or os.geteuid() == 0:
             pytest.skip("root can write into a read-only folder")
@@ -379,7 +453,8 @@ def unwritable(kind: str, tmp_path: Path) -> str:
     raise AssertionError(kind)
 
 
-@pytest.mark.parametrize("kind", ["under a file", "a file", "in /proc", "empty", "read-only"])
+@pytest.mark.parametrize("kind", ["under a file", "a file", "in /proc", "empty", "read-only",
+                                  "unknown user's home", "name too long", "path too long"])
 @pytest.mark.parametrize("cmd", COMMANDS)
 def test_an_unwritable_out_is_refused_before_anything_runs(tmp_path, inputs, cmd, kind,
                                                           no_simulation, capsys):
@@ -390,6 +465,15 @@ def test_an_unwritable_out_is_refused_before_anything_runs(tmp_path, inputs, cmd
     if kind in ("under a file", "a file"):
         assert (tmp_path / "file.txt").read_text() == "x"
     assert set(os.listdir(tmp_path)) <= {"inputs", "file.txt", "ro"}
+
+
+def test_a_name_that_leaves_no_room_for_the_temporary_copy_is_refused(tmp_path):
+    name = "n" * 240  # a folder may have it, its hidden sibling .NAME.PID.XXXXXXXX.tmp not
+    with pytest.raises(UsageError, match=r"240 characters is too long.*a temporary copy"):
+        od.check_out(tmp_path / name)
+    assert od.check_sweep_out(tmp_path / name) == tmp_path / name  # written in place
+    assert od.check_out(tmp_path / ("n" * 200)) == tmp_path / ("n" * 200)
+    assert os.listdir(tmp_path) == []
 
 
 # -- column dictionary, manifest, report.md ------------------------------------------------

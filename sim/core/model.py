@@ -86,6 +86,8 @@ class WorkforceModel(mesa.Model):
         self, regime: str = "jit", *, setting: str = "dsp", rng: Any = None,
         horizon_weeks: int | None = None, **params: Any
     ) -> None:
+        if isinstance(rng, np.integer):  # e.g. from np.arange: Mesa seeds random.Random,
+            rng = int(rng)  # which takes Python ints only
         super().__init__(rng=rng)
         self.horizon_weeks = _check_horizon(horizon_weeks)
         resolved = registry.resolve(regime, setting=setting, **params)

@@ -56,6 +56,7 @@ import pandas as pd
 from sim.core.errors import UsageError
 from sim.core.outputs import METRICS
 from sim.experiments.columns import write_columns
+from sim.experiments.limits import show
 from sim.experiments.processes import deferred_interrupts, process_pool
 from sim.experiments.runner import (
     RunSpec,
@@ -271,6 +272,40 @@ def check_executor(kind: str, scheduler: str | None = None, timeout: float = 10.
                          f"{host}:{port} ({exc.strerror or exc}); allowed: the address of a "
                          "running scheduler (start one with `dask scheduler`); nothing was "
                          "written") from None
+    if split.scheme == "tcp":  # something listens: make sure it is a scheduler (a client
+        _identify_scheduler(scheduler, f"tcp://{host}:{port}", timeout)  # would hang)
+
+
+def _identify_scheduler(scheduler: str, addr: str, timeout: float) -> None:
+    """Ask ``addr`` who it is, as dask's own clients do, within ``timeout`` seconds.
+
+    A web server or anything else that accepts the connection but does not speak dask
+    would make ``distributed.Client`` wait forever (or read garbage as a message size).
+    """
+    import asyncio
+
+    from distributed.comm import connect
+
+    async def identity() -> Any:
+        comm = await asyncio.wait_for(connect(addr, timeout=timeout), timeout)
+        try:
+            await asyncio.wait_for(comm.write({"op": "identity", "reply": True}), timeout)
+            return await asyncio.wait_for(comm.read(), timeout)
+        finally:
+            comm.abort()
+
+    try:
+        answer = asyncio.run(identity())
+        problem = (None if isinstance(answer, dict) and answer.get("type") == "Scheduler"
+                   else f"it answered {show(answer)}")
+    except TimeoutError:
+        problem = f"no answer within {timeout:g} s"
+    except Exception as exc:  # garbage read as a message (MemoryError), a closed stream...
+        problem = f"{type(exc).__name__}: {str(exc)[:120]}"
+    if problem:
+        raise UsageError(f"--scheduler {scheduler}: {addr} accepts connections but is not a "
+                         f"dask scheduler ({problem}); allowed: the address of a running "
+                         "scheduler (start one with `dask scheduler`); nothing was written")
 
 
 def _close_workers(cluster: Any, timeout: float = 30.0) -> None:

@@ -11,10 +11,14 @@ what it did not write:
   before those had a manifest, by holding exactly their files), the current directory
   or one of its parents, a mount point, and a place where nothing can be written (under
   a regular file, in a read-only directory, in ``/proc``...: it creates and removes a
-  temporary directory there to make sure). An existing *empty* directory is accepted:
-  the new output takes its place. A symbolic link is followed: the output is written at
-  its target and the link stays. ``""`` is refused by :func:`out_path`, the ``argparse``
-  type of every ``--out`` (it would otherwise mean the current directory).
+  temporary directory there to make sure), and a name or path too long for the file
+  system once the temporary sibling's suffix or the output's files are added. An
+  existing *empty* directory is accepted: the new output takes its place. A previous
+  output that holds anything the program did not write there (:func:`foreign`: not in
+  its manifest's ``"files"``, which :func:`atomic_dir` records) is refused too. A symbolic
+  link is followed: the output is written at its target and the link stays. ``""`` is
+  refused by :func:`out_path`, the ``argparse`` type of every ``--out`` (it would
+  otherwise mean the current directory).
 * :func:`check_sweep_out` (``sweep``, ``sensitivity``: folders written into run by run
   and resumable) refuses a non-empty folder that is not a sweep of this program, and an
   unwritable one.
@@ -58,6 +62,7 @@ __all__ = [
     "check_out",
     "check_sweep_out",
     "clean_leftovers",
+    "foreign",
     "is_ours",
     "out_path",
     "read_manifest",
@@ -77,7 +82,12 @@ def out_path(text: str) -> Path:
         raise argparse.ArgumentTypeError(f"must name a folder, got {text!r}")
     if "\x00" in text:
         raise argparse.ArgumentTypeError(f"must not contain a NUL character, got {text!r}")
-    return Path(text).expanduser()
+    try:
+        return Path(text).expanduser()
+    except RuntimeError:  # "~user/..." of an unknown user
+        raise argparse.ArgumentTypeError(
+            f"{text[:80]!r}: the home folder of {text[1:].split('/')[0][:40]!r} is unknown; "
+            "allowed: a folder path (~/NAME for your own home folder)") from None
 
 
 # -- what is ours ------------------------------------------------------------------------
@@ -123,6 +133,68 @@ def is_ours(folder: Path, kind: str | None = None) -> bool:
     return kind is None or man.get("kind") == kind
 
 
+#: What outputs written before their manifest listed their files may hold: the file
+#: names run/compare, validate and calibrate write (charts in any of the formats).
+_KNOWN_FILES = re.compile(
+    r"^(?:report\.(?:html|md)|manifest\.json|columns\.csv|timeseries\.csv|runs\.csv|"
+    r"survival\.csv|summary\.csv|validation\.(?:csv|md)|history\.csv|fit\.csv|best\.toml|"
+    r"calibration\.json|adopt\.txt|[a-z_]+\.(?:png|svg|pdf))$")
+
+
+#: Files a desktop puts in any folder it shows (nobody's work): not counted as foreign.
+_DESKTOP_JUNK = re.compile(r"^(?:\.DS_Store|Thumbs\.db|desktop\.ini|\._.+)$")
+
+
+def _tree(folder: Path) -> list[str]:
+    """Every file and folder under ``folder``, as relative paths (links not followed)."""
+    out = []
+    for dirpath, dirs, files in os.walk(folder):
+        rel = Path(dirpath).relative_to(folder)
+        out += [str(rel / n) if str(rel) != "." else n for n in (*dirs, *files)]
+    return out
+
+
+def foreign(folder: Path) -> list[str]:
+    """What a previous output of ours holds that this program did not write there (a
+    user's notes, say): replacing the output would delete it, so it is refused.
+
+    The manifest lists the files written (``"files"``); for an output whose manifest has
+    no list (written before it had one) the names this program writes are allowed.
+    """
+    folder = Path(folder)
+    man = read_manifest(folder)
+    listed = man.get("files") if man else None
+    found = [f for f in _tree(folder)
+             if not (_DESKTOP_JUNK.match(Path(f).name) and (folder / f).is_file())]
+    if isinstance(listed, list) and all(isinstance(f, str) for f in listed):
+        allowed = {MANIFEST, *listed}
+        allowed |= {str(p) for f in listed for p in Path(f).parents if str(p) != "."}
+        return sorted(f for f in found if f not in allowed)
+    return sorted(f for f in found
+                  if not (_KNOWN_FILES.match(f) and (folder / f).is_file()
+                          and not (folder / f).is_symlink()))
+
+
+def _list_files(tmp: Path) -> None:
+    """Record in the new output's manifest the files it holds (see :func:`foreign`)."""
+    man = read_manifest(tmp)
+    if man is None or man.get("tool") != TOOL:
+        return
+    man["files"] = sorted(f for f in _tree(tmp) if (tmp / f).is_file() and f != MANIFEST)
+    (tmp / MANIFEST).write_text(json.dumps(man, indent=2), encoding="utf-8")
+
+
+def _refuse_foreign(target: Path, shown: Path, flag: str, when: str = "") -> None:
+    extra = foreign(target)
+    if extra:
+        names = ", ".join(extra[:5]) + (f" and {len(extra) - 5} more" if len(extra) > 5 else "")
+        raise UsageError(
+            f"{flag} {shown} is an output of workforce-sim, but {when}it holds files the "
+            f"program did not write ({names}), which replacing it would delete; nothing was "
+            f"changed. Move them elsewhere, or name another folder, e.g. {flag} "
+            f"{shown.parent / (shown.name + '-2')}")
+
+
 def _entries(folder: Path, ignore: tuple[str, ...] = ()) -> list[str]:
     return [n for n in os.listdir(folder) if n not in ignore]
 
@@ -132,8 +204,43 @@ def _resolve(path: Path, flag: str) -> Path:
     """``path`` made absolute, symbolic links followed (also a dangling one's target)."""
     try:
         return Path(os.path.realpath(Path(path).expanduser()))
-    except (OSError, ValueError) as exc:
-        raise UsageError(f"{flag} {str(path)!r} is not a usable path ({exc})") from None
+    except (OSError, ValueError, RuntimeError) as exc:
+        raise UsageError(f"{flag} {str(path)[:200]!r} is not a usable path ({exc})") from None
+
+
+#: Characters a replaced output adds to its folder's name (``.NAME.PID.XXXXXXXX.tmp``,
+#: ``.NAME.old-PID-XXXXXXXX``), and a path inside an output may add to the folder's
+#: path (``summary/part-000000.parquet``, ``cost_continuity.png``...).
+_SIBLING_EXTRA, _INSIDE_EXTRA = 24, 64
+
+
+def _clip(path: Path) -> str:
+    text = str(path)
+    return text if len(text) <= 80 else f"{text[:60]}...({len(text):,} characters)"
+
+
+def _fits(target: Path, shown: Path, flag: str, sibling: bool) -> None:
+    """Refuse a path the file system cannot hold once the output's files are added."""
+    anc = _existing_ancestor(target)
+    try:
+        name_max = os.pathconf(anc, "PC_NAME_MAX")
+        path_max = os.pathconf(anc, "PC_PATH_MAX")
+    except (OSError, ValueError, AttributeError):
+        name_max, path_max = 255, 4096
+    extra = _SIBLING_EXTRA if sibling else 0
+    for part in target.parts[1:]:
+        size = len(os.fsencode(part)) + (extra if part == target.name else 0)
+        if size > name_max:
+            raise UsageError(
+                f"{flag} {_clip(shown)}: a folder name of {len(part):,} characters is "
+                f"too long for this file system; allowed: names of at most "
+                f"{name_max - extra} bytes" + (" (the output folder's name: a temporary "
+                f"copy adds {extra})" if extra else ""))
+    if len(os.fsencode(target)) + _INSIDE_EXTRA > path_max:
+        raise UsageError(f"{flag} {_clip(shown)}: a path of {len(str(target)):,} "
+                         f"characters is too long for this file system; allowed: at most "
+                         f"{path_max - _INSIDE_EXTRA} bytes (the files inside add up to "
+                         f"{_INSIDE_EXTRA})")
 
 
 def _existing_ancestor(path: Path) -> Path:
@@ -182,6 +289,7 @@ def check_out(path: Path | str, flag: str = "--out") -> Path:
     target = _resolve(shown, flag)
     if target.parent == target:
         raise UsageError(f"{flag} {shown} is the root of the file system; name a folder")
+    _fits(target, shown, flag, sibling=True)
     _not_cwd(target, shown, flag)
     if os.path.lexists(target):
         if not target.is_dir():
@@ -200,6 +308,14 @@ def check_out(path: Path | str, flag: str = "--out") -> Path:
                 f"{flag} {shown} already exists and is not an output of workforce-sim (no "
                 f"{MANIFEST} written by it), so it will not be replaced; nothing was "
                 f"changed. Name a new or empty folder, e.g. {flag} {shown / 'results'}")
+        if entries and is_ours(target, kind="sweep"):
+            raise UsageError(
+                f"{flag} {shown} is a sweep of workforce-sim (its runs are kept there and "
+                "resumed with `sweep --resume`), so it will not be replaced by another "
+                f"command's output; nothing was changed. Name another folder, e.g. {flag} "
+                f"{shown.parent / (shown.name + '-2')}")
+        if entries:
+            _refuse_foreign(target, shown, flag)
         _probe(target.parent, shown, flag)
     else:
         _probe(_existing_ancestor(target.parent), shown, flag)
@@ -216,6 +332,7 @@ def check_sweep_out(path: Path | str, flag: str = "--out") -> Path:
         raise UsageError(f"{flag} must name a folder, got ''")
     shown = Path(path)
     target = _resolve(shown, flag)
+    _fits(target, shown, flag, sibling=False)
     if os.path.lexists(target):
         if not target.is_dir():
             raise UsageError(f"{flag} {shown} exists and is not a directory")
@@ -237,9 +354,12 @@ def check_sweep_out(path: Path | str, flag: str = "--out") -> Path:
 
 # -- leftovers ---------------------------------------------------------------------------
 def _leftover_patterns(name: str) -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """The exact names :func:`atomic_dir` gives (``secrets.token_hex(4)``: 8 hex digits),
+    so that a user's ``.NAME.2024.backup.tmp`` is never taken for one; ``.NAME.old-PID``
+    without the digits (an old version's) only counts when it holds an output of ours."""
     n = re.escape(name)
-    return (re.compile(rf"^\.{n}\.(?P<pid>\d+)\.[A-Za-z0-9_]+\.tmp$"),
-            re.compile(rf"^\.{n}\.old-(?P<pid>\d+)(?:-[A-Za-z0-9_]+)?$"))
+    return (re.compile(rf"^\.{n}\.(?P<pid>\d+)\.[0-9a-f]{{8}}\.tmp$"),
+            re.compile(rf"^\.{n}\.old-(?P<pid>\d+)(?P<token>-[0-9a-f]{{8}})?$"))
 
 
 def _pid_alive(pid: int) -> bool:
@@ -316,6 +436,8 @@ def clean_leftovers(out: Path) -> list[Path]:
         if p.is_symlink() or not p.is_dir() or not _stale(p, int(m["pid"])):
             continue
         if m.re is old_re:
+            if m["token"] is None and not is_ours(p):
+                continue  # e.g. a user's own ".results.old-2024"
             with contextlib.suppress(OSError):
                 olds.append((p.stat().st_mtime, p))
             continue
@@ -394,6 +516,7 @@ def _fsync_dir(d: Path) -> None:
 
 def _install(tmp: Path, target: Path, flag: str) -> None:
     """Put the finished ``tmp`` in place of ``target`` (see the module docstring)."""
+    _list_files(tmp)
     _fsync_tree(tmp)
     _step("written")
     replace = os.path.lexists(target)
@@ -407,6 +530,8 @@ def _install(tmp: Path, target: Path, flag: str) -> None:
             raise UsageError(f"{flag} {target} is no longer an output of workforce-sim "
                              "(files were put there while the run was going on); nothing "
                              "was replaced")
+        if replace:
+            _refuse_foreign(target, target, flag, "while the run was going on ")
     if not replace:
         if os.name != "posix" and os.path.lexists(target):  # pragma: no cover - Windows
             os.rmdir(target)

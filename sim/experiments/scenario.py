@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+import unicodedata
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -219,6 +220,11 @@ def value_problem(spec: KeySpec, value: Any) -> tuple[Any, str | None]:
             return None, bad
         if spec.high is not None and len(value.strip()) > spec.high:
             return None, (f"= {show(value)} is too long; must be {spec.allowed}")
+        control = next((c for c in value if c not in "\t\n\r" and not c.isprintable()
+                        and unicodedata.category(c) == "Cc"), None)
+        if control is not None:  # ends up in terminals, charts, CSV and report titles
+            return None, (f"= {show(value)} contains the control character {control!r}; "
+                          f"must be {spec.allowed}, without control characters")
         return value.strip(), None
     if spec.kind == "setting":
         if not isinstance(value, str) or value not in SETTINGS:

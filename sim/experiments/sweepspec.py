@@ -43,7 +43,7 @@ import json
 import math
 from collections import Counter
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -583,7 +583,10 @@ def parse_spec(data: Mapping[str, Any], source: str = NO_SOURCE, text: str | Non
     base_scen, raw = (None, {})
     if meta.get("base"):
         base_scen, raw = _base(source, meta["base"])
-    params = {**raw.get("parameters", {}), **data.get("parameters", {})}
+    # a factor overrides the base file's value of its parameter (the spec's own
+    # [parameters] may not name a factor: checked below)
+    params = {**{k: v for k, v in raw.get("parameters", {}).items() if k not in data["factors"]},
+              **data.get("parameters", {})}
     for k, v in data.get("parameters", {}).items():
         if k in REGIME_PARAMS:
             raise key_error(source,
@@ -658,13 +661,23 @@ def parse_spec(data: Mapping[str, Any], source: str = NO_SOURCE, text: str | Non
     for f in factors:
         if f.kind == "regime":
             used.update(f.values)
+    # a shock factor's value is checked at every point (_check_points), not the default
+    # it replaces: parse with a placeholder that passes the shock check, then drop it
+    names = {f.name for f in factors}
+    placeholder = ({"shock_start": 0} if "shock_start" in names
+                   else {"shock_weeks": 0} if "shock_weeks" in names else {})
     scen = parse_scenario({
         "scenario": {"name": meta["name"], "regimes": sorted(used),
                      "horizon_weeks": meta["horizon_weeks"],
-                     "replications": meta["replications"], "seed": meta["seed"]},
-        "parameters": params,
+                     "replications": meta["replications"], "seed": meta["seed"],
+                     "setting": (base_scen.setting if base_scen
+                                 else SCENARIO_KEYS["setting"].default)},
+        "parameters": {**params, **placeholder},
         "regimes": regime_tables,
     }, source)
+    if placeholder:
+        scen = replace(scen, params={k: v for k, v in scen.params.items()
+                                     if k not in placeholder})
 
     # output
     out = data.get("output", {})
