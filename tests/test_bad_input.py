@@ -459,8 +459,8 @@ def test_a_scheduler_address_that_is_not_a_scheduler_is_refused(not_a_scheduler,
     pytest.importorskip("distributed")
     addr = not_a_scheduler(reply)
     if not reply:  # a silent server: distributed.Client would wait forever
-        with pytest.raises(sim.errors.UsageError, match="no answer within 1 s"):
-            sim.experiment.check_executor("dask", addr, timeout=1)
+        with pytest.raises(sim.core.errors.UsageError, match="no answer within 1 s"):
+            sim.experiments.experiment.check_executor("dask", addr, timeout=1)
         return
     (guarded / "spec.toml").write_text(SPEC_OK)
     status = main(["sweep", "spec.toml", "--executor", "dask", "--scheduler", addr,
