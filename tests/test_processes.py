@@ -297,3 +297,25 @@ def test_pool_left_by_an_exception_terminates_its_workers_at_once():
     assert time.monotonic() - start < 300  # not the 600 s the workers would sleep
     assert all(not p.is_alive() for p in procs)
     assert not any(f.done() and not f.cancelled() and f.exception() is None for f in futures)
+
+
+def test_the_log_noise_of_an_interrupted_dask_sweep_is_dropped_and_nothing_else():
+    """On an interruption, distributed's executor may set the result of a cancelled
+    future (tornado logs InvalidStateError) and LocalCluster workers miss their gone
+    scheduler's heartbeat: both tracebacks were printed under SIGTERM on a busy machine."""
+    import logging
+    from concurrent.futures import InvalidStateError
+
+    from sim.experiment import _CancelledFutureNoise
+
+    def record(msg, exc=None):
+        return logging.LogRecord("x", logging.ERROR, __file__, 1, msg, None,
+                                 (type(exc), exc, None) if exc else None)
+
+    noise = _CancelledFutureNoise()
+    assert not noise.filter(record("Exception in callback", InvalidStateError("CANCELLED")))
+    assert noise.filter(record("Exception in callback", ValueError("a real one")))
+    assert noise.filter(record("no exception"))
+    assert not processes._heartbeat_noise(
+        record("Failed to communicate with scheduler during heartbeat."))
+    assert processes._heartbeat_noise(record("Compute Failed"))

@@ -206,6 +206,8 @@ def open_executor(kind: str = "local", jobs: int | None = None, scheduler: str |
         raise UsageError("--executor dask needs the optional extra: "
                          "pip install 'workforce-sim[dask]'") from None
     cluster = None
+    noise = _CancelledFutureNoise()
+    logging.getLogger("tornado.application").addFilter(noise)
     try:
         if scheduler:
             try:
@@ -234,6 +236,19 @@ def open_executor(kind: str = "local", jobs: int | None = None, scheduler: str |
     finally:
         if cluster is not None:
             cluster.close()
+        logging.getLogger("tornado.application").removeFilter(noise)
+
+
+class _CancelledFutureNoise:
+    """A logging filter: when a sweep is interrupted its pending futures are cancelled,
+    and distributed's executor may still try to set the result of one, which tornado
+    logs with a traceback (``InvalidStateError``). Harmless: dropped."""
+
+    def filter(self, record: Any) -> bool:
+        from concurrent.futures import InvalidStateError
+
+        exc = record.exc_info[1] if record.exc_info else None
+        return not isinstance(exc, InvalidStateError)
 
 
 def check_executor(kind: str, scheduler: str | None = None, timeout: float = 10.0) -> None:

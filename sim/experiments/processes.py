@@ -206,9 +206,17 @@ def _init_worker(parent: int, initializer: Callable[..., Any] | None,
 def dask_setup(worker: object = None) -> None:  # pragma: no cover - runs in dask workers
     """dask preload hook (``LocalCluster(preload=["sim.experiments.processes"])``): the
     worker process ignores Ctrl-C, as pool workers do; the process that started the
-    cluster stops it."""
+    cluster stops it. Its scheduler going away is the command ending (an interrupted
+    sweep): the worker's heartbeat error about it, with a traceback, is not shown."""
+    import logging
+
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGINT, signal.SIG_IGN)
+    logging.getLogger("distributed.worker").addFilter(_heartbeat_noise)
+
+
+def _heartbeat_noise(record: Any) -> bool:  # pragma: no cover - runs in dask workers
+    return "Failed to communicate with scheduler during heartbeat" not in record.getMessage()
 
 
 # --- pools ------------------------------------------------------------------------------
