@@ -306,7 +306,7 @@ def test_the_log_noise_of_an_interrupted_dask_sweep_is_dropped_and_nothing_else(
     import logging
     from concurrent.futures import InvalidStateError
 
-    from sim.experiment import _CancelledFutureNoise
+    from sim.experiments.experiment import _CancelledFutureNoise
 
     def record(msg, exc=None):
         return logging.LogRecord("x", logging.ERROR, __file__, 1, msg, None,
