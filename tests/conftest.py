@@ -1,6 +1,7 @@
-"""Shared fixtures: the small agencies of tests/helpers.py, a model factory and a writer
-of scenario and sweep files. Import tests/helpers.py directly where a fixture cannot go
-(module-level constants, parametrized cases).
+"""Shared fixtures: the small agencies of tests/helpers.py and a writer of scenario files.
+Import from tests/helpers.py directly where a fixture cannot go (module-level constants,
+parametrized cases, helper functions) and for ``make_model``, ``scenario_toml`` and
+``sweep_toml``.
 
 Long tests carry ``@pytest.mark.slow`` (registered in pyproject.toml): ``make check``
 runs the rest, ``make test`` runs everything."""
@@ -32,13 +33,6 @@ def small_agency() -> dict[str, int]:
 def medium_agency() -> dict[str, int]:
     """Mechanisms and kernels: 40 posts, 120 clients, 52 warm-up weeks."""
     return dict(helpers.MEDIUM)
-
-
-@pytest.fixture
-def make_model() -> Callable:
-    """``make_model(regime="jit", *, rng=1, weeks=0, size=SMALL, **overrides)``: a model
-    stepped ``weeks`` times (helpers.make_model)."""
-    return helpers.make_model
 
 
 @pytest.fixture

@@ -82,8 +82,9 @@ def toml(tables: Mapping[str, Mapping] | None = None, /, **more: Mapping) -> str
 def scenario_toml(*, name: str = "t", regimes: Sequence[str] = ("jit",), horizon_weeks: int = 52,
                   replications: int = 1, seed: int = 9, size: Mapping[str, int] = SMALL,
                   **tables: Mapping) -> str:
-    """A scenario file's text: a ``SMALL`` agency unless ``size`` says otherwise; further
-    tables (``regimes``-style dotted ones excepted) after ``[parameters]``."""
+    """A scenario file's text: a ``SMALL`` agency in ``[parameters]`` unless ``size``
+    says otherwise, then any further ``tables`` (a dotted name such as ``regimes.mine``
+    cannot be a keyword: append ``toml({...})`` for it)."""
     return toml(scenario={"name": name, "regimes": list(regimes),
                           "horizon_weeks": horizon_weeks, "replications": replications,
                           "seed": seed},

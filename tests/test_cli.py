@@ -59,6 +59,7 @@ def test_results_identical_for_any_number_of_processes():
 
 
 # -- compare / run -----------------------------------------------------------------------
+@pytest.mark.slow
 def test_compare_writes_report_data_and_manifest(tmp_path, capsys):
     out = tmp_path / "cmp"
     args = ["compare", "--out", str(out), "--replications", "2", "--horizon", "52",

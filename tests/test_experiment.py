@@ -71,7 +71,8 @@ def spec_file(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def reference(spec_file, tmp_path_factory):
-    """The sweep run on the default executor: a local pool of 2 processes."""
+    """The sweep run on the default executor: a local pool of 2 processes (the tests
+    that use it are marked slow)."""
     out = tmp_path_factory.mktemp("ref") / "sweep"
     report = sweep(spec_file, out=out, jobs=2, progress=False, chunk_runs=5)
     assert report.n_ok == N_RUNS and report.n_failed == 0
@@ -202,6 +203,7 @@ def test_malformed_spec_exit_status_from_the_shell(tmp_path):
 
 
 # -- determinism and storage -------------------------------------------------------------
+@pytest.mark.slow
 def test_reference_sweep_tables_seeds_and_manifest(reference, spec_file):
     r = reference
     assert list(r.runs.run_id) == list(range(N_RUNS)) and (r.runs.status == "ok").all()
@@ -289,6 +291,7 @@ def flaky(spec):
     return run_one(spec)
 
 
+@pytest.mark.slow
 def test_failing_point_is_isolated_and_can_be_retried(reference, spec_file, tmp_path):
     out = tmp_path / "flaky"
     with ThreadPoolExecutor(2) as ex:  # any Executor will do

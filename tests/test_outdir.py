@@ -391,6 +391,7 @@ def test_an_unwritable_out_is_refused_before_anything_runs(tmp_path, inputs, cmd
 
 
 # -- column dictionary, manifest, report.md ------------------------------------------------
+@pytest.mark.slow
 def test_run_output_explains_itself(tmp_path, inputs):
     html_label = "<script>alert(1)</script>"
     scen = inputs / "labels.toml"
