@@ -1,4 +1,5 @@
-# workforce-sim: `make demo` runs the three-regime comparison, `make test` runs the tests.
+# workforce-sim: `make demo` runs the three-regime comparison, `make test` runs the tests,
+# `make check` the quick loop for developers (lint and the tests not marked slow).
 # Both find a Python >= 3.12 by themselves and install into .venv.
 VENV    := .venv
 PY      := $(VENV)/bin/python
@@ -6,7 +7,7 @@ STAMP   := $(VENV)/.installed-stamp
 OUT     ?= output/compare
 PYTEST_ARGS ?=
 
-.PHONY: demo test lint bench install browser clean
+.PHONY: demo test check lint bench install browser clean
 
 $(STAMP): pyproject.toml
 	@set -e; \
@@ -40,8 +41,15 @@ browser:
 # lint-imports: the package's layers (the contract in pyproject.toml; README, "Project layout")
 test: $(STAMP) browser
 	$(PY) -m ruff check sim tests benchmarks
+	$(PY) -m ruff format --check sim tests benchmarks
 	$(VENV)/bin/lint-imports --no-cache
 	$(PY) -m pytest -q $(PYTEST_ARGS)
+
+# The quick loop: lint, then every test not marked slow (pyproject.toml, [tool.pytest]).
+# Under a minute on two cores once the kernels are compiled; `make test` runs them all.
+check: $(STAMP)
+	$(PY) -m ruff check sim tests benchmarks
+	$(PY) -m pytest -q -m "not slow" $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(PY) -m ruff check sim tests benchmarks

@@ -29,6 +29,8 @@ import sim.report.sensitivity
 from sim.cli import build_parser, main
 from sim.experiments.limits import MAX_CHARS, MAX_RUNS, max_jobs
 
+from helpers import SMALL
+
 S = '[scenario]\nname = "x"\nregimes = ["jit"]\n'  # a valid scenario to spoil
 SW = '[sweep]\nname = "s"\nreplications = 1\n'  # a [sweep] table to complete
 F = "[factors]\npreservice_hours = [16, 40]\n"
@@ -407,6 +409,7 @@ SUBPROCESS = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("name", "text", "extra", "needle"), SUBPROCESS,
                          ids=[f"{c[0]} {' '.join(c[2])}".strip() for c in SUBPROCESS])
 def test_bad_input_in_a_fresh_process(tmp_path, name, text, extra, needle):
@@ -571,7 +574,7 @@ def test_factorial_sweep_with_every_factor_crossed(tmp_path):
     spec = parse_spec({
         "sweep": {"name": "all crossed", "replications": 2, "horizon_weeks": 52,
                   "cross": ["regime", "preservice_hours"]},
-        "parameters": {"n_workers": 20, "n_clients": 60, "warmup_weeks": 10},
+        "parameters": dict(SMALL),
         "factors": {"regime": ["jit", "hybrid"], "preservice_hours": [16, 40]},
     })
     assert spec.n_design_points == 1 and spec.n_points == 4 and spec.n_runs == 8

@@ -32,7 +32,9 @@ from sim.core.params import (
 from sim.experiments import calibration as cal
 from sim.experiments.columns import undescribed
 
-TINY = {"budget": 3, "replications": 2, "horizon_weeks": 52}
+from helpers import SMALL, TINY
+
+QUICK = {"budget": 3, "replications": 2, "horizon_weeks": 52}
 
 
 # -- targets -----------------------------------------------------------------------------
@@ -57,9 +59,8 @@ def test_targets_are_complete_and_well_formed():
         cal.load_targets("nursing")
 
 
-def test_leavers_under_3m_is_a_nested_share():
-    m = WorkforceModel(setting="home_care", rng=3, n_workers=40, n_clients=120,
-                       warmup_weeks=52)
+def test_leavers_under_3m_is_a_nested_share(medium_agency):
+    m = WorkforceModel(setting="home_care", rng=3, **medium_agency)
     for _ in range(52):
         m.step()
     df = m.datacollector.get_model_vars_dataframe()
@@ -147,8 +148,8 @@ def test_calibration_record_is_consistent_with_the_registry(setting):
         assert why and name not in REGIME_PARAMS and SETTINGS[setting][name] == value
 
 
-def test_model_resolves_setting_then_regime_then_overrides():
-    kw = {"n_workers": 20, "n_clients": 60, "warmup_weeks": 4}
+def test_model_resolves_setting_then_regime_then_overrides(tiny_agency):
+    kw = tiny_agency
     m = WorkforceModel("foundation", setting="home_care", rng=1, wage=21.0, **kw)
     assert m.setting == "home_care"
     assert m.params["wage"] == 21.0  # override beats the setting
@@ -160,23 +161,25 @@ def test_model_resolves_setting_then_regime_then_overrides():
 
 
 # -- the search --------------------------------------------------------------------------
+@pytest.mark.slow
 def test_calibration_is_deterministic_and_independent_of_jobs():
     seed = CALIBRATION["dsp"]["seed"]
-    a = cal.calibrate("dsp", seed=seed, jobs=1, **TINY)
-    b = cal.calibrate("dsp", seed=seed, jobs=2, **TINY)
+    a = cal.calibrate("dsp", seed=seed, jobs=1, **QUICK)
+    b = cal.calibrate("dsp", seed=seed, jobs=2, **QUICK)
     pd.testing.assert_frame_equal(a.history, b.history)
     assert a.values == b.values and a.record["values"] == a.values
     h = a.history
     assert list(h["stage"]) == ["global", "global", "local", "final", "final", "final"]
-    assert (h.loc[h.stage == "final", "replications"] == 3 * TINY["replications"]).all()
+    assert (h.loc[h.stage == "final", "replications"] == 3 * QUICK["replications"]).all()
     assert np.allclose(h["score"], h["distance"] + h["noise"])
     assert (h["noise"] >= -1e-12).all()
     assert a.values == h.loc[h[h.stage == "final"]["score"].idxmin(),
                              list(a.values)].to_dict()
-    c = cal.calibrate("dsp", seed=seed + 1, jobs=1, **{**TINY, "budget": 1})
+    c = cal.calibrate("dsp", seed=seed + 1, jobs=1, **{**QUICK, "budget": 1})
     assert not c.history.iloc[:1].equals(a.history.iloc[:1])
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("setting", list(SETTINGS))
 def test_adopted_values_reproduce_their_recorded_score(setting):
     """Re-running the adopted values on the recorded replicate seeds gives the score the
@@ -221,6 +224,7 @@ def test_calibrate_bad_input_exits_2(tmp_path, bad):
 
 
 # -- validation --------------------------------------------------------------------------
+@pytest.mark.slow
 @pytest.mark.parametrize("setting", list(SETTINGS))
 def test_validate_passes_for_each_setting(tmp_path, capsys, setting):
     """`workforce-sim validate --setting S` as documented (the protocol's replications:
@@ -283,6 +287,7 @@ def test_validate_out_must_be_a_directory(tmp_path, capsys):
     assert Path(f).read_text() == "x"
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not os.environ.get("WORKFORCE_SIM_SLOW"),
                     reason="re-runs an adopted calibration (minutes); set WORKFORCE_SIM_SLOW=1")
 @pytest.mark.parametrize("setting", list(SETTINGS))
@@ -299,7 +304,7 @@ def test_batch_run_takes_a_setting():
 
     out = mesa.batch_run(
         WorkforceModel,
-        {"setting": ["dsp", "home_care"], "n_workers": 20, "n_clients": 60, "warmup_weeks": 8},
+        {"setting": ["dsp", "home_care"], **TINY},
         rng=[1],
         max_steps=2,
         number_processes=1,
@@ -310,7 +315,8 @@ def test_batch_run_takes_a_setting():
     assert "leavers_under_3m" in df.columns
 
 
-def test_params_and_run_take_a_setting(tmp_path, capsys):
+@pytest.mark.slow
+def test_params_and_run_take_a_setting(tmp_path, capsys, write_scenario):
     import io
     import json
 
@@ -320,10 +326,7 @@ def test_params_and_run_take_a_setting(tmp_path, capsys):
     assert "home_care setting" in rows.loc["outside_options", "source"]
     assert main(["params", "--explain", "reality_shock"]) == 0
     assert "by setting: dsp = " in capsys.readouterr().out
-    scen = tmp_path / "s.toml"
-    scen.write_text('[scenario]\nname = "t"\nregimes = ["jit"]\nhorizon_weeks = 52\n'
-                    'replications = 1\n[parameters]\nn_workers = 20\nn_clients = 60\n'
-                    'warmup_weeks = 10\n')
+    scen = write_scenario()
     out = tmp_path / "o"
     assert main(["run", str(scen), "--setting", "home_care", "--out", str(out), "--jobs", "1",
                  "--no-progress"]) == 0
@@ -331,4 +334,4 @@ def test_params_and_run_take_a_setting(tmp_path, capsys):
     man = json.loads((out / "manifest.json").read_text())
     assert man["scenario"]["setting"] == "home_care"
     assert man["parameters"]["jit"]["wage"] == SETTINGS["home_care"]["wage"]
-    assert man["parameters"]["jit"]["n_workers"] == 20
+    assert man["parameters"]["jit"]["n_workers"] == SMALL["n_workers"]

@@ -18,15 +18,16 @@ from sim.experiments.columns import undescribed
 from sim.experiments.runner import plan, run_scenario
 from sim.experiments.scenario import default_compare_scenario, parse_scenario
 
+from helpers import SMALL
+
 ROOT = Path(__file__).resolve().parents[1]
-TINY = {"n_workers": 20, "n_clients": 60, "warmup_weeks": 20}
 
 
 def tiny(regimes=("jit", "foundation"), reps=2, horizon=52, seed=3):
     return parse_scenario({
         "scenario": {"name": "tiny", "regimes": list(regimes), "horizon_weeks": horizon,
                      "replications": reps, "seed": seed},
-        "parameters": TINY,
+        "parameters": dict(SMALL),
     })
 
 
@@ -43,6 +44,7 @@ def test_seeds_spawned_from_root_and_shared_across_regimes():
     assert plan(tiny(reps=3)) == specs  # reproducible
 
 
+@pytest.mark.slow
 def test_results_identical_for_any_number_of_processes():
     s = tiny()
     one = run_scenario(s, jobs=1, progress=False)
@@ -57,6 +59,7 @@ def test_results_identical_for_any_number_of_processes():
 
 
 # -- compare / run -----------------------------------------------------------------------
+@pytest.mark.slow
 def test_compare_writes_report_data_and_manifest(tmp_path, capsys):
     out = tmp_path / "cmp"
     args = ["compare", "--out", str(out), "--replications", "2", "--horizon", "52",
@@ -65,7 +68,7 @@ def test_compare_writes_report_data_and_manifest(tmp_path, capsys):
     import sim.cli.run as cli
 
     orig = cli.default_compare_scenario
-    cli.default_compare_scenario = lambda: replace(orig(), params=dict(TINY))
+    cli.default_compare_scenario = lambda: replace(orig(), params=dict(SMALL))
     try:
         assert main(args) == 0
     finally:
@@ -93,13 +96,9 @@ def test_compare_writes_report_data_and_manifest(tmp_path, capsys):
     assert undescribed(out) == []  # columns.csv describes every column of every table
 
 
-def test_run_scenario_file_and_rerun_replaces_output(tmp_path):
-    scen = tmp_path / "s.toml"
-    scen.write_text(
-        '[scenario]\nname = "t"\nregimes = ["hybrid"]\nhorizon_weeks = 52\n'
-        'replications = 1\nseed = 9\n[parameters]\nn_workers = 20\nn_clients = 60\n'
-        'warmup_weeks = 10\n'
-    )
+@pytest.mark.slow
+def test_run_scenario_file_and_rerun_replaces_output(tmp_path, write_scenario):
+    scen = write_scenario(regimes=["hybrid"])
     out = tmp_path / "o"
     assert main(["run", str(scen), "--out", str(out), "--jobs", "1", "--no-progress"]) == 0
     first = pd.read_csv(out / "timeseries.csv")
@@ -124,6 +123,7 @@ BAD = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", sorted(BAD))
 def test_bad_scenario_exits_2_with_message_and_writes_nothing(tmp_path, case):
     text, needle = BAD[case]
@@ -176,6 +176,7 @@ def test_params_by_regime_and_explain(capsys):
     assert "did you mean 'reality_shock'" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_python_m_sim_is_the_twin_of_the_console_script():
     a = subprocess.run([sys.executable, "-m", "sim", "params", "--format", "csv"],
                        capture_output=True, text=True, timeout=120)

@@ -32,9 +32,9 @@ def test_ledger_matches_recomputation_on_random_contacts():
         check(ledger, week)
 
 
-def test_ledger_in_a_running_model_matches_recomputation():
-    m = WorkforceModel("hybrid", rng=2, n_workers=30, n_clients=90, warmup_weeks=30,
-                       float_pool=2, shock_start=0, shock_weeks=20, shock_absence=0.3)
+def test_ledger_in_a_running_model_matches_recomputation(medium_agency):
+    m = WorkforceModel("hybrid", rng=2, float_pool=2, shock_start=0, shock_weeks=20,
+                       shock_absence=0.3, **medium_agency)
     for _ in range(60):
         m.step()
         check(m.continuity, m.t)

@@ -36,8 +36,9 @@ from sim.cli import main
 from sim.core.model import WorkforceModel
 from sim.core.params import PARAMS, REGIME_LABELS, REGIMES
 
+from helpers import SMALL
+
 ROOT = Path(__file__).resolve().parents[1]
-SMALL = {"n_workers": 30, "n_clients": 90, "warmup_weeks": 30}
 CHROMIUM = os.environ.get("WORKFORCE_SIM_CHROMIUM", "/usr/bin/chromium")
 
 
@@ -317,6 +318,7 @@ def _reset(page):
     page.get_by_role("button", name="Reset").click()
 
 
+@pytest.mark.slow
 def test_dashboard_in_a_browser(live):
     browser, dashboard = live
     page = browser.new_page(viewport={"width": 1500, "height": 1000})
@@ -373,6 +375,7 @@ def test_dashboard_in_a_browser(live):
     page.close()
 
 
+@pytest.mark.slow
 def test_side_by_side_page_in_a_browser(live):
     browser, dashboard = live
     page = browser.new_page(viewport={"width": 1500, "height": 1000})

@@ -29,7 +29,7 @@ from sim.core.phases.clients import ESCALATION_CAP
 from sim.core.state import AGENCY, CONTACT_WINDOW, COSTS, NONE
 
 #: Sub-ranges (inside the registry's) for the parameters that set the run's size.
-SMALL = {
+SMALL_RANGES = {
     "n_workers": (5, 12),
     "n_clients": (5, 40),
     "float_pool": (0, 4),
@@ -45,7 +45,7 @@ def _value(name: str) -> st.SearchStrategy:
     p = PARAMS[name]
     if p.kind == "bool":
         return st.booleans()
-    low, high = SMALL.get(name, (p.low, p.high))
+    low, high = SMALL_RANGES.get(name, (p.low, p.high))
     assert p.low <= low <= high <= p.high, name
     if p.kind == "int":
         return st.sampled_from([int(low), int(high)]) | st.integers(int(low), int(high))
@@ -62,12 +62,12 @@ PARAMETER_SETS = st.fixed_dictionaries(
 
 def _small_defaults(drawn: dict) -> dict:
     """The size parameters left undrawn take their low end (the defaults are large)."""
-    return {k: SMALL[k][0] if k != "warmup_weeks" else 4
+    return {k: SMALL_RANGES[k][0] if k != "warmup_weeks" else 4
             for k in ("n_workers", "n_clients", "warmup_weeks") if drawn[k] is None}
 
 
 def test_every_parameter_is_drawn_within_its_registry_range():
-    assert set(SMALL) <= set(PARAMS)
+    assert set(SMALL_RANGES) <= set(PARAMS)
     for name in PARAMS:
         _value(name)  # asserts the sub-range lies inside the registry's range
 
@@ -177,6 +177,7 @@ def check_state(m: WorkforceModel, previous_headcount: float | None) -> None:
         assert mt["headcount"] == previous_headcount + mt["hires"] - mt["separations"]
 
 
+@pytest.mark.slow
 @settings(max_examples=400, deadline=None, derandomize=True, database=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(values=PARAMETER_SETS, setting=st.sampled_from(sorted(SETTINGS)),

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from helpers import TINY  # a model that only has to step
+
 ROOT = Path(__file__).resolve().parents[1]
 
 #: What the command line must not load before a command needs it.
@@ -46,6 +48,7 @@ def test_help_and_params_load_no_heavy_library(argv):
     assert _loaded_after(code) == []
 
 
+@pytest.mark.slow
 def test_the_model_is_still_importable_from_the_package():
     import sim
     from sim.core.agents import Client, Worker
@@ -70,9 +73,6 @@ def test_sweep_choices_match_the_experiment_machinery():
 
 
 # -- Mesa: run_model and batch_run -------------------------------------------------------
-TINY = {"n_workers": 10, "n_clients": 30, "warmup_weeks": 4}
-
-
 def test_run_model_ends_at_the_horizon():
     from sim import WorkforceModel
 
@@ -210,6 +210,7 @@ def test_dashboard_refuses_a_port_in_use_before_starting(capsys):
                    "in use); is another dashboard running? Try another --port\n")
 
 
+@pytest.mark.slow
 def test_server_that_cannot_bind_its_port_exits_2_with_one_line(tmp_path):
     """The port taken between the check and the server: the server process itself (what
     the command execs into) reports it. A one-line Solara page keeps this quick."""

@@ -93,6 +93,7 @@ def scribble_inside(p: Path) -> None:
     p.write_bytes(bytes(data))
 
 
+@pytest.mark.slow
 def test_damaged_files_are_rebuilt_with_one_warning_even_by_two_processes_at_once(
         pristine, tmp_path):
     root = tmp_path
@@ -126,6 +127,7 @@ def test_damaged_files_are_rebuilt_with_one_warning_even_by_two_processes_at_onc
     assert not [p for p in damaged if p.exists() and p.read_bytes() == bad[p]]
 
 
+@pytest.mark.slow
 def test_damage_under_numba_cache_dir_is_rebuilt_too(pristine, tmp_path):
     root = copy_package(tmp_path / "pkg", cache=False)
     cache = tmp_path / "numba-cache"
@@ -152,6 +154,7 @@ def test_damage_under_numba_cache_dir_is_rebuilt_too(pristine, tmp_path):
     assert not list((root / "sim").rglob("*.nb[ic]"))  # the cache lives under the dir
 
 
+@pytest.mark.slow
 def test_a_healthy_cache_stays_when_a_module_of_kernel_types_is_imported_first(pristine,
                                                                               tmp_path):
     """The check at import reads every index, whose signatures name types defined by the

@@ -11,8 +11,6 @@ from sim.core import params as registry
 from sim.core.draws import UniformPool, gamma2, normal
 from sim.core.observe import observe
 
-SMALL = {"n_workers": 40, "n_clients": 120, "warmup_weeks": 30}
-
 
 def test_pool_hands_out_the_generators_uniforms_in_order_and_refills_only_when_short():
     pool = UniformPool(np.random.default_rng(5), block=100)
@@ -37,22 +35,22 @@ def test_normal_and_gamma_made_from_uniforms_have_their_moments():
     assert abs(g.mean() - 2) < 4 * np.sqrt(2) * se and abs(g.var() - 2) < 0.1
 
 
-def test_parameters_reach_the_compiled_step_as_their_registry_kind():
+def test_parameters_reach_the_compiled_step_as_their_registry_kind(medium_agency):
     record = registry.as_record(registry.resolve("jit", wage=20, float_pool=2))
     assert record.dtype["wage"] == np.float64 and record.dtype["float_pool"] == np.int64
     assert record.dtype["modules_available"] == np.bool_
     assert record[0]["wage"] == 20.0 and record[0]["float_pool"] == 2
     # an int where a float is expected gives the same run as the float
-    a = WorkforceModel(rng=3, wage=20, **SMALL)
-    b = WorkforceModel(rng=3, wage=20.0, **SMALL)
+    a = WorkforceModel(rng=3, wage=20, **medium_agency)
+    b = WorkforceModel(rng=3, wage=20.0, **medium_agency)
     for m in (a, b):
         for _ in range(10):
             m.step()
     assert a.metrics == b.metrics
 
 
-def test_recorded_measures_equal_a_fresh_observation():
-    m = WorkforceModel("hybrid", rng=4, float_pool=3, **SMALL)
+def test_recorded_measures_equal_a_fresh_observation(medium_agency):
+    m = WorkforceModel("hybrid", rng=4, float_pool=3, **medium_agency)
     for _ in range(30):
         m.step()
         fresh = observe(m)
@@ -61,7 +59,8 @@ def test_recorded_measures_equal_a_fresh_observation():
             assert v == pytest.approx(fresh[k], rel=1e-12, abs=1e-12), k
 
 
-def test_admissions_deferred_when_the_pool_runs_short_keep_the_books(monkeypatch):
+def test_admissions_deferred_when_the_pool_runs_short_keep_the_books(monkeypatch,
+                                                                    medium_agency):
     """With no slack in the pool, every week's admissions go through the model's refill
     path; bookkeeping and the recorded measures stay consistent."""
 
@@ -70,7 +69,7 @@ def test_admissions_deferred_when_the_pool_runs_short_keep_the_books(monkeypatch
         self.pos[0] = 0
 
     monkeypatch.setattr(UniformPool, "ensure", tight)
-    m = WorkforceModel(rng=6, discharge_rate=0.05, **SMALL)
+    m = WorkforceModel(rng=6, discharge_rate=0.05, **medium_agency)
     people = m.clients.person.copy()
     for _ in range(20):
         m.step()
@@ -79,8 +78,8 @@ def test_admissions_deferred_when_the_pool_runs_short_keep_the_books(monkeypatch
     assert np.all(m.clients.admit_week[m.clients.person != people] > 0)
 
 
-def test_contacts_name_workers_by_worker_id():
-    m = WorkforceModel(rng=2, **SMALL)
+def test_contacts_name_workers_by_worker_id(medium_agency):
+    m = WorkforceModel(rng=2, **medium_agency)
     for _ in range(5):
         m.step()
     workers = {w.worker_id: w for w in m.agents if hasattr(w, "worker_id")}

@@ -15,14 +15,12 @@ from sim import REGIMES, WorkforceModel
 from sim.analysis.metrics import continuity_rows
 from sim.core.outputs import METRICS
 
-SMALL = {"n_workers": 40, "n_clients": 120, "warmup_weeks": 52}
+from helpers import MEDIUM, SMALL, agency, make_model
 
 
 def run(weeks: int = 52, regime: str = "jit", rng: int = 1, **kw) -> WorkforceModel:
-    m = WorkforceModel(regime, rng=rng, **{**SMALL, **kw})
-    for _ in range(weeks):
-        m.step()
-    return m
+    """A MEDIUM agency (the size the contrasts below are calibrated on), ``weeks`` on."""
+    return make_model(regime, rng=rng, weeks=weeks, size=MEDIUM, **kw)
 
 
 def series(m: WorkforceModel) -> pd.DataFrame:
@@ -51,8 +49,8 @@ def test_headcount_changes_by_hires_minus_separations():
     assert df["separations"].sum() > 0 and df["hires"].sum() > 0
 
 
-def test_caseloads_match_primary_workers_and_limits():
-    m = WorkforceModel("hybrid", rng=3, **SMALL)
+def test_caseloads_match_primary_workers_and_limits(medium_agency):
+    m = WorkforceModel("hybrid", rng=3, **medium_agency)
     for _ in range(30):
         m.step()
         w, c = m.workers, m.clients
@@ -122,7 +120,7 @@ def test_regimes_start_from_the_same_workforce():
 def test_batch_run_drives_the_model_unchanged():
     out = mesa.batch_run(
         WorkforceModel,
-        {"regime": ["jit", "foundation"], "n_workers": 20, "n_clients": 60, "warmup_weeks": 10},
+        {"regime": ["jit", "foundation"], **SMALL},
         rng=[1, 2],
         max_steps=4,
         number_processes=1,
@@ -134,8 +132,8 @@ def test_batch_run_drives_the_model_unchanged():
     assert {"turnover_rate", "coc", "burnout_high_share"} <= set(df.columns)
 
 
-def test_regime_presets_and_overrides():
-    m = WorkforceModel("foundation", rng=1, preservice_hours=80.0, **SMALL)
+def test_regime_presets_and_overrides(medium_agency):
+    m = WorkforceModel("foundation", rng=1, preservice_hours=80.0, **medium_agency)
     assert m.params["preservice_hours"] == 80.0
     assert m.params["modules_available"] is REGIMES["foundation"]["modules_available"]
     with pytest.raises(ValueError, match="did you mean 'n_workers'"):
@@ -162,7 +160,7 @@ def test_caseload_drives_burnout_and_quits():
 
 
 def test_a_leavers_clients_lose_continuity():
-    m = WorkforceModel("jit", rng=11, n_workers=100, n_clients=300, warmup_weeks=52)
+    m = WorkforceModel("jit", rng=11, **agency(100, warmup_weeks=52))  # enough leavers
     lost = np.zeros(m.params["n_clients"], dtype=bool)
     start = m.clients.admit_week.copy()
     for _ in range(52):
@@ -223,8 +221,8 @@ def test_survival_curve_per_run_is_a_kaplan_meier_curve():
     assert first["survival"] == pytest.approx(1 - first["events"] / at_risk)
 
 
-def test_admission_gives_a_client_place_a_new_person_and_fresh_history():
-    m = WorkforceModel("jit", rng=6, **{**SMALL, "discharge_rate": 0.05})
+def test_admission_gives_a_client_place_a_new_person_and_fresh_history(medium_agency):
+    m = WorkforceModel("jit", rng=6, **{**medium_agency, "discharge_rate": 0.05})
     handles = {a.row: a for a in m.agents if a.__class__.__name__ == "Client"}
     before = {r: a.person_id for r, a in handles.items()}
     for _ in range(10):

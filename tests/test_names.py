@@ -26,7 +26,6 @@ from sim.core.outputs import METRICS, SLOT, indices
 from sim.core.state import EVENT
 
 SIM = Path(__file__).resolve().parents[1] / "sim" / "core"
-SMALL = {"n_workers": 20, "n_clients": 60, "warmup_weeks": 20}
 
 
 def test_indices_name_positions():
@@ -39,14 +38,14 @@ def test_every_measure_has_a_slot_generated_from_its_declaration():
     assert [getattr(SLOT, name) for name in METRICS] == list(range(len(METRICS)))
 
 
-def test_the_observation_kernel_writes_every_slot_by_name_once():
+def test_the_observation_kernel_writes_every_slot_by_name_once(small_agency):
     source = inspect.getsource(measure.py_func)
     targets = re.findall(r"\bout\[([^\]]*)\]\s*=", source)
     assert all(t.startswith("SLOT.") for t in targets), targets  # never a position
     written = [t.removeprefix("SLOT.") for t in targets]
     assert sorted(written) == sorted(METRICS), set(written) ^ set(METRICS)
 
-    m = WorkforceModel(rng=1, float_pool=2, **SMALL)
+    m = WorkforceModel(rng=1, float_pool=2, **small_agency)
     m.step()
     out = np.full(len(SLOT), np.nan)  # a slot left unwritten stays NaN
     measure(m.workers.arrays, m.clients.arrays, m.continuity.arrays, m.params_record[0],
@@ -55,8 +54,8 @@ def test_the_observation_kernel_writes_every_slot_by_name_once():
     assert as_metrics(out) == m.metrics == observe(m)
 
 
-def test_reporters_and_recorded_measures_follow_the_declaration_in_order():
-    m = WorkforceModel(rng=2, **SMALL)
+def test_reporters_and_recorded_measures_follow_the_declaration_in_order(small_agency):
+    m = WorkforceModel(rng=2, **small_agency)
     for _ in range(3):
         m.step()
     assert list(m.datacollector.model_reporters) == list(METRICS)
@@ -65,8 +64,8 @@ def test_reporters_and_recorded_measures_follow_the_declaration_in_order():
     assert list(frame.columns) == list(METRICS) and len(frame) == 4
 
 
-def test_the_events_buffer_is_read_by_name():
-    m = WorkforceModel(rng=3, time_to_fill=1.0, **SMALL)
+def test_the_events_buffer_is_read_by_name(small_agency):
+    m = WorkforceModel(rng=3, time_to_fill=1.0, **small_agency)
     seen = 0
     for _ in range(30):
         m.step()
@@ -103,7 +102,8 @@ def test_an_overdrawn_take_raises():
     np.testing.assert_array_equal(take(buffer, pos, 2), [3.0, 4.0])
 
 
-def test_weeks_take_no_more_than_declared_when_the_pool_holds_just_that(monkeypatch):
+def test_weeks_take_no_more_than_declared_when_the_pool_holds_just_that(monkeypatch,
+                                                                        small_agency):
     """The pool refilled with exactly what the model asks for: a phase taking more than
     its declaration would make :func:`take` raise."""
 
@@ -113,7 +113,7 @@ def test_weeks_take_no_more_than_declared_when_the_pool_holds_just_that(monkeypa
 
     monkeypatch.setattr(UniformPool, "ensure", exact)
     m = WorkforceModel("foundation", rng=7, float_pool=3, discharge_rate=0.05,
-                       absence_rate=0.2, time_to_fill=1.0, **SMALL)
+                       absence_rate=0.2, time_to_fill=1.0, **small_agency)
     for _ in range(20):
         m.step()
     assert m.metrics["hires"] >= 0  # (it ran)
@@ -204,6 +204,7 @@ def with_new_measure(tmp_path_factory) -> dict:
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
+@pytest.mark.slow
 def test_the_model_runs_with_bounds_checks_on(with_new_measure):
     r = with_new_measure
     assert r["boundscheck"] and r["index_checked"], "bounds checks were not on"
@@ -211,6 +212,7 @@ def test_the_model_runs_with_bounds_checks_on(with_new_measure):
     assert r["tight_weeks"] == 8  # the refill path (deferred admissions) ran too
 
 
+@pytest.mark.slow
 def test_a_new_measure_needs_only_its_declaration_and_computation(with_new_measure):
     r = with_new_measure
     assert r["columns"][-1] == "training_share"  # recorded by the DataCollector

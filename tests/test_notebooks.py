@@ -94,6 +94,7 @@ def test_notebook_is_stored_without_outputs(path):
             f"{path.name}: cell {i} has an execution count; clear outputs before committing")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
 def test_notebook_runs_top_to_bottom(path, kernel_name):
     before = sorted(p.name for p in NOTEBOOK_DIR.iterdir())

@@ -20,18 +20,16 @@ from sim.cli import main
 from sim.core.errors import UsageError
 from sim.experiments.columns import undescribed
 
+from helpers import SMALL, scenario_toml, sweep_toml, toml
+
 ROOT = Path(__file__).resolve().parents[1]
-SMALL = "n_workers = 20\nn_clients = 60\nwarmup_weeks = 10\n"
-SCENARIO = ('[scenario]\nname = "t"\nregimes = ["jit", "hybrid"]\nhorizon_weeks = 52\n'
-            'replications = 2\nseed = 9\n[parameters]\n' + SMALL)
-SWEEP = ('[sweep]\nname = "tiny"\ndesign = "factorial"\nreplications = 1\nseed = 7\n'
-         'horizon_weeks = 52\n[parameters]\n' + SMALL
-         + '[factors]\npreservice_hours = [16, 40]\n')
-MORRIS = ('[sweep]\nname = "tiny"\ndesign = "morris"\nsamples = 2\nreplications = 1\nseed = 7\n'
-          'horizon_weeks = 52\ncross = ["regime"]\n[parameters]\n' + SMALL
-          + '[factors]\npreservice_hours = {low = 16, high = 120}\n'
-            'gap_strain = {low = 0.5, high = 1.5}\nregime = ["jit", "foundation"]\n'
-            '[output]\ntimeseries = true\nevery_weeks = 13\nmetrics = ["turnover_rate", "coc"]\n')
+SCENARIO = scenario_toml(regimes=["jit", "hybrid"], replications=2)
+SWEEP = sweep_toml(factors={"preservice_hours": [16, 40]})
+MORRIS = sweep_toml(
+    design="morris", samples=2, cross=["regime"],
+    factors={"preservice_hours": {"low": 16, "high": 120},
+             "gap_strain": {"low": 0.5, "high": 1.5}, "regime": ["jit", "foundation"]},
+    output={"timeseries": True, "every_weeks": 13, "metrics": ["turnover_rate", "coc"]})
 
 
 def call(args: list[str]) -> int:
@@ -477,6 +475,7 @@ def test_a_name_that_leaves_no_room_for_the_temporary_copy_is_refused(tmp_path):
 
 
 # -- column dictionary, manifest, report.md ------------------------------------------------
+@pytest.mark.slow
 def test_run_output_explains_itself(tmp_path, inputs):
     html_label = "<script>alert(1)</script>"
     scen = inputs / "labels.toml"
@@ -484,7 +483,7 @@ def test_run_output_explains_itself(tmp_path, inputs):
         f'[scenario]\nname = "{html_label} & co"\ndescription = "<b>desc</b>"\n'
         'regimes = ["jit", "mine"]\nhorizon_weeks = 52\nreplications = 2\nseed = 9\n'
         f'[regimes.mine]\nbase = "hybrid"\nlabel = "<img src=x onerror=alert(2)>"\n'
-        "[parameters]\n" + SMALL)
+        + toml(parameters=SMALL))
     out = tmp_path / "o"
     assert main(["run", str(scen), "--out", str(out), "--jobs", "1", "--no-progress"]) == 0
     assert undescribed(out) == []

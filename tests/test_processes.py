@@ -22,20 +22,18 @@ import pytest
 
 from sim.experiments import processes
 
+from helpers import scenario_toml, sweep_toml
+
 ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.skipif(not Path("/proc/self/stat").exists(),
                                 reason="reads the process table from /proc (Linux)")
 
-TINY = "[parameters]\nn_workers = 20\nn_clients = 60\nwarmup_weeks = 10\n"
-SCENARIO = ('[scenario]\nname = "t"\nregimes = ["hybrid"]\nhorizon_weeks = 52\n'
-            'replications = 1000\nseed = 9\n' + TINY)
-# many tiny runs: the workers stay busy for a while after the first run is saved
-SWEEP = ('[sweep]\nname = "tiny"\ndesign = "factorial"\nreplications = 100\nseed = 7\n'
-         'horizon_weeks = 52\n' + TINY + '[factors]\npreservice_hours = [16, 40, 120, 200]\n')
-MORRIS = ('[sweep]\nname = "tinymorris"\ndesign = "morris"\nsamples = 20\nreplications = 5\n'
-          'seed = 7\nhorizon_weeks = 52\n' + TINY
-          + '[factors]\npreservice_hours = {low = 16, high = 120}\n'
-          'gap_strain = {low = 0.5, high = 1.5}\n')
+# many runs of a SMALL agency: the workers stay busy for a while after the first is saved
+SCENARIO = scenario_toml(regimes=["hybrid"], replications=1000)
+SWEEP = sweep_toml(replications=100, factors={"preservice_hours": [16, 40, 120, 200]})
+MORRIS = sweep_toml(name="tinymorris", design="morris", samples=20, replications=5,
+                    factors={"preservice_hours": {"low": 16, "high": 120},
+                             "gap_strain": {"low": 0.5, "high": 1.5}})
 HAS_DASK = importlib.util.find_spec("distributed") is not None
 
 START_DEADLINE = 240  # seconds for a command to start its workers (a busy machine)
@@ -195,6 +193,7 @@ def _case(name: str) -> list:
     return pytest.param(name, marks=marks, id=name)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", [_case(n) for n in CASES])
 def test_sigkill_leaves_no_process(tmp_path, name):
     """SIGKILL of the main process: no cleanup can run in it, yet nothing remains."""
@@ -204,6 +203,7 @@ def test_sigkill_leaves_no_process(tmp_path, name):
     assert status == -signal.SIGKILL
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", [_case(n) for n in ("compare", "calibrate", "sweep-dask")])
 def test_sigterm_is_handled_like_ctrl_c(tmp_path, name):
     """SIGTERM: a message, exit status 143, nothing half-written, no process left."""
@@ -221,6 +221,7 @@ def test_sigterm_is_handled_like_ctrl_c(tmp_path, name):
         assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.slow
 def test_sigterm_interrupts_a_sweep_that_resume_completes(tmp_path):
     from sim.cli import main
     from sim.experiments.experiment import load

@@ -296,6 +296,7 @@ def test_finding_title_hedges_when_intervals_overlap():
     assert "differs little" in flat
 
 
+@pytest.mark.slow
 def test_custom_regime_and_classroom_charts(tmp_path):
     d = make_data(regimes=["jit", "mine"], reps=2, horizon=30, seed=3)
     d["meta"]["regime_labels"] = {"jit": "JIT-only"}  # no label for the custom regime
@@ -363,6 +364,7 @@ def test_report_html_is_self_contained(report):
         assert label in text
 
 
+@pytest.mark.slow
 def test_svg_format_writes_svg_files_and_html_still_embeds_png(data, tmp_path):
     paths = write_report(tmp_path, **data, fmt="svg")
     for name in CHARTS:
@@ -377,6 +379,7 @@ def test_svg_format_writes_svg_files_and_html_still_embeds_png(data, tmp_path):
     assert all(s.startswith("data:image/png;base64,") for s in srcs)
 
 
+@pytest.mark.slow
 def test_single_replication_report(tmp_path):
     d = make_data(reps=1, horizon=20, seed=5)
     paths = write_report(tmp_path, **d)

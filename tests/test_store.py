@@ -22,6 +22,8 @@ from sim.experiments import store as store_module
 from sim.experiments.experiment import load, sweep
 from sim.experiments.store import ChunkStore, arrow_schema
 
+from helpers import SMALL
+
 pa = pytest.importorskip("pyarrow", reason="the parquet extra is not installed")
 import pyarrow.csv as pacsv  # noqa: E402
 import pyarrow.dataset as ds  # noqa: E402
@@ -30,7 +32,7 @@ import pyarrow.parquet as pq  # noqa: E402
 SPEC = {
     "sweep": {"name": "store", "design": "factorial", "replications": 2, "seed": 3,
               "horizon_weeks": 52, "cross": ["regime"]},
-    "parameters": {"n_workers": 20, "n_clients": 60, "warmup_weeks": 10},
+    "parameters": dict(SMALL),
     "factors": {"preservice_hours": [16, 40, 120], "regime": ["jit", "foundation"],
                 "float_pool": [0, 2]},
     "output": {"timeseries": True, "every_weeks": 13, "metrics": ["turnover_rate", "coc"]},
