@@ -40,11 +40,16 @@ POINTS = 10  # 5 gap_strain values x 2 regimes
 
 def spec(n_runs: int, fmt: str) -> dict:
     return {
-        "sweep": {"name": "bench", "design": "factorial", "replications": n_runs // POINTS,
-                  "seed": 1, "horizon_weeks": 52, "cross": ["regime"]},
+        "sweep": {
+            "name": "bench",
+            "design": "factorial",
+            "replications": n_runs // POINTS,
+            "seed": 1,
+            "horizon_weeks": 52,
+            "cross": ["regime"],
+        },
         "parameters": dict(AGENCY),
-        "factors": {"gap_strain": [0.5, 0.75, 1.0, 1.25, 1.5],
-                    "regime": ["jit", "foundation"]},
+        "factors": {"gap_strain": [0.5, 0.75, 1.0, 1.25, 1.5], "regime": ["jit", "foundation"]},
     }
 
 
@@ -85,19 +90,39 @@ def child(n_runs: int, jobs: int, fmt: str) -> dict:
     rss_before = _rss_mib()
     with tempfile.TemporaryDirectory() as tmp:
         t0 = time.perf_counter()
-        report = sweep(spec(n_runs, fmt), out=Path(tmp) / "s", jobs=jobs, fmt=fmt,
-                       progress=False, callback=on_run)
+        report = sweep(
+            spec(n_runs, fmt),
+            out=Path(tmp) / "s",
+            jobs=jobs,
+            fmt=fmt,
+            progress=False,
+            callback=on_run,
+        )
         elapsed = time.perf_counter() - t0
         parts = len(list((Path(tmp) / "s" / "runs").iterdir()))
-    return {"runs": n_runs, "jobs": jobs, "format": fmt, "ok": report.n_ok,
-            "failed": report.n_failed, "seconds": elapsed, "runs_per_s": n_runs / elapsed,
-            "rss_before_mib": rss_before, "rss_mib": {str(k): v for k, v in sorted(rss.items())},
-            "peak_rss_mib": _peak_mib(), "chunks": parts}
+    return {
+        "runs": n_runs,
+        "jobs": jobs,
+        "format": fmt,
+        "ok": report.n_ok,
+        "failed": report.n_failed,
+        "seconds": elapsed,
+        "runs_per_s": n_runs / elapsed,
+        "rss_before_mib": rss_before,
+        "rss_mib": {str(k): v for k, v in sorted(rss.items())},
+        "peak_rss_mib": _peak_mib(),
+        "chunks": parts,
+    }
 
 
 def measure(n_runs: int, jobs: int, fmt: str) -> dict:
-    out = subprocess.run([sys.executable, __file__, "--child", str(n_runs), str(jobs), fmt],
-                         capture_output=True, text=True, check=False, cwd=ROOT)
+    out = subprocess.run(
+        [sys.executable, __file__, "--child", str(n_runs), str(jobs), fmt],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=ROOT,
+    )
     if out.returncode:
         raise SystemExit(f"measurement failed:\n{out.stderr}")
     return json.loads(out.stdout.strip().splitlines()[-1])
@@ -106,8 +131,12 @@ def measure(n_runs: int, jobs: int, fmt: str) -> dict:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--runs", type=int, default=1000, help="largest sweep (default 1000)")
-    ap.add_argument("--format", choices=("parquet", "csv"), default=None,
-                    help="storage format (default: parquet if pyarrow is installed)")
+    ap.add_argument(
+        "--format",
+        choices=("parquet", "csv"),
+        default=None,
+        help="storage format (default: parquet if pyarrow is installed)",
+    )
     ap.add_argument("--json", type=Path, default=None, help="also write the figures here")
     ap.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -120,9 +149,11 @@ def main() -> None:
     fmt = args.format or default_format()
     n = max(POINTS * 4, args.runs // POINTS * POINTS)
     sizes = sorted({max(POINTS, round(n * q / POINTS) * POINTS) for q in (0.25, 0.5, 1.0)})
-    print(f"workforce-sim sweep benchmark: {n} runs of a tiny agency ({AGENCY}, 52 weeks), "
-          f"{fmt} chunks; {os.cpu_count()} CPUs, load average "
-          f"{', '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    print(
+        f"workforce-sim sweep benchmark: {n} runs of a tiny agency ({AGENCY}, 52 weeks), "
+        f"{fmt} chunks; {os.cpu_count()} CPUs, load average "
+        f"{', '.join(f'{x:.2f}' for x in os.getloadavg())}"
+    )
     results = []
     one = measure(n, 1, fmt)
     results.append(one)
@@ -132,24 +163,35 @@ def main() -> None:
         results.append(two[size])
 
     print()
-    print(f"{'runs':>6} {'procs':>5} {'seconds':>8} {'runs/s':>7} {'chunks':>6} "
-          f"{'RSS start':>9} {'RSS at 25/50/75/100 % of runs (MiB)':>36} {'peak RSS':>9}")
+    print(
+        f"{'runs':>6} {'procs':>5} {'seconds':>8} {'runs/s':>7} {'chunks':>6} "
+        f"{'RSS start':>9} {'RSS at 25/50/75/100 % of runs (MiB)':>36} {'peak RSS':>9}"
+    )
     for r in results:
         marks = " / ".join(f"{v:.0f}" for v in r["rss_mib"].values())
-        print(f"{r['runs']:>6} {r['jobs']:>5} {r['seconds']:>8.1f} {r['runs_per_s']:>7.1f} "
-              f"{r['chunks']:>6} {r['rss_before_mib']:>9.0f} {marks:>36} "
-              f"{r['peak_rss_mib']:>9.0f}")
+        print(
+            f"{r['runs']:>6} {r['jobs']:>5} {r['seconds']:>8.1f} {r['runs_per_s']:>7.1f} "
+            f"{r['chunks']:>6} {r['rss_before_mib']:>9.0f} {marks:>36} "
+            f"{r['peak_rss_mib']:>9.0f}"
+        )
     speedup = one["seconds"] / two[n]["seconds"]
     peaks = [two[s]["peak_rss_mib"] for s in sizes]
     print()
-    print(f"Speed-up with 2 processes at {n} runs: {speedup:.2f}x "
-          f"({one['runs_per_s']:.1f} -> {two[n]['runs_per_s']:.1f} runs/s)")
-    print(f"Parent peak RSS at {' / '.join(map(str, sizes))} runs (2 processes): "
-          f"{' / '.join(f'{p:.0f}' for p in peaks)} MiB "
-          f"(growth {peaks[-1] - peaks[0]:+.0f} MiB for {sizes[-1] - sizes[0]} more runs)")
+    print(
+        f"Speed-up with 2 processes at {n} runs: {speedup:.2f}x "
+        f"({one['runs_per_s']:.1f} -> {two[n]['runs_per_s']:.1f} runs/s)"
+    )
+    print(
+        f"Parent peak RSS at {' / '.join(map(str, sizes))} runs (2 processes): "
+        f"{' / '.join(f'{p:.0f}' for p in peaks)} MiB "
+        f"(growth {peaks[-1] - peaks[0]:+.0f} MiB for {sizes[-1] - sizes[0]} more runs)"
+    )
     if args.json:
-        args.json.write_text(json.dumps({"results": results, "speedup": speedup,
-                                         "loadavg": os.getloadavg()}, indent=2))
+        args.json.write_text(
+            json.dumps(
+                {"results": results, "speedup": speedup, "loadavg": os.getloadavg()}, indent=2
+            )
+        )
 
 
 if __name__ == "__main__":

@@ -25,8 +25,11 @@ __version__ = "0.1.0"
 __all__ = ["PARAMS", "REGIMES", "Client", "Worker", "WorkforceModel", "__version__"]
 
 #: Names imported on first access, and the module each comes from.
-_LAZY = {"WorkforceModel": "sim.core.model", "Client": "sim.core.agents",
-         "Worker": "sim.core.agents"}
+_LAZY = {
+    "WorkforceModel": "sim.core.model",
+    "Client": "sim.core.agents",
+    "Worker": "sim.core.agents",
+}
 
 
 def __getattr__(name: str) -> Any:

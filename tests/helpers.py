@@ -39,8 +39,14 @@ SMALL = MappingProxyType(agency(20, warmup_weeks=10))
 MEDIUM = MappingProxyType(agency(40, warmup_weeks=52))
 
 
-def make_model(regime: str = "jit", *, rng: int = 1, weeks: int = 0,
-               size: Mapping[str, int] = SMALL, **overrides):
+def make_model(
+    regime: str = "jit",
+    *,
+    rng: int = 1,
+    weeks: int = 0,
+    size: Mapping[str, int] = SMALL,
+    **overrides,
+):
     """A ``WorkforceModel`` of ``size`` (overridden by ``overrides``), stepped ``weeks``
     times."""
     from sim import WorkforceModel
@@ -79,28 +85,58 @@ def toml(tables: Mapping[str, Mapping] | None = None, /, **more: Mapping) -> str
     return "".join(out)
 
 
-def scenario_toml(*, name: str = "t", regimes: Sequence[str] = ("jit",), horizon_weeks: int = 52,
-                  replications: int = 1, seed: int = 9, size: Mapping[str, int] = SMALL,
-                  **tables: Mapping) -> str:
+def scenario_toml(
+    *,
+    name: str = "t",
+    regimes: Sequence[str] = ("jit",),
+    horizon_weeks: int = 52,
+    replications: int = 1,
+    seed: int = 9,
+    size: Mapping[str, int] = SMALL,
+    **tables: Mapping,
+) -> str:
     """A scenario file's text: a ``SMALL`` agency in ``[parameters]`` unless ``size``
     says otherwise, then any further ``tables`` (a dotted name such as ``regimes.mine``
     cannot be a keyword: append ``toml({...})`` for it)."""
-    return toml(scenario={"name": name, "regimes": list(regimes),
-                          "horizon_weeks": horizon_weeks, "replications": replications,
-                          "seed": seed},
-                parameters=dict(size), **tables)
+    return toml(
+        scenario={
+            "name": name,
+            "regimes": list(regimes),
+            "horizon_weeks": horizon_weeks,
+            "replications": replications,
+            "seed": seed,
+        },
+        parameters=dict(size),
+        **tables,
+    )
 
 
-def sweep_toml(*, name: str = "tiny", design: str = "factorial", replications: int = 1,
-               seed: int = 7, horizon_weeks: int = 52, size: Mapping[str, int] = SMALL,
-               factors: Mapping | None = None, output: Mapping | None = None,
-               **sweep_keys) -> str:
+def sweep_toml(
+    *,
+    name: str = "tiny",
+    design: str = "factorial",
+    replications: int = 1,
+    seed: int = 7,
+    horizon_weeks: int = 52,
+    size: Mapping[str, int] = SMALL,
+    factors: Mapping | None = None,
+    output: Mapping | None = None,
+    **sweep_keys,
+) -> str:
     """A sweep spec's text: ``[sweep]`` (with ``sweep_keys`` such as ``samples`` or
     ``cross``), a ``SMALL`` agency in ``[parameters]``, then ``[factors]`` and
     ``[output]`` when given."""
-    tables = {"sweep": {"name": name, "design": design, "replications": replications,
-                        "seed": seed, "horizon_weeks": horizon_weeks, **sweep_keys},
-              "parameters": dict(size)}
+    tables = {
+        "sweep": {
+            "name": name,
+            "design": design,
+            "replications": replications,
+            "seed": seed,
+            "horizon_weeks": horizon_weeks,
+            **sweep_keys,
+        },
+        "parameters": dict(size),
+    }
     if factors is not None:
         tables["factors"] = factors
     if output is not None:

@@ -47,8 +47,13 @@ def test_targets_are_complete_and_well_formed():
         assert t.value is None or t.low <= t.value <= t.high
         assert t.formula and t.source and t.label
     dsp = {t.metric: t for t in cal.load_targets("dsp")}
-    assert set(dsp) == {"turnover_rate", "leavers_under_6m", "leavers_under_12m",
-                        "vacancy_rate", "burnout_high_share"}
+    assert set(dsp) == {
+        "turnover_rate",
+        "leavers_under_6m",
+        "leavers_under_12m",
+        "vacancy_rate",
+        "burnout_high_share",
+    }
     assert (dsp["turnover_rate"].low, dsp["turnover_rate"].high) == (0.40, 0.46)
     home = {t.metric: t for t in cal.load_targets("home_care")}
     assert set(home) == {"turnover_rate", "leavers_under_3m"}
@@ -86,7 +91,8 @@ def test_score_is_distance_outside_range_in_widths_plus_a_small_noise_penalty():
     # more noise, higher score; symmetric about the centre of the range
     assert cal.score_target(0.58, 0.03, 0.4, 0.6)[1] > cal.score_target(0.58, 0.01, 0.4, 0.6)[1]
     assert cal.score_target(0.45, 0.02, 0.4, 0.6)[1] == pytest.approx(
-        cal.score_target(0.55, 0.02, 0.4, 0.6)[1])
+        cal.score_target(0.55, 0.02, 0.4, 0.6)[1]
+    )
 
 
 def test_score_aims_a_margin_inside_the_range():
@@ -94,13 +100,13 @@ def test_score_aims_a_margin_inside_the_range():
     assert cal.score_target(0.41, 0.0, 0.4, 0.6, margin=0.05) == (0.0, pytest.approx(0.04))
     assert cal.score_target(0.5, 0.0, 0.4, 0.6, margin=0.05) == (0.0, 0.0)
     assert cal.score_target(0.41, 0.01, 0.4, 0.6, margin=0.05)[1] == pytest.approx(
-        cal.score_target(0.41, 0.01, 0.45, 0.55)[1] * (0.1 / 0.2) ** 2)
+        cal.score_target(0.41, 0.01, 0.45, 0.55)[1] * (0.1 / 0.2) ** 2
+    )
     # a margin over half the width aims at the centre
     assert cal.score_target(0.5, 0.0, 0.4, 0.6, margin=0.3)[1] == 0.0
     assert cal.score_target(0.45, 0.0, 0.4, 0.6, margin=0.3)[1] == pytest.approx(0.0625)
     # the margin is MARGIN_SE standard errors of a mean over MARGIN_RUNS runs
-    assert cal.validation_margin(0.09) == pytest.approx(
-        cal.MARGIN_SE * 0.09 / cal.MARGIN_RUNS ** 0.5)
+    assert cal.validation_margin(0.09) == pytest.approx(cal.MARGIN_SE * 0.09 / cal.MARGIN_RUNS**0.5)
 
 
 def test_search_dimensions_round_and_map_back():
@@ -138,8 +144,9 @@ def test_calibration_record_is_consistent_with_the_registry(setting):
     assert set(rec["context"]) == set(cal.context_names(setting))
     for name, value in rec["context"].items():
         assert resolved[name] == value, f"{name}: re-run calibrate --setting {setting}"
-    assert rec["command"] == cal.command_line(setting, rec["budget"], rec["seed"],
-                                              rec["replications"], rec["horizon_weeks"])
+    assert rec["command"] == cal.command_line(
+        setting, rec["budget"], rec["seed"], rec["replications"], rec["horizon_weeks"]
+    )
     assert rec["replications"] == cal.protocol().calibration_replications
     assert rec["horizon_weeks"] == cal.protocol().horizon_weeks
     assert rec["date"] and math.isfinite(rec["score"])
@@ -173,8 +180,7 @@ def test_calibration_is_deterministic_and_independent_of_jobs():
     assert (h.loc[h.stage == "final", "replications"] == 3 * QUICK["replications"]).all()
     assert np.allclose(h["score"], h["distance"] + h["noise"])
     assert (h["noise"] >= -1e-12).all()
-    assert a.values == h.loc[h[h.stage == "final"]["score"].idxmin(),
-                             list(a.values)].to_dict()
+    assert a.values == h.loc[h[h.stage == "final"]["score"].idxmin(), list(a.values)].to_dict()
     c = cal.calibrate("dsp", seed=seed + 1, jobs=1, **{**QUICK, "budget": 1})
     assert not c.history.iloc[:1].equals(a.history.iloc[:1])
 
@@ -185,26 +191,51 @@ def test_adopted_values_reproduce_their_recorded_score(setting):
     """Re-running the adopted values on the recorded replicate seeds gives the score the
     search recorded: the record and the model agree (else re-run calibrate)."""
     rec = CALIBRATION[setting]
-    res = cal.rescore(setting, rec["values"], seed=rec["seed"], replications=rec["replications"],
-                      horizon_weeks=rec["horizon_weeks"], jobs=2)
+    res = cal.rescore(
+        setting,
+        rec["values"],
+        seed=rec["seed"],
+        replications=rec["replications"],
+        horizon_weeks=rec["horizon_weeks"],
+        jobs=2,
+    )
     assert res["score"] == pytest.approx(rec["search_score"], rel=1e-3, abs=1e-4)
 
 
 def test_calibrate_command_writes_results_and_how_to_adopt(tmp_path, capsys):
     out = tmp_path / "cal"
-    args = ["calibrate", "--setting", "home_care", "--budget", "2", "--replications", "2",
-            "--horizon", "52", "--jobs", "1", "--out", str(out), "--no-progress"]
+    args = [
+        "calibrate",
+        "--setting",
+        "home_care",
+        "--budget",
+        "2",
+        "--replications",
+        "2",
+        "--horizon",
+        "52",
+        "--jobs",
+        "1",
+        "--out",
+        str(out),
+        "--no-progress",
+    ]
     assert main(args) == 0
     text = capsys.readouterr().out
     assert 'replace the "home_care" entry of CALIBRATION' in text
     assert "workforce-sim validate --setting home_care" in text
-    assert {p.name for p in out.iterdir()} == {"history.csv", "fit.csv", "best.toml",
-                                               "calibration.json", "adopt.txt",
-                                               "columns.csv", "manifest.json"}
+    assert {p.name for p in out.iterdir()} == {
+        "history.csv",
+        "fit.csv",
+        "best.toml",
+        "calibration.json",
+        "adopt.txt",
+        "columns.csv",
+        "manifest.json",
+    }
     assert undescribed(out) == []  # columns.csv describes every column
     man = json.loads((out / "manifest.json").read_text())
-    assert (man["tool"], man["kind"], man["setting"]) == ("workforce-sim", "calibrate",
-                                                          "home_care")
+    assert (man["tool"], man["kind"], man["setting"]) == ("workforce-sim", "calibrate", "home_care")
     hist = pd.read_csv(out / "history.csv")
     assert {d.name for d in cal.SEARCH["home_care"]} <= set(hist.columns)
     fit = pd.read_csv(out / "fit.csv")
@@ -212,8 +243,9 @@ def test_calibrate_command_writes_results_and_how_to_adopt(tmp_path, capsys):
     assert "--budget 2" in (out / "adopt.txt").read_text()
 
 
-@pytest.mark.parametrize("bad", [["--setting", "nursing"], ["--budget", "0"],
-                                 ["--horizon", "20"], ["--seed", "-1"]])
+@pytest.mark.parametrize(
+    "bad", [["--setting", "nursing"], ["--budget", "0"], ["--horizon", "20"], ["--seed", "-1"]]
+)
 def test_calibrate_bad_input_exits_2(tmp_path, bad):
     try:
         code = main(["calibrate", *bad, "--out", str(tmp_path / "o")])
@@ -231,8 +263,9 @@ def test_validate_passes_for_each_setting(tmp_path, capsys, setting):
     a turnover rate varies by about 9 points between runs of a 100-post agency, so fewer
     runs would test the noise rather than the fit)."""
     out = tmp_path / "val"
-    code = main(["validate", "--setting", setting, "--jobs", "2", "--out", str(out),
-                 "--no-progress"])
+    code = main(
+        ["validate", "--setting", setting, "--jobs", "2", "--out", str(out), "--no-progress"]
+    )
     text = capsys.readouterr().out
     table = pd.read_csv(out / "validation.csv")
     reps = cal.protocol().validation_replications
@@ -250,8 +283,7 @@ def test_validate_passes_for_each_setting(tmp_path, capsys, setting):
 
 
 def test_validate_exits_1_when_a_target_is_missed(tmp_path, monkeypatch, capsys):
-    impossible = cal.Target("dsp", "jit", "turnover_rate", "Annual turnover", 0.90, 0.95,
-                            "f", "s")
+    impossible = cal.Target("dsp", "jit", "turnover_rate", "Annual turnover", 0.90, 0.95, "f", "s")
     real = cal.load_targets
 
     def fake(setting=None):
@@ -259,8 +291,10 @@ def test_validate_exits_1_when_a_target_is_missed(tmp_path, monkeypatch, capsys)
 
     monkeypatch.setattr(cal, "load_targets", fake)
     out = tmp_path / "val"
-    assert main(["validate", "--replications", "2", "--jobs", "1", "--out", str(out),
-                 "--no-progress"]) == 1
+    assert (
+        main(["validate", "--replications", "2", "--jobs", "1", "--out", str(out), "--no-progress"])
+        == 1
+    )
     assert "OUTSIDE" in capsys.readouterr().out
     assert not pd.read_csv(out / "validation.csv")["inside"].iloc[0]
     assert undescribed(out) == []  # columns.csv describes every column
@@ -268,8 +302,9 @@ def test_validate_exits_1_when_a_target_is_missed(tmp_path, monkeypatch, capsys)
     assert (man["tool"], man["kind"]) == ("workforce-sim", "validate")
 
 
-@pytest.mark.parametrize("bad", [["--setting", "nursing"], ["--replications", "0"],
-                                 ["--seed", "-2"]])
+@pytest.mark.parametrize(
+    "bad", [["--setting", "nursing"], ["--replications", "0"], ["--seed", "-2"]]
+)
 def test_validate_bad_input_exits_2(tmp_path, bad):
     try:
         code = main(["validate", *bad, "--out", str(tmp_path / "o")])
@@ -288,13 +323,21 @@ def test_validate_out_must_be_a_directory(tmp_path, capsys):
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(not os.environ.get("WORKFORCE_SIM_SLOW"),
-                    reason="re-runs an adopted calibration (minutes); set WORKFORCE_SIM_SLOW=1")
+@pytest.mark.skipif(
+    not os.environ.get("WORKFORCE_SIM_SLOW"),
+    reason="re-runs an adopted calibration (minutes); set WORKFORCE_SIM_SLOW=1",
+)
 @pytest.mark.parametrize("setting", list(SETTINGS))
 def test_recorded_calibration_reproduces_the_adopted_values(setting):
     rec = CALIBRATION[setting]
-    res = cal.calibrate(setting, budget=rec["budget"], seed=rec["seed"], jobs=2,
-                        replications=rec["replications"], horizon_weeks=rec["horizon_weeks"])
+    res = cal.calibrate(
+        setting,
+        budget=rec["budget"],
+        seed=rec["seed"],
+        jobs=2,
+        replications=rec["replications"],
+        horizon_weeks=rec["horizon_weeks"],
+    )
     assert res.values == rec["values"]
     assert res.record["score"] == rec["score"]
 
@@ -328,8 +371,22 @@ def test_params_and_run_take_a_setting(tmp_path, capsys, write_scenario):
     assert "by setting: dsp = " in capsys.readouterr().out
     scen = write_scenario()
     out = tmp_path / "o"
-    assert main(["run", str(scen), "--setting", "home_care", "--out", str(out), "--jobs", "1",
-                 "--no-progress"]) == 0
+    assert (
+        main(
+            [
+                "run",
+                str(scen),
+                "--setting",
+                "home_care",
+                "--out",
+                str(out),
+                "--jobs",
+                "1",
+                "--no-progress",
+            ]
+        )
+        == 0
+    )
     assert "[Home care]" in capsys.readouterr().out
     man = json.loads((out / "manifest.json").read_text())
     assert man["scenario"]["setting"] == "home_care"

@@ -24,11 +24,18 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def tiny(regimes=("jit", "foundation"), reps=2, horizon=52, seed=3):
-    return parse_scenario({
-        "scenario": {"name": "tiny", "regimes": list(regimes), "horizon_weeks": horizon,
-                     "replications": reps, "seed": seed},
-        "parameters": dict(SMALL),
-    })
+    return parse_scenario(
+        {
+            "scenario": {
+                "name": "tiny",
+                "regimes": list(regimes),
+                "horizon_weeks": horizon,
+                "replications": reps,
+                "seed": seed,
+            },
+            "parameters": dict(SMALL),
+        }
+    )
 
 
 # -- runner ------------------------------------------------------------------------------
@@ -50,8 +57,9 @@ def test_results_identical_for_any_number_of_processes():
     one = run_scenario(s, jobs=1, progress=False)
     two = run_scenario(s, jobs=2, progress=False)
     pd.testing.assert_frame_equal(one.timeseries, two.timeseries)
-    pd.testing.assert_frame_equal(one.runs.drop(columns="wall_seconds"),
-                                  two.runs.drop(columns="wall_seconds"))
+    pd.testing.assert_frame_equal(
+        one.runs.drop(columns="wall_seconds"), two.runs.drop(columns="wall_seconds")
+    )
     pd.testing.assert_frame_equal(one.survival, two.survival)
     ts = one.timeseries
     assert list(ts.columns[:5]) == ["run_id", "regime", "replicate", "seed", "week"]
@@ -62,8 +70,18 @@ def test_results_identical_for_any_number_of_processes():
 @pytest.mark.slow
 def test_compare_writes_report_data_and_manifest(tmp_path, capsys):
     out = tmp_path / "cmp"
-    args = ["compare", "--out", str(out), "--replications", "2", "--horizon", "52",
-            "--jobs", "1", "--no-progress"]
+    args = [
+        "compare",
+        "--out",
+        str(out),
+        "--replications",
+        "2",
+        "--horizon",
+        "52",
+        "--jobs",
+        "1",
+        "--no-progress",
+    ]
     # a tiny agency keeps the test fast: compare takes no parameters, so patch the scenario
     import sim.cli.run as cli
 
@@ -77,9 +95,20 @@ def test_compare_writes_report_data_and_manifest(tmp_path, capsys):
     for label in ("JIT-only", "Foundation-first", "Hybrid", "Turnover rate"):
         assert label in printed
     names = {p.name for p in out.iterdir()}
-    assert {"report.md", "report.html", "timeseries.csv", "summary.csv", "manifest.json",
-            "turnover.png", "burnout.png", "continuity.png", "vacancy.png", "survival.png",
-            "distinct_workers.png", "cost_continuity.png"} <= names
+    assert {
+        "report.md",
+        "report.html",
+        "timeseries.csv",
+        "summary.csv",
+        "manifest.json",
+        "turnover.png",
+        "burnout.png",
+        "continuity.png",
+        "vacancy.png",
+        "survival.png",
+        "distinct_workers.png",
+        "cost_continuity.png",
+    } <= names
     man = json.loads((out / "manifest.json").read_text())
     assert man["root_seed"] == default_compare_scenario().seed
     assert len(man["runs"]) == 6 and all("spawn_key" in r for r in man["runs"])
@@ -113,12 +142,15 @@ def test_run_scenario_file_and_rerun_replaces_output(tmp_path, write_scenario):
 
 
 BAD = {
-    "unknown key": ('[scenario]\nname="x"\nregimes=["jit"]\n[parameters]\nn_wokers = 5\n',
-                    "did you mean 'n_workers'"),
-    "wrong type": ('[scenario]\nname="x"\nregimes=["jit"]\n[parameters]\nn_workers = "ten"\n',
-                   "n_workers"),
-    "out of range": ('[scenario]\nname="x"\nregimes=["jit"]\n[parameters]\nwage = -3\n',
-                     "wage"),
+    "unknown key": (
+        '[scenario]\nname="x"\nregimes=["jit"]\n[parameters]\nn_wokers = 5\n',
+        "did you mean 'n_workers'",
+    ),
+    "wrong type": (
+        '[scenario]\nname="x"\nregimes=["jit"]\n[parameters]\nn_workers = "ten"\n',
+        "n_workers",
+    ),
+    "out of range": ('[scenario]\nname="x"\nregimes=["jit"]\n[parameters]\nwage = -3\n', "wage"),
     "not toml": ("[scenario\nname = \n", "TOML"),
 }
 
@@ -130,8 +162,13 @@ def test_bad_scenario_exits_2_with_message_and_writes_nothing(tmp_path, case):
     scen = tmp_path / "bad.toml"
     scen.write_text(text)
     out = tmp_path / "out"
-    proc = subprocess.run([sys.executable, "-m", "sim", "run", str(scen), "--out", str(out)],
-                          capture_output=True, text=True, cwd=tmp_path, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-m", "sim", "run", str(scen), "--out", str(out)],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=120,
+    )
     assert proc.returncode == 2
     assert needle in proc.stderr
     assert "Traceback" not in proc.stderr
@@ -178,11 +215,16 @@ def test_params_by_regime_and_explain(capsys):
 
 @pytest.mark.slow
 def test_python_m_sim_is_the_twin_of_the_console_script():
-    a = subprocess.run([sys.executable, "-m", "sim", "params", "--format", "csv"],
-                       capture_output=True, text=True, timeout=120)
+    a = subprocess.run(
+        [sys.executable, "-m", "sim", "params", "--format", "csv"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     exe = Path(sys.executable).with_name("workforce-sim")
-    b = subprocess.run([str(exe), "params", "--format", "csv"], capture_output=True,
-                       text=True, timeout=120)
+    b = subprocess.run(
+        [str(exe), "params", "--format", "csv"], capture_output=True, text=True, timeout=120
+    )
     assert a.returncode == b.returncode == 0 and a.stdout == b.stdout
     assert np.char.count(a.stdout, "\n") == len(PARAMS) + 1
 
@@ -201,10 +243,21 @@ def test_explain_prints_every_field_in_full(name):
     p = PARAMS[name]
     text = explain(name)
     assert text.startswith(f"{name}: {p.description}\n")  # the description, untruncated
-    fields = {line.split(":", 1)[0].strip(): line.split(":", 1)[1].strip()
-              for line in text.splitlines()[1:]}
-    assert {"default", "unit", "allowed", "type", "group", "by regime", "set it in",
-            "source", "calibrated"} <= set(fields)
+    fields = {
+        line.split(":", 1)[0].strip(): line.split(":", 1)[1].strip()
+        for line in text.splitlines()[1:]
+    }
+    assert {
+        "default",
+        "unit",
+        "allowed",
+        "type",
+        "group",
+        "by regime",
+        "set it in",
+        "source",
+        "calibrated",
+    } <= set(fields)
     assert fields["default"].startswith(_shown(p.default))
     assert fields["unit"] == (p.unit or "(none)")
     assert p.range_text in fields["allowed"]

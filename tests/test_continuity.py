@@ -14,8 +14,7 @@ def check(ledger: ContinuityLedger, week: int) -> None:
     want = continuity_rows(ledger.history(week))
     got = ledger.indices()
     for key in ("n", "coc", "upc", "secon", "distinct"):
-        np.testing.assert_allclose(got[key].astype(float), want[key].astype(float),
-                                   err_msg=key)
+        np.testing.assert_allclose(got[key].astype(float), want[key].astype(float), err_msg=key)
 
 
 def test_ledger_matches_recomputation_on_random_contacts():
@@ -33,8 +32,15 @@ def test_ledger_matches_recomputation_on_random_contacts():
 
 
 def test_ledger_in_a_running_model_matches_recomputation(medium_agency):
-    m = WorkforceModel("hybrid", rng=2, float_pool=2, shock_start=0, shock_weeks=20,
-                       shock_absence=0.3, **medium_agency)
+    m = WorkforceModel(
+        "hybrid",
+        rng=2,
+        float_pool=2,
+        shock_start=0,
+        shock_weeks=20,
+        shock_absence=0.3,
+        **medium_agency,
+    )
     for _ in range(60):
         m.step()
         check(m.continuity, m.t)

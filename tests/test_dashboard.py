@@ -91,8 +91,9 @@ def test_mesa_reset_with_edited_inputs_builds_a_new_model():
     values = {k: v.get("value") for k, v in model_params().items()}
     for seed in ("7", "not a number", "", 11):
         values.update({**SMALL, "seed": seed, "regime": "Hybrid", "n_workers": 40})
-        kwargs = _build_model_init_kwargs(model, values, add_scenario_when_empty=True,
-                                          require_model_accepts_scenario=True)
+        kwargs = _build_model_init_kwargs(
+            model, values, add_scenario_when_empty=True, require_model_accepts_scenario=True
+        )
         assert "scenario" in kwargs  # Mesa adds one; the model ignores it
         new = type(model)(**kwargs)
         assert new.regime == "hybrid" and new.params["n_workers"] == 40 and new.t == 0
@@ -103,8 +104,9 @@ def test_training_sliders_apply_only_when_overriding_the_regime():
     plain = DashboardModel("Hybrid", preservice_hours=8.0, mentoring_hours=3.0, **SMALL)
     assert plain.params["preservice_hours"] == REGIMES["hybrid"]["preservice_hours"]
     assert plain.params["mentoring_hours"] == REGIMES["hybrid"]["mentoring_hours"]
-    over = DashboardModel("Hybrid", preservice_hours=8.0, mentoring_hours=3.0,
-                          override_training=True, **SMALL)
+    over = DashboardModel(
+        "Hybrid", preservice_hours=8.0, mentoring_hours=3.0, override_training=True, **SMALL
+    )
     assert over.params["preservice_hours"] == 8.0 and over.params["mentoring_hours"] == 3.0
 
 
@@ -163,8 +165,9 @@ def test_pages_render_outside_the_server_as_in_jupyter(name):
 
     _box, rc = solara.render(getattr(sim.app.dashboard, name), handle_error=False)
     try:
-        status = [w.children[0] for w in rc.find(v.Html).widgets
-                  if "wf-status" in str(w.class_).split()]
+        status = [
+            w.children[0] for w in rc.find(v.Html).widgets if "wf-status" in str(w.class_).split()
+        ]
         assert len(status) == (2 if name == "compare_page" else 1)
         assert all(" · week 0 · " in t for t in status)
     finally:
@@ -224,11 +227,15 @@ def _wait_until_serving(proc: subprocess.Popen, url: str, log: Path) -> None:
         except OSError:
             pass
         if proc.poll() is not None:
-            pytest.fail(f"the dashboard server exited with status {proc.returncode} before "
-                        f"answering {url}; its log:\n{log.read_text()}")
+            pytest.fail(
+                f"the dashboard server exited with status {proc.returncode} before "
+                f"answering {url}; its log:\n{log.read_text()}"
+            )
         if time.monotonic() - start > SERVER_DEADLINE:
-            pytest.fail(f"the dashboard server did not answer {url} within "
-                        f"{SERVER_DEADLINE} s; its log:\n{log.read_text()}")
+            pytest.fail(
+                f"the dashboard server did not answer {url} within "
+                f"{SERVER_DEADLINE} s; its log:\n{log.read_text()}"
+            )
         time.sleep(0.5)
 
 
@@ -253,10 +260,13 @@ def live(tmp_path_factory):
     boots while the browser starts.
     """
     sync_api = pytest.importorskip(
-        "playwright.sync_api", reason="playwright is not installed (pip install playwright)")
+        "playwright.sync_api", reason="playwright is not installed (pip install playwright)"
+    )
     if not Path(CHROMIUM).exists():
-        pytest.skip(f"no browser at {CHROMIUM} (apt-get install chromium, or set "
-                    "WORKFORCE_SIM_CHROMIUM to a Chromium binary)")
+        pytest.skip(
+            f"no browser at {CHROMIUM} (apt-get install chromium, or set "
+            "WORKFORCE_SIM_CHROMIUM to a Chromium binary)"
+        )
     from sim.cli.dashboard import fetch_assets
     from sim.core.errors import UsageError
 
@@ -265,15 +275,25 @@ def live(tmp_path_factory):
     port = _free_port()
     log = tmp_path_factory.mktemp("dashboard") / "server.log"
     with open(log, "w") as out:  # its own session: the teardown ends all it started
-        proc = subprocess.Popen([sys.executable, "-m", "sim", "dashboard", "--port", str(port)],
-                                cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
-                                start_new_session=True)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "sim", "dashboard", "--port", str(port)],
+            cwd=ROOT,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     url = f"http://127.0.0.1:{port}/"
     try:
         with sync_api.sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=CHROMIUM, args=[
-                "--headless", "--no-sandbox", "--disable-gpu",
-                "--disable-background-networking"])
+            browser = pw.chromium.launch(
+                executable_path=CHROMIUM,
+                args=[
+                    "--headless",
+                    "--no-sandbox",
+                    "--disable-gpu",
+                    "--disable-background-networking",
+                ],
+            )
             try:
                 _wait_until_serving(proc, url, log)
                 yield browser, url

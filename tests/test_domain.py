@@ -50,20 +50,24 @@ def _value(name: str) -> st.SearchStrategy:
     if p.kind == "int":
         return st.sampled_from([int(low), int(high)]) | st.integers(int(low), int(high))
     return st.sampled_from([float(low), float(high)]) | st.floats(
-        float(low), float(high), allow_nan=False, allow_infinity=False)
+        float(low), float(high), allow_nan=False, allow_infinity=False
+    )
 
 
 #: Each parameter is left at its default (or the setting's and regime's preset) about a
 #: third of the time, else drawn: half of those draws at a corner of its range.
-PARAMETER_SETS = st.fixed_dictionaries(
-    {name: st.none() | _value(name) for name in PARAMS}
-).map(lambda d: {k: v for k, v in d.items() if v is not None} | _small_defaults(d))
+PARAMETER_SETS = st.fixed_dictionaries({name: st.none() | _value(name) for name in PARAMS}).map(
+    lambda d: {k: v for k, v in d.items() if v is not None} | _small_defaults(d)
+)
 
 
 def _small_defaults(drawn: dict) -> dict:
     """The size parameters left undrawn take their low end (the defaults are large)."""
-    return {k: SMALL_RANGES[k][0] if k != "warmup_weeks" else 4
-            for k in ("n_workers", "n_clients", "warmup_weeks") if drawn[k] is None}
+    return {
+        k: SMALL_RANGES[k][0] if k != "warmup_weeks" else 4
+        for k in ("n_workers", "n_clients", "warmup_weeks")
+        if drawn[k] is None
+    }
 
 
 def test_every_parameter_is_drawn_within_its_registry_range():
@@ -110,8 +114,16 @@ def check_state(m: WorkforceModel, previous_headcount: float | None) -> None:
     _within(w.relationship[a], 0, 1, "relationship")
     _within(w.gap[a], 0, 1, "worker gap", ROUNDING)
     assert (w.sensitivity[a] > 0).all()
-    for name in ("hours", "overtime_hours", "module_hours", "mentored", "mentoring_hours",
-                 "refresher_hours", "incidents", "caseload"):
+    for name in (
+        "hours",
+        "overtime_hours",
+        "module_hours",
+        "mentored",
+        "mentoring_hours",
+        "refresher_hours",
+        "incidents",
+        "caseload",
+    ):
         _within(getattr(w, name)[a], 0, inf, name)
     assert (w.overtime_hours[a] <= w.hours[a] * (1 + 1e-12)).all()
     np.testing.assert_allclose(w.use[a].sum(axis=1), w.hours[a], rtol=1e-9, atol=1e-9)
@@ -178,11 +190,19 @@ def check_state(m: WorkforceModel, previous_headcount: float | None) -> None:
 
 
 @pytest.mark.slow
-@settings(max_examples=400, deadline=None, derandomize=True, database=None,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-@given(values=PARAMETER_SETS, setting=st.sampled_from(sorted(SETTINGS)),
-       regime=st.sampled_from(["jit", "foundation", "hybrid"]),
-       seed=st.integers(0, 2**32 - 1))
+@settings(
+    max_examples=400,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(
+    values=PARAMETER_SETS,
+    setting=st.sampled_from(sorted(SETTINGS)),
+    regime=st.sampled_from(["jit", "foundation", "hybrid"]),
+    seed=st.integers(0, 2**32 - 1),
+)
 def test_state_and_measures_stay_in_their_domain(values, setting, regime, seed):
     try:
         m = WorkforceModel(regime, setting=setting, rng=seed, **values)
@@ -198,9 +218,17 @@ def test_state_and_measures_stay_in_their_domain(values, setting, regime, seed):
 def test_the_reported_case_of_awareness_beyond_one_stays_within_its_domain():
     """Issue 9's case: awareness_growth = 0.2, mentoring_awareness_gain = 0.2 and
     10 mentoring hours for 260 weeks drove mean gap awareness to 3.5."""
-    m = WorkforceModel("hybrid", rng=3, n_workers=10, n_clients=30, warmup_weeks=0,
-                       awareness_growth=0.2, mentoring_awareness_gain=0.2,
-                       mentoring_hours=10, mentoring_weeks=260)
+    m = WorkforceModel(
+        "hybrid",
+        rng=3,
+        n_workers=10,
+        n_clients=30,
+        warmup_weeks=0,
+        awareness_growth=0.2,
+        mentoring_awareness_gain=0.2,
+        mentoring_hours=10,
+        mentoring_weeks=260,
+    )
     for _ in range(260):
         m.step()
         a = np.flatnonzero(m.workers.alive)

@@ -27,8 +27,9 @@ def _loaded_after(code: str) -> list[str]:
         f"print(json.dumps(sorted({{m.split('.')[0] for m in sys.modules}} & {set(HEAVY)!r})))"
     )
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    proc = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
-                          env=env, cwd=ROOT, check=True)
+    proc = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, env=env, cwd=ROOT, check=True
+    )
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
@@ -38,13 +39,23 @@ def test_importing_the_package_and_building_the_cli_loads_no_heavy_library():
     assert _loaded_after("import sim, sim.core.params, sim.cli\nsim.cli.build_parser()") == []
 
 
-@pytest.mark.parametrize("argv", [["--help"], ["params"], ["params", "--explain", "wage"],
-                                  ["sweep", "--help"], ["dashboard", "--help"]])
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--help"],
+        ["params"],
+        ["params", "--explain", "wage"],
+        ["sweep", "--help"],
+        ["dashboard", "--help"],
+    ],
+)
 def test_help_and_params_load_no_heavy_library(argv):
-    code = ("import contextlib, io, sim.cli\n"
-            "with contextlib.redirect_stdout(io.StringIO()), "
-            "contextlib.suppress(SystemExit):\n"
-            f"    sim.cli.main({argv!r})")
+    code = (
+        "import contextlib, io, sim.cli\n"
+        "with contextlib.redirect_stdout(io.StringIO()), "
+        "contextlib.suppress(SystemExit):\n"
+        f"    sim.cli.main({argv!r})"
+    )
     assert _loaded_after(code) == []
 
 
@@ -135,9 +146,16 @@ def test_batch_run_stops_at_max_steps_or_at_the_horizon():
 
     from sim import WorkforceModel
 
-    out = pd.DataFrame(mesa.batch_run(
-        WorkforceModel, {"horizon_weeks": [3, 50], **TINY}, rng=[1], max_steps=6,
-        number_processes=1, display_progress=False))
+    out = pd.DataFrame(
+        mesa.batch_run(
+            WorkforceModel,
+            {"horizon_weeks": [3, 50], **TINY},
+            rng=[1],
+            max_steps=6,
+            number_processes=1,
+            display_progress=False,
+        )
+    )
     last = out.groupby("horizon_weeks")["Step"].max()
     assert last.to_dict() == {3: 3, 50: 6}
 
@@ -206,8 +224,10 @@ def test_dashboard_refuses_a_port_in_use_before_starting(capsys):
     with held:
         assert main(["dashboard", "--port", str(port)]) == 2
     err = capsys.readouterr().err
-    assert err == (f"workforce-sim: error: cannot listen on 127.0.0.1:{port} (address already "
-                   "in use); is another dashboard running? Try another --port\n")
+    assert err == (
+        f"workforce-sim: error: cannot listen on 127.0.0.1:{port} (address already "
+        "in use); is another dashboard running? Try another --port\n"
+    )
 
 
 @pytest.mark.slow
@@ -223,11 +243,19 @@ def test_server_that_cannot_bind_its_port_exits_2_with_one_line(tmp_path):
     with held:
         argv = command("127.0.0.1", port)
         argv[argv.index(APP)] = str(page)
-        proc = subprocess.run(argv, capture_output=True, text=True, timeout=600, cwd=tmp_path,
-                              env={**os.environ, "PYTHONPATH": str(ROOT)})
+        proc = subprocess.run(
+            argv,
+            capture_output=True,
+            text=True,
+            timeout=600,
+            cwd=tmp_path,
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+        )
     assert proc.returncode == 2, proc.stderr
-    assert proc.stderr == (f"workforce-sim: error: cannot listen on 127.0.0.1:{port} (address "
-                           "already in use); is another dashboard running? Try another --port\n")
+    assert proc.stderr == (
+        f"workforce-sim: error: cannot listen on 127.0.0.1:{port} (address "
+        "already in use); is another dashboard running? Try another --port\n"
+    )
 
 
 # -- the declared package --------------------------------------------------------------------
@@ -258,9 +286,12 @@ def test_pyproject_declares_an_spdx_licence_the_scipy_used_and_complete_notebook
     assert low >= (1, 15)  # qmc.LatinHypercube(rng=...) is new in 1.15
     notebooks = _extra(project, "notebooks")
     assert {"jupyterlab", "ipykernel"} <= notebooks
-    code = "".join("".join(cell["source"])
-                   for p in (ROOT / "notebooks").glob("*.ipynb")
-                   for cell in json.loads(p.read_text())["cells"] if cell["cell_type"] == "code")
+    code = "".join(
+        "".join(cell["source"])
+        for p in (ROOT / "notebooks").glob("*.ipynb")
+        for cell in json.loads(p.read_text())["cells"]
+        if cell["cell_type"] == "code"
+    )
     assert "sensitivity import" in code  # the Morris and Sobol analyses
     assert "salib" in notebooks  # ... need SALib, which `pip install '.[notebooks]'` brings
 
@@ -277,8 +308,15 @@ def test_a_numpy_integer_seed_is_the_same_seed():
         a.step()
         b.step()
     assert a.datacollector.get_model_vars_dataframe().equals(
-        b.datacollector.get_model_vars_dataframe())
-    results = mesa.batch_run(WorkforceModel, parameters=kw, rng=np.arange(1, 3), max_steps=2,
-                             number_processes=1, data_collection_period=-1,
-                             display_progress=False)
+        b.datacollector.get_model_vars_dataframe()
+    )
+    results = mesa.batch_run(
+        WorkforceModel,
+        parameters=kw,
+        rng=np.arange(1, 3),
+        max_steps=2,
+        number_processes=1,
+        data_collection_period=-1,
+        display_progress=False,
+    )
     assert len(results) == 2

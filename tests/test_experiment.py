@@ -39,9 +39,11 @@ from sim.experiments.sweepspec import load_spec, parse_spec
 from helpers import SMALL, sweep_toml
 
 SPEC_TOML = sweep_toml(
-    replications=2, cross=["regime"],
+    replications=2,
+    cross=["regime"],
     factors={"preservice_hours": [16, 40, 120], "regime": ["jit", "foundation"]},
-    output={"timeseries": True, "every_weeks": 13, "metrics": ["turnover_rate", "coc"]})
+    output={"timeseries": True, "every_weeks": 13, "metrics": ["turnover_rate", "coc"]},
+)
 N_RUNS = 3 * 2 * 2
 VOLATILE = ["wall_seconds", "worker"]  # the only columns allowed to differ between runs
 
@@ -58,8 +60,9 @@ def assert_same(a, b):
     """Two loaded sweeps hold the same results (sorted by run_id)."""
     pd.testing.assert_frame_equal(a.summary, b.summary, check_dtype=False)
     pd.testing.assert_frame_equal(a.timeseries, b.timeseries, check_dtype=False)
-    pd.testing.assert_frame_equal(a.runs.drop(columns=VOLATILE), b.runs.drop(columns=VOLATILE),
-                                  check_dtype=False)
+    pd.testing.assert_frame_equal(
+        a.runs.drop(columns=VOLATILE), b.runs.drop(columns=VOLATILE), check_dtype=False
+    )
 
 
 @pytest.fixture(scope="module")
@@ -93,10 +96,14 @@ def test_spec_designs_sizes_and_training_overrides():
     assert parse_spec(spec_dict()).fingerprint() == s.fingerprint()
     assert parse_spec(spec_dict(seed=8)).fingerprint() != s.fingerprint()
 
-    lhs_dict = {**spec_dict(design="lhs", samples=10),
-                "factors": {"preservice_hours": {"low": 0, "high": 100},
-                            "gap_strain": {"low": 0.5, "high": 1.5},
-                            "regime": ["jit", "hybrid"]}}
+    lhs_dict = {
+        **spec_dict(design="lhs", samples=10),
+        "factors": {
+            "preservice_hours": {"low": 0, "high": 100},
+            "gap_strain": {"low": 0.5, "high": 1.5},
+            "regime": ["jit", "hybrid"],
+        },
+    }
     lhs = parse_spec(lhs_dict)
     X = lhs.design_matrix()
     assert X.shape == (10, 2) and lhs.n_points == 20  # regime is crossed, not sampled
@@ -104,16 +111,28 @@ def test_spec_designs_sizes_and_training_overrides():
     assert sorted(strata) == list(range(10))
     assert np.array_equal(X, parse_spec(lhs_dict).design_matrix())  # seeded
 
-    sob = parse_spec({**spec_dict(design="sobol", samples=8, cross=[]),
-                      "factors": {"gap_strain": {"low": 0.5, "high": 1.5},
-                                  "outside_options": {"low": 0.7, "high": 1.5},
-                                  "regime": ["jit", "foundation", "hybrid"]}})
+    sob = parse_spec(
+        {
+            **spec_dict(design="sobol", samples=8, cross=[]),
+            "factors": {
+                "gap_strain": {"low": 0.5, "high": 1.5},
+                "outside_options": {"low": 0.7, "high": 1.5},
+                "regime": ["jit", "foundation", "hybrid"],
+            },
+        }
+    )
     assert sob.n_points == 8 * (3 + 2)
     assert set(sob.points().regime) == {"jit", "foundation", "hybrid"}
-    mor = parse_spec({**spec_dict(design="morris", samples=3, cross=[]),
-                      "factors": {"gap_strain": {"low": 0.5, "high": 1.5},
-                                  "n_workers": {"low": 10, "high": 30}},
-                      "parameters": {"n_clients": 60}})
+    mor = parse_spec(
+        {
+            **spec_dict(design="morris", samples=3, cross=[]),
+            "factors": {
+                "gap_strain": {"low": 0.5, "high": 1.5},
+                "n_workers": {"low": 10, "high": 30},
+            },
+            "parameters": {"n_clients": 60},
+        }
+    )
     assert mor.n_points == 3 * (2 + 1)
     assert all(isinstance(v, int) for v in mor.points().n_workers)
 
@@ -125,18 +144,24 @@ def test_example_specs_load():
     assert fl.horizon_weeks == 156 and fl.base == "jit_only.toml"  # horizon from the base
     sc = load_spec(root / "sensitivity_core.toml")
     assert sc.design == "sobol" and sc.n_points == 32 * (7 + 2)
-    assert sc.sensitivity_outputs == ("turnover_rate", "burnout_high_share", "coc",
-                                      "cost_per_client_year")
+    assert sc.sensitivity_outputs == (
+        "turnover_rate",
+        "burnout_high_share",
+        "coc",
+        "cost_per_client_year",
+    )
 
 
 def test_base_scenario_file_with_several_regimes_is_crossed(tmp_path):
     (tmp_path / "base.toml").write_text(
         '[scenario]\nname = "b"\nregimes = ["jit", "mine"]\nhorizon_weeks = 60\n'
-        'replications = 3\nseed = 4\n[parameters]\nn_workers = 20\nn_clients = 60\n'
-        '[regimes.mine]\nbase = "hybrid"\nmentoring_hours = 2\n')
+        "replications = 3\nseed = 4\n[parameters]\nn_workers = 20\nn_clients = 60\n"
+        '[regimes.mine]\nbase = "hybrid"\nmentoring_hours = 2\n'
+    )
     (tmp_path / "spec.toml").write_text(
         '[sweep]\nname = "s"\nbase = "base.toml"\nreplications = 2\n'
-        '[parameters]\nn_clients = 80\n[factors]\ngap_strain = [0.5, 1.5]\n')
+        "[parameters]\nn_clients = 80\n[factors]\ngap_strain = [0.5, 1.5]\n"
+    )
     s = load_spec(tmp_path / "spec.toml")
     assert s.cross == ("regime",) and s.n_points == 4 and s.n_runs == 8
     assert (s.horizon_weeks, s.seed) == (60, 4)  # from the base file
@@ -146,26 +171,38 @@ def test_base_scenario_file_with_several_regimes_is_crossed(tmp_path):
 
 
 BAD_SPECS = {
-    "unknown factor": ("[factors]\npreservice_hour = [16, 40]\n",
-                       "factors.preservice_hour: unknown factor 'preservice_hour' "
-                       "(did you mean 'preservice_hours'?)"),
-    "unknown key": ('[sweep]\nname = "x"\nreplicatons = 3\n[factors]\ngap_strain = [1, 2]\n',
-                    "sweep.replicatons: unknown key 'replicatons' (did you mean "
-                    "'replications'?)"),
-    "wrong type": ('[sweep]\nname = "x"\nreplications = "many"\n[factors]\ngap_strain = [1]\n',
-                   "sweep.replications: = 'many' is not allowed; must be a whole number"),
-    "out of range": ("[factors]\npreservice_hours = {low = 0, high = 900, levels = 3}\n",
-                     "factors.preservice_hours.high: 'preservice_hours' = 900.0 is out of "
-                     "range (allowed: 0 to 480 hours)"),
-    "bad design": ('[sweep]\nname = "x"\ndesign = "sobool"\nsamples = 8\n[factors]\n'
-                   "gap_strain = [1]\n", "did you mean 'sobol'?"),
-    "sobol samples": ('[sweep]\nname = "x"\ndesign = "sobol"\nsamples = 100\n[factors]\n'
-                      "gap_strain = {low = 0.5, high = 1}\noutside_options = {low = 1, high = 2}"
-                      "\n", "sweep.samples: = 100: the sobol design needs a power of 2 "
-                      "(e.g. 64 or 128)"),
-    "unknown regime": ('[factors]\nregime = ["jit", "fundation"]\n',
-                       "factors.regime.values: = 'fundation': unknown regime (did you mean "
-                       "'foundation'?)"),
+    "unknown factor": (
+        "[factors]\npreservice_hour = [16, 40]\n",
+        "factors.preservice_hour: unknown factor 'preservice_hour' "
+        "(did you mean 'preservice_hours'?)",
+    ),
+    "unknown key": (
+        '[sweep]\nname = "x"\nreplicatons = 3\n[factors]\ngap_strain = [1, 2]\n',
+        "sweep.replicatons: unknown key 'replicatons' (did you mean 'replications'?)",
+    ),
+    "wrong type": (
+        '[sweep]\nname = "x"\nreplications = "many"\n[factors]\ngap_strain = [1]\n',
+        "sweep.replications: = 'many' is not allowed; must be a whole number",
+    ),
+    "out of range": (
+        "[factors]\npreservice_hours = {low = 0, high = 900, levels = 3}\n",
+        "factors.preservice_hours.high: 'preservice_hours' = 900.0 is out of "
+        "range (allowed: 0 to 480 hours)",
+    ),
+    "bad design": (
+        '[sweep]\nname = "x"\ndesign = "sobool"\nsamples = 8\n[factors]\ngap_strain = [1]\n',
+        "did you mean 'sobol'?",
+    ),
+    "sobol samples": (
+        '[sweep]\nname = "x"\ndesign = "sobol"\nsamples = 100\n[factors]\n'
+        "gap_strain = {low = 0.5, high = 1}\noutside_options = {low = 1, high = 2}"
+        "\n",
+        "sweep.samples: = 100: the sobol design needs a power of 2 (e.g. 64 or 128)",
+    ),
+    "unknown regime": (
+        '[factors]\nregime = ["jit", "fundation"]\n',
+        "factors.regime.values: = 'fundation': unknown regime (did you mean 'foundation'?)",
+    ),
     "not toml": ("[sweep\nname = ", "not valid TOML"),
 }
 
@@ -187,7 +224,7 @@ def test_malformed_spec_exits_2_with_a_clear_message(tmp_path, capsys, case):
 
 def test_sensitivity_needs_a_sobol_or_morris_design(spec_file, tmp_path, capsys):
     assert main(["sensitivity", str(spec_file), "--out", str(tmp_path / "o")]) == 2
-    assert "needs design = \"sobol\" or \"morris\"" in capsys.readouterr().err
+    assert 'needs design = "sobol" or "morris"' in capsys.readouterr().err
     assert not (tmp_path / "o").exists()
 
 
@@ -195,8 +232,12 @@ def test_sensitivity_needs_a_sobol_or_morris_design(spec_file, tmp_path, capsys)
 def test_malformed_spec_exit_status_from_the_shell(tmp_path):
     p = tmp_path / "bad.toml"
     p.write_text('[sweep]\nname = "x"\n[factors]\nn_workers = [3]\n')
-    proc = subprocess.run([sys.executable, "-m", "sim", "sensitivity", str(p), "--out",
-                           str(tmp_path / "o")], capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-m", "sim", "sensitivity", str(p), "--out", str(tmp_path / "o")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 2
     assert "factors.n_workers.values: 'n_workers' = 3 is out of range" in proc.stderr
     assert "Traceback" not in proc.stderr
@@ -247,10 +288,23 @@ def test_results_identical_on_a_dask_local_cluster(reference, spec_file, tmp_pat
 @pytest.mark.slow
 def test_killed_sweep_resumes_to_the_uninterrupted_result(reference, spec_file, tmp_path):
     out = tmp_path / "killed"
-    cmd = [sys.executable, "-m", "sim", "sweep", str(spec_file), "--out", str(out),
-           "--jobs", "2", "--chunk-runs", "4", "--no-progress"]
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            start_new_session=True)  # its own group: kill pool and all
+    cmd = [
+        sys.executable,
+        "-m",
+        "sim",
+        "sweep",
+        str(spec_file),
+        "--out",
+        str(out),
+        "--jobs",
+        "2",
+        "--chunk-runs",
+        "4",
+        "--no-progress",
+    ]
+    proc = subprocess.Popen(
+        cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+    )  # its own group: kill pool and all
     deadline = time.monotonic() + 120
     try:  # kill it once a chunk (4 runs) and at least one run after it are on disk
         while time.monotonic() < deadline and proc.poll() is None:
@@ -273,8 +327,12 @@ def test_killed_sweep_resumes_to_the_uninterrupted_result(reference, spec_file, 
     assert main(["sweep", str(other), "--out", str(out), "--resume"]) == 2
     assert main(["sweep", str(spec_file), "--out", str(out)]) == 2  # exists: needs --resume
 
-    assert main(["sweep", str(spec_file), "--out", str(out), "--resume", "--jobs", "2",
-                 "--no-progress"]) == 0
+    assert (
+        main(
+            ["sweep", str(spec_file), "--out", str(out), "--resume", "--jobs", "2", "--no-progress"]
+        )
+        == 0
+    )
     resumed = load(out)
     assert_same(reference, resumed)
     assert resumed.manifest["status"] == "complete"
@@ -315,8 +373,9 @@ def test_failing_point_is_isolated_and_can_be_retried(reference, spec_file, tmp_
 
     # --resume skips recorded runs, failed ones included, unless asked to retry them
     assert sweep(spec_file, out=out, resume=True, progress=False).n_new == 0
-    report = sweep(spec_file, ThreadPoolExecutor(2), out, resume=True, retry_failed=True,
-                   progress=False)
+    report = sweep(
+        spec_file, ThreadPoolExecutor(2), out, resume=True, retry_failed=True, progress=False
+    )
     assert report.n_new == 4 and report.n_failed == 0
     assert_same(reference, load(out))
 
@@ -346,8 +405,15 @@ def test_in_flight_runs_are_bounded_and_results_stream_in_chunks(tmp_path):
     d = spec_dict(replications=25)
     seen = []
     with CountingExecutor(3) as ex:
-        report = sweep(d, ex, tmp_path / "s", model=fake_model, chunk_runs=40,
-                       progress=False, callback=seen.append)
+        report = sweep(
+            d,
+            ex,
+            tmp_path / "s",
+            model=fake_model,
+            chunk_runs=40,
+            progress=False,
+            callback=seen.append,
+        )
     assert report.n_ok == 150 and ex.peak <= 6  # twice the workers
     assert sorted(r["run_id"] for r in seen) == list(range(150))
     store = ChunkStore(tmp_path / "s", "parquet")
@@ -394,33 +460,62 @@ def test_analysis_needs_every_design_point():
 
 @pytest.mark.slow
 def test_sensitivity_of_the_model_sobol_and_morris(tmp_path, capsys):
-    sobol = {**spec_dict(design="sobol", samples=2, cross=[], replications=2),
-             "factors": {"gap_strain": {"low": 0.5, "high": 1.5},
-                         "outside_options": {"low": 0.7, "high": 1.5}},
-             "sensitivity": {"resamples": 50}}
+    sobol = {
+        **spec_dict(design="sobol", samples=2, cross=[], replications=2),
+        "factors": {
+            "gap_strain": {"low": 0.5, "high": 1.5},
+            "outside_options": {"low": 0.7, "high": 1.5},
+        },
+        "sensitivity": {"resamples": 50},
+    }
     from sim.report.sensitivity import sensitivity
 
     with ThreadPoolExecutor(1) as ex:  # in-process: no pool to start
-        table, files, report = sensitivity(sobol, tmp_path / "sob", executor=ex,
-                                           progress=False)
+        table, files, report = sensitivity(sobol, tmp_path / "sob", executor=ex, progress=False)
     assert report.n_ok == 2 * 4 * 2
-    assert set(table.output) == {"turnover_rate", "burnout_high_share", "coc",
-                                 "cost_per_client_year"}
-    assert {"S1", "S1_conf", "ST", "ST_conf", "within_sd", "between_sd",
-            "noise_share"} <= set(table.columns)
-    assert {p.name for p in files.values()} == {"sensitivity.csv", "sensitivity.md",
-                                                "sensitivity.png", "columns.csv"}
+    assert set(table.output) == {
+        "turnover_rate",
+        "burnout_high_share",
+        "coc",
+        "cost_per_client_year",
+    }
+    assert {"S1", "S1_conf", "ST", "ST_conf", "within_sd", "between_sd", "noise_share"} <= set(
+        table.columns
+    )
+    assert {p.name for p in files.values()} == {
+        "sensitivity.csv",
+        "sensitivity.md",
+        "sensitivity.png",
+        "columns.csv",
+    }
     pd.testing.assert_frame_equal(table, analyse_sweep(tmp_path / "sob", resamples=50))
 
     spec = tmp_path / "morris.toml"
-    spec.write_text(SPEC_TOML.replace('design = "factorial"', 'design = "morris"\nsamples = 2')
-                    .replace("replications = 2", "replications = 1")
-                    .replace("preservice_hours = [16, 40, 120]",
-                             "preservice_hours = {low = 16, high = 120}\n"
-                             "gap_strain = {low = 0.5, high = 1.5}"))
+    spec.write_text(
+        SPEC_TOML.replace('design = "factorial"', 'design = "morris"\nsamples = 2')
+        .replace("replications = 2", "replications = 1")
+        .replace(
+            "preservice_hours = [16, 40, 120]",
+            "preservice_hours = {low = 16, high = 120}\ngap_strain = {low = 0.5, high = 1.5}",
+        )
+    )
     out = tmp_path / "mor"
-    assert main(["sensitivity", str(spec), "--out", str(out), "--jobs", "2", "--no-progress",
-                 "--outputs", "turnover_rate,coc"]) == 0
+    assert (
+        main(
+            [
+                "sensitivity",
+                str(spec),
+                "--out",
+                str(out),
+                "--jobs",
+                "2",
+                "--no-progress",
+                "--outputs",
+                "turnover_rate,coc",
+            ]
+        )
+        == 0
+    )
     printed = capsys.readouterr().out
     assert "μ*" in printed and "regime=jit" in printed and "noise" in printed
     table = pd.read_csv(out / "sensitivity.csv")

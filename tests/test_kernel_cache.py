@@ -25,8 +25,10 @@ import sim
 from sim.core import jit
 
 SIM = Path(sim.__file__).resolve().parent
-RUN = ("import sim; m = sim.WorkforceModel(rng=0, warmup_weeks=1, n_workers=20, "
-       "n_clients=60)\nfor _ in range(3): m.step()")
+RUN = (
+    "import sim; m = sim.WorkforceModel(rng=0, warmup_weeks=1, n_workers=20, "
+    "n_clients=60)\nfor _ in range(3): m.step()"
+)
 WARNING = "workforce-sim: warning: the compiled-code cache"
 
 
@@ -35,8 +37,14 @@ def start(root: Path, cache_dir: Path | None = None) -> subprocess.Popen:
     env.pop("NUMBA_CACHE_DIR", None)
     if cache_dir is not None:
         env["NUMBA_CACHE_DIR"] = str(cache_dir)
-    return subprocess.Popen([sys.executable, "-c", RUN], env=env, cwd=root, text=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    return subprocess.Popen(
+        [sys.executable, "-c", RUN],
+        env=env,
+        cwd=root,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
 
 
 def run(root: Path, cache_dir: Path | None = None) -> tuple[int, str]:
@@ -95,16 +103,19 @@ def scribble_inside(p: Path) -> None:
 
 @pytest.mark.slow
 def test_damaged_files_are_rebuilt_with_one_warning_even_by_two_processes_at_once(
-        pristine, tmp_path):
+    pristine, tmp_path
+):
     root = tmp_path
     shutil.copytree(pristine / "sim", root / "sim")
     core = root / "sim" / "core"
     top, phases = core / "__pycache__", core / "phases" / "__pycache__"
     week = one(phases, "__init__.week-*.1.nbc")
-    damaged = {week: truncate,
-               one(top, "observe.measure-*.nbi"): zero_fill,
-               one(phases, "hiring.hire-*.1.nbc"): random_bytes,
-               one(top, "draws.take-*.1.nbc"): scribble_inside}
+    damaged = {
+        week: truncate,
+        one(top, "observe.measure-*.nbi"): zero_fill,
+        one(phases, "hiring.hire-*.1.nbc"): random_bytes,
+        one(top, "draws.take-*.1.nbc"): scribble_inside,
+    }
     for path, damage in damaged.items():
         damage(path)
     bad = {p: p.read_bytes() for p in damaged}
@@ -132,14 +143,24 @@ def test_damage_under_numba_cache_dir_is_rebuilt_too(pristine, tmp_path):
     root = copy_package(tmp_path / "pkg", cache=False)
     cache = tmp_path / "numba-cache"
     where = subprocess.run(  # where Numba caches the copy's kernels there
-        [sys.executable, "-c", "import sim.core.jit as j\n"
-         "for f in ('jit.py', 'phases/care.py'): print(j._cache_dir(j._PACKAGE / f))"],
+        [
+            sys.executable,
+            "-c",
+            "import sim.core.jit as j\n"
+            "for f in ('jit.py', 'phases/care.py'): print(j._cache_dir(j._PACKAGE / f))",
+        ],
         env={**os.environ, "PYTHONPATH": str(root), "NUMBA_CACHE_DIR": str(cache)},
-        cwd=root, capture_output=True, text=True, check=True).stdout.split()
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
     top, phases = map(Path, where)
     assert top.is_relative_to(cache) and phases.is_relative_to(cache) and top != phases
-    for src, dest in ((pristine / "sim" / "core" / "__pycache__", top),
-                      (pristine / "sim" / "core" / "phases" / "__pycache__", phases)):
+    for src, dest in (
+        (pristine / "sim" / "core" / "__pycache__", top),
+        (pristine / "sim" / "core" / "phases" / "__pycache__", phases),
+    ):
         for f in src.glob("*.nb[ic]"):
             shutil.copy2(f, dest)
     zero_fill(one(phases, "hiring.hire-*.1.nbc"))
@@ -155,8 +176,7 @@ def test_damage_under_numba_cache_dir_is_rebuilt_too(pristine, tmp_path):
 
 
 @pytest.mark.slow
-def test_a_healthy_cache_stays_when_a_module_of_kernel_types_is_imported_first(pristine,
-                                                                              tmp_path):
+def test_a_healthy_cache_stays_when_a_module_of_kernel_types_is_imported_first(pristine, tmp_path):
     """The check at import reads every index, whose signatures name types defined by the
     package (the state arrays, the continuity ledger's). When the first module to import
     the kernels is one of those (or imports one, as the continuity indices do), it is
@@ -166,8 +186,13 @@ def test_a_healthy_cache_stays_when_a_module_of_kernel_types_is_imported_first(p
     env = {**os.environ, "PYTHONPATH": str(tmp_path)}
     env.pop("NUMBA_CACHE_DIR", None)
     for first in ("sim.core.state", "sim.core.continuity", "sim.analysis.metrics"):
-        out = subprocess.run([sys.executable, "-c", f"import {first}"], env=env,
-                             cwd=tmp_path, capture_output=True, text=True)
+        out = subprocess.run(
+            [sys.executable, "-c", f"import {first}"],
+            env=env,
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+        )
         assert out.returncode == 0 and warnings_in(out.stderr) == [], out.stderr
     assert {p: p.read_bytes() for p in (tmp_path / "sim").rglob("*.nb[ic]")} == files
 
@@ -185,24 +210,34 @@ def test_a_data_file_is_checked_for_damage_and_for_its_sources():
     with pytest.raises(jit._Stale):  # a plain Numba pickle (before these headers)
         jit._payload(payload)
     good = data_file(payload)
-    for bad in (b"", bytes(len(good)), good[: len(good) // 2], good[:20], b"\x42" * 200,
-                good[:-3] + b"xyz"):
+    for bad in (
+        b"",
+        bytes(len(good)),
+        good[: len(good) // 2],
+        good[:20],
+        b"\x42" * 200,
+        good[:-3] + b"xyz",
+    ):
         with pytest.raises(jit._Damaged):
             jit._payload(bad)
 
 
 def test_stale_files_go_silently_and_damaged_ones_with_their_kernel(tmp_path):
     index = pickle.dumps(numba.__version__) + pickle.dumps(("stamp", {}))
-    files = {"a.f-1.py312.nbi": index, "a.f-1.py312.1.nbc": data_file(b"x"),
-             "a.g-9.py312.nbi": index, "a.g-9.py312.1.nbc": data_file(b"y", b"\0" * 32),
-             "b.h-5.py312.nbi": bytes(50), "b.h-5.py312.1.nbc": data_file(b"z"),
-             "b.h-5.py312.2.nbc": data_file(b"w")}
+    files = {
+        "a.f-1.py312.nbi": index,
+        "a.f-1.py312.1.nbc": data_file(b"x"),
+        "a.g-9.py312.nbi": index,
+        "a.g-9.py312.1.nbc": data_file(b"y", b"\0" * 32),
+        "b.h-5.py312.nbi": bytes(50),
+        "b.h-5.py312.1.nbc": data_file(b"z"),
+        "b.h-5.py312.2.nbc": data_file(b"w"),
+    }
     for name, blob in files.items():
         (tmp_path / name).write_bytes(blob)
     damaged, reasons = jit._sweep_dir(tmp_path)
     assert damaged == {"b.h-5.py312"} and len(reasons) == 1
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.f-1.py312.1.nbc",
-                                                          "a.f-1.py312.nbi"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.f-1.py312.1.nbc", "a.f-1.py312.nbi"]
 
 
 def test_the_sources_digest_follows_kernels_and_the_constants_they_read(tmp_path, monkeypatch):

@@ -59,8 +59,7 @@ def test_recorded_measures_equal_a_fresh_observation(medium_agency):
             assert v == pytest.approx(fresh[k], rel=1e-12, abs=1e-12), k
 
 
-def test_admissions_deferred_when_the_pool_runs_short_keep_the_books(monkeypatch,
-                                                                    medium_agency):
+def test_admissions_deferred_when_the_pool_runs_short_keep_the_books(monkeypatch, medium_agency):
     """With no slack in the pool, every week's admissions go through the model's refill
     path; bookkeeping and the recorded measures stay consistent."""
 

@@ -52,8 +52,9 @@ def imports(name: str) -> dict[str, int]:
                 up = package.split(".")[: len(package.split(".")) - node.level + 1]
                 base = ".".join([*up, base] if base else up)
             # ``from sim.core import params`` imports the module sim.core.params
-            targets = [f"{base}.{a.name}" if f"{base}.{a.name}" in MODULES else base
-                       for a in node.names]
+            targets = [
+                f"{base}.{a.name}" if f"{base}.{a.name}" in MODULES else base for a in node.names
+            ]
         for t in targets:
             while t and t not in MODULES:  # ``import sim.core.params.X``: the module part
                 t = t.rpartition(".")[0]
@@ -93,8 +94,9 @@ def test_no_module_imports_a_higher_layer_or_a_sibling_at_the_top():
             if theirs is None:
                 if t != "sim":  # a layer may use the package's lazy names, not the shims
                     wrong.append(f"{m}:{line} imports {t} (outside the layers)")
-            elif theirs > mine or (theirs == mine and len(LAYERS[mine]) > 1
-                                   and top_package(t) != top_package(m)):
+            elif theirs > mine or (
+                theirs == mine and len(LAYERS[mine]) > 1 and top_package(t) != top_package(m)
+            ):
                 wrong.append(f"{m}:{line} imports {t}")
     assert not wrong, "\n".join(wrong)
 
@@ -107,7 +109,7 @@ def test_no_import_cycle():
         state[m] = 1
         for t in GRAPH[m]:
             if state.get(t) == 1:
-                cycles.append(" -> ".join([*path[path.index(t):], t]))
+                cycles.append(" -> ".join([*path[path.index(t) :], t]))
             elif t not in state:
                 visit(t, [*path, t])
         state[m] = 2
@@ -132,8 +134,9 @@ def test_the_model_needs_only_numpy_numba_pandas_and_mesa():
                 names = [node.module or ""]
             else:
                 continue
-            wrong += [f"{m}:{node.lineno} imports {n}" for n in names
-                      if n.split(".")[0] not in allowed]
+            wrong += [
+                f"{m}:{node.lineno} imports {n}" for n in names if n.split(".")[0] not in allowed
+            ]
     assert not wrong, "\n".join(wrong)
 
 

@@ -29,8 +29,9 @@ def series(m: WorkforceModel) -> pd.DataFrame:
 
 def finals(metric: str, reps: int, weeks: int = 52, window: int = 52, **kw) -> np.ndarray:
     """Per-replicate mean of ``metric`` over the last ``window`` weeks."""
-    return np.array([series(run(weeks, rng=100 + r, **kw))[metric].iloc[-window:].mean()
-                     for r in range(reps)])
+    return np.array(
+        [series(run(weeks, rng=100 + r, **kw))[metric].iloc[-window:].mean() for r in range(reps)]
+    )
 
 
 def clearly_greater(a: np.ndarray, b: np.ndarray) -> bool:
@@ -65,8 +66,11 @@ def test_caseloads_match_primary_workers_and_limits(medium_agency):
         assert (named[alive] <= w.caseload[alive]).all()
         assert (named <= m.params["max_caseload"]).all()
     # through the Mesa handles: each client appears in exactly one worker's list
-    seen = [cl.unique_id for wk in m.agents_by_type[type(m.workers_handle(
-        int(np.flatnonzero(m.workers.alive)[0])))] for cl in wk.clients()]
+    seen = [
+        cl.unique_id
+        for wk in m.agents_by_type[type(m.workers_handle(int(np.flatnonzero(m.workers.alive)[0])))]
+        for cl in wk.clients()
+    ]
     assert len(seen) == len(set(seen))
     for cl in m.agents_by_type[type(m.client_handle(0))]:
         pw = cl.primary_worker
@@ -75,8 +79,17 @@ def test_caseloads_match_primary_workers_and_limits(medium_agency):
 
 
 def test_every_metric_in_range_and_finite():
-    for kw in ({}, {"float_pool": 5, "shock_weeks": 26, "shock_start": 5,
-                    "shock_demand": 1.5, "shock_absence": 0.3, "shock_hiring": 3.0}):
+    for kw in (
+        {},
+        {
+            "float_pool": 5,
+            "shock_weeks": 26,
+            "shock_start": 5,
+            "shock_demand": 1.5,
+            "shock_absence": 0.3,
+            "shock_hiring": 3.0,
+        },
+    ):
         df = series(run(78, regime="foundation", **kw))
         for name, meta in METRICS.items():
             col = df[name].to_numpy(dtype=float)
@@ -144,10 +157,10 @@ def test_regime_presets_and_overrides(medium_agency):
 
 # -- mechanisms --------------------------------------------------------------------------
 def test_gap_awareness_drives_module_use():
-    lo = finals("module_hours", 6, weeks=26, window=26, initial_awareness=0.05,
-                awareness_growth=0.0)
-    hi = finals("module_hours", 6, weeks=26, window=26, initial_awareness=0.6,
-                awareness_growth=0.0)
+    lo = finals(
+        "module_hours", 6, weeks=26, window=26, initial_awareness=0.05, awareness_growth=0.0
+    )
+    hi = finals("module_hours", 6, weeks=26, window=26, initial_awareness=0.6, awareness_growth=0.0)
     assert clearly_greater(hi, lo)
 
 
@@ -190,8 +203,13 @@ def test_foundation_delays_first_shift_and_costs_more_up_front():
 
 
 def test_shock_raises_burnout_and_vacancies_and_float_pool_softens_it():
-    shock = {"shock_start": 0, "shock_weeks": 26, "shock_demand": 1.3, "shock_absence": 0.12,
-             "shock_hiring": 2.0}
+    shock = {
+        "shock_start": 0,
+        "shock_weeks": 26,
+        "shock_demand": 1.3,
+        "shock_absence": 0.12,
+        "shock_hiring": 2.0,
+    }
     kw = {"weeks": 26, "window": 13}  # the second half of the shock
     base = {m: finals(m, 10, **kw) for m in ("burnout_mean", "vacancy_rate")}
     hit = {m: finals(m, 10, **kw, **shock) for m in ("burnout_mean", "vacancy_rate")}

@@ -48,8 +48,17 @@ def test_the_observation_kernel_writes_every_slot_by_name_once(small_agency):
     m = WorkforceModel(rng=1, float_pool=2, **small_agency)
     m.step()
     out = np.full(len(SLOT), np.nan)  # a slot left unwritten stays NaN
-    measure(m.workers.arrays, m.clients.arrays, m.continuity.arrays, m.params_record[0],
-            m.costs, m.ledgers, m.events, m.t, out)
+    measure(
+        m.workers.arrays,
+        m.clients.arrays,
+        m.continuity.arrays,
+        m.params_record[0],
+        m.costs,
+        m.ledgers,
+        m.events,
+        m.t,
+        out,
+    )
     assert np.isfinite(out).all(), [n for n, v in zip(METRICS, out, strict=True) if v != v]
     assert as_metrics(out) == m.metrics == observe(m)
 
@@ -102,8 +111,7 @@ def test_an_overdrawn_take_raises():
     np.testing.assert_array_equal(take(buffer, pos, 2), [3.0, 4.0])
 
 
-def test_weeks_take_no_more_than_declared_when_the_pool_holds_just_that(monkeypatch,
-                                                                        small_agency):
+def test_weeks_take_no_more_than_declared_when_the_pool_holds_just_that(monkeypatch, small_agency):
     """The pool refilled with exactly what the model asks for: a phase taking more than
     its declaration would make :func:`take` raise."""
 
@@ -112,8 +120,15 @@ def test_weeks_take_no_more_than_declared_when_the_pool_holds_just_that(monkeypa
         self.pos[0] = 0
 
     monkeypatch.setattr(UniformPool, "ensure", exact)
-    m = WorkforceModel("foundation", rng=7, float_pool=3, discharge_rate=0.05,
-                       absence_rate=0.2, time_to_fill=1.0, **small_agency)
+    m = WorkforceModel(
+        "foundation",
+        rng=7,
+        float_pool=3,
+        discharge_rate=0.05,
+        absence_rate=0.2,
+        time_to_fill=1.0,
+        **small_agency,
+    )
     for _ in range(20):
         m.step()
     assert m.metrics["hires"] >= 0  # (it ran)
@@ -123,7 +138,7 @@ def test_weeks_take_no_more_than_declared_when_the_pool_holds_just_that(monkeypa
 NEW_METRIC = (
     '    Metric("training_share", "Share in training", "share of workers", 0, 1, "mean",\n'
     '           None, "Share of employed workers still in training (added by a test)."),\n'
-    ']\n'
+    "]\n"
 )
 NEW_COMPUTATION = (
     "    out[SLOT.training_share] = (headcount - floor) / headcount if headcount else 0.0\n"
@@ -196,10 +211,21 @@ def with_new_measure(tmp_path_factory) -> dict:
     text = observe_py.read_text(encoding="utf-8")
     assert text.rstrip().endswith("out[SLOT.cost_per_client_year] = led[COST].sum() / n_clients")
     observe_py.write_text(text.rstrip() + "\n" + NEW_COMPUTATION, encoding="utf-8")
-    env = {**os.environ, "PYTHONPATH": str(root), "NUMBA_BOUNDSCHECK": "1",
-           "NUMBA_CACHE_DIR": str(root / "numba-cache"), "MPLBACKEND": "Agg"}
-    proc = subprocess.run([sys.executable, "-c", SCRIPT], env=env, cwd=root,
-                          capture_output=True, text=True, check=False)
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(root),
+        "NUMBA_BOUNDSCHECK": "1",
+        "NUMBA_CACHE_DIR": str(root / "numba-cache"),
+        "MPLBACKEND": "Agg",
+    }
+    proc = subprocess.run(
+        [sys.executable, "-c", SCRIPT],
+        env=env,
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     return json.loads(proc.stdout.strip().splitlines()[-1])
 

@@ -33,8 +33,11 @@ CELL_TIMEOUT = 180
 #: shared machines vary).
 NOTEBOOK_BUDGET = 40
 
-_PYTHON_NAMES = {"python", f"python{sys.version_info[0]}",
-                 "python{}.{}".format(*sys.version_info[:2])}
+_PYTHON_NAMES = {
+    "python",
+    f"python{sys.version_info[0]}",
+    "python{}.{}".format(*sys.version_info[:2]),
+}
 
 
 def _runs_this_python(argv: list[str]) -> bool:
@@ -63,12 +66,13 @@ def kernel_name(tmp_path_factory):
 
     prefix = tmp_path_factory.mktemp("jupyter")
     name = "workforce-sim-tests"
-    install(prefix=str(prefix), kernel_name=name,
-            display_name=f"Python ({sys.executable})")
+    install(prefix=str(prefix), kernel_name=name, display_name=f"Python ({sys.executable})")
     mp = pytest.MonkeyPatch()
     old = os.environ.get("JUPYTER_PATH")
-    mp.setenv("JUPYTER_PATH", os.pathsep.join(
-        [str(prefix / "share" / "jupyter"), *([old] if old else [])]))
+    mp.setenv(
+        "JUPYTER_PATH",
+        os.pathsep.join([str(prefix / "share" / "jupyter"), *([old] if old else [])]),
+    )
     try:
         assert _runs_this_python(KernelSpecManager().get_kernel_spec(name).argv)
         yield name
@@ -78,8 +82,11 @@ def kernel_name(tmp_path_factory):
 
 def test_there_are_notebooks():
     names = {p.name for p in NOTEBOOKS}
-    assert {"01_quickstart.ipynb", "03_classroom_revolving_door.ipynb",
-            "04_policy_costs.ipynb"} <= names
+    assert {
+        "01_quickstart.ipynb",
+        "03_classroom_revolving_door.ipynb",
+        "04_policy_costs.ipynb",
+    } <= names
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
@@ -91,7 +98,8 @@ def test_notebook_is_stored_without_outputs(path):
             continue
         assert cell.get("outputs") == [], f"{path.name}: cell {i} has stored outputs"
         assert cell.get("execution_count") is None, (
-            f"{path.name}: cell {i} has an execution count; clear outputs before committing")
+            f"{path.name}: cell {i} has an execution count; clear outputs before committing"
+        )
 
 
 @pytest.mark.slow
@@ -101,18 +109,28 @@ def test_notebook_runs_top_to_bottom(path, kernel_name):
     original = path.read_bytes()
     nb = nbformat.read(path, as_version=4)  # in memory; the file is never written
     client = nbclient.NotebookClient(
-        nb, timeout=CELL_TIMEOUT, kernel_name=kernel_name, allow_errors=False,
+        nb,
+        timeout=CELL_TIMEOUT,
+        kernel_name=kernel_name,
+        allow_errors=False,
         resources={"metadata": {"path": str(NOTEBOOK_DIR)}},  # cwd = notebooks/
     )
     start = time.perf_counter()
     client.execute()
     seconds = time.perf_counter() - start
-    errors = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])
-              if o.get("output_type") == "error"]
+    errors = [
+        o
+        for c in nb.cells
+        if c.cell_type == "code"
+        for o in c.get("outputs", [])
+        if o.get("output_type") == "error"
+    ]
     assert not errors
     assert path.read_bytes() == original, "the notebook file changed while running"
-    assert sorted(p.name for p in NOTEBOOK_DIR.iterdir()) == before, \
+    assert sorted(p.name for p in NOTEBOOK_DIR.iterdir()) == before, (
         "the notebook left files in notebooks/"
+    )
     if seconds > NOTEBOOK_BUDGET:
-        warnings.warn(f"{path.name} took {seconds:.0f} s (budget {NOTEBOOK_BUDGET} s)",
-                      stacklevel=1)
+        warnings.warn(
+            f"{path.name} took {seconds:.0f} s (budget {NOTEBOOK_BUDGET} s)", stacklevel=1
+        )

@@ -26,10 +26,16 @@ ROOT = Path(__file__).resolve().parents[1]
 SCENARIO = scenario_toml(regimes=["jit", "hybrid"], replications=2)
 SWEEP = sweep_toml(factors={"preservice_hours": [16, 40]})
 MORRIS = sweep_toml(
-    design="morris", samples=2, cross=["regime"],
-    factors={"preservice_hours": {"low": 16, "high": 120},
-             "gap_strain": {"low": 0.5, "high": 1.5}, "regime": ["jit", "foundation"]},
-    output={"timeseries": True, "every_weeks": 13, "metrics": ["turnover_rate", "coc"]})
+    design="morris",
+    samples=2,
+    cross=["regime"],
+    factors={
+        "preservice_hours": {"low": 16, "high": 120},
+        "gap_strain": {"low": 0.5, "high": 1.5},
+        "regime": ["jit", "foundation"],
+    },
+    output={"timeseries": True, "every_weeks": 13, "metrics": ["turnover_rate", "coc"]},
+)
 
 
 def call(args: list[str]) -> int:
@@ -44,8 +50,7 @@ def fake_output(folder: Path, version: str) -> None:
     (folder / "sub").mkdir(exist_ok=True)
     (folder / "a.txt").write_text(version)
     (folder / "sub" / "b.txt").write_text(version)
-    (folder / "manifest.json").write_text(json.dumps({"tool": "workforce-sim",
-                                                      "version": version}))
+    (folder / "manifest.json").write_text(json.dumps({"tool": "workforce-sim", "version": version}))
 
 
 def version_of(folder: Path) -> str | None:
@@ -110,8 +115,7 @@ def test_a_previous_output_holding_files_the_program_did_not_write_is_kept(tmp_p
     assert siblings(out) == set()
 
 
-def test_an_output_whose_manifest_lists_no_files_may_hold_the_names_the_program_writes(
-        tmp_path):
+def test_an_output_whose_manifest_lists_no_files_may_hold_the_names_the_program_writes(tmp_path):
     out = tmp_path / "o"
     out.mkdir()
     (out / "manifest.json").write_text(json.dumps({"tool": "workforce-sim", "kind": "run"}))
@@ -197,10 +201,18 @@ with od.atomic_dir(out) as tmp:
 """
 
 
-@pytest.mark.parametrize(("fallback", "step"), [
-    (False, "writing"), (False, "written"), (False, "exchanged"),
-    (True, "writing"), (True, "written"), (True, "moved-old"), (True, "renamed"),
-])
+@pytest.mark.parametrize(
+    ("fallback", "step"),
+    [
+        (False, "writing"),
+        (False, "written"),
+        (False, "exchanged"),
+        (True, "writing"),
+        (True, "written"),
+        (True, "moved-old"),
+        (True, "renamed"),
+    ],
+)
 def test_a_run_killed_at_any_step_leaves_the_old_or_the_new_output(tmp_path, fallback, step):
     """The process dies (os._exit, as by SIGKILL: no clean-up code runs) at each step of
     a replacement. The name then holds the complete old or new output; only with the
@@ -213,8 +225,13 @@ def test_a_run_killed_at_any_step_leaves_the_old_or_the_new_output(tmp_path, fal
         fake_output(tmp, "old")
     script = CRASH
     env = dict(os.environ, PYTHONPATH=str(ROOT))
-    proc = subprocess.run([sys.executable, "-c", script, step, str(out), str(int(fallback))],
-                          env=env, capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(
+        [sys.executable, "-c", script, step, str(out), str(int(fallback))],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert proc.returncode == 9, proc.stderr
     if (fallback, step) == (True, "moved-old"):
         assert not out.exists()
@@ -271,10 +288,16 @@ def test_a_leftover_whose_lock_is_held_is_kept(tmp_path):
     busy = tmp_path / f".o.{dead.pid}.0000beef.tmp"
     busy.mkdir()
     holder = subprocess.Popen(
-        [sys.executable, "-c", "import fcntl, os, sys, time\n"
-         f"fd = os.open({str(busy)!r}, os.O_RDONLY)\nfcntl.flock(fd, fcntl.LOCK_EX)\n"
-         "print('locked', flush=True)\ntime.sleep(600)"],
-        stdout=subprocess.PIPE, text=True)
+        [
+            sys.executable,
+            "-c",
+            "import fcntl, os, sys, time\n"
+            f"fd = os.open({str(busy)!r}, os.O_RDONLY)\nfcntl.flock(fd, fcntl.LOCK_EX)\n"
+            "print('locked', flush=True)\ntime.sleep(600)",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert holder.stdout.readline().strip() == "locked"
         od.clean_leftovers(out)
@@ -310,8 +333,10 @@ def test_a_symlink_to_a_folder_not_ours_is_refused(tmp_path):
     (docs / "thesis.tex").write_text("mine")
     link = tmp_path / "link"
     link.symlink_to(docs)
-    with pytest.raises(UsageError, match="not an output of workforce-sim"), \
-            od.atomic_dir(link) as tmp:
+    with (
+        pytest.raises(UsageError, match="not an output of workforce-sim"),
+        od.atomic_dir(link) as tmp,
+    ):
         fake_output(tmp, "1")
     assert link.is_symlink() and {p.name for p in docs.iterdir()} == {"thesis.tex"}
 
@@ -360,8 +385,16 @@ def command(name: str, inputs: Path) -> list[str]:
         "compare": ["compare", "--replications", "2", "--horizon", "52", *quick],
         "run": ["run", str(inputs / "s.toml"), *quick],
         "validate": ["validate", "--replications", "2", *quick],
-        "calibrate": ["calibrate", "--budget", "2", "--replications", "2", "--horizon", "52",
-                      *quick],
+        "calibrate": [
+            "calibrate",
+            "--budget",
+            "2",
+            "--replications",
+            "2",
+            "--horizon",
+            "52",
+            *quick,
+        ],
         "sweep": ["sweep", str(inputs / "sweep.toml"), *quick],
         "sensitivity": ["sensitivity", str(inputs / "morris.toml"), *quick],
     }[name]
@@ -371,8 +404,9 @@ COMMANDS = ["compare", "run", "validate", "calibrate", "sweep", "sensitivity"]
 
 
 @pytest.mark.parametrize("cmd", COMMANDS)
-def test_a_folder_not_ours_is_refused_and_left_intact(tmp_path, inputs, cmd, no_simulation,
-                                                     capsys, monkeypatch):
+def test_a_folder_not_ours_is_refused_and_left_intact(
+    tmp_path, inputs, cmd, no_simulation, capsys, monkeypatch
+):
     user = tmp_path / "Documents"
     user.mkdir()
     (user / "thesis.tex").write_text("years of work")
@@ -389,7 +423,8 @@ def test_a_folder_not_ours_is_refused_and_left_intact(tmp_path, inputs, cmd, no_
 
 @pytest.mark.parametrize("cmd", ["compare", "run", "validate", "calibrate"])
 def test_a_previous_output_with_a_users_file_is_refused_before_anything_runs(
-        tmp_path, inputs, cmd, no_simulation, capsys):
+    tmp_path, inputs, cmd, no_simulation, capsys
+):
     out = tmp_path / "o"
     with od.atomic_dir(out) as tmp:
         fake_output(tmp, "1")
@@ -410,8 +445,7 @@ def test_a_sweep_is_not_replaced_by_another_commands_output(tmp_path):
     assert sorted(os.listdir(out)) == ["manifest.json", "runs"]
 
 
-def test_another_commands_output_is_not_taken_for_a_sweep(tmp_path, inputs, no_simulation,
-                                                         capsys):
+def test_another_commands_output_is_not_taken_for_a_sweep(tmp_path, inputs, no_simulation, capsys):
     out = tmp_path / "o"
     with od.atomic_dir(out) as tmp:
         fake_output(tmp, "1")
@@ -451,11 +485,23 @@ def unwritable(kind: str, tmp_path: Path) -> str:
     raise AssertionError(kind)
 
 
-@pytest.mark.parametrize("kind", ["under a file", "a file", "in /proc", "empty", "read-only",
-                                  "unknown user's home", "name too long", "path too long"])
+@pytest.mark.parametrize(
+    "kind",
+    [
+        "under a file",
+        "a file",
+        "in /proc",
+        "empty",
+        "read-only",
+        "unknown user's home",
+        "name too long",
+        "path too long",
+    ],
+)
 @pytest.mark.parametrize("cmd", COMMANDS)
-def test_an_unwritable_out_is_refused_before_anything_runs(tmp_path, inputs, cmd, kind,
-                                                          no_simulation, capsys):
+def test_an_unwritable_out_is_refused_before_anything_runs(
+    tmp_path, inputs, cmd, kind, no_simulation, capsys
+):
     out = unwritable(kind, tmp_path)
     assert call([*command(cmd, inputs), "--out", out]) == 2
     err = capsys.readouterr().err
@@ -483,15 +529,17 @@ def test_run_output_explains_itself(tmp_path, inputs):
         f'[scenario]\nname = "{html_label} & co"\ndescription = "<b>desc</b>"\n'
         'regimes = ["jit", "mine"]\nhorizon_weeks = 52\nreplications = 2\nseed = 9\n'
         f'[regimes.mine]\nbase = "hybrid"\nlabel = "<img src=x onerror=alert(2)>"\n'
-        + toml(parameters=SMALL))
+        + toml(parameters=SMALL)
+    )
     out = tmp_path / "o"
     assert main(["run", str(scen), "--out", str(out), "--jobs", "1", "--no-progress"]) == 0
     assert undescribed(out) == []
     import pandas as pd
 
     cols = pd.read_csv(out / "columns.csv", keep_default_na=False)
-    assert {"timeseries.csv", "runs.csv", "survival.csv", "summary.csv",
-            "columns.csv"} <= set(cols["table"])
+    assert {"timeseries.csv", "runs.csv", "survival.csv", "summary.csv", "columns.csv"} <= set(
+        cols["table"]
+    )
     kinds = cols.set_index(["table", "name"])["kind"]
     assert kinds["timeseries.csv", "turnover_rate"] == "weekly"
     assert kinds["runs.csv", "turnover_rate"] == "final-year"
@@ -516,8 +564,22 @@ def test_run_output_explains_itself(tmp_path, inputs):
 
 def test_sweep_and_sensitivity_outputs_explain_themselves(tmp_path, inputs):
     out = tmp_path / "sens"
-    assert main(["sensitivity", str(inputs / "morris.toml"), "--out", str(out), "--jobs", "1",
-                 "--no-progress", "--outputs", "turnover_rate,coc"]) == 0
+    assert (
+        main(
+            [
+                "sensitivity",
+                str(inputs / "morris.toml"),
+                "--out",
+                str(out),
+                "--jobs",
+                "1",
+                "--no-progress",
+                "--outputs",
+                "turnover_rate,coc",
+            ]
+        )
+        == 0
+    )
     assert undescribed(out) == []
     import pandas as pd
 
@@ -552,8 +614,14 @@ def test_validate_and_calibrate_outputs_from_before_the_manifest_are_ours(tmp_pa
     assert version_of(old) == "new"
     cal = tmp_path / "calibrate-dsp"
     cal.mkdir()
-    for name in ("history.csv", "fit.csv", "best.toml", "calibration.json", "adopt.txt",
-                 "my-notes.txt"):
+    for name in (
+        "history.csv",
+        "fit.csv",
+        "best.toml",
+        "calibration.json",
+        "adopt.txt",
+        "my-notes.txt",
+    ):
         (cal / name).write_text("old")
     with pytest.raises(UsageError, match="not an output of workforce-sim"):
         od.check_out(cal)

@@ -15,7 +15,8 @@ def test_parameters_md_is_up_to_date():
     current = DOC.read_text(encoding="utf-8")
     assert current == paramdocs.render(), (
         f"docs/parameters.md is out of date with sim/core/params.py; regenerate it with: "
-        f"{paramdocs.REGENERATE}")
+        f"{paramdocs.REGENERATE}"
+    )
 
 
 def test_page_lists_every_parameter_with_its_fields():
@@ -23,8 +24,11 @@ def test_page_lists_every_parameter_with_its_fields():
     assert text.startswith("# Model parameters\n")
     assert paramdocs.REGENERATE in text.split("## How to read", 1)[0]  # in the header
     groups = text.split("## Regime presets", 1)[0]
-    rows = {line.split(" | ")[0].strip("| `"): line for line in groups.splitlines()
-            if line.startswith("| `")}
+    rows = {
+        line.split(" | ")[0].strip("| `"): line
+        for line in groups.splitlines()
+        if line.startswith("| `")
+    }
     assert len(rows) == len(PARAMS)
     for name, p in PARAMS.items():
         assert name in rows, name
@@ -43,9 +47,8 @@ def test_regime_presets_table():
     for name in REGIME_PARAMS:
         line = next(ln for ln in section.splitlines() if ln.startswith(f"| `{name}`"))
         cells = [c.strip() for c in line.strip("|").split("|")]
-        values = cells[2:2 + len(REGIMES)]
-        expected = [format_value(REGIMES[r].get(name, PARAMS[name].default))
-                    for r in REGIMES]
+        values = cells[2 : 2 + len(REGIMES)]
+        expected = [format_value(REGIMES[r].get(name, PARAMS[name].default)) for r in REGIMES]
         assert values == expected, name
 
 

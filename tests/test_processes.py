@@ -25,15 +25,20 @@ from sim.experiments import processes
 from helpers import scenario_toml, sweep_toml
 
 ROOT = Path(__file__).resolve().parents[1]
-pytestmark = pytest.mark.skipif(not Path("/proc/self/stat").exists(),
-                                reason="reads the process table from /proc (Linux)")
+pytestmark = pytest.mark.skipif(
+    not Path("/proc/self/stat").exists(), reason="reads the process table from /proc (Linux)"
+)
 
 # many runs of a SMALL agency: the workers stay busy for a while after the first is saved
 SCENARIO = scenario_toml(regimes=["hybrid"], replications=1000)
 SWEEP = sweep_toml(replications=100, factors={"preservice_hours": [16, 40, 120, 200]})
-MORRIS = sweep_toml(name="tinymorris", design="morris", samples=20, replications=5,
-                    factors={"preservice_hours": {"low": 16, "high": 120},
-                             "gap_strain": {"low": 0.5, "high": 1.5}})
+MORRIS = sweep_toml(
+    name="tinymorris",
+    design="morris",
+    samples=20,
+    replications=5,
+    factors={"preservice_hours": {"low": 16, "high": 120}, "gap_strain": {"low": 0.5, "high": 1.5}},
+)
 HAS_DASK = importlib.util.find_spec("distributed") is not None
 
 START_DEADLINE = 240  # seconds for a command to start its workers (a busy machine)
@@ -47,7 +52,7 @@ def _stat(pid: int) -> tuple[str, int, int, int] | None:
         text = Path(f"/proc/{pid}/stat").read_text()
     except OSError:
         return None
-    fields = text[text.rindex(")") + 2:].split()
+    fields = text[text.rindex(")") + 2 :].split()
     return fields[0], int(fields[1]), int(fields[3]), int(fields[19])
 
 
@@ -85,40 +90,54 @@ def _descendants(root: int) -> dict[int, int]:
 def _left(session: int, seen: dict[int, int]) -> list[int]:
     """Live processes of ``session``, or seen in the command's tree (same start time)."""
     table = _table()
-    return sorted({p for p, st in table.items() if st[2] == session}
-                  | {p for p, start in seen.items() if p in table and table[p][3] == start})
+    return sorted(
+        {p for p, st in table.items() if st[2] == session}
+        | {p for p, start in seen.items() if p in table and table[p][3] == start}
+    )
 
 
 # -- running a command -------------------------------------------------------------------
 def _start(args: list[str], cwd: Path) -> tuple[subprocess.Popen, Path]:
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(
-        [str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])]))
+    env = dict(
+        os.environ,
+        PYTHONPATH=os.pathsep.join([str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])]),
+    )
     log = cwd / "command.log"
     with open(log, "wb") as fh:  # a file, not a pipe: a leaked process could hold a pipe
-        proc = subprocess.Popen([sys.executable, "-m", "sim", *args, "--jobs", "2",
-                                 "--no-progress"], cwd=cwd, env=env, stdout=fh,
-                                stderr=subprocess.STDOUT, start_new_session=True)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "sim", *args, "--jobs", "2", "--no-progress"],
+            cwd=cwd,
+            env=env,
+            stdout=fh,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     return proc, log
 
 
-def _signal_when_busy(proc: subprocess.Popen, log: Path, sig: int, workers: int,
-                      ready: Path | None) -> dict[int, int]:
+def _signal_when_busy(
+    proc: subprocess.Popen, log: Path, sig: int, workers: int, ready: Path | None
+) -> dict[int, int]:
     """Wait until ``proc`` has ``workers`` descendants (and ``ready`` exists), signal it
     alone; return every descendant seen."""
     seen: dict[int, int] = {}
     deadline = time.monotonic() + START_DEADLINE
     while True:
         if proc.poll() is not None:
-            pytest.fail(f"the command ended (status {proc.returncode}) before it was "
-                        f"signalled:\n{log.read_text()[-3000:]}")
+            pytest.fail(
+                f"the command ended (status {proc.returncode}) before it was "
+                f"signalled:\n{log.read_text()[-3000:]}"
+            )
         now = _descendants(proc.pid)
         seen.update(now)
         if len(now) >= workers and (ready is None or ready.exists()):
             break
         if time.monotonic() > deadline:
             proc.kill()
-            pytest.fail(f"no {workers} worker processes after {START_DEADLINE} s: "
-                        f"{[_cmdline(p) for p in now]}\n{log.read_text()[-3000:]}")
+            pytest.fail(
+                f"no {workers} worker processes after {START_DEADLINE} s: "
+                f"{[_cmdline(p) for p in now]}\n{log.read_text()[-3000:]}"
+            )
         time.sleep(0.1)
     os.kill(proc.pid, sig)
     return seen
@@ -130,8 +149,9 @@ def _assert_all_gone(proc: subprocess.Popen, seen: dict[int, int], log: Path) ->
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.wait()
-        pytest.fail(f"the command did not end within 120 s of the signal:\n"
-                    f"{log.read_text()[-3000:]}")
+        pytest.fail(
+            f"the command did not end within 120 s of the signal:\n{log.read_text()[-3000:]}"
+        )
     deadline = time.monotonic() + GONE_DEADLINE
     while (left := _left(proc.pid, seen)) and time.monotonic() < deadline:
         time.sleep(0.2)
@@ -142,17 +162,19 @@ def _assert_all_gone(proc: subprocess.Popen, seen: dict[int, int], log: Path) ->
                 os.kill(p, signal.SIGKILL)
             except OSError:
                 pass
-        pytest.fail(f"{len(left)} process(es) still running {GONE_DEADLINE} s after the "
-                    "command ended:\n" + "\n".join(described))
+        pytest.fail(
+            f"{len(left)} process(es) still running {GONE_DEADLINE} s after the "
+            "command ended:\n" + "\n".join(described)
+        )
 
 
-def _run_case(tmp_path: Path, args: list[str], sig: int, workers: int = 4,
-              ready: str | None = None) -> tuple[int, str]:
+def _run_case(
+    tmp_path: Path, args: list[str], sig: int, workers: int = 4, ready: str | None = None
+) -> tuple[int, str]:
     """Start, signal and check a command; return its exit status and output."""
     proc, log = _start(args, tmp_path)
     try:
-        seen = _signal_when_busy(proc, log, sig, workers,
-                                 tmp_path / ready if ready else None)
+        seen = _signal_when_busy(proc, log, sig, workers, tmp_path / ready if ready else None)
         _assert_all_gone(proc, seen, log)
     finally:
         if proc.poll() is None:
@@ -168,16 +190,17 @@ def _run_case(tmp_path: Path, args: list[str], sig: int, workers: int = 4,
 
 # local pools: resource tracker + fork server + 2 workers; dask: tracker + 2 workers
 CASES = {
-    "compare": (["compare", "--out", "out", "--replications", "50", "--horizon", "52"],
-                None, 4),
+    "compare": (["compare", "--out", "out", "--replications", "50", "--horizon", "52"], None, 4),
     "run": (["run", "s.toml", "--out", "out"], None, 4),
     "validate": (["validate", "--replications", "50", "--out", "out"], None, 4),
-    "calibrate": (["calibrate", "--budget", "8", "--replications", "8", "--horizon", "52",
-                   "--out", "out"], None, 4),
+    "calibrate": (
+        ["calibrate", "--budget", "8", "--replications", "8", "--horizon", "52", "--out", "out"],
+        None,
+        4,
+    ),
     "sensitivity": (["sensitivity", "morris.toml", "--out", "out"], "out/pending", 4),
     "sweep": (["sweep", "sweep.toml", "--out", "out"], "out/pending", 4),
-    "sweep-dask": (["sweep", "sweep.toml", "--out", "out", "--executor", "dask"],
-                   "out/pending", 3),
+    "sweep-dask": (["sweep", "sweep.toml", "--out", "out", "--executor", "dask"], "out/pending", 3),
 }
 
 
@@ -188,8 +211,9 @@ def _files(tmp_path: Path) -> None:
 
 
 def _case(name: str) -> list:
-    marks = [pytest.mark.skipif(not HAS_DASK, reason="needs the dask extra")] \
-        if "dask" in name else []
+    marks = (
+        [pytest.mark.skipif(not HAS_DASK, reason="needs the dask extra")] if "dask" in name else []
+    )
     return pytest.param(name, marks=marks, id=name)
 
 
@@ -214,8 +238,9 @@ def test_sigterm_is_handled_like_ctrl_c(tmp_path, name):
     assert "workforce-sim: terminated by SIGTERM" in output
     assert "Traceback" not in output
     if name.startswith("sweep"):
-        assert json.loads((tmp_path / "out" / "manifest.json").read_text())[
-            "status"] == "interrupted"
+        assert (
+            json.loads((tmp_path / "out" / "manifest.json").read_text())["status"] == "interrupted"
+        )
     else:
         assert "nothing was written" in output
         assert not (tmp_path / "out").exists()
@@ -237,8 +262,21 @@ def test_sigterm_interrupts_a_sweep_that_resume_completes(tmp_path):
     assert man["sessions"][-1]["status"] == "interrupted"
     saved = len(load(out).runs)
     assert 0 < saved < 400  # some runs were saved, and not all of them
-    assert main(["sweep", str(tmp_path / "sweep.toml"), "--out", str(out), "--resume",
-                 "--jobs", "2", "--no-progress"]) == 0
+    assert (
+        main(
+            [
+                "sweep",
+                str(tmp_path / "sweep.toml"),
+                "--out",
+                str(out),
+                "--resume",
+                "--jobs",
+                "2",
+                "--no-progress",
+            ]
+        )
+        == 0
+    )
     res = load(out)
     assert sorted(res.runs.run_id) == list(range(400))  # each run exactly once
     assert (res.runs.status == "ok").all()
@@ -310,13 +348,15 @@ def test_the_log_noise_of_an_interrupted_dask_sweep_is_dropped_and_nothing_else(
     from sim.experiments.experiment import _CancelledFutureNoise
 
     def record(msg, exc=None):
-        return logging.LogRecord("x", logging.ERROR, __file__, 1, msg, None,
-                                 (type(exc), exc, None) if exc else None)
+        return logging.LogRecord(
+            "x", logging.ERROR, __file__, 1, msg, None, (type(exc), exc, None) if exc else None
+        )
 
     noise = _CancelledFutureNoise()
     assert not noise.filter(record("Exception in callback", InvalidStateError("CANCELLED")))
     assert noise.filter(record("Exception in callback", ValueError("a real one")))
     assert noise.filter(record("no exception"))
     assert not processes._heartbeat_noise(
-        record("Failed to communicate with scheduler during heartbeat."))
+        record("Failed to communicate with scheduler during heartbeat.")
+    )
     assert processes._heartbeat_noise(record("Compute Failed"))

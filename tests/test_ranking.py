@@ -13,9 +13,11 @@ from sim.analysis.ranking import RegimeStat, join, rank, words
 from sim.report.charts import finding_title, plot_final
 
 LABELS = [f"R{i}" for i in range(6)]
-KINDS = {"percent": _Phrasing("clients did it", "The share"),
-         "usd": _Phrasing("it cost", "Cost", style="usd"),
-         "number": _Phrasing("a client saw", "The number", style="number")}
+KINDS = {
+    "percent": _Phrasing("clients did it", "The share"),
+    "usd": _Phrasing("it cost", "Cost", style="usd"),
+    "number": _Phrasing("a client saw", "The number", style="number"),
+}
 
 
 def _split(names: str) -> set[str]:
@@ -59,9 +61,17 @@ def _draw(rng: np.random.Generator, kind: str) -> list[RegimeStat]:
         means = rng.uniform(0.05, 0.95, k) * scale
         halves = rng.exponential(0.08, k) * scale
     order = rng.permutation(k)
-    return [RegimeStat(f"r{i}", LABELS[i], int(rng.integers(2, 20)), float(means[i]),
-                       float(means[i] - halves[i]), float(means[i] + halves[i]))
-            for i in order]
+    return [
+        RegimeStat(
+            f"r{i}",
+            LABELS[i],
+            int(rng.integers(2, 20)),
+            float(means[i]),
+            float(means[i] - halves[i]),
+            float(means[i] + halves[i]),
+        )
+        for i in order
+    ]
 
 
 @pytest.mark.parametrize("kind", list(KINDS))
@@ -71,8 +81,9 @@ def test_chart_title_and_finding_name_the_same_regimes_best(kind):
     for _ in range(1500):
         stats = _draw(rng, kind)
         better = str(rng.choice(["lower", "higher"]))
-        title = finding_title("Subject", [(s.label, s.n, s.mean, s.lo, s.hi) for s in stats],
-                              kind, better)
+        title = finding_title(
+            "Subject", [(s.label, s.n, s.mean, s.lo, s.hi) for s in stats], kind, better
+        )
         text, clear = compare_sentence(stats, better, KINDS[kind])
         from_title, from_finding = _title_best(title, better), _finding_best(text)
         assert from_title == from_finding, (title, text)
@@ -92,13 +103,16 @@ def test_chart_title_and_finding_name_the_same_regimes_best(kind):
 def test_issue_example_middle_regime_is_not_named_best():
     """Hybrid's interval overlaps both others': the chart title must not name it best
     while the finding calls it 'not clearly different from either'."""
-    meta = {"regimes": ["jit", "foundation", "hybrid"],
-            "regime_labels": {"jit": "JIT-only", "foundation": "Foundation-first",
-                              "hybrid": "Hybrid"}}
-    values = {"jit": [0.14, 0.15, 0.16], "foundation": [0.08, 0.09, 0.10],
-              "hybrid": [0.06, 0.10, 0.14]}
-    runs = pd.DataFrame([{"regime": r, "vacancy_rate": v} for r, vs in values.items()
-                         for v in vs])
+    meta = {
+        "regimes": ["jit", "foundation", "hybrid"],
+        "regime_labels": {"jit": "JIT-only", "foundation": "Foundation-first", "hybrid": "Hybrid"},
+    }
+    values = {
+        "jit": [0.14, 0.15, 0.16],
+        "foundation": [0.08, 0.09, 0.10],
+        "hybrid": [0.06, 0.10, 0.14],
+    }
+    runs = pd.DataFrame([{"regime": r, "vacancy_rate": v} for r, vs in values.items() for v in vs])
     fig = plot_final(runs, "vacancy_rate", meta)
     title = " ".join(fig.axes[0].get_title(loc="left").split())
     assert title.startswith("The vacancy rate is lowest under Foundation-first (")
@@ -122,8 +136,7 @@ def test_tiers_and_words():
     w = words(r, [best, near, either, between, worst])
     assert w.superlative == "lowest" and w.leaders == "A and B"
     assert w.everyone == "A, B, C, D and E"
-    assert w.notes == ("", ", about the same as A", ", not clearly different from either",
-                       "", "")
+    assert w.notes == ("", ", about the same as A", ", not clearly different from either", "", "")
     assert rank([best, worst], "higher").best is worst
     assert rank([best, worst], None).best is worst  # no direction: highest first
     assert rank([best, either], "lower").status == "same"
@@ -134,6 +147,10 @@ def test_tiers_and_words():
 
 
 def test_title_shows_a_clear_difference_that_whole_percents_would_hide():
-    title = finding_title("Turnover", [("A", 5, 0.301, 0.300, 0.302),
-                                       ("B", 5, 0.304, 0.303, 0.305)], "percent", "lower")
+    title = finding_title(
+        "Turnover",
+        [("A", 5, 0.301, 0.300, 0.302), ("B", 5, 0.304, 0.303, 0.305)],
+        "percent",
+        "lower",
+    )
     assert title == "Turnover is lowest under A (30.1 % vs 30.4 % under B)"

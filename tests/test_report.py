@@ -39,8 +39,7 @@ COC = {"jit": 0.40, "foundation": 0.55, "hybrid": 0.62}
 # Share of clients who kept one primary worker all year: 3, 7 and 5 in 10.
 SAME = {"jit": 0.30, "foundation": 0.70, "hybrid": 0.50}
 # Weekly costs (USD): foundation trains more and recruits less.
-COSTS = {"cost_wages": 50_000.0, "cost_overtime": 900.0, "cost_cover": 700.0,
-         "cost_modules": 60.0}
+COSTS = {"cost_wages": 50_000.0, "cost_overtime": 900.0, "cost_cover": 700.0, "cost_modules": 60.0}
 RECRUIT = {"jit": 1_500.0, "foundation": 600.0, "hybrid": 1_000.0}
 TRAIN = {"jit": 100.0, "foundation": 800.0, "hybrid": 500.0}
 N_CLIENTS = 300
@@ -69,30 +68,66 @@ def make_data(regimes=REGIMES, reps=REPS, horizon=H, seed=1):
             cols["burnout_high_share"] = rng.uniform(0.3, 0.5, horizon)
             cols["vacancy_rate"] = rng.uniform(0.08, 0.15, horizon)
             cols["same_primary_share"] = SAME.get(regime, 0.5) + rng.normal(0, 0.005, horizon)
-            for name, level in {**COSTS, "cost_recruiting": RECRUIT.get(regime, 1_000.0),
-                                "cost_training": TRAIN.get(regime, 300.0)}.items():
+            for name, level in {
+                **COSTS,
+                "cost_recruiting": RECRUIT.get(regime, 1_000.0),
+                "cost_training": TRAIN.get(regime, 300.0),
+            }.items():
                 cols[name] = level * rng.uniform(0.9, 1.1, horizon)
-            cols["cost_total"] = sum(cols[c] for c in (
-                "cost_wages", "cost_overtime", "cost_cover", "cost_recruiting",
-                "cost_training", "cost_modules"))
+            cols["cost_total"] = sum(
+                cols[c]
+                for c in (
+                    "cost_wages",
+                    "cost_overtime",
+                    "cost_cover",
+                    "cost_recruiting",
+                    "cost_training",
+                    "cost_modules",
+                )
+            )
             rolling = pd.Series(cols["cost_total"]).rolling(52, min_periods=1)
             cols["cost_per_client_year"] = (rolling.mean() * 52 / N_CLIENTS).to_numpy()
-            df = pd.DataFrame({"run_id": run_id, "regime": regime, "replicate": rep,
-                               "seed": run_seed, "week": np.arange(horizon), **cols})
+            df = pd.DataFrame(
+                {
+                    "run_id": run_id,
+                    "regime": regime,
+                    "replicate": rep,
+                    "seed": run_seed,
+                    "week": np.arange(horizon),
+                    **cols,
+                }
+            )
             ts_rows.append(df)
-            run = {"run_id": run_id, "regime": regime, "replicate": rep, "seed": run_seed,
-                   "wall_seconds": float(rng.uniform(1, 2))}
+            run = {
+                "run_id": run_id,
+                "regime": regime,
+                "replicate": rep,
+                "seed": run_seed,
+                "wall_seconds": float(rng.uniform(1, 2)),
+            }
             run.update({n: _final(df[n], m.final) for n, m in METRICS.items()})
             run_rows.append(run)
             scale = {"jit": 30, "foundation": 150, "hybrid": 70}.get(regime, 50)
             d = rng.exponential(scale, 40)
-            surv_rows.append(pd.DataFrame({
-                "regime": regime, "replicate": rep,
-                "duration_weeks": np.minimum(d, horizon).round(),
-                "event": (d < horizon).astype(int)}))
-            dist_rows.append(pd.DataFrame({
-                "regime": regime, "replicate": rep,
-                "distinct_workers": 1 + rng.poisson(1.0 / COC.get(regime, 0.5), 400)}))
+            surv_rows.append(
+                pd.DataFrame(
+                    {
+                        "regime": regime,
+                        "replicate": rep,
+                        "duration_weeks": np.minimum(d, horizon).round(),
+                        "event": (d < horizon).astype(int),
+                    }
+                )
+            )
+            dist_rows.append(
+                pd.DataFrame(
+                    {
+                        "regime": regime,
+                        "replicate": rep,
+                        "distinct_workers": 1 + rng.poisson(1.0 / COC.get(regime, 0.5), 400),
+                    }
+                )
+            )
             run_id += 1
     meta = {
         "title": "Synthetic comparison",
@@ -164,7 +199,8 @@ def test_ci_shrinks_as_replications_grow():
     x = rng.normal(0.4, 0.05, 200)
     widths = [
         summarise(pd.DataFrame({"regime": "jit", "coc": x[:n]}), metrics=["coc"])
-        .eval("ci_high - ci_low").iloc[0]
+        .eval("ci_high - ci_low")
+        .iloc[0]
         for n in (3, 20, 200)
     ]
     assert widths[0] > widths[1] > widths[2] > 0
@@ -276,7 +312,8 @@ def test_continuity_title_names_highest_regime(data):
 def test_other_chart_titles_state_findings(data):
     meta = data["meta"]
     assert _title(plot_survival(data["survival"], meta)).startswith(
-        "One-year retention of new hires is highest under Foundation-first")
+        "One-year retention of new hires is highest under Foundation-first"
+    )
     cd = data["client_distinct"]
     fewest = cd.groupby("regime")["distinct_workers"].mean().idxmin()
     assert f"lowest under {LABELS[fewest]}" in _title(plot_distinct(cd, meta))
@@ -285,14 +322,24 @@ def test_other_chart_titles_state_findings(data):
 
 
 def test_finding_title_hedges_when_intervals_overlap():
-    clear = finding_title("Turnover", [("A", 3, 0.30, 0.29, 0.31), ("B", 3, 0.45, 0.44, 0.46)],
-                          "percent", "lower", " a year")
+    clear = finding_title(
+        "Turnover",
+        [("A", 3, 0.30, 0.29, 0.31), ("B", 3, 0.45, 0.44, 0.46)],
+        "percent",
+        "lower",
+        " a year",
+    )
     assert clear == "Turnover is lowest under A (30 % vs 45 % a year under B)"
-    tied = finding_title("Turnover", [("A", 3, 0.30, 0.28, 0.33), ("B", 3, 0.31, 0.29, 0.34),
-                                      ("C", 3, 0.45, 0.44, 0.46)], "percent", "lower")
+    tied = finding_title(
+        "Turnover",
+        [("A", 3, 0.30, 0.28, 0.33), ("B", 3, 0.31, 0.29, 0.34), ("C", 3, 0.45, 0.44, 0.46)],
+        "percent",
+        "lower",
+    )
     assert tied == "Turnover is lowest under A and B (30–31 % vs 45 % under C)"
-    flat = finding_title("Turnover", [("A", 3, 0.40, 0.30, 0.50), ("B", 3, 0.42, 0.32, 0.52)],
-                         "percent", "lower")
+    flat = finding_title(
+        "Turnover", [("A", 3, 0.40, 0.30, 0.50), ("B", 3, 0.42, 0.32, 0.52)], "percent", "lower"
+    )
     assert "differs little" in flat
 
 
@@ -300,8 +347,15 @@ def test_finding_title_hedges_when_intervals_overlap():
 def test_custom_regime_and_classroom_charts(tmp_path):
     d = make_data(regimes=["jit", "mine"], reps=2, horizon=30, seed=3)
     d["meta"]["regime_labels"] = {"jit": "JIT-only"}  # no label for the custom regime
-    paths = write_charts(tmp_path, d["timeseries"], d["runs"], d["survival"],
-                         d["client_distinct"], d["meta"], classroom=True)
+    paths = write_charts(
+        tmp_path,
+        d["timeseries"],
+        d["runs"],
+        d["survival"],
+        d["client_distinct"],
+        d["meta"],
+        classroom=True,
+    )
     assert set(paths) == set(CHARTS)
     assert all(p.stat().st_size > 1000 for p in paths.values())
     fig = plot_timeseries(d["timeseries"], "turnover_rate", d["meta"])
@@ -313,8 +367,15 @@ def test_custom_regime_and_classroom_charts(tmp_path):
 
 def test_bad_format_rejected(data, tmp_path):
     with pytest.raises(ValueError, match="format"):
-        write_charts(tmp_path, data["timeseries"], data["runs"], data["survival"],
-                     data["client_distinct"], data["meta"], fmt="gif")
+        write_charts(
+            tmp_path,
+            data["timeseries"],
+            data["runs"],
+            data["survival"],
+            data["client_distinct"],
+            data["meta"],
+            fmt="gif",
+        )
 
 
 # ---------------------------------------------------------------------------
@@ -394,8 +455,13 @@ def test_report_has_findings_costs_and_caveats(report):
     _out, paths = report
     md = paths["report_md"].read_text(encoding="utf-8")
     sections = [line for line in md.splitlines() if line.startswith("## ")]
-    assert sections[:5] == ["## Key findings", "## What was run", "## Results", "## Costs",
-                            "## Charts"]
+    assert sections[:5] == [
+        "## Key findings",
+        "## What was run",
+        "## Results",
+        "## Costs",
+        "## Charts",
+    ]
     findings_md = md.split("## Key findings", 1)[1].split("## What was run", 1)[0]
     # SAME = 0.7 (foundation), 0.5 (hybrid), 0.3 (jit): computed, best first
     line = next(x for x in findings_md.splitlines() if x.startswith("- **Continuity"))
@@ -403,9 +469,16 @@ def test_report_has_findings_costs_and_caveats(report):
     assert "under Hybrid, 5 in 10" in line and "under JIT-only, 3 in 10" in line
     assert "about the same" not in line
     costs = md.split("## Costs", 1)[1].split("## Charts", 1)[0]
-    for label in ("Wages", "Overtime", "Agency cover", "Recruiting and separation",
-                  "Training", "On-demand modules", "Total cost per client-year",
-                  "Cost per client-year of stable care"):
+    for label in (
+        "Wages",
+        "Overtime",
+        "Agency cover",
+        "Recruiting and separation",
+        "Training",
+        "On-demand modules",
+        "Total cost per client-year",
+        "Cost per client-year of stable care",
+    ):
         assert f"| {label}" in costs, label
     assert "divided by the share of clients who kept one primary worker" in costs
     caveats = md.split("## Caveats", 1)[1].split("## Parameters", 1)[0]
@@ -441,8 +514,7 @@ def test_cost_breakdown_adds_up_to_the_total(data):
     assert by["cost_training", "foundation"] > by["cost_training", "jit"]
     assert by["cost_recruiting", "foundation"] < by["cost_recruiting", "jit"]
     # the displayed table: categories add up to the displayed total, up to rounding
-    table = cost_table(tidy, runs, LABELS, N_CLIENTS).set_index(
-        "Cost per client-year (USD)")
+    table = cost_table(tidy, runs, LABELS, N_CLIENTS).set_index("Cost per client-year (USD)")
     for label in LABELS.values():
         parts = sum(_money(table.loc[name, label]) for name in COST_COMPONENTS.values())
         assert abs(parts - _money(table.loc["Total cost per client-year", label])) <= 3
@@ -451,12 +523,22 @@ def test_cost_breakdown_adds_up_to_the_total(data):
 def test_cost_breakdown_uses_each_regimes_census():
     from sim.analysis.summary import cost_breakdown, n_clients_by_regime
 
-    runs = pd.DataFrame({"regime": ["a", "b"], "cost_wages": [1000.0, 1000.0],
-                         "cost_overtime": 0.0, "cost_cover": 0.0, "cost_recruiting": 0.0,
-                         "cost_training": 0.0, "cost_modules": 0.0,
-                         "cost_total": [1000.0, 1000.0], "same_primary_share": [0.5, 0.0]})
-    census = n_clients_by_regime({"params": {"a": {"n_clients": 10},
-                                             "b": {"n_clients": 20}}}, ["a", "b"])
+    runs = pd.DataFrame(
+        {
+            "regime": ["a", "b"],
+            "cost_wages": [1000.0, 1000.0],
+            "cost_overtime": 0.0,
+            "cost_cover": 0.0,
+            "cost_recruiting": 0.0,
+            "cost_training": 0.0,
+            "cost_modules": 0.0,
+            "cost_total": [1000.0, 1000.0],
+            "same_primary_share": [0.5, 0.0],
+        }
+    )
+    census = n_clients_by_regime(
+        {"params": {"a": {"n_clients": 10}, "b": {"n_clients": 20}}}, ["a", "b"]
+    )
     assert census == {"a": 10.0, "b": 20.0}
     tidy = cost_breakdown(runs, census).set_index(["item", "regime"])["mean"]
     assert tidy["cost_total", "a"] == 100 and tidy["cost_total", "b"] == 50
@@ -470,8 +552,10 @@ def test_cost_breakdown_uses_each_regimes_census():
 # findings
 # ---------------------------------------------------------------------------
 
-META2 = {"regimes": ["jit", "foundation"],
-         "regime_labels": {"jit": "JIT-only", "foundation": "Foundation-first"}}
+META2 = {
+    "regimes": ["jit", "foundation"],
+    "regime_labels": {"jit": "JIT-only", "foundation": "Foundation-first"},
+}
 
 
 def _runs(metric, values):
@@ -486,18 +570,22 @@ def _finding(runs, key, meta=META2, survival=None):
 
 
 def test_finding_states_natural_frequencies_best_first():
-    runs = _runs("same_primary_share", {"jit": [0.29, 0.30, 0.31],
-                                        "foundation": [0.69, 0.70, 0.71]})
+    runs = _runs(
+        "same_primary_share", {"jit": [0.29, 0.30, 0.31], "foundation": [0.69, 0.70, 0.71]}
+    )
     f = _finding(runs, "stable_care")
     assert f.clear is True
-    assert f.text.startswith("Under Foundation-first, 7 in 10 clients kept the same "
-                             "primary worker all year (70 %); under JIT-only, 3 in 10 (30 %)")
+    assert f.text.startswith(
+        "Under Foundation-first, 7 in 10 clients kept the same "
+        "primary worker all year (70 %); under JIT-only, 3 in 10 (30 %)"
+    )
     assert "about the same" not in f.text
 
 
 def test_finding_says_about_the_same_when_intervals_overlap():
-    runs = _runs("same_primary_share", {"jit": [0.50, 0.60, 0.70],
-                                        "foundation": [0.55, 0.65, 0.75]})
+    runs = _runs(
+        "same_primary_share", {"jit": [0.50, 0.60, 0.70], "foundation": [0.55, 0.65, 0.75]}
+    )
     f = _finding(runs, "stable_care")
     assert f.clear is False
     assert "about the same under JIT-only and Foundation-first" in f.text
@@ -506,14 +594,17 @@ def test_finding_says_about_the_same_when_intervals_overlap():
 
 def test_turnover_finding_and_middle_regime_hedge():
     meta = {"regimes": ["jit", "foundation", "hybrid"], "regime_labels": LABELS}
-    runs = _runs("turnover_rate", {"jit": [0.39, 0.40, 0.41],
-                                   "foundation": [0.19, 0.20, 0.21],
-                                   "hybrid": [0.20, 0.22, 0.24]})
+    runs = _runs(
+        "turnover_rate",
+        {"jit": [0.39, 0.40, 0.41], "foundation": [0.19, 0.20, 0.21], "hybrid": [0.20, 0.22, 0.24]},
+    )
     f = _finding(runs, "turnover", meta)
-    assert f.text.startswith("Under Foundation-first, 2 in 10 workers left within a year "
-                             "(turnover 20 %)")
-    assert "under Hybrid, about 2 in 10 (turnover 22 %), about the same as Foundation-first"\
-        in f.text
+    assert f.text.startswith(
+        "Under Foundation-first, 2 in 10 workers left within a year (turnover 20 %)"
+    )
+    assert (
+        "under Hybrid, about 2 in 10 (turnover 22 %), about the same as Foundation-first" in f.text
+    )
     assert f.text.endswith("under JIT-only, 4 in 10 (turnover 40 %).")
 
 
@@ -522,14 +613,22 @@ def test_retention_finding_from_survival():
     rows = []
     for regime, scale in (("jit", 40), ("foundation", 400)):
         d = rng.exponential(scale, 400)
-        rows.append(pd.DataFrame({"regime": regime, "replicate": 0,
-                                  "duration_weeks": np.minimum(d, 104).round(),
-                                  "event": (d < 104).astype(int)}))
+        rows.append(
+            pd.DataFrame(
+                {
+                    "regime": regime,
+                    "replicate": 0,
+                    "duration_weeks": np.minimum(d, 104).round(),
+                    "event": (d < 104).astype(int),
+                }
+            )
+        )
     runs = _runs("turnover_rate", {"jit": [0.4, 0.41], "foundation": [0.2, 0.21]})
     f = _finding(runs, "retention", survival=pd.concat(rows))
     assert f.clear is True
-    assert f.text.startswith("Under Foundation-first, about 9 in 10 new hires were still "
-                             "employed a year after hire")
+    assert f.text.startswith(
+        "Under Foundation-first, about 9 in 10 new hires were still employed a year after hire"
+    )
     assert "under JIT-only, about 3 in 10" in f.text
 
 
@@ -541,8 +640,7 @@ def test_natural_frequency_wording():
     assert natural_frequency(0.044, 100) == "about 4 in 100"
     assert natural_frequency(0.001, 100) == "fewer than 1 in 100"
     assert natural_frequency(1.2) == "12 for every 10"
-    clear = [RegimeStat("a", "A", 3, 0.83, 0.82, 0.84), RegimeStat("b", "B", 3, 0.78, 0.77,
-                                                                     0.79)]
+    clear = [RegimeStat("a", "A", 3, 0.83, 0.82, 0.84), RegimeStat("b", "B", 3, 0.78, 0.77, 0.79)]
     assert _choose_denominator(clear) == 100  # tenths would merge clearly different shares
     assert _choose_denominator([RegimeStat("a", "A", 3, 0.04, 0.03, 0.05)]) == 100
     assert _choose_denominator([RegimeStat("a", "A", 3, 0.4, 0.3, 0.5)]) == 10
@@ -552,17 +650,26 @@ def test_findings_cover_every_topic_and_costs(data):
     from sim.analysis.findings import caveats, findings
 
     fs = findings(data["runs"], data["survival"], data["meta"])
-    assert [f.key for f in fs] == ["stable_care", "turnover", "retention", "burnout",
-                                   "vacancies", "distinct_workers", "cost",
-                                   "cost_stable_care", "cost_drivers"]
+    assert [f.key for f in fs] == [
+        "stable_care",
+        "turnover",
+        "retention",
+        "burnout",
+        "vacancies",
+        "distinct_workers",
+        "cost",
+        "cost_stable_care",
+        "cost_drivers",
+    ]
     drivers = fs[-1].text
     assert drivers.startswith("Compared with JIT-only, Foundation-first spent")
     assert "more per client-year on training" in drivers
     assert "less on recruiting and separation" in drivers
     stable = next(f for f in fs if f.key == "cost_stable_care").text
     assert stable.startswith("Under Foundation-first, each client-year of stable care cost")
-    cv = caveats({"horizon_weeks": 104, "params": {"shock_start": 60, "shock_weeks": 20}},
-                 data["runs"])
+    cv = caveats(
+        {"horizon_weeks": 104, "params": {"shock_start": 60, "shock_weeks": 20}}, data["runs"]
+    )
     assert any("shock ran from week 60 to week 80" in c for c in cv)
     assert any("Only 104 weeks" in c for c in cv)
 
@@ -571,8 +678,10 @@ def test_plot_regimes_helper(data):
     from sim.report.charts import SPECIAL_PLOTS, plot_regimes
 
     fig = plot_regimes(data, "same_primary_share", kind="bar")
-    assert _title(fig).startswith("The share of clients who kept one primary worker all "
-                                  "year is highest under Foundation-first")
+    assert _title(fig).startswith(
+        "The share of clients who kept one primary worker all "
+        "year is highest under Foundation-first"
+    )
     ax = fig.axes[0]
     assert "%" in ax.get_ylabel() and ax.get_xlabel()
     for what in SPECIAL_PLOTS:
@@ -589,21 +698,27 @@ def test_plot_regimes_helper(data):
 def test_every_chart_has_unit_labels_and_a_finding_title(data):
     from sim.report.charts import _figures
 
-    for name, fig in _figures(data["timeseries"], data["runs"], data["survival"],
-                              data["client_distinct"], data["meta"]):
+    for name, fig in _figures(
+        data["timeseries"], data["runs"], data["survival"], data["client_distinct"], data["meta"]
+    ):
         ax = fig.axes[0]
         assert ax.get_xlabel() and ax.get_ylabel(), name
         assert re.search(r"\(.+\)|, 0-1|USD", ax.get_ylabel()), (name, ax.get_ylabel())
         title = _title(fig)
-        assert re.search(r"is (lowest|highest)|differs little|cost least|has both", title), \
-            (name, title)
+        assert re.search(r"is (lowest|highest)|differs little|cost least|has both", title), (
+            name,
+            title,
+        )
 
 
 def test_every_measure_declares_which_way_is_better():
-    wrong = {m.name: m.better for m in METRICS.values()
-             if m.better not in ("higher", "lower", None)}
-    assert not wrong, (f"{wrong}: a Metric's better is 'higher', 'lower' or None, so chart "
-                       "titles and findings know which way is better")
+    wrong = {
+        m.name: m.better for m in METRICS.values() if m.better not in ("higher", "lower", None)
+    }
+    assert not wrong, (
+        f"{wrong}: a Metric's better is 'higher', 'lower' or None, so chart "
+        "titles and findings know which way is better"
+    )
     assert METRICS["turnover_rate"].better == "lower" and METRICS["coc"].better == "higher"
 
 
@@ -624,6 +739,7 @@ def test_one_run_per_regime_is_never_ranked():
     f = _finding(runs, "stable_care")
     assert f.clear is None and "may be chance" in f.text
     assert "under JIT-only, 3 in 10 (30 %)" in f.text
-    title = finding_title("Turnover", [("A", 1, 0.30, 0.30, 0.30), ("B", 1, 0.45, 0.45, 0.45)],
-                          "percent", "lower")
+    title = finding_title(
+        "Turnover", [("A", 1, 0.30, 0.30, 0.30), ("B", 1, 0.45, 0.45, 0.45)], "percent", "lower"
+    )
     assert "lowest" not in title and "one run each" in title

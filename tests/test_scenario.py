@@ -170,12 +170,15 @@ def test_default_compare_scenario():
     assert s.setting == "dsp"
     for name in REGIMES:
         assert model_kwargs(s, name) == training_defaults() | REGIMES[name] | {
-            "regime": name, "setting": "dsp"}
+            "regime": name,
+            "setting": "dsp",
+        }
 
 
 def test_setting_preset_then_parameters(tmp_path):
-    text = scenario_text('setting = "home_care"', "[parameters]\nwage = 16\n",
-                         regimes='["jit", "foundation"]')
+    text = scenario_text(
+        'setting = "home_care"', "[parameters]\nwage = 16\n", regimes='["jit", "foundation"]'
+    )
     s = load_scenario(write(tmp_path, text))
     assert s.setting == "home_care"
     kw = model_kwargs(s, "foundation")

@@ -30,11 +30,20 @@ import pyarrow.dataset as ds  # noqa: E402
 import pyarrow.parquet as pq  # noqa: E402
 
 SPEC = {
-    "sweep": {"name": "store", "design": "factorial", "replications": 2, "seed": 3,
-              "horizon_weeks": 52, "cross": ["regime"]},
+    "sweep": {
+        "name": "store",
+        "design": "factorial",
+        "replications": 2,
+        "seed": 3,
+        "horizon_weeks": 52,
+        "cross": ["regime"],
+    },
     "parameters": dict(SMALL),
-    "factors": {"preservice_hours": [16, 40, 120], "regime": ["jit", "foundation"],
-                "float_pool": [0, 2]},
+    "factors": {
+        "preservice_hours": [16, 40, 120],
+        "regime": ["jit", "foundation"],
+        "float_pool": [0, 2],
+    },
     "output": {"timeseries": True, "every_weeks": 13, "metrics": ["turnover_rate", "coc"]},
 }
 N_RUNS = 3 * 2 * 2 * 2
@@ -82,8 +91,10 @@ def test_every_folder_reads_as_one_dataset_with_a_failure_in_a_later_chunk(tmp_p
     report = run_sweep(out, failing_late, fmt=fmt)
     assert report.n_failed == 1 and report.n_ok == N_RUNS - 1
     assert len(part_files(out, "runs")) == 3  # the failure is in the third
-    schemas = {t: list(cols.items())
-               for t, cols in json.loads((out / "manifest.json").read_text())["schema"].items()}
+    schemas = {
+        t: list(cols.items())
+        for t, cols in json.loads((out / "manifest.json").read_text())["schema"].items()
+    }
     if fmt == "parquet":
         for t in TABLES:  # every chunk has exactly the table's schema
             want = arrow_schema(schemas[t])
@@ -94,10 +105,16 @@ def test_every_folder_reads_as_one_dataset_with_a_failure_in_a_later_chunk(tmp_p
         fmt_arg = None
     tables = {}
     for t in TABLES:
-        fmt_arg = fmt_arg if fmt == "parquet" else ds.CsvFileFormat(
-            parse_options=pacsv.ParseOptions(newlines_in_values=True),
-            convert_options=pacsv.ConvertOptions(
-                column_types=arrow_schema(schemas[t]), strings_can_be_null=True))
+        fmt_arg = (
+            fmt_arg
+            if fmt == "parquet"
+            else ds.CsvFileFormat(
+                parse_options=pacsv.ParseOptions(newlines_in_values=True),
+                convert_options=pacsv.ConvertOptions(
+                    column_types=arrow_schema(schemas[t]), strings_can_be_null=True
+                ),
+            )
+        )
         tables[t] = ds.dataset(out / t, format=fmt_arg).to_table().to_pandas()
     runs = tables["runs"]
     assert len(runs) == N_RUNS and runs["run_id"].is_unique
@@ -132,15 +149,20 @@ def test_a_retried_run_leaves_one_row_in_the_files(tmp_path):
     s = ChunkStore(out, "parquet")
     runs = s.read("runs")
     row = runs[runs.run_id == 5].iloc[0].to_dict()
-    s.add_pending(5, {"runs": {k: (None if pd.isna(v) else v) for k, v in row.items()},
-                      "summary": None, "timeseries": None})
+    s.add_pending(
+        5,
+        {
+            "runs": {k: (None if pd.isna(v) else v) for k, v in row.items()},
+            "summary": None,
+            "timeseries": None,
+        },
+    )
     assert run_sweep(out, resume=True).n_new == 0
     assert sorted(run_ids_in_files(out, "parquet")) == list(range(N_RUNS))
 
 
 @pytest.mark.parametrize("fmt", ["parquet", "csv"])
-def test_resume_sets_aside_truncated_and_empty_chunks_and_runs_them_again(tmp_path, fmt,
-                                                                          capsys):
+def test_resume_sets_aside_truncated_and_empty_chunks_and_runs_them_again(tmp_path, fmt, capsys):
     out = tmp_path / "s"
     whole = run_sweep(out, fmt=fmt)
     assert whole.n_ok == N_RUNS
@@ -163,15 +185,19 @@ def test_resume_sets_aside_truncated_and_empty_chunks_and_runs_them_again(tmp_pa
     assert report.n_new == in_parts_1_and_2 and report.n_ok == N_RUNS
     err = capsys.readouterr().err
     assert err.count("warning: set aside") == 1 and "corrupt" in err
-    aside = sorted(p.relative_to(out / "corrupt").as_posix()
-                   for p in (out / "corrupt").rglob("*") if p.is_file())
-    assert aside == sorted(f"{t}/part-00000{n}.{fmt}.corrupt"
-                           for t in TABLES for n in (1, 2))
+    aside = sorted(
+        p.relative_to(out / "corrupt").as_posix()
+        for p in (out / "corrupt").rglob("*")
+        if p.is_file()
+    )
+    assert aside == sorted(f"{t}/part-00000{n}.{fmt}.corrupt" for t in TABLES for n in (1, 2))
     assert (out / "corrupt" / "summary" / f"{empty.name}.corrupt").stat().st_size == 0
     got = load(out)
     pd.testing.assert_frame_equal(got.summary, reference.summary)
-    pd.testing.assert_frame_equal(got.runs.drop(columns=["wall_seconds", "worker"]),
-                                  reference.runs.drop(columns=["wall_seconds", "worker"]))
+    pd.testing.assert_frame_equal(
+        got.runs.drop(columns=["wall_seconds", "worker"]),
+        reference.runs.drop(columns=["wall_seconds", "worker"]),
+    )
     assert sorted(run_ids_in_files(out, fmt)) == list(range(N_RUNS))
     session = got.manifest["sessions"][-1]
     assert len(session["set_aside"]) == 6 and got.manifest["status"] == "complete"
@@ -209,8 +235,7 @@ def test_chunks_are_on_disk_before_the_manifest_counts_them(tmp_path, monkeypatc
         assert str(out / t) in before_last
 
 
-def test_a_rewrite_cut_short_is_finished_on_resume_without_setting_anything_aside(
-        tmp_path, capsys):
+def test_a_rewrite_cut_short_is_finished_on_resume_without_setting_anything_aside(tmp_path, capsys):
     out = tmp_path / "s"
     run_sweep(out)
     s = ChunkStore(out, "parquet")

@@ -107,7 +107,7 @@ def _choose_denominator(stats: Sequence[RegimeStat]) -> int:
         if (k == 0 and s.mean > 0) or (k >= 10 and s.mean < 1):
             return 100
     for i, a in enumerate(valid):
-        for b in valid[i + 1:]:
+        for b in valid[i + 1 :]:
             if round(a.mean * 10) == round(b.mean * 10) and not overlap(a, b):
                 return 100
     return 10
@@ -179,8 +179,9 @@ def _range_text(stats: Sequence[RegimeStat], ph: _Phrasing, denom: int) -> str:
     return lo if lo == hi else f"{lo}{_DASH}{hi}"
 
 
-def compare_sentence(stats: Sequence[RegimeStat], better: str, ph: _Phrasing
-                     ) -> tuple[str, bool | None]:
+def compare_sentence(
+    stats: Sequence[RegimeStat], better: str, ph: _Phrasing
+) -> tuple[str, bool | None]:
     """The sentence comparing regimes on one measure, and whether they clearly differ.
 
     ``better`` is ``"higher"`` or ``"lower"``. The ranking and its hedges are
@@ -197,12 +198,17 @@ def compare_sentence(stats: Sequence[RegimeStat], better: str, ph: _Phrasing
         return f"Under {s.label}, {_lead(s, ph, denom)}.", None
     if ranking.status == "unranked":  # one run: no interval, so no ranking either
         values = "; ".join(f"under {s.label}, {_value(s, ph, denom)}" for s in valid)
-        return (f"{ph.subject}: {values} (one run per regime, so no confidence interval: "
-                "the differences may be chance).", None)
+        return (
+            f"{ph.subject}: {values} (one run per regime, so no confidence interval: "
+            "the differences may be chance).",
+            None,
+        )
     w = words(ranking, valid)
     if ranking.status == "same":
-        return (f"{ph.subject} was about the same under {w.everyone}: "
-                f"{_range_text(valid, ph, denom)}.", False)
+        return (
+            f"{ph.subject} was about the same under {w.everyone}: {_range_text(valid, ph, denom)}.",
+            False,
+        )
     best = ranking.best
     parts = [f"Under {best.label}, {_lead(best, ph, denom)}"]
     for s, note in zip(ranking.ranked[1:], w.notes[1:], strict=True):
@@ -214,8 +220,7 @@ def _lead(s: RegimeStat, ph: _Phrasing, denom: int) -> str:
     """The first clause: value and what it counts, e.g. 'about 7 in 10 clients kept ...
     (70 %)'."""
     if ph.style == "share":
-        return (f"{natural_frequency(s.mean, denom)} {ph.what} "
-                f"({ph.detail}{_pct(s.mean, denom)})")
+        return f"{natural_frequency(s.mean, denom)} {ph.what} ({ph.detail}{_pct(s.mean, denom)})"
     if ph.style == "usd":
         return f"{ph.what} {_usd(s.mean)}{ph.unit}"
     return f"{ph.what} {s.mean:.1f}{ph.unit}"
@@ -226,8 +231,9 @@ def _lead(s: RegimeStat, ph: _Phrasing, denom: int) -> str:
 # ---------------------------------------------------------------------------
 
 
-def _run_stats(runs: pd.DataFrame, metric: str, order: Sequence[str],
-               meta: Mapping[str, Any]) -> list[RegimeStat]:
+def _run_stats(
+    runs: pd.DataFrame, metric: str, order: Sequence[str], meta: Mapping[str, Any]
+) -> list[RegimeStat]:
     m = METRICS.get(metric)
     out = []
     for r in order:
@@ -240,8 +246,9 @@ def _run_stats(runs: pd.DataFrame, metric: str, order: Sequence[str],
     return out
 
 
-def _retention_stats(survival: pd.DataFrame | None, order: Sequence[str],
-                     meta: Mapping[str, Any]) -> tuple[list[RegimeStat], float]:
+def _retention_stats(
+    survival: pd.DataFrame | None, order: Sequence[str], meta: Mapping[str, Any]
+) -> tuple[list[RegimeStat], float]:
     """One-year retention of new hires (pooled Kaplan–Meier, Greenwood 95 % CI), or at
     the longest follow-up every regime reaches if that is under a year."""
     kms = {}
@@ -249,8 +256,7 @@ def _retention_stats(survival: pd.DataFrame | None, order: Sequence[str],
         for r in order:
             d = survival[survival["regime"] == r]
             if len(d):
-                kms[r] = kaplan_meier(d["duration_weeks"].to_numpy(float),
-                                      d["event"].to_numpy(int))
+                kms[r] = kaplan_meier(d["duration_weeks"].to_numpy(float), d["event"].to_numpy(int))
     if not kms:
         return [], float(_YEAR)
     t_ref = float(min(_YEAR, min(float(km["time"].max()) for km in kms.values())))
@@ -281,9 +287,12 @@ def _param(meta: Mapping[str, Any], order: Sequence[str], name: str) -> Any:
 # ---------------------------------------------------------------------------
 
 
-def cost_differences(runs: pd.DataFrame, meta: Mapping[str, Any],
-                     regimes: Sequence[str] | None = None,
-                     reference: str | None = None) -> str:
+def cost_differences(
+    runs: pd.DataFrame,
+    meta: Mapping[str, Any],
+    regimes: Sequence[str] | None = None,
+    reference: str | None = None,
+) -> str:
     """Where each regime's spending clearly differs from a reference regime's.
 
     ``reference`` defaults to ``jit`` (the status quo) if compared, else the first
@@ -317,8 +326,11 @@ def cost_differences(runs: pd.DataFrame, meta: Mapping[str, Any],
             continue
         bits = [f"{_usd(d)} more on {w}" for d, w in sorted(more, reverse=True)]
         bits += [f"{_usd(d)} less on {w}" for d, w in sorted(less, reverse=True)]
-        first = bits[0].replace(" more on", " more per client-year on", 1).replace(
-            " less on", " less per client-year on", 1)
+        first = (
+            bits[0]
+            .replace(" more on", " more per client-year on", 1)
+            .replace(" less on", " less per client-year on", 1)
+        )
         clauses.append(f"{name} spent " + join([first, *bits[1:]]))
     return f"Compared with {regime_label(ref, meta)}, " + "; ".join(clauses) + "."
 
@@ -328,9 +340,12 @@ def cost_differences(runs: pd.DataFrame, meta: Mapping[str, Any],
 # ---------------------------------------------------------------------------
 
 
-def findings(runs: pd.DataFrame, survival: pd.DataFrame | None,
-             meta: Mapping[str, Any], regimes: Sequence[str] | None = None
-             ) -> list[Finding]:
+def findings(
+    runs: pd.DataFrame,
+    survival: pd.DataFrame | None,
+    meta: Mapping[str, Any],
+    regimes: Sequence[str] | None = None,
+) -> list[Finding]:
     """The plain-language findings of a comparison, in reading order.
 
     Topics: stable care (``same_primary_share``), turnover, retention of new hires,
@@ -342,8 +357,9 @@ def findings(runs: pd.DataFrame, survival: pd.DataFrame | None,
     order = [r for r in order if (runs["regime"] == r).any()] if len(runs) else order
     out: list[Finding] = []
 
-    def add(key: str, topic: str, stats: list[RegimeStat], better: str | None,
-            ph: _Phrasing) -> None:
+    def add(
+        key: str, topic: str, stats: list[RegimeStat], better: str | None, ph: _Phrasing
+    ) -> None:
         text, clear = compare_sentence(stats, better, ph)
         out.append(Finding(key, topic, text, clear))
 
@@ -351,57 +367,117 @@ def findings(runs: pd.DataFrame, survival: pd.DataFrame | None,
         return col in runs.columns and len(runs) > 0
 
     if has("same_primary_share"):
-        add("stable_care", "Continuity of care", _run_stats(runs, "same_primary_share",
-                                                             order, meta),
+        add(
+            "stable_care",
+            "Continuity of care",
+            _run_stats(runs, "same_primary_share", order, meta),
             METRICS["same_primary_share"].better,
-            _Phrasing("clients kept the same primary worker all year",
-                      "The share of clients who kept the same primary worker all year"))
+            _Phrasing(
+                "clients kept the same primary worker all year",
+                "The share of clients who kept the same primary worker all year",
+            ),
+        )
     if has("turnover_rate"):
-        add("turnover", "Turnover", _run_stats(runs, "turnover_rate", order, meta),
-            METRICS["turnover_rate"].better, _Phrasing("workers left within a year", "Turnover",
-                               detail="turnover "))
+        add(
+            "turnover",
+            "Turnover",
+            _run_stats(runs, "turnover_rate", order, meta),
+            METRICS["turnover_rate"].better,
+            _Phrasing("workers left within a year", "Turnover", detail="turnover "),
+        )
     retention, t_ref = _retention_stats(survival, order, meta)
     if retention:
         when = "a year after hire" if t_ref >= _YEAR else f"{t_ref:g} weeks after hire"
-        add("retention", "Retention of new hires", retention, "higher",  # as the chart
-            _Phrasing(f"new hires were still employed {when}",
-                      f"The share of new hires still employed {when}"))
+        add(
+            "retention",
+            "Retention of new hires",
+            retention,
+            "higher",  # as the chart
+            _Phrasing(
+                f"new hires were still employed {when}",
+                f"The share of new hires still employed {when}",
+            ),
+        )
     if has("burnout_high_share"):
         thr = _param(meta, order, "burnout_high_threshold")
-        add("burnout", "Burnout", _run_stats(runs, "burnout_high_share", order, meta),
+        add(
+            "burnout",
+            "Burnout",
+            _run_stats(runs, "burnout_high_share", order, meta),
             METRICS["burnout_high_share"].better,
-            _Phrasing(f"workers had high burnout (exhaustion of {thr:g} or more on a 0–1 "
-                      "scale)", "The share of workers with high burnout"))
+            _Phrasing(
+                f"workers had high burnout (exhaustion of {thr:g} or more on a 0–1 scale)",
+                "The share of workers with high burnout",
+            ),
+        )
     if has("vacancy_rate"):
-        add("vacancies", "Vacancies", _run_stats(runs, "vacancy_rate", order, meta),
-            METRICS["vacancy_rate"].better, _Phrasing("posts were vacant in an average week",
-                               "The share of posts left vacant"))
+        add(
+            "vacancies",
+            "Vacancies",
+            _run_stats(runs, "vacancy_rate", order, meta),
+            METRICS["vacancy_rate"].better,
+            _Phrasing("posts were vacant in an average week", "The share of posts left vacant"),
+        )
     if has("distinct_workers"):
-        add("distinct_workers", "Workers per client",
-            _run_stats(runs, "distinct_workers", order, meta), METRICS["distinct_workers"].better,
-            _Phrasing("a client in care all year saw", "The number of different workers "
-                      "a client saw in a year (cover staff included)", style="number",
-                      unit=" different workers in the year, cover staff included"))
-    if has("cost_total") and all(c in runs.columns for c in COST_COMPONENTS) and has(
-            "same_primary_share"):
+        add(
+            "distinct_workers",
+            "Workers per client",
+            _run_stats(runs, "distinct_workers", order, meta),
+            METRICS["distinct_workers"].better,
+            _Phrasing(
+                "a client in care all year saw",
+                "The number of different workers a client saw in a year (cover staff included)",
+                style="number",
+                unit=" different workers in the year, cover staff included",
+            ),
+        )
+    if (
+        has("cost_total")
+        and all(c in runs.columns for c in COST_COMPONENTS)
+        and has("same_primary_share")
+    ):
         tidy = cost_breakdown(runs, n_clients_by_regime(meta, order), order)
 
         def cost_stats(item: str) -> list[RegimeStat]:
             part = tidy[tidy["item"] == item]
-            return [RegimeStat(row.regime, regime_label(row.regime, meta), int(row.n),
-                               float(row.mean), float(row.ci_low), float(row.ci_high))
-                    for row in part.itertuples(index=False)]
+            return [
+                RegimeStat(
+                    row.regime,
+                    regime_label(row.regime, meta),
+                    int(row.n),
+                    float(row.mean),
+                    float(row.ci_low),
+                    float(row.ci_high),
+                )
+                for row in part.itertuples(index=False)
+            ]
 
-        add("cost", "Cost", cost_stats("cost_total"), METRICS["cost_per_client_year"].better,
-            _Phrasing("care cost about", "Cost per client-year", style="usd",
-                      unit=" per client-year"))
-        add("cost_stable_care", "Cost of stable care", cost_stats("cost_stable_care"),
-            "lower", _Phrasing("each client-year of stable care cost about",
-                               "Cost per client-year of stable care", style="usd"))
+        add(
+            "cost",
+            "Cost",
+            cost_stats("cost_total"),
+            METRICS["cost_per_client_year"].better,
+            _Phrasing(
+                "care cost about", "Cost per client-year", style="usd", unit=" per client-year"
+            ),
+        )
+        add(
+            "cost_stable_care",
+            "Cost of stable care",
+            cost_stats("cost_stable_care"),
+            "lower",
+            _Phrasing(
+                "each client-year of stable care cost about",
+                "Cost per client-year of stable care",
+                style="usd",
+            ),
+        )
         diff = cost_differences(runs, meta, order)
         if " on wages" in diff:
-            diff += (" Wages are paid for filled posts, so a regime with fewer vacancies "
-                     "pays more in wages.")
+            diff += (
+                " Wages are paid for filled posts, so a regime with fewer vacancies "
+                "pays more in wages."
+            )
         if diff:
             out.append(Finding("cost_drivers", "Where the money goes", diff, None))
     return out
@@ -433,21 +509,25 @@ STATIC_CAVEATS: tuple[str, ...] = (
     "separation, trainers, mentoring and module licences. They leave out the cost of "
     "clients' worse outcomes and any cost outside the agency. Wages are paid for filled "
     "posts, so a regime with fewer vacancies pays more in wages.",
-    "\"High burnout\" is an analogue of high emotional exhaustion on the Maslach Burnout "
+    '"High burnout" is an analogue of high emotional exhaustion on the Maslach Burnout '
     "Inventory at an adjustable threshold, not an MBI score; client wellbeing and care "
     "quality are 0–1 indices, not validated instruments.",
 )
 
 
-def caveats(meta: Mapping[str, Any], runs: pd.DataFrame | None = None,
-            regimes: Sequence[str] | None = None) -> list[str]:
+def caveats(
+    meta: Mapping[str, Any], runs: pd.DataFrame | None = None, regimes: Sequence[str] | None = None
+) -> list[str]:
     """The caveats of a comparison: run-specific ones first, then :data:`STATIC_CAVEATS`.
 
     Run-specific: few replications (under 10 per regime), a horizon under three years
     (differences still building up), a shock that falls in the final year.
     """
-    order = list(regimes) if regimes is not None else regime_order(
-        meta, *([runs] if runs is not None else []))
+    order = (
+        list(regimes)
+        if regimes is not None
+        else regime_order(meta, *([runs] if runs is not None else []))
+    )
     out = []
     if runs is not None and len(runs) and "regime" in runs.columns:
         counts = runs.groupby("regime").size()
@@ -457,15 +537,17 @@ def caveats(meta: Mapping[str, Any], runs: pd.DataFrame | None = None,
     if 0 < n < 10:
         out.append(
             f"Only {n} replication{'s' if n != 1 else ''} per regime: the intervals are "
-            "wide, so \"about the same\" may only mean that this many runs cannot tell "
+            'wide, so "about the same" may only mean that this many runs cannot tell '
             "the regimes apart. Run more (e.g. --replications 20) before drawing "
-            "conclusions.")
+            "conclusions."
+        )
     horizon = int(meta.get("horizon_weeks") or 0)
     if 0 < horizon < 156:
         out.append(
             f"Only {horizon} weeks were reported after the warm-up, so many workers in the "
             "final year were hired before the regime started: differences between "
-            "regimes are still building up and would likely grow over a longer horizon.")
+            "regimes are still building up and would likely grow over a longer horizon."
+        )
     weeks = int(_param(meta, order, "shock_weeks") or 0)
     if weeks > 0 and horizon > 0:
         start = int(_param(meta, order, "shock_start") or 0)
@@ -475,10 +557,12 @@ def caveats(meta: Mapping[str, Any], runs: pd.DataFrame | None = None,
             out.append(
                 f"A shock ran from week {start} to week {min(end, horizon)}, overlapping the "
                 f"final year (weeks {final_start}–{horizon}) on which the findings and the "
-                "table are based; they mix the shock and the recovery from it.")
+                "table are based; they mix the shock and the recovery from it."
+            )
         elif start < horizon:
             out.append(
                 f"A shock ran from week {start} to week {end}, before the final year "
                 f"(weeks {final_start}–{horizon}): the findings and the table describe the "
-                "recovery, not the shock itself (see the charts for the shock weeks).")
+                "recovery, not the shock itself (see the charts for the shock weeks)."
+            )
     return out + list(STATIC_CAVEATS)

@@ -35,8 +35,9 @@ def md_cell(value: object) -> str:
     return text.replace("\\", "\\\\").replace("|", "\\|")
 
 
-def markdown_table(header: Sequence[object], rows: Iterable[Sequence[object]],
-                   pad: bool = True) -> str:
+def markdown_table(
+    header: Sequence[object], rows: Iterable[Sequence[object]], pad: bool = True
+) -> str:
     """A GitHub-flavoured Markdown pipe table, ending in a line break.
 
     Every header and body cell is escaped with :func:`md_cell`. ``pad``: columns padded

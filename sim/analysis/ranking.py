@@ -57,13 +57,11 @@ class RegimeStat:
 #: The tiers of a clear ranking, best first, and what each means.
 TIERS: dict[str, str] = {
     "best": "the best mean",
-    "near_best": "interval overlaps the best's but not the worst's: about the same as "
-                 "the best",
+    "near_best": "interval overlaps the best's but not the worst's: about the same as the best",
     "either": "interval overlaps both the best's and the worst's: not clearly different "
-              "from either",
+    "from either",
     "between": "interval overlaps neither: clearly between the best and the worst",
-    "near_worst": "interval overlaps the worst's but not the best's: about the same as "
-                  "the worst",
+    "near_worst": "interval overlaps the worst's but not the best's: about the same as the worst",
     "worst": "the worst mean",
 }
 
@@ -102,8 +100,9 @@ class Ranking:
     def leaders(self) -> tuple[RegimeStat, ...]:
         """The regimes named as best: the best and those about the same as it (a clear
         ranking only; empty otherwise)."""
-        return tuple(s for s, t in zip(self.ranked, self.tiers, strict=False)
-                     if t in ("best", "near_best"))
+        return tuple(
+            s for s, t in zip(self.ranked, self.tiers, strict=False) if t in ("best", "near_best")
+        )
 
     def tier(self, stat: RegimeStat) -> str | None:
         """``stat``'s tier (None unless the ranking is clear)."""
@@ -134,8 +133,15 @@ def rank(stats: Sequence[RegimeStat], better: str | None) -> Ranking:
             tiers.append("worst")
         else:
             near_best, near_worst = overlap(s, best), overlap(s, worst)
-            tiers.append("either" if near_best and near_worst else "near_best" if near_best
-                         else "near_worst" if near_worst else "between")
+            tiers.append(
+                "either"
+                if near_best and near_worst
+                else "near_best"
+                if near_best
+                else "near_worst"
+                if near_worst
+                else "between"
+            )
     return Ranking("clear", ranked, tuple(tiers), better)
 
 
@@ -174,8 +180,18 @@ def words(ranking: Ranking, order: Sequence[RegimeStat] | None = None) -> Words:
     shown = [s for s in order if s.valid] if order is not None else list(ranking.ranked)
     notes = []
     for t in ranking.tiers or ("",) * len(ranking.ranked):
-        notes.append(", about the same as " + ranking.best.label if t == "near_best" else
-                     ", about the same as " + ranking.worst.label if t == "near_worst" else
-                     ", not clearly different from either" if t == "either" else "")
-    return Words(superlative, join([s.label for s in ranking.leaders]),
-                 join([s.label for s in shown]), tuple(notes))
+        notes.append(
+            ", about the same as " + ranking.best.label
+            if t == "near_best"
+            else ", about the same as " + ranking.worst.label
+            if t == "near_worst"
+            else ", not clearly different from either"
+            if t == "either"
+            else ""
+        )
+    return Words(
+        superlative,
+        join([s.label for s in ranking.leaders]),
+        join([s.label for s in shown]),
+        tuple(notes),
+    )

@@ -61,7 +61,14 @@ CONFIDENCE: float = 0.95
 
 #: Columns of the tidy table returned by :func:`summarise`, in order.
 SUMMARY_COLUMNS: tuple[str, ...] = (
-    "metric", "label", "unit", "regime", "n", "mean", "ci_low", "ci_high",
+    "metric",
+    "label",
+    "unit",
+    "regime",
+    "n",
+    "mean",
+    "ci_low",
+    "ci_high",
 )
 
 _DASH = "–"  # en dash, for ranges and missing cells
@@ -79,7 +86,13 @@ COST_COMPONENTS: dict[str, str] = {
 
 #: Columns of the tidy table returned by :func:`cost_breakdown`, in order.
 COST_COLUMNS: tuple[str, ...] = (
-    "item", "label", "regime", "n", "mean", "ci_low", "ci_high",
+    "item",
+    "label",
+    "regime",
+    "n",
+    "mean",
+    "ci_low",
+    "ci_high",
 )
 
 #: What "cost per client-year of stable care" means (shown in the reports).
@@ -98,15 +111,15 @@ STABLE_CARE_DEFINITION: str = (
 # ---------------------------------------------------------------------------
 
 
-def mean_ci(values: Iterable[float], confidence: float = CONFIDENCE) -> tuple[int, float,
-                                                                              float, float]:
+def mean_ci(
+    values: Iterable[float], confidence: float = CONFIDENCE
+) -> tuple[int, float, float, float]:
     """``(n, mean, ci_low, ci_high)`` of the finite values, CI of the mean by Student t.
 
     NaNs are dropped first. With ``n == 0`` all three statistics are NaN; with
     ``n == 1`` or a zero standard deviation the interval collapses to the mean.
     """
-    x = np.asarray(list(values) if not isinstance(values, np.ndarray) else values,
-                   dtype=float)
+    x = np.asarray(list(values) if not isinstance(values, np.ndarray) else values, dtype=float)
     x = x[np.isfinite(x)]
     n = int(x.size)
     if n == 0:
@@ -160,7 +173,7 @@ def display_unit(metric: str, unit: str | None = None) -> str:
     u = final_unit(metric, unit)
     if value_kind(metric, unit) == "percent":
         if u.startswith("share of "):
-            return "% of " + u[len("share of "):]
+            return "% of " + u[len("share of ") :]
         if u == "per year":
             return "% per year"
         return "%"
@@ -240,8 +253,7 @@ def summarise(
                 hi = hi if meta.high is None else min(hi, meta.high)
             rows.append((metric, label, unit, regime, n, mean, lo, hi))
     out = pd.DataFrame(rows, columns=list(SUMMARY_COLUMNS))
-    return out.astype({"n": "int64", "mean": "float64", "ci_low": "float64",
-                       "ci_high": "float64"})
+    return out.astype({"n": "int64", "mean": "float64", "ci_low": "float64", "ci_high": "float64"})
 
 
 # ---------------------------------------------------------------------------
@@ -337,8 +349,7 @@ def to_markdown_table(df: pd.DataFrame) -> str:
 # ---------------------------------------------------------------------------
 
 
-def n_clients_by_regime(meta: Mapping[str, object], regimes: Sequence[str]
-                        ) -> dict[str, float]:
+def n_clients_by_regime(meta: Mapping[str, object], regimes: Sequence[str]) -> dict[str, float]:
     """The client census of each regime's runs, from ``meta["params"]``.
 
     ``meta["params"]`` is either ``{regime: {parameter: value}}`` (as
@@ -391,8 +402,11 @@ def cost_breakdown(
         raise KeyError(f"runs has no column(s): {', '.join(missing)}")
     order = list(pd.unique(runs["regime"])) if regimes is None else list(regimes)
     groups = {r: g for r, g in runs.groupby("regime", sort=False)}
-    items = {**COST_COMPONENTS, "cost_total": "Total cost",
-             "cost_stable_care": "Cost per client-year of stable care"}
+    items = {
+        **COST_COMPONENTS,
+        "cost_total": "Total cost",
+        "cost_stable_care": "Cost per client-year of stable care",
+    }
     rows = []
     for item, label in items.items():
         for r in order:
@@ -412,8 +426,7 @@ def cost_breakdown(
                 lo = max(lo, 0.0)
             rows.append((item, label, r, n, mean, lo, hi))
     out = pd.DataFrame(rows, columns=list(COST_COLUMNS))
-    return out.astype({"n": "int64", "mean": "float64", "ci_low": "float64",
-                       "ci_high": "float64"})
+    return out.astype({"n": "int64", "mean": "float64", "ci_low": "float64", "ci_high": "float64"})
 
 
 def cost_table(
@@ -447,9 +460,13 @@ def cost_table(
     rows = [[label, *cells(item, False)] for item, label in COST_COMPONENTS.items()]
     rows.append(["Total cost per client-year", *cells("cost_total", True)])
     share = summarise(runs, metrics=["same_primary_share"], regimes=regimes)
-    rows.append(["Clients who kept one primary worker all year"] + [
-        format_cell(rec.mean, rec.ci_low, rec.ci_high, rec.n, "percent")
-        for rec in share.itertuples(index=False)])
+    rows.append(
+        ["Clients who kept one primary worker all year"]
+        + [
+            format_cell(rec.mean, rec.ci_low, rec.ci_high, rec.n, "percent")
+            for rec in share.itertuples(index=False)
+        ]
+    )
     rows.append(["Cost per client-year of stable care", *cells("cost_stable_care", True)])
     totals = []
     for r in regimes:

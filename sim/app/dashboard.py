@@ -97,9 +97,18 @@ CHART_METRICS: tuple[str, ...] = ("turnover_rate", "burnout_high_share", "coc", 
 
 #: Registry parameters offered as sliders, in sidebar order.
 SLIDERS: tuple[str, ...] = (
-    "n_workers", "n_clients", "float_pool", "time_to_fill", "outside_options",
-    "preservice_hours", "mentoring_hours",
-    "shock_start", "shock_weeks", "shock_demand", "shock_absence", "shock_hiring",
+    "n_workers",
+    "n_clients",
+    "float_pool",
+    "time_to_fill",
+    "outside_options",
+    "preservice_hours",
+    "mentoring_hours",
+    "shock_start",
+    "shock_weeks",
+    "shock_demand",
+    "shock_absence",
+    "shock_hiring",
     "shock_outside_options",
 )
 
@@ -175,19 +184,27 @@ def slider_spec(name: str) -> dict[str, Any]:
 
 
 def _regime_select(label: str, regime: str) -> dict[str, Any]:
-    return {"type": "Select", "label": label, "value": REGIME_LABELS[regime],
-            "values": list(REGIME_LABELS.values())}
+    return {
+        "type": "Select",
+        "label": label,
+        "value": REGIME_LABELS[regime],
+        "values": list(REGIME_LABELS.values()),
+    }
 
 
 def _common_params() -> dict[str, Any]:
     out: dict[str, Any] = {
-        "seed": {"type": "InputText", "label": "Seed (whole number; blank = new each reset)",
-                 "value": str(DEFAULT_SEED)},
+        "seed": {
+            "type": "InputText",
+            "label": "Seed (whole number; blank = new each reset)",
+            "value": str(DEFAULT_SEED),
+        },
     }
     for name in SLIDERS:
         if name == TRAINING_OVERRIDES[0]:
             out["override_training"] = {
-                "type": "Checkbox", "value": False,
+                "type": "Checkbox",
+                "value": False,
                 "label": "Override the regime's training hours (next two sliders)",
             }
         out[name] = slider_spec(name)
@@ -246,9 +263,16 @@ class DashboardModel(WorkforceModel):
     so a picture never reads half a week.
     """
 
-    def __init__(self, regime: str = "jit", *, seed: Any = DEFAULT_SEED,
-                 override_training: bool = False, scenario: Any = None, rng: Any = None,
-                 **params: Any) -> None:
+    def __init__(
+        self,
+        regime: str = "jit",
+        *,
+        seed: Any = DEFAULT_SEED,
+        override_training: bool = False,
+        scenario: Any = None,
+        rng: Any = None,
+        **params: Any,
+    ) -> None:
         del scenario  # Mesa's SolaraViz passes an empty Scenario on reset
         if not override_training:
             for name in TRAINING_OVERRIDES:
@@ -277,16 +301,26 @@ class DashboardModel(WorkforceModel):
 class ComparisonModel(mesa.Model):
     """Two :class:`DashboardModel` agencies, same seed and parameters, stepped together."""
 
-    def __init__(self, regime_a: str = "jit", regime_b: str = "foundation", *,
-                 seed: Any = DEFAULT_SEED, override_training: bool = False,
-                 scenario: Any = None, rng: Any = None, **params: Any) -> None:
+    def __init__(
+        self,
+        regime_a: str = "jit",
+        regime_b: str = "foundation",
+        *,
+        seed: Any = DEFAULT_SEED,
+        override_training: bool = False,
+        scenario: Any = None,
+        rng: Any = None,
+        **params: Any,
+    ) -> None:
         del scenario
         self.seed = parse_seed(seed if rng is None else rng)
         super().__init__(rng=self.seed)
-        self.a = DashboardModel(regime_a, seed=self.seed,
-                                override_training=override_training, **params)
-        self.b = DashboardModel(regime_b, seed=self.seed,
-                                override_training=override_training, **params)
+        self.a = DashboardModel(
+            regime_a, seed=self.seed, override_training=override_training, **params
+        )
+        self.b = DashboardModel(
+            regime_b, seed=self.seed, override_training=override_training, **params
+        )
         self.running = True
 
     @property
@@ -304,7 +338,8 @@ class ComparisonModel(mesa.Model):
 
 #: Exhaustion colours: ColorBrewer YlOrRd (colour-blind safe), pale = fresh, dark = burnt out.
 EXHAUSTION_CMAP = LinearSegmentedColormap.from_list(
-    "exhaustion", mpl.colormaps["YlOrRd"](np.linspace(0.08, 1.0, 256)))
+    "exhaustion", mpl.colormaps["YlOrRd"](np.linspace(0.08, 1.0, 256))
+)
 _AX_LEFT, _AX_RIGHT = 0.015, 0.86  # the agency picture's axes, as figure fractions
 _CLIENT = "#6b7b8c"
 _LINK = "#b9c2cc"
@@ -315,9 +350,13 @@ def _grid_xy(rows: np.ndarray, cols: int) -> np.ndarray:
     return np.column_stack([rows % cols, -(rows // cols)]).astype(float)
 
 
-def agency_figure(model: WorkforceModel, ax: Any = None,
-                  recent_weeks: int = RECENT_WEEKS, legend: bool = True,
-                  min_rows: int = 0) -> Figure:
+def agency_figure(
+    model: WorkforceModel,
+    ax: Any = None,
+    recent_weeks: int = RECENT_WEEKS,
+    legend: bool = True,
+    min_rows: int = 0,
+) -> Figure:
     """A picture of the agency now: one marker per worker, one dot per client.
 
     Workers sit on a grid by their post (a leaver's post is taken by the next hire),
@@ -365,8 +404,14 @@ def _snapshot(model: WorkforceModel, recent_weeks: int) -> dict[str, Any]:
     }
 
 
-def _draw_agency(model: WorkforceModel, s: dict[str, Any], ax: Any, recent_weeks: int,
-                 legend: bool, min_rows: int = 0) -> Figure:
+def _draw_agency(
+    model: WorkforceModel,
+    s: dict[str, Any],
+    ax: Any,
+    recent_weeks: int,
+    legend: bool,
+    min_rows: int = 0,
+) -> Figure:
     p = model.params
     cols = getattr(model, "layout_cols", None) or _layout_cols(p["n_workers"] + p["float_pool"])
     rows = s["rows"]
@@ -388,8 +433,9 @@ def _draw_agency(model: WorkforceModel, s: dict[str, Any], ax: Any, recent_weeks
     waiting = int(np.count_nonzero(~has))
 
     own = ax is None
-    width = 7.2 if own else ax.figure.get_figwidth() * ax.get_position().width / (
-        _AX_RIGHT - _AX_LEFT)
+    width = (
+        7.2 if own else ax.figure.get_figwidth() * ax.get_position().width / (_AX_RIGHT - _AX_LEFT)
+    )
     cell_pt = width * (_AX_RIGHT - _AX_LEFT) * 72 / (cols + 0.2)  # grid cell, if width-bound
     # the waiting clients: a block under the grid, at most about half the grid's area
     grid_bottom = -(grid_rows - 1) - 0.5
@@ -398,8 +444,9 @@ def _draw_agency(model: WorkforceModel, s: dict[str, Any], ax: Any, recent_weeks
     per_row = max(1, int(span / sp))
     label_h = 15 / cell_pt
     k = np.arange(waiting)
-    wxy = np.column_stack([-0.45 + sp / 2 + (k % per_row) * sp,
-                           grid_bottom - label_h - sp / 2 - (k // per_row) * sp])
+    wxy = np.column_stack(
+        [-0.45 + sp / 2 + (k % per_row) * sp, grid_bottom - label_h - sp / 2 - (k // per_row) * sp]
+    )
     bottom = wxy[:, 1].min() - sp / 2 - 0.1 if waiting else grid_bottom - 0.1
     if own:  # fixed layout (a layout engine would triple the drawing time)
         title_h, legend_h = 0.55, 0.55
@@ -408,8 +455,9 @@ def _draw_agency(model: WorkforceModel, s: dict[str, Any], ax: Any, recent_weeks
         height = min(max(axes_h + title_h + legend_h, 3.6), 10.0)
         fig = Figure(figsize=(width, height))
         FigureCanvasAgg(fig)
-        ax = fig.add_axes((_AX_LEFT, legend_h / height, _AX_RIGHT - _AX_LEFT,
-                           1 - (title_h + legend_h) / height))
+        ax = fig.add_axes(
+            (_AX_LEFT, legend_h / height, _AX_RIGHT - _AX_LEFT, 1 - (title_h + legend_h) / height)
+        )
         ax.set_anchor("N")
     else:
         fig = ax.figure
@@ -423,36 +471,89 @@ def _draw_agency(model: WorkforceModel, s: dict[str, Any], ax: Any, recent_weeks
     s_client = max((0.13 * cell) ** 2, 1.5)
     lw = max(0.3, min(1.0, cell / 40))
 
-    ax.add_collection(LineCollection(np.stack([home, cxy], axis=1), colors=_LINK,
-                                     linewidths=lw, zorder=1, gid="links"))
+    ax.add_collection(
+        LineCollection(
+            np.stack([home, cxy], axis=1), colors=_LINK, linewidths=lw, zorder=1, gid="links"
+        )
+    )
     ax.scatter(cxy[:, 0], cxy[:, 1], s=s_client, color=_CLIENT, lw=0, zorder=2, gid="clients")
     if waiting:
-        ax.scatter(wxy[:, 0], wxy[:, 1], s=max((0.5 * sp * cell) ** 2, 2.0), marker="x",
-                   color="black", lw=lw * 1.2, zorder=2, gid="clients_waiting")
-        ax.text(-0.45, grid_bottom - 0.1 * label_h, f"{_n(waiting, 'client')} without a "
-                "primary worker (cover staff or no care)", fontsize=8.5, va="top",
-                color="#333333")
+        ax.scatter(
+            wxy[:, 0],
+            wxy[:, 1],
+            s=max((0.5 * sp * cell) ** 2, 2.0),
+            marker="x",
+            color="black",
+            lw=lw * 1.2,
+            zorder=2,
+            gid="clients_waiting",
+        )
+        ax.text(
+            -0.45,
+            grid_bottom - 0.1 * label_h,
+            f"{_n(waiting, 'client')} without a primary worker (cover staff or no care)",
+            fontsize=8.5,
+            va="top",
+            color="#333333",
+        )
 
     norm = Normalize(0.0, 1.0)
     xy = _grid_xy(rows, cols)
     for is_float, marker, gid in ((False, "o", "workers"), (True, "s", "float_workers")):
         sel = s["float"] == is_float
-        ax.scatter(xy[sel, 0], xy[sel, 1], c=s["exhaustion"][sel], cmap=EXHAUSTION_CMAP,
-                   norm=norm, s=s_worker * (0.8 if is_float else 1.0), marker=marker,
-                   edgecolors="#4d4d4d", linewidths=lw * 0.8, zorder=3, gid=gid)
+        ax.scatter(
+            xy[sel, 0],
+            xy[sel, 1],
+            c=s["exhaustion"][sel],
+            cmap=EXHAUSTION_CMAP,
+            norm=norm,
+            s=s_worker * (0.8 if is_float else 1.0),
+            marker=marker,
+            edgecolors="#4d4d4d",
+            linewidths=lw * 0.8,
+            zorder=3,
+            gid=gid,
+        )
     tr = s["training"]
     if tr.any():
         with mpl.rc_context({"hatch.color": "#4d4d4d", "hatch.linewidth": lw * 0.8}):
-            ax.scatter(xy[tr, 0], xy[tr, 1], s=s_worker, marker="o", facecolors="none",
-                       edgecolors="#4d4d4d", hatch="////", linewidths=0, zorder=4,
-                       gid="in_training")
+            ax.scatter(
+                xy[tr, 0],
+                xy[tr, 1],
+                s=s_worker,
+                marker="o",
+                facecolors="none",
+                edgecolors="#4d4d4d",
+                hatch="////",
+                linewidths=0,
+                zorder=4,
+                gid="in_training",
+            )
     new = s["new"]
-    ax.scatter(xy[new, 0], xy[new, 1], s=s_worker * 2.1, marker="o", facecolors="none",
-               edgecolors="black", linewidths=lw * 1.8, zorder=4, gid="new_hires")
+    ax.scatter(
+        xy[new, 0],
+        xy[new, 1],
+        s=s_worker * 2.1,
+        marker="o",
+        facecolors="none",
+        edgecolors="black",
+        linewidths=lw * 1.8,
+        zorder=4,
+        gid="new_hires",
+    )
     vxy = _grid_xy(s["vacated"], cols)
-    ax.scatter(vxy[:, 0], vxy[:, 1], s=s_worker, marker="o", facecolors="none",
-               edgecolors=_LEFT, linewidths=lw * 1.3, linestyles="--", zorder=3,
-               gid="recent_leavers")
+    ax.scatter(
+        vxy[:, 0],
+        vxy[:, 1],
+        s=s_worker,
+        marker="o",
+        facecolors="none",
+        edgecolors=_LEFT,
+        linewidths=lw * 1.3,
+        linestyles="--",
+        zorder=3,
+        gid="recent_leavers",
+    )
 
     ax.set_aspect("equal")
     ax.set_xlim(-0.6, cols - 0.4)
@@ -460,13 +561,23 @@ def _draw_agency(model: WorkforceModel, s: dict[str, Any], ax: Any, recent_weeks
     ax.axis("off")
     n_float = int(np.count_nonzero(s["float"]))
     label = REGIME_LABELS.get(model.regime, model.regime)
-    title = (f"{label}, week {s['t']}: {_n(rows.size, 'worker')}"
-             + (f" ({n_float} float)" if n_float else "")
-             + f"\n{int(np.count_nonzero(new))} hired and {s['vacated'].size} left in "
-             f"the last {recent_weeks} weeks")
+    title = (
+        f"{label}, week {s['t']}: {_n(rows.size, 'worker')}"
+        + (f" ({n_float} float)" if n_float else "")
+        + f"\n{int(np.count_nonzero(new))} hired and {s['vacated'].size} left in "
+        f"the last {recent_weeks} weeks"
+    )
     if own:
-        fig.text(0.015, 1 - 0.12 / fig.get_figheight(), title, ha="left", va="top",
-                 fontsize=10.5, fontweight="bold", linespacing=1.3)
+        fig.text(
+            0.015,
+            1 - 0.12 / fig.get_figheight(),
+            title,
+            ha="left",
+            va="top",
+            fontsize=10.5,
+            fontweight="bold",
+            linespacing=1.3,
+        )
         if legend:
             _agency_legend(fig, ax, recent_weeks, p["burnout_high_threshold"])
     else:
@@ -478,23 +589,55 @@ def _agency_legend(fig: Figure, ax: Any, recent_weeks: int, threshold: float) ->
     mid = EXHAUSTION_CMAP(0.35)
     handles = [
         Line2D([], [], ls="", marker="o", ms=9, mfc=mid, mec="#4d4d4d", label="Worker"),
-        Line2D([], [], ls="", marker="s", ms=8, mfc=mid, mec="#4d4d4d",
-               label="Float-pool cover"),
-        Line2D([], [], ls="", marker="o", ms=11, mfc="none", mec="black", mew=1.8,
-               label=f"Hired, last {recent_weeks} wk"),
-        Line2D([], [], ls="", marker="o", ms=9, mfc="none", mec=_LEFT, mew=1.2,
-               label=f"Post left, last {recent_weeks} wk"),
-        Patch(facecolor=mid, edgecolor="#4d4d4d", hatch="////",
-              label="In pre-service training"),
-        Line2D([0, 1], [0, 0], color=_LINK, marker="o", ms=3.5, mfc=_CLIENT, mec=_CLIENT,
-               markevery=[1], label="Client — primary worker"),
+        Line2D([], [], ls="", marker="s", ms=8, mfc=mid, mec="#4d4d4d", label="Float-pool cover"),
+        Line2D(
+            [],
+            [],
+            ls="",
+            marker="o",
+            ms=11,
+            mfc="none",
+            mec="black",
+            mew=1.8,
+            label=f"Hired, last {recent_weeks} wk",
+        ),
+        Line2D(
+            [],
+            [],
+            ls="",
+            marker="o",
+            ms=9,
+            mfc="none",
+            mec=_LEFT,
+            mew=1.2,
+            label=f"Post left, last {recent_weeks} wk",
+        ),
+        Patch(facecolor=mid, edgecolor="#4d4d4d", hatch="////", label="In pre-service training"),
+        Line2D(
+            [0, 1],
+            [0, 0],
+            color=_LINK,
+            marker="o",
+            ms=3.5,
+            mfc=_CLIENT,
+            mec=_CLIENT,
+            markevery=[1],
+            label="Client — primary worker",
+        ),
         Line2D([], [], ls="", marker="x", ms=6, color="black", label="Client, no primary"),
     ]
-    fig.legend(handles=handles, loc="lower left", bbox_to_anchor=(0.01, 0.0), ncols=4,
-               fontsize=8.5, handletextpad=0.4, columnspacing=1.0, frameon=False)
+    fig.legend(
+        handles=handles,
+        loc="lower left",
+        bbox_to_anchor=(0.01, 0.0),
+        ncols=4,
+        fontsize=8.5,
+        handletextpad=0.4,
+        columnspacing=1.0,
+        frameon=False,
+    )
     pos = ax.get_position()
-    cax = fig.add_axes((_AX_RIGHT + 0.02, pos.y0 + 0.25 * pos.height, 0.022,
-                        0.55 * pos.height))
+    cax = fig.add_axes((_AX_RIGHT + 0.02, pos.y0 + 0.25 * pos.height, 0.022, 0.55 * pos.height))
     cb = fig.colorbar(mpl.cm.ScalarMappable(Normalize(0, 1), EXHAUSTION_CMAP), cax=cax)
     cb.set_label("Exhaustion (line: high burnout)", fontsize=9)
     cb.ax.tick_params(labelsize=8)
@@ -527,18 +670,34 @@ def _fmt_value(metric: str, v: float) -> str:
 def _value_labels(ax: Any, series: Sequence[Series], now: list[str], metric: str) -> None:
     """Latest values in each series' colour, in the emptier of the top or bottom band."""
     top = ax.get_ylim()[1] or 1.0
-    ys = np.concatenate([df[metric].to_numpy(float) for _, _, df in series if metric in df]
-                        or [np.zeros(0)]) / top
+    ys = (
+        np.concatenate(
+            [df[metric].to_numpy(float) for _, _, df in series if metric in df] or [np.zeros(0)]
+        )
+        / top
+    )
     at_top = np.count_nonzero(ys > 0.72) <= np.count_nonzero(ys < 0.28)
     for i, ((label, color, _), v) in enumerate(zip(series, now, strict=False)):
         y = 0.96 - 0.1 * i if at_top else 0.04 + 0.1 * (len(now) - 1 - i)
-        ax.text(0.02, y, f"{label}: {v}", color=color, transform=ax.transAxes,
-                fontsize=9, fontweight="bold", va="top" if at_top else "bottom",
-                bbox={"facecolor": "white", "alpha": 0.8, "lw": 0, "pad": 1})
+        ax.text(
+            0.02,
+            y,
+            f"{label}: {v}",
+            color=color,
+            transform=ax.transAxes,
+            fontsize=9,
+            fontweight="bold",
+            va="top" if at_top else "bottom",
+            bbox={"facecolor": "white", "alpha": 0.8, "lw": 0, "pad": 1},
+        )
 
 
-def metrics_figure(series: Sequence[Series], shock: tuple[int, int] | None = None,
-                   figsize: tuple[float, float] = (7.2, 6.4), ncols: int = 2) -> Figure:
+def metrics_figure(
+    series: Sequence[Series],
+    shock: tuple[int, int] | None = None,
+    figsize: tuple[float, float] = (7.2, 6.4),
+    ncols: int = 2,
+) -> Figure:
     """Live charts: one panel per :data:`CHART_METRICS` measure, one line per model.
 
     Each frame is a model's datacollector table (row ``i`` = week ``i``). ``shock`` =
@@ -550,9 +709,14 @@ def metrics_figure(series: Sequence[Series], shock: tuple[int, int] | None = Non
         FigureCanvasAgg(fig)
         nrows = math.ceil(len(CHART_METRICS) / ncols)
         w, h = figsize
-        fig.subplots_adjust(left=0.62 / w, right=1 - 0.12 / w, top=1 - 0.32 / h,
-                            bottom=(0.95 if nrows == 1 else 0.9) / h, wspace=0.55 * 7.2 / w,
-                            hspace=0.75 / (h / nrows))
+        fig.subplots_adjust(
+            left=0.62 / w,
+            right=1 - 0.12 / w,
+            top=1 - 0.32 / h,
+            bottom=(0.95 if nrows == 1 else 0.9) / h,
+            wspace=0.55 * 7.2 / w,
+            hspace=0.75 / (h / nrows),
+        )
         axes = fig.subplots(nrows, ncols, sharex=True, squeeze=False).ravel()
         last_week = max((len(df) - 1 for _, _, df in series), default=0)
         for ax, metric in zip(axes, CHART_METRICS, strict=True):
@@ -567,8 +731,9 @@ def metrics_figure(series: Sequence[Series], shock: tuple[int, int] | None = Non
                     now.append(_fmt_value(metric, y[-1]))
                     top = max(top, float(np.nanmax(y)) if np.isfinite(y).any() else 0.0)
             if shock and shock[1] > 0 and shock[0] <= last_week:
-                ax.axvspan(shock[0], shock[0] + shock[1], color="#888888", alpha=0.15,
-                           lw=0, label="Shock")
+                ax.axvspan(
+                    shock[0], shock[0] + shock[1], color="#888888", alpha=0.15, lw=0, label="Shock"
+                )
             if value_kind(metric) == "percent":
                 ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
             hi = m.high if (m.high is not None and top > 0.6 * m.high) else top * 1.25
@@ -584,8 +749,14 @@ def metrics_figure(series: Sequence[Series], shock: tuple[int, int] | None = Non
         for ax in axes[-ncols:]:
             ax.set_xlabel("Week since the regime started", fontsize=9.5)
         handles, labels = axes[0].get_legend_handles_labels()
-        fig.legend(handles, labels, loc="lower center", bbox_to_anchor=(0.5, 0.0),
-                   ncols=len(labels), fontsize=9.5)
+        fig.legend(
+            handles,
+            labels,
+            loc="lower center",
+            bbox_to_anchor=(0.5, 0.0),
+            ncols=len(labels),
+            fontsize=9.5,
+        )
         return fig
 
 
@@ -612,23 +783,36 @@ def _n(k: int, word: str) -> str:
 def _status(model: DashboardModel) -> str:
     m = model.metrics
     waiting = int(np.count_nonzero(model.clients.primary < 0))
-    return (f"{model.regime_label} · seed {model.seed} · week {model.t} · "
-            f"{_n(int(m['headcount']), 'worker')} ({int(m['in_training'])} in training) · "
-            f"{_n(int(m['vacancies']), 'vacancy').replace('vacancys', 'vacancies')} · "
-            f"{_n(waiting, 'client')} without a primary worker")
+    return (
+        f"{model.regime_label} · seed {model.seed} · week {model.t} · "
+        f"{_n(int(m['headcount']), 'worker')} ({int(m['in_training'])} in training) · "
+        f"{_n(int(m['vacancies']), 'vacancy').replace('vacancys', 'vacancies')} · "
+        f"{_n(waiting, 'client')} without a primary worker"
+    )
 
 
 def _settings(model: DashboardModel) -> str:
     """The training this run's new hires get, and the inputs changed from the defaults."""
     v = model.params
-    training = (f"New hires: {format_value(v['preservice_hours'])} h pre-service, "
-                f"modules {'on' if v['modules_available'] else 'off'}, "
-                + (f"{format_value(v['mentoring_hours'])} h/week mentoring"
-                   if v["mentoring_hours"] else "no mentoring")
-                + (f", {format_value(v['refresher_hours'])} h/year refresher"
-                   if v["refresher_hours"] else ""))
-    changed = [f"{n} = {format_value(v[n])} {PARAMS[n].unit}".rstrip() for n in SLIDERS
-               if n not in TRAINING_OVERRIDES and v[n] != PARAMS[n].default]
+    training = (
+        f"New hires: {format_value(v['preservice_hours'])} h pre-service, "
+        f"modules {'on' if v['modules_available'] else 'off'}, "
+        + (
+            f"{format_value(v['mentoring_hours'])} h/week mentoring"
+            if v["mentoring_hours"]
+            else "no mentoring"
+        )
+        + (
+            f", {format_value(v['refresher_hours'])} h/year refresher"
+            if v["refresher_hours"]
+            else ""
+        )
+    )
+    changed = [
+        f"{n} = {format_value(v[n])} {PARAMS[n].unit}".rstrip()
+        for n in SLIDERS
+        if n not in TRAINING_OVERRIDES and v[n] != PARAMS[n].default
+    ]
     return training + (" · Changed: " + ", ".join(changed) if changed else "")
 
 
@@ -664,15 +848,17 @@ def AgencyView(model: DashboardModel) -> None:
     """Status line, agency picture and live charts of one model."""
     update_counter.get()
     key = [id(model), model.steps]
-    solara.Text(_status(model), classes=["wf-status"],
-                style={"font-size": "15px", "font-weight": "500"})
+    solara.Text(
+        _status(model), classes=["wf-status"], style={"font-size": "15px", "font-weight": "500"}
+    )
     solara.Text(_settings(model), classes=["wf-settings"], style=_SMALL)
     with solara.Columns([1, 1]):
         with solara.Card(margin=0, classes=["wf-card"]):
             _Picture(lambda: agency_figure(model), key, ["wf-agency"])
         with solara.Card(margin=0, classes=["wf-card"]):
-            _Picture(lambda: metrics_figure([model_series(model)], _shock(model)), key,
-                     ["wf-charts"])
+            _Picture(
+                lambda: metrics_figure([model_series(model)], _shock(model)), key, ["wf-charts"]
+            )
     _Explainer()
 
 
@@ -685,17 +871,33 @@ def CompareView(model: ComparisonModel) -> None:
     with solara.Columns([1, 1]):
         for sub, side in ((model.a, "a"), (model.b, "b")):
             with solara.Column(gap="4px"):
-                solara.Text(_status(sub), classes=["wf-status", f"wf-status-{side}"],
-                            style={"font-size": "14px", "font-weight": "600",
-                                   "color": regime_color(sub.regime)})
+                solara.Text(
+                    _status(sub),
+                    classes=["wf-status", f"wf-status-{side}"],
+                    style={
+                        "font-size": "14px",
+                        "font-weight": "600",
+                        "color": regime_color(sub.regime),
+                    },
+                )
                 solara.Text(_settings(sub), style=_SMALL)
                 with solara.Card(margin=0, classes=["wf-card"]):
-                    _Picture(lambda sub=sub: agency_figure(sub, min_rows=rows), key,
-                             [f"wf-agency-{side}"])
+                    _Picture(
+                        lambda sub=sub: agency_figure(sub, min_rows=rows),
+                        key,
+                        [f"wf-agency-{side}"],
+                    )
     with solara.Card(margin=0, classes=["wf-card"]):
-        _Picture(lambda: metrics_figure([model_series(model.a), model_series(model.b)],
-                                        _shock(model.a), figsize=(14.4, 3.9), ncols=4),
-                 key, ["wf-charts"])
+        _Picture(
+            lambda: metrics_figure(
+                [model_series(model.a), model_series(model.b)],
+                _shock(model.a),
+                figsize=(14.4, 3.9),
+                ncols=4,
+            ),
+            key,
+            ["wf-charts"],
+        )
     _Explainer(compare=True)
 
 
@@ -706,30 +908,48 @@ def explainer_html(compare: bool = False) -> str:
     """How to read the page, and every control's meaning (from the registry), as HTML."""
     esc = html.escape
     paras = [
-        ("Side by side", "Both agencies share the seed and every input but the regime, and "
-         "start from the same warm-up; what differs afterwards comes from the training their "
-         "new hires get, and from the chance events that follow from it.") if compare else None,
-        ("Picture", "One marker per worker, on a grid by post; colour = exhaustion (pale = "
-         "fresh, dark red = burnt out; the black mark on the colour bar is the high-burnout "
-         "threshold). Squares are float-pool cover staff, hatched markers are new hires still "
-         f"in pre-service training, black rings are hires of the last {RECENT_WEEKS} weeks and "
-         "dashed hollow circles are posts whose worker left in that time; an empty spot is a "
-         "post empty for longer. Small dots are clients, linked to their primary worker; "
-         "crosses under the grid are clients with no primary worker this week."),
-        ("Charts", "Turnover (leavers in the last 52 weeks / headcount), share of on-floor "
-         "workers at or above the high-burnout threshold, Bice–Boxerman continuity of care, "
-         "vacancy rate; a grey band marks a shock."),
-        ("Controls", "Change a control, then press Reset to start a new agency with it (the "
-         "warm-up is run again). The regime sets the training of new hires; the two training "
-         "sliders apply only when the override box is ticked. Render Interval = weeks per "
-         "redraw (raise it to play faster)."),
+        (
+            "Side by side",
+            "Both agencies share the seed and every input but the regime, and "
+            "start from the same warm-up; what differs afterwards comes from the training their "
+            "new hires get, and from the chance events that follow from it.",
+        )
+        if compare
+        else None,
+        (
+            "Picture",
+            "One marker per worker, on a grid by post; colour = exhaustion (pale = "
+            "fresh, dark red = burnt out; the black mark on the colour bar is the high-burnout "
+            "threshold). Squares are float-pool cover staff, hatched markers are new hires still "
+            f"in pre-service training, black rings are hires of the last {RECENT_WEEKS} weeks and "
+            "dashed hollow circles are posts whose worker left in that time; an empty spot is a "
+            "post empty for longer. Small dots are clients, linked to their primary worker; "
+            "crosses under the grid are clients with no primary worker this week.",
+        ),
+        (
+            "Charts",
+            "Turnover (leavers in the last 52 weeks / headcount), share of on-floor "
+            "workers at or above the high-burnout threshold, Bice–Boxerman continuity of care, "
+            "vacancy rate; a grey band marks a shock.",
+        ),
+        (
+            "Controls",
+            "Change a control, then press Reset to start a new agency with it (the "
+            "warm-up is run again). The regime sets the training of new hires; the two training "
+            "sliders apply only when the override box is ticked. Render Interval = weeks per "
+            "redraw (raise it to play faster).",
+        ),
     ]
     out = [f"<p><b>{esc(h)}.</b> {esc(t)}</p>" for h, t in filter(None, paras)]
     rows = "".join(
         f"<tr><td><code>{esc(n)}</code></td><td>{esc(PARAMS[n].unit)}</td>"
-        f"<td>{esc(PARAMS[n].description)}</td></tr>" for n in SLIDERS)
-    out.append('<table class="wf-help"><tr><th>control</th><th>unit</th><th>meaning</th></tr>'
-               f"{rows}</table>")
+        f"<td>{esc(PARAMS[n].description)}</td></tr>"
+        for n in SLIDERS
+    )
+    out.append(
+        '<table class="wf-help"><tr><th>control</th><th>unit</th><th>meaning</th></tr>'
+        f"{rows}</table>"
+    )
     return "\n".join(out)
 
 
@@ -744,8 +964,11 @@ _HELP_CSS = """
 def _Explainer(compare: bool = False) -> None:
     with solara.Details("How to read this, and what the controls mean"):
         solara.Style(_HELP_CSS)
-        solara.HTML(tag="div", unsafe_innerHTML=explainer_html(compare),
-                    style={"font-size": "14px", "max-width": "1100px"})
+        solara.HTML(
+            tag="div",
+            unsafe_innerHTML=explainer_html(compare),
+            style={"font-size": "14px", "max-width": "1100px"},
+        )
 
 
 def _viz(model: solara.Reactive, params: Mapping[str, Any], name: str) -> None:
@@ -777,8 +1000,7 @@ def DashboardPage() -> None:
 def ComparePage() -> None:
     """Two regimes, same seed, stepped together (route ``/compare``)."""
     _theme()
-    first = solara.use_memo(lambda: ComparisonModel("jit", "foundation", seed=DEFAULT_SEED),
-                            [])
+    first = solara.use_memo(lambda: ComparisonModel("jit", "foundation", seed=DEFAULT_SEED), [])
     model = solara.use_reactive(first)
     _viz(model, compare_params(), "workforce-sim: two regimes side by side")
     with solara.Column(style={"padding": "4px 12px"}):

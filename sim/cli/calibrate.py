@@ -36,22 +36,50 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "published patterns in sim/data/targets.toml. Reproducible from --seed; results "
         "do not depend on --jobs.",
     )
-    p.add_argument("--setting", choices=list(SETTINGS), default="dsp",
-                   help="setting to calibrate (default dsp)")
-    p.add_argument("--budget", type=positive_int, default=None,
-                   help="candidates to evaluate (default: the adopted calibration's budget; "
-                   f"at most {MAX_BUDGET} without --allow-large)")
-    p.add_argument("--seed", type=SEED, default=None,
-                   help="root seed (default: the adopted calibration's seed)")
-    p.add_argument("--jobs", type=job_count, default=None,
-                   help="worker processes (default: all cores); results do not depend on it")
-    p.add_argument("--replications", type=REPLICATIONS, default=None,
-                   help="runs per candidate (default: the protocol's, in targets.toml); "
-                   "for quick trials")
-    p.add_argument("--horizon", type=HORIZON, default=None, metavar="WEEKS",
-                   help="reported weeks per run (default: the protocol's); for quick trials")
-    p.add_argument("--out", type=out_path, default=None,
-                   help="output directory (default output/calibrate-SETTING)")
+    p.add_argument(
+        "--setting",
+        choices=list(SETTINGS),
+        default="dsp",
+        help="setting to calibrate (default dsp)",
+    )
+    p.add_argument(
+        "--budget",
+        type=positive_int,
+        default=None,
+        help="candidates to evaluate (default: the adopted calibration's budget; "
+        f"at most {MAX_BUDGET} without --allow-large)",
+    )
+    p.add_argument(
+        "--seed",
+        type=SEED,
+        default=None,
+        help="root seed (default: the adopted calibration's seed)",
+    )
+    p.add_argument(
+        "--jobs",
+        type=job_count,
+        default=None,
+        help="worker processes (default: all cores); results do not depend on it",
+    )
+    p.add_argument(
+        "--replications",
+        type=REPLICATIONS,
+        default=None,
+        help="runs per candidate (default: the protocol's, in targets.toml); for quick trials",
+    )
+    p.add_argument(
+        "--horizon",
+        type=HORIZON,
+        default=None,
+        metavar="WEEKS",
+        help="reported weeks per run (default: the protocol's); for quick trials",
+    )
+    p.add_argument(
+        "--out",
+        type=out_path,
+        default=None,
+        help="output directory (default output/calibrate-SETTING)",
+    )
     p.add_argument("--no-progress", action="store_true", help="print no progress lines")
     p.add_argument("--allow-large", action="store_true", help=ALLOW_LARGE_HELP)
     p.set_defaults(func=run)
@@ -69,34 +97,56 @@ def run(args: argparse.Namespace) -> int:
     budget = args.budget or rec["budget"]
     seed = rec["seed"] if args.seed is None else args.seed  # ranges: the option types
     proto = protocol()
-    check_calibration_scale(setting, budget, args.replications or proto.calibration_replications,
-                            args.horizon or proto.horizon_weeks, args.jobs, args.allow_large)
+    check_calibration_scale(
+        setting,
+        budget,
+        args.replications or proto.calibration_replications,
+        args.horizon or proto.horizon_weeks,
+        args.jobs,
+        args.allow_large,
+    )
     out = args.out or Path("output") / f"calibrate-{setting}"
     check_out(out, "--out")  # refuse a folder that is not ours, before anything runs
     jobs = args.jobs or default_jobs()
-    res = calibrate(setting, budget=budget, seed=seed, jobs=jobs,
-                    replications=args.replications, horizon_weeks=args.horizon,
-                    progress=not args.no_progress)
+    res = calibrate(
+        setting,
+        budget=budget,
+        seed=seed,
+        jobs=jobs,
+        replications=args.replications,
+        horizon_weeks=args.horizon,
+        progress=not args.no_progress,
+    )
     write_calibration(res, out)
     fit = res.fit
     met = int(fit["inside"].sum())
-    print(f"Calibration of {SETTING_LABELS[setting]} (jit status quo): {budget} candidates x "
-          f"{res.replications} replications, {res.horizon_weeks} weeks after warm-up, seed "
-          f"{seed} ({res.elapsed_seconds:.0f} s)")
-    print(f"Adopted candidate {res.meta['adopted_candidate']}: score {res.score:.4g}, "
-          f"{met} of {len(fit)} targets inside their ranges "
-          f"(mean over {int(fit['n'].iloc[0])} replications):")
+    print(
+        f"Calibration of {SETTING_LABELS[setting]} (jit status quo): {budget} candidates x "
+        f"{res.replications} replications, {res.horizon_weeks} weeks after warm-up, seed "
+        f"{seed} ({res.elapsed_seconds:.0f} s)"
+    )
+    print(
+        f"Adopted candidate {res.meta['adopted_candidate']}: score {res.score:.4g}, "
+        f"{met} of {len(fit)} targets inside their ranges "
+        f"(mean over {int(fit['n'].iloc[0])} replications):"
+    )
     print(fit_text(fit).to_string(index=False))
     print("\nValues:")
     for k, v in res.values.items():
         print(f"  {k} = {v:g}")
-    print(f"\nWrote history.csv, fit.csv, best.toml, calibration.json, adopt.txt, columns.csv "
-          f"and manifest.json to {out}/")
-    print(f"To adopt: replace the \"{setting}\" entry of CALIBRATION in sim/core/params.py with "
-          f"{out / 'adopt.txt'}:\n")
+    print(
+        f"\nWrote history.csv, fit.csv, best.toml, calibration.json, adopt.txt, columns.csv "
+        f"and manifest.json to {out}/"
+    )
+    print(
+        f'To adopt: replace the "{setting}" entry of CALIBRATION in sim/core/params.py with '
+        f"{out / 'adopt.txt'}:\n"
+    )
     print(record_text(setting, res.record))
     print(f"then check the fit with independent runs: workforce-sim validate --setting {setting}")
     if setting == "dsp":
-        print("(settings calibrated on top of dsp, such as home_care, must then be "
-              "re-calibrated too.)")
+        print(
+            "(settings calibrated on top of dsp, such as home_care, must then be "
+            "re-calibrated too.)"
+        )
     return 0

@@ -50,14 +50,23 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Serve the interactive dashboard (Mesa SolaraViz). Open the printed URL; "
         "/compare shows two regimes side by side with the same seed.",
     )
-    p.add_argument("--host", default=DEFAULT_HOST,
-                   help=f"address to listen on (default {DEFAULT_HOST}: this machine only)")
-    p.add_argument("--port", type=int, default=DEFAULT_PORT,
-                   help=f"port to listen on, 1-65535, or 0 for any free port "
-                        f"(default {DEFAULT_PORT})")
-    p.add_argument("--fetch-assets", action="store_true",
-                   help="download the browser code Solara needs into its local cache (from "
-                        "the npm registry, with npm) so the dashboard works offline; then exit")
+    p.add_argument(
+        "--host",
+        default=DEFAULT_HOST,
+        help=f"address to listen on (default {DEFAULT_HOST}: this machine only)",
+    )
+    p.add_argument(
+        "--port",
+        type=int,
+        default=DEFAULT_PORT,
+        help=f"port to listen on, 1-65535, or 0 for any free port (default {DEFAULT_PORT})",
+    )
+    p.add_argument(
+        "--fetch-assets",
+        action="store_true",
+        help="download the browser code Solara needs into its local cache (from "
+        "the npm registry, with npm) so the dashboard works offline; then exit",
+    )
     p.set_defaults(func=run)
 
 
@@ -81,10 +90,12 @@ def asset_packages() -> list[tuple[str, str]]:
 
     root = Path(solara.__file__).parent
     template = (root / "server" / "templates" / "solara.html.j2").read_text()
-    app = ("@widgetti/solara-vuetify3-app" if ipyvue.__version__.startswith("3")
-           else "@widgetti/solara-vuetify-app")
-    out = [(app, v) for v in dict.fromkeys(re.findall(re.escape(app) + r"@([\w.-]+)/",
-                                                      template))]
+    app = (
+        "@widgetti/solara-vuetify3-app"
+        if ipyvue.__version__.startswith("3")
+        else "@widgetti/solara-vuetify-app"
+    )
+    out = [(app, v) for v in dict.fromkeys(re.findall(re.escape(app) + r"@([\w.-]+)/", template))]
     m = re.match(r"/?(@?[^@/]+(?:/[^@/]+)?)@([\w.-]+)/", settings.assets.fontawesome_path)
     if m:
         out.append((m.group(1), m.group(2)))
@@ -94,8 +105,9 @@ def asset_packages() -> list[tuple[str, str]]:
 
 def missing_assets() -> list[tuple[str, str]]:
     cache = asset_cache_dir()
-    return [(n, v) for n, v in asset_packages()
-            if not (cache / f"{n}@{v}" / "package.json").is_file()]
+    return [
+        (n, v) for n, v in asset_packages() if not (cache / f"{n}@{v}" / "package.json").is_file()
+    ]
 
 
 def fetch_assets(quiet: bool = False) -> list[tuple[str, str]]:
@@ -105,19 +117,26 @@ def fetch_assets(quiet: bool = False) -> list[tuple[str, str]]:
         return []
     npm = shutil.which("npm")
     if npm is None:
-        raise UsageError("--fetch-assets needs npm (Node.js); without it the dashboard fetches "
-                         "its browser code from the CDN when it first runs (needs internet)")
+        raise UsageError(
+            "--fetch-assets needs npm (Node.js); without it the dashboard fetches "
+            "its browser code from the CDN when it first runs (needs internet)"
+        )
     cache = asset_cache_dir()
     with tempfile.TemporaryDirectory() as tmp:
         for name, version in todo:
             spec = f"{name}@{version}"
             if not quiet:
                 print(f"fetching {spec} ...", flush=True)
-            res = subprocess.run([npm, "pack", "--silent", "--pack-destination", tmp, spec],
-                                 capture_output=True, text=True)
+            res = subprocess.run(
+                [npm, "pack", "--silent", "--pack-destination", tmp, spec],
+                capture_output=True,
+                text=True,
+            )
             if res.returncode != 0:
-                raise UsageError(f"npm pack {spec} failed: "
-                                 f"{(res.stderr or res.stdout).strip().splitlines()[-1:]}")
+                raise UsageError(
+                    f"npm pack {spec} failed: "
+                    f"{(res.stderr or res.stdout).strip().splitlines()[-1:]}"
+                )
             tgz = Path(tmp) / res.stdout.strip().splitlines()[-1]
             dest = cache / spec
             part = cache / f".{name.replace('/', '_')}@{version}.partial"
@@ -134,8 +153,7 @@ def fetch_assets(quiet: bool = False) -> list[tuple[str, str]]:
 def _check_port(host: str, port: int) -> int:
     """The port to use (a free one for 0); a clear error if it is invalid or taken."""
     if not 0 <= port <= 65535:
-        raise UsageError(f"--port must be between 1 and 65535 (or 0 for any free port), "
-                         f"got {port}")
+        raise UsageError(f"--port must be between 1 and 65535 (or 0 for any free port), got {port}")
     if not host.strip():
         raise UsageError("--host must not be empty")
     try:
@@ -150,8 +168,7 @@ def _check_port(host: str, port: int) -> int:
         except OSError as exc:
             if exc.errno == errno.EADDRINUSE:
                 raise UsageError(_in_use_message(host, port)) from None
-            raise UsageError(f"cannot listen on {host}:{port} ({exc.strerror or exc})"
-                             ) from None
+            raise UsageError(f"cannot listen on {host}:{port} ({exc.strerror or exc})") from None
         return s.getsockname()[1]
 
 
@@ -169,14 +186,18 @@ def exposure_warning(host: str) -> str | None:
         addresses = set()
     if addresses and all(a.is_loopback for a in addresses):
         return None
-    return (f"warning: --host {host} makes the dashboard reachable from other machines on "
-            "the network, and it has no login: anyone who can reach this port can use it. "
-            f"The default --host {DEFAULT_HOST} keeps it on this machine.")
+    return (
+        f"warning: --host {host} makes the dashboard reachable from other machines on "
+        "the network, and it has no login: anyone who can reach this port can use it. "
+        f"The default --host {DEFAULT_HOST} keeps it on this machine."
+    )
 
 
 def _in_use_message(host: str, port: int | str) -> str:
-    return (f"cannot listen on {host}:{port} (address already in use); is another dashboard "
-            "running? Try another --port")
+    return (
+        f"cannot listen on {host}:{port} (address already in use); is another dashboard "
+        "running? Try another --port"
+    )
 
 
 #: The server process: Solara's command line, run by :func:`serve` (argv follows).
@@ -185,8 +206,20 @@ _SERVE = "import sys; from sim.cli.dashboard import serve; sys.exit(serve(sys.ar
 
 def command(host: str, port: int) -> list[str]:
     """The command line that serves the dashboard: ``solara run`` through :func:`serve`."""
-    return [sys.executable, "-c", _SERVE, "run", APP, "--host", host, "--port", str(port),
-            "--production", "--no-open", "--no-check-version"]
+    return [
+        sys.executable,
+        "-c",
+        _SERVE,
+        "run",
+        APP,
+        "--host",
+        host,
+        "--port",
+        str(port),
+        "--production",
+        "--no-open",
+        "--no-check-version",
+    ]
 
 
 def serve(solara_args: list[str]) -> int:
@@ -232,8 +265,10 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("the dashboard needs Solara: pip install 'mesa[rec]'")
     if args.fetch_assets:
         added = fetch_assets()
-        print(f"Solara's browser assets are in {asset_cache_dir()}"
-              + (f" (added {len(added)} package(s))" if added else " (nothing to add)"))
+        print(
+            f"Solara's browser assets are in {asset_cache_dir()}"
+            + (f" (added {len(added)} package(s))" if added else " (nothing to add)")
+        )
         return 0
     port = _check_port(args.host, args.port)
     warning = exposure_warning(args.host)
@@ -241,9 +276,12 @@ def run(args: argparse.Namespace) -> int:
         print(f"workforce-sim: {warning}", file=sys.stderr)
     missing = missing_assets()
     if missing:
-        print("note: Solara's browser code is not cached yet; it is fetched from the CDN on "
-              "first use (needs internet). Offline, run 'workforce-sim dashboard "
-              "--fetch-assets' once.", file=sys.stderr)
+        print(
+            "note: Solara's browser code is not cached yet; it is fetched from the CDN on "
+            "first use (needs internet). Offline, run 'workforce-sim dashboard "
+            "--fetch-assets' once.",
+            file=sys.stderr,
+        )
     # no usage telemetry; and no warning that a cookie on plain-http 127.0.0.1 is 'lax'
     quiet = "ignore:Cookies with samesite=none require https:UserWarning"
     warn = ",".join(w for w in (os.environ.get("PYTHONWARNINGS"), quiet) if w)

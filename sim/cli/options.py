@@ -26,15 +26,17 @@ def _whole(text: str, allowed: str) -> int:
     try:
         return int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{show(text)} is not allowed; must be "
-                                         f"{allowed}") from None
+        raise argparse.ArgumentTypeError(
+            f"{show(text)} is not allowed; must be {allowed}"
+        ) from None
 
 
 def positive_int(text: str) -> int:
     value = _whole(text, "a whole number of at least 1")
     if value < 1:
-        raise argparse.ArgumentTypeError(f"{value} is not allowed; must be a whole number of "
-                                         "at least 1")
+        raise argparse.ArgumentTypeError(
+            f"{value} is not allowed; must be a whole number of at least 1"
+        )
     return value
 
 
@@ -44,8 +46,9 @@ def job_count(text: str) -> int:
 
     value = _whole(text, f"a whole number from 1 to {max_jobs()}")
     if value < 1:
-        raise argparse.ArgumentTypeError(f"{value} is not allowed; must be a whole number "
-                                         f"from 1 to {max_jobs()}")
+        raise argparse.ArgumentTypeError(
+            f"{value} is not allowed; must be a whole number from 1 to {max_jobs()}"
+        )
     try:
         return check_jobs(value)
     except LimitError as exc:
@@ -55,6 +58,7 @@ def job_count(text: str) -> int:
 def key_option(spec: KeySpec):
     """An argparse ``type`` for an option that overrides scenario key ``spec``: the same
     limits as in a file (:data:`sim.experiments.scenario.SCENARIO_KEYS`)."""
+
     def parse(text: str) -> int:
         value, problem = value_problem(spec, _whole(text, spec.allowed))
         if problem is not None:
@@ -69,32 +73,60 @@ def key_option(spec: KeySpec):
 HORIZON = key_option(SCENARIO_KEYS["horizon_weeks"])
 REPLICATIONS = key_option(SCENARIO_KEYS["replications"])
 SEED = key_option(SCENARIO_KEYS["seed"])
-ALLOW_LARGE_HELP = ("run even beyond the limits on runs per command and calibration budget "
-                    "and the memory estimate (see docs/sweeps.md, 'Limits')")
+ALLOW_LARGE_HELP = (
+    "run even beyond the limits on runs per command and calibration budget "
+    "and the memory estimate (see docs/sweeps.md, 'Limits')"
+)
 
 
 def add_run_options(p: argparse.ArgumentParser, default_out: str | None) -> None:
     from sim.experiments.outdir import out_path
 
-    p.add_argument("--out", type=out_path, default=default_out,
-                   help="output directory: new, empty, or a previous output of this "
-                   "program (replaced in one step when the run finishes; any other "
-                   "existing folder is refused)"
-                   + (f"; default {default_out}" if default_out else
-                      "; default output/<scenario name>"))
-    p.add_argument("--jobs", type=job_count, default=None,
-                   help="worker processes (default: all cores); results do not depend on it")
-    p.add_argument("--replications", type=REPLICATIONS, default=None,
-                   help="override the scenario's number of replications (1 to 10000)")
-    p.add_argument("--horizon", type=HORIZON, default=None, metavar="WEEKS",
-                   help="override the reported weeks after warm-up (52 to 2080)")
-    p.add_argument("--seed", type=SEED, default=None,
-                   help="override the root seed (0 to 2**63 - 1)")
-    p.add_argument("--setting", choices=list(SETTINGS), default=None,
-                   help="override the scenario's setting (kind of service; default dsp)")
-    p.add_argument("--format", choices=("png", "svg", "pdf"), default="png",
-                   help="chart file format (default png)")
-    p.add_argument("--classroom", action="store_true",
-                   help="large fonts and thick lines for projecting")
+    p.add_argument(
+        "--out",
+        type=out_path,
+        default=default_out,
+        help="output directory: new, empty, or a previous output of this "
+        "program (replaced in one step when the run finishes; any other "
+        "existing folder is refused)"
+        + (f"; default {default_out}" if default_out else "; default output/<scenario name>"),
+    )
+    p.add_argument(
+        "--jobs",
+        type=job_count,
+        default=None,
+        help="worker processes (default: all cores); results do not depend on it",
+    )
+    p.add_argument(
+        "--replications",
+        type=REPLICATIONS,
+        default=None,
+        help="override the scenario's number of replications (1 to 10000)",
+    )
+    p.add_argument(
+        "--horizon",
+        type=HORIZON,
+        default=None,
+        metavar="WEEKS",
+        help="override the reported weeks after warm-up (52 to 2080)",
+    )
+    p.add_argument(
+        "--seed", type=SEED, default=None, help="override the root seed (0 to 2**63 - 1)"
+    )
+    p.add_argument(
+        "--setting",
+        choices=list(SETTINGS),
+        default=None,
+        help="override the scenario's setting (kind of service; default dsp)",
+    )
+    p.add_argument(
+        "--format",
+        choices=("png", "svg", "pdf"),
+        default="png",
+        help="chart file format (default png)",
+    )
+    p.add_argument(
+        "--classroom", action="store_true", help="large fonts and thick lines for projecting"
+    )
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument("--allow-large", action="store_true", help=ALLOW_LARGE_HELP)

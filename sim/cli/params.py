@@ -25,13 +25,17 @@ __all__ = ["explain", "format_params", "params_rows", "register"]
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("params", help="list the model parameters")
-    p.add_argument("--regime", choices=sorted(REGIMES), default=None,
-                   help="show the values under this regime")
-    p.add_argument("--setting", choices=list(SETTINGS), default=None,
-                   help="show the values in this setting (default dsp, the registry defaults)")
+    p.add_argument(
+        "--regime", choices=sorted(REGIMES), default=None, help="show the values under this regime"
+    )
+    p.add_argument(
+        "--setting",
+        choices=list(SETTINGS),
+        default=None,
+        help="show the values in this setting (default dsp, the registry defaults)",
+    )
     p.add_argument("--format", choices=("table", "markdown", "csv"), default="table")
-    p.add_argument("--explain", metavar="NAME", default=None,
-                   help="everything about one parameter")
+    p.add_argument("--explain", metavar="NAME", default=None, help="everything about one parameter")
     p.set_defaults(func=_params)
 
 
@@ -39,15 +43,17 @@ def params_rows(regime: str | None, setting: str | None = None) -> list[dict[str
     values = resolve(regime or "jit", setting=setting or "dsp")
     rows = []
     for name, p in PARAMS.items():
-        rows.append({
-            "name": name,
-            "value": format_value(values[name]),
-            "unit": p.unit,
-            "range": p.range_text,
-            "group": p.group + (" (regime)" if name in REGIME_PARAMS else ""),
-            "description": p.description,
-            "source": _source(name, setting or "dsp"),
-        })
+        rows.append(
+            {
+                "name": name,
+                "value": format_value(values[name]),
+                "unit": p.unit,
+                "range": p.range_text,
+                "group": p.group + (" (regime)" if name in REGIME_PARAMS else ""),
+                "description": p.description,
+                "source": _source(name, setting or "dsp"),
+            }
+        )
     return rows
 
 
@@ -58,8 +64,9 @@ def _setting_note(name: str, setting: str) -> str | None:
         return assumed[1]
     if setting != "dsp" and name in CALIBRATION[setting]["values"]:
         rec = CALIBRATION[setting]
-        return (f"calibrated to the {setting} targets ({rec['date']}: `{rec['command']}`) "
-                "[calibrated]")
+        return (
+            f"calibrated to the {setting} targets ({rec['date']}: `{rec['command']}`) [calibrated]"
+        )
     return None
 
 
@@ -70,7 +77,6 @@ def _source(name: str, setting: str) -> str:
         return f"{setting} setting: {note}"
     p = PARAMS[name]
     return p.source + (" [calibrated]" if p.calibrated else "")
-
 
 
 def format_params(rows: list[dict[str, str]], fmt: str) -> str:
@@ -97,12 +103,12 @@ def explain(name: str) -> str:
     from sim.core.params import REGIME_LABELS, suggest
 
     if name not in PARAMS:
-        raise UsageError(f"unknown parameter '{name}'{suggest(name)}; "
-                         "see 'workforce-sim params' for the list")
+        raise UsageError(
+            f"unknown parameter '{name}'{suggest(name)}; see 'workforce-sim params' for the list"
+        )
     p = PARAMS[name]
     unit = f" {p.unit}" if p.unit else ""
-    kind = {"int": "whole number", "float": "number", "bool": "true or false"}.get(
-        p.kind, p.kind)
+    kind = {"int": "whole number", "float": "number", "bool": "true or false"}.get(p.kind, p.kind)
     lines = [
         f"{p.name}: {p.description}",
         f"  default:    {format_value(p.default)}{unit}",
@@ -111,28 +117,40 @@ def explain(name: str) -> str:
         f"  type:       {kind}",
         f"  group:      {p.group}",
     ]
-    per = ", ".join(f"{r} ({REGIME_LABELS.get(r, r)}) = {format_value(v.get(name, p.default))}"
-                    for r, v in REGIMES.items())
+    per = ", ".join(
+        f"{r} ({REGIME_LABELS.get(r, r)}) = {format_value(v.get(name, p.default))}"
+        for r, v in REGIMES.items()
+    )
     if name in REGIME_PARAMS:
         lines.append(f"  by regime:  {per}")
-        lines.append("  set it in:  a scenario's [regimes.NAME] table (a training "
-                     "parameter defines a regime)")
+        lines.append(
+            "  set it in:  a scenario's [regimes.NAME] table (a training "
+            "parameter defines a regime)"
+        )
     else:
         lines.append(f"  by regime:  {per} (the same under every regime)")
-        lines.append("  set it in:  a scenario's [parameters] table, or "
-                     f"WorkforceModel(..., {p.name}=...)")
+        lines.append(
+            f"  set it in:  a scenario's [parameters] table, or WorkforceModel(..., {p.name}=...)"
+        )
     if any(name in preset for preset in SETTINGS.values()):
-        per_setting = ", ".join(f"{k} = {format_value(v.get(name, p.default))}"
-                                for k, v in SETTINGS.items())
+        per_setting = ", ".join(
+            f"{k} = {format_value(v.get(name, p.default))}" for k, v in SETTINGS.items()
+        )
         lines.append(f"  by setting: {per_setting}")
         for k in SETTINGS:
             note = _setting_note(name, k)
             if note:
                 lines.append(f"  in {k}: {note}")
     lines.append(f"  source:     {p.source}")
-    lines.append("  calibrated: " + (
-        "yes (a free parameter tuned so the status quo matches public evidence; see "
-        "docs/ODD.md)" if p.calibrated else "no"))
+    lines.append(
+        "  calibrated: "
+        + (
+            "yes (a free parameter tuned so the status quo matches public evidence; see "
+            "docs/ODD.md)"
+            if p.calibrated
+            else "no"
+        )
+    )
     return "\n".join(lines) + "\n"
 
 

@@ -17,8 +17,10 @@ __all__ = ["register", "run_and_report"]
 def register(subparsers: argparse._SubParsersAction) -> None:
     from sim.cli.options import add_run_options
 
-    c = subparsers.add_parser("compare", help="compare JIT-only, foundation-first and hybrid "
-                              "on the default agency (the main job)")
+    c = subparsers.add_parser(
+        "compare",
+        help="compare JIT-only, foundation-first and hybrid on the default agency (the main job)",
+    )
     add_run_options(c, "output/compare")
     c.set_defaults(func=_compare)
 
@@ -47,8 +49,7 @@ def _apply_overrides(s: Scenario, args: argparse.Namespace) -> Scenario:
     if getattr(args, "setting", None) is not None:
         changes["setting"] = args.setting
     s = replace(s, **changes) if changes else s
-    check_scenario_scale(s, args.jobs, getattr(args, "allow_large", False),
-                         f"{args.command}")
+    check_scenario_scale(s, args.jobs, getattr(args, "allow_large", False), f"{args.command}")
     return s
 
 
@@ -72,18 +73,25 @@ def run_and_report(s: Scenario, args: argparse.Namespace, out: Path) -> int:
     results = run_scenario(s, jobs=args.jobs, progress=progress)
     written = write_outputs(results, out, fmt=args.format, classroom=args.classroom)
     table = summary_table(summarise(results.runs, regimes=list(s.regimes)), s.regime_labels)
-    print(f"{s.name} [{SETTING_LABELS[s.setting]}]: {len(s.regimes)} regime(s) x "
-          f"{s.replications} replications, "
-          f"{s.horizon_weeks} weeks after warm-up, seed {s.seed} "
-          f"({results.meta['elapsed_seconds']:.1f} s)")
+    print(
+        f"{s.name} [{SETTING_LABELS[s.setting]}]: {len(s.regimes)} regime(s) x "
+        f"{s.replications} replications, "
+        f"{s.horizon_weeks} weeks after warm-up, seed {s.seed} "
+        f"({results.meta['elapsed_seconds']:.1f} s)"
+    )
     print("Final year, mean (95 % CI over replications):")
     print(table.to_string())
     print("\nKey findings (final year; 'about the same' = 95 % CIs overlap):")
     for f in findings(results.runs, results.survival, results.meta, list(s.regimes)):
-        print(textwrap.fill(f"{f.topic}. {f.text}", width=100, initial_indent="- ",
-                            subsequent_indent="  "))
-    print(f"\nWrote {len(written)} files to {out}/ (report.html, report.md, charts, "
-          "timeseries.csv, runs.csv, survival.csv, summary.csv, columns.csv, manifest.json)")
+        print(
+            textwrap.fill(
+                f"{f.topic}. {f.text}", width=100, initial_indent="- ", subsequent_indent="  "
+            )
+        )
+    print(
+        f"\nWrote {len(written)} files to {out}/ (report.html, report.md, charts, "
+        "timeseries.csv, runs.csv, survival.csv, summary.csv, columns.csv, manifest.json)"
+    )
     return 0
 
 

@@ -26,16 +26,21 @@ def _sensitivity(args: argparse.Namespace) -> int:
 
     spec, kwargs = load_checked(args)
     if spec.design not in ("sobol", "morris"):
-        raise UsageError(f"{args.spec}: sweep.design = {spec.design!r}: sensitivity analysis "
-                         "needs design = \"sobol\" or \"morris\" (run other designs with "
-                         "`workforce-sim sweep`)")
+        raise UsageError(
+            f"{args.spec}: sweep.design = {spec.design!r}: sensitivity analysis "
+            'needs design = "sobol" or "morris" (run other designs with '
+            "`workforce-sim sweep`)"
+        )
     for o in args.outputs or []:
         if o not in METRICS:
-            raise UsageError(f"--outputs: unknown measure {show(o)}{suggest(o, METRICS)}; "
-                             f"allowed: {', '.join(METRICS)}")
+            raise UsageError(
+                f"--outputs: unknown measure {show(o)}{suggest(o, METRICS)}; "
+                f"allowed: {', '.join(METRICS)}"
+            )
     out = out_dir(args)
-    status, result = run_guarded(args, lambda: sensitivity(spec, out, outputs=args.outputs,
-                                                           **kwargs))
+    status, result = run_guarded(
+        args, lambda: sensitivity(spec, out, outputs=args.outputs, **kwargs)
+    )
     if status is not None:
         return status
     _table, files, report = result
@@ -48,11 +53,18 @@ def _sensitivity(args: argparse.Namespace) -> int:
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
-        "sensitivity", help="Sobol or Morris sensitivity analysis of a sweep spec (SALib)",
+        "sensitivity",
+        help="Sobol or Morris sensitivity analysis of a sweep spec (SALib)",
         description="Run the sweep of a sobol/morris spec, then report the sensitivity "
-        "indices with confidence intervals and the replication noise.")
+        "indices with confidence intervals and the replication noise.",
+    )
     add_sweep_options(p)
-    p.add_argument("--outputs", type=_outputs, default=None, metavar="M1,M2",
-                   help="measures to analyse (default: the spec's [sensitivity] outputs, or "
-                   "turnover_rate, burnout_high_share, coc, cost_per_client_year)")
+    p.add_argument(
+        "--outputs",
+        type=_outputs,
+        default=None,
+        metavar="M1,M2",
+        help="measures to analyse (default: the spec's [sensitivity] outputs, or "
+        "turnover_rate, burnout_high_share, coc, cost_per_client_year)",
+    )
     p.set_defaults(func=_sensitivity)

@@ -35,28 +35,60 @@ def add_sweep_options(p: argparse.ArgumentParser) -> None:
     from sim.experiments.outdir import out_path
 
     p.add_argument("spec", type=Path, help="sweep spec (.toml); see scenarios/sweep_*.toml")
-    p.add_argument("--out", type=out_path, default=None,
-                   help="output directory: new, empty, or a sweep of this spec (with "
-                   "--resume); default output/<spec file name>")
-    p.add_argument("--jobs", type=job_count, default=None,
-                   help="worker processes (default: all cores); results do not depend on it")
-    p.add_argument("--executor", choices=EXECUTORS, default=None,
-                   help="local process pool (default) or dask.distributed (extra [dask])")
-    p.add_argument("--scheduler", metavar="ADDRESS", default=None,
-                   help="dask scheduler address, e.g. tcp://10.0.0.5:8786 (implies "
-                   "--executor dask; without it dask starts a LocalCluster of --jobs workers)")
-    p.add_argument("--resume", action="store_true",
-                   help="continue the sweep in --out: run only the missing runs")
-    p.add_argument("--retry-failed", action="store_true",
-                   help="with --resume: run the failed runs again too")
-    p.add_argument("--format", choices=CHUNK_FORMATS, default=None,
-                   help="chunk file format (default parquet when pyarrow is installed, else csv)")
-    p.add_argument("--chunk-runs", type=positive_int, default=200, metavar="N",
-                   help="runs per chunk file (default 200); each run is also saved on its "
-                   "own as soon as it finishes, so a crash loses only the runs in flight")
+    p.add_argument(
+        "--out",
+        type=out_path,
+        default=None,
+        help="output directory: new, empty, or a sweep of this spec (with "
+        "--resume); default output/<spec file name>",
+    )
+    p.add_argument(
+        "--jobs",
+        type=job_count,
+        default=None,
+        help="worker processes (default: all cores); results do not depend on it",
+    )
+    p.add_argument(
+        "--executor",
+        choices=EXECUTORS,
+        default=None,
+        help="local process pool (default) or dask.distributed (extra [dask])",
+    )
+    p.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        default=None,
+        help="dask scheduler address, e.g. tcp://10.0.0.5:8786 (implies "
+        "--executor dask; without it dask starts a LocalCluster of --jobs workers)",
+    )
+    p.add_argument(
+        "--resume",
+        action="store_true",
+        help="continue the sweep in --out: run only the missing runs",
+    )
+    p.add_argument(
+        "--retry-failed", action="store_true", help="with --resume: run the failed runs again too"
+    )
+    p.add_argument(
+        "--format",
+        choices=CHUNK_FORMATS,
+        default=None,
+        help="chunk file format (default parquet when pyarrow is installed, else csv)",
+    )
+    p.add_argument(
+        "--chunk-runs",
+        type=positive_int,
+        default=200,
+        metavar="N",
+        help="runs per chunk file (default 200); each run is also saved on its "
+        "own as soon as it finishes, so a crash loses only the runs in flight",
+    )
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
-    p.add_argument("--allow-large", action="store_true",
-                   help=f"run more than {MAX_RUNS:,} runs, or beyond the memory estimate")
+    p.add_argument(
+        "--allow-large",
+        action="store_true",
+        help=f"run more than {MAX_RUNS:,} runs, or beyond the memory estimate",
+    )
 
 
 def load_checked(args: argparse.Namespace):
@@ -70,8 +102,13 @@ def load_checked(args: argparse.Namespace):
     spec = load_spec(args.spec, allow_large=args.allow_large)
     kwargs = sweep_kwargs(args)
     check_executor(kwargs["executor"], kwargs["scheduler"])
-    check_sweep_scale(spec, args.jobs, remote=bool(args.scheduler),
-                      chunk_runs=args.chunk_runs, allow_large=args.allow_large)
+    check_sweep_scale(
+        spec,
+        args.jobs,
+        remote=bool(args.scheduler),
+        chunk_runs=args.chunk_runs,
+        allow_large=args.allow_large,
+    )
     return spec, kwargs
 
 
@@ -114,12 +151,18 @@ def run_guarded(args: argparse.Namespace, call) -> tuple[int | None, Any]:
         from sim.experiments.processes import interrupt_status, interruption
 
         r = exc.report
-        print(f"workforce-sim: {interruption()}; {r.n_ok + r.n_failed} of {r.n_runs} runs are "
-              f"saved in {out}/. Continue with: {again}", file=sys.stderr)
+        print(
+            f"workforce-sim: {interruption()}; {r.n_ok + r.n_failed} of {r.n_runs} runs are "
+            f"saved in {out}/. Continue with: {again}",
+            file=sys.stderr,
+        )
         return interrupt_status(), None  # EXIT_INTERRUPTED (130) for Ctrl-C, 143 for SIGTERM
     except BrokenProcessPool as exc:
-        print(f"workforce-sim: error: a worker process died ({exc}); the finished runs are "
-              f"saved in {out}/. Continue with: {again}", file=sys.stderr)
+        print(
+            f"workforce-sim: error: a worker process died ({exc}); the finished runs are "
+            f"saved in {out}/. Continue with: {again}",
+            file=sys.stderr,
+        )
         return EXIT_FAILED_RUNS, None
 
 
@@ -136,8 +179,10 @@ def _sweep(args: argparse.Namespace) -> int:
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
-        "sweep", help="run a parameter sweep (factorial, Latin hypercube, Sobol, Morris)",
+        "sweep",
+        help="run a parameter sweep (factorial, Latin hypercube, Sobol, Morris)",
         description="Run every point x replicate of a sweep spec; results stream into --out "
-        "as Parquet/CSV chunks; load them with sim.experiment.load(DIR).")
+        "as Parquet/CSV chunks; load them with sim.experiment.load(DIR).",
+    )
     add_sweep_options(p)
     p.set_defaults(func=_sweep)

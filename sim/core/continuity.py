@@ -82,15 +82,30 @@ class ContinuityLedger:
             coc = np.where(n >= 2, (sumsq - nf) / (nf * (nf - 1)), np.nan)
             upc = np.where(n >= 1, top / nf, np.nan)
             secon = np.where(n >= 2, self.same[sel] / (nf - 1), np.nan)
-        return {"n": n.copy(), "coc": coc, "upc": upc, "secon": secon,
-                "distinct": self.distinct[sel].copy()}
-
+        return {
+            "n": n.copy(),
+            "coc": coc,
+            "upc": upc,
+            "secon": secon,
+            "distinct": self.distinct[sel].copy(),
+        }
 
 
 LedgerArrays = namedtuple(  # type: ignore[misc]
     "LedgerArrays",
-    ["contacts", "pair_same", "n", "distinct", "same", "sumsq", "top", "ntop", "last_id",
-     "last_slot", "last_week"],
+    [
+        "contacts",
+        "pair_same",
+        "n",
+        "distinct",
+        "same",
+        "sumsq",
+        "top",
+        "ntop",
+        "last_id",
+        "last_slot",
+        "last_week",
+    ],
 )
 
 

@@ -55,8 +55,9 @@ def take(buffer, pos, n):  # pragma: no cover (compiled)
     :class:`IndexError` if not)."""
     start = pos[0]
     if n < 0 or start + n > buffer.size:
-        raise IndexError("take: more uniforms than the pool holds (a phase takes more "
-                         "than it declares)")
+        raise IndexError(
+            "take: more uniforms than the pool holds (a phase takes more than it declares)"
+        )
     pos[0] = start + n
     return buffer[start : start + n]
 

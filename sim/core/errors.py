@@ -30,8 +30,7 @@ class LimitError(ValueError):
 
 
 #: Everything the CLI turns into ``workforce-sim: error: ...`` and exit status 2.
-USER_ERRORS: tuple[type[Exception], ...] = (UsageError, ScenarioError, ParameterError,
-                                             LimitError)
+USER_ERRORS: tuple[type[Exception], ...] = (UsageError, ScenarioError, ParameterError, LimitError)
 
 _REPR = reprlib.Repr()
 _REPR.maxstring = 60
@@ -50,5 +49,4 @@ def show(value: Any, limit: int = 60) -> str:
     return text
 
 
-__all__ = ["USER_ERRORS", "LimitError", "ParameterError", "ScenarioError", "UsageError",
-           "show"]
+__all__ = ["USER_ERRORS", "LimitError", "ParameterError", "ScenarioError", "UsageError", "show"]

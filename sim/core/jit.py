@@ -214,8 +214,12 @@ def _warn(where: Path, reason: str) -> None:
     if not _warned:
         _warned = True
         reason = " ".join(reason.split())[:300]
-        print(f"workforce-sim: warning: the compiled-code cache in {where} was damaged "
-              f"({reason}); rebuilding it", file=sys.stderr, flush=True)
+        print(
+            f"workforce-sim: warning: the compiled-code cache in {where} was damaged "
+            f"({reason}); rebuilding it",
+            file=sys.stderr,
+            flush=True,
+        )
 
 
 # -- the check at import ------------------------------------------------------------------

@@ -23,7 +23,6 @@ from sim.core.state import CONTACT_WINDOW, COSTS, EVENT, LEDGERS, ClientState, W
 __all__ = ["WorkforceModel"]
 
 
-
 class MetricsCollector(mesa.DataCollector):
     """Mesa's DataCollector, with one model reporter per measure of :data:`METRICS`.
 
@@ -38,8 +37,7 @@ class MetricsCollector(mesa.DataCollector):
         self._own = dict(self.model_reporters)
 
     def collect(self, model: mesa.Model) -> None:
-        if self.model_reporters != self._own or self.agent_reporters or \
-                self.agenttype_reporters:
+        if self.model_reporters != self._own or self.agent_reporters or self.agenttype_reporters:
             super().collect(model)
             return
         if hasattr(self, "_collection_steps"):
@@ -83,8 +81,13 @@ class WorkforceModel(mesa.Model):
     """
 
     def __init__(
-        self, regime: str = "jit", *, setting: str = "dsp", rng: Any = None,
-        horizon_weeks: int | None = None, **params: Any
+        self,
+        regime: str = "jit",
+        *,
+        setting: str = "dsp",
+        rng: Any = None,
+        horizon_weeks: int | None = None,
+        **params: Any,
     ) -> None:
         if isinstance(rng, np.integer):  # e.g. from np.arange: Mesa seeds random.Random,
             rng = int(rng)  # which takes Python ints only
@@ -116,11 +119,13 @@ class WorkforceModel(mesa.Model):
 
         self.t = -p["warmup_weeks"]
         self._initial_population()
-        self._week_draws = phases.week_draws(self.workers.capacity, p["n_clients"], posts,
-                                             p["n_domains"])
+        self._week_draws = phases.week_draws(
+            self.workers.capacity, p["n_clients"], posts, p["n_domains"]
+        )
         # the week's event counts (by the names of sim.core.state.EVENT), then rows
         self.events = np.zeros(
-            phases.events_size(self.workers.capacity, p["n_clients"], posts), dtype=np.int64)
+            phases.events_size(self.workers.capacity, p["n_clients"], posts), dtype=np.int64
+        )
         self._measure_values = np.zeros(len(SLOT))  # one slot per measure
         self._bind()
         for _ in range(p["warmup_weeks"]):
@@ -145,9 +150,19 @@ class WorkforceModel(mesa.Model):
             tenure = rng.exponential(110.0, n).astype(np.int64)
             w.ensure_free(n)
             self.draws.ensure(n * hiring.hire_draws(p["n_domains"]))
-            rows = hiring.hire(w.arrays, self.params_record[0], self.hire_policy[0],
-                               self.draws.buffer, self.draws.pos, self.counters, self.costs,
-                               self.t, n, is_float, tenure)
+            rows = hiring.hire(
+                w.arrays,
+                self.params_record[0],
+                self.hire_policy[0],
+                self.draws.buffer,
+                self.draws.pos,
+                self.counters,
+                self.costs,
+                self.t,
+                n,
+                is_float,
+                tenure,
+            )
             self._add_worker_handles(rows)
             grow = 1 - np.exp(-p["experience_rate"] * tenure)
             w.competence[rows] += (1 - w.competence[rows]) * grow[:, None]
@@ -167,8 +182,11 @@ class WorkforceModel(mesa.Model):
         self.draws.ensure(self._week_draws)
         phases.week(self.t, self.draws.buffer, *self._state)
         ev = self.events
-        n_hired, n_left, n_pending = (int(ev[EVENT.hires]), int(ev[EVENT.leavers]),
-                                      int(ev[EVENT.pending]))
+        n_hired, n_left, n_pending = (
+            int(ev[EVENT.hires]),
+            int(ev[EVENT.leavers]),
+            int(ev[EVENT.pending]),
+        )
         rows = ev[len(EVENT) :]  # hires, leavers, then places waiting for an admission
         if n_hired:
             self._add_worker_handles(rows[:n_hired])
@@ -177,15 +195,33 @@ class WorkforceModel(mesa.Model):
         if n_pending:  # the pool ran short for admissions: refill, admit, measure again
             start = n_hired + n_left
             self._admit(rows[start : start + n_pending].copy())
-            measure(self.workers.arrays, self.clients.arrays, self.continuity.arrays,
-                    self.params_record[0], self.costs, self.ledgers, ev, self.t,
-                    self._measure_values)
+            measure(
+                self.workers.arrays,
+                self.clients.arrays,
+                self.continuity.arrays,
+                self.params_record[0],
+                self.costs,
+                self.ledgers,
+                ev,
+                self.t,
+                self._measure_values,
+            )
 
     def _bind(self) -> None:
         """The flat tuple of arrays the compiled week reads (:func:`sim.core.phases.week`)."""
-        self._state = (*self.workers.arrays, *self.clients.arrays, *self.continuity.arrays,
-                       self.params_record, self.hire_policy, self.draws.pos, self.counters,
-                       self.costs, self.ledgers, self.events, self._measure_values)
+        self._state = (
+            *self.workers.arrays,
+            *self.clients.arrays,
+            *self.continuity.arrays,
+            self.params_record,
+            self.hire_policy,
+            self.draws.pos,
+            self.counters,
+            self.costs,
+            self.ledgers,
+            self.events,
+            self._measure_values,
+        )
 
     def step(self) -> None:
         """Simulate one week and record its measures (``running`` turns ``False`` at
@@ -201,8 +237,16 @@ class WorkforceModel(mesa.Model):
     def _admit(self, places: np.ndarray) -> None:
         """New people take client places ``places`` (:func:`sim.core.phases.clients.admit`)."""
         self.draws.ensure(places.size * clients.admission_draws(self.params["n_domains"]))
-        clients.admit(self.clients.arrays, self.continuity.arrays, self.params_record[0],
-                      self.draws.buffer, self.draws.pos, self.counters, places, self.t)
+        clients.admit(
+            self.clients.arrays,
+            self.continuity.arrays,
+            self.params_record[0],
+            self.draws.buffer,
+            self.draws.pos,
+            self.counters,
+            places,
+            self.t,
+        )
 
     def _add_worker_handles(self, rows: np.ndarray) -> None:
         """One Mesa ``Worker`` per hire (events, not the population)."""
@@ -243,8 +287,12 @@ class WorkforceModel(mesa.Model):
         stay = w.alive & w.reported
         hire = np.concatenate([*hires, w.hire_week[stay]]) if hires else w.hire_week[stay]
         end = np.concatenate([*exits, np.full(np.count_nonzero(stay), self.t)])
-        event = np.concatenate([np.ones(sum(h.size for h in hires), dtype=int),
-                                np.zeros(np.count_nonzero(stay), dtype=int)])
+        event = np.concatenate(
+            [
+                np.ones(sum(h.size for h in hires), dtype=int),
+                np.zeros(np.count_nonzero(stay), dtype=int),
+            ]
+        )
         return pd.DataFrame({"duration_weeks": (end - hire).astype(float), "event": event})
 
     def client_distinct_workers(self) -> np.ndarray:
@@ -288,14 +336,17 @@ def _check_horizon(value: Any) -> int | None:
     if value is None:
         return None
     whole = isinstance(value, numbers.Integral) or (
-        isinstance(value, numbers.Real) and float(value).is_integer())
+        isinstance(value, numbers.Real) and float(value).is_integer()
+    )
     if isinstance(value, bool | np.bool_) or not whole:
         raise registry.ParameterError(
-            f"'horizon_weeks' must be a whole number of weeks or None, got {value!r}")
+            f"'horizon_weeks' must be a whole number of weeks or None, got {value!r}"
+        )
     weeks = int(value)
     if weeks < 0:
         raise registry.ParameterError(
-            f"'horizon_weeks' = {weeks} is out of range (allowed: 0 or more weeks, or None)")
+            f"'horizon_weeks' = {weeks} is out of range (allowed: 0 or more weeks, or None)"
+        )
     return weeks
 
 
@@ -303,8 +354,9 @@ def _signature() -> inspect.Signature:
     kw = inspect.Parameter.KEYWORD_ONLY
     ps = [
         inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD),
-        inspect.Parameter("regime", inspect.Parameter.POSITIONAL_OR_KEYWORD, default="jit",
-                          annotation=str),
+        inspect.Parameter(
+            "regime", inspect.Parameter.POSITIONAL_OR_KEYWORD, default="jit", annotation=str
+        ),
         inspect.Parameter("setting", kw, default="dsp", annotation=str),
         inspect.Parameter("rng", kw, default=None),
         inspect.Parameter("horizon_weeks", kw, default=None, annotation=int | None),

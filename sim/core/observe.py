@@ -47,9 +47,17 @@ if TYPE_CHECKING:  # model: a sim.core.model.WorkforceModel (which imports this 
 def observe(model: WorkforceModel) -> dict[str, float]:
     """This week's measures of ``model`` (computed afresh)."""
     values = np.zeros(len(SLOT))
-    measure(model.workers.arrays, model.clients.arrays, model.continuity.arrays,
-            model.params_record[0], model.costs, model.ledgers, model.events, model.t,
-            values)
+    measure(
+        model.workers.arrays,
+        model.clients.arrays,
+        model.continuity.arrays,
+        model.params_record[0],
+        model.costs,
+        model.ledgers,
+        model.events,
+        model.t,
+        values,
+    )
     return as_metrics(values)
 
 
@@ -66,10 +74,21 @@ def measure(W, C, L, P, costs, led, events, t, out):  # pragma: no cover (compil
     window = L.contacts.shape[1]
     alive, start_week, hire_week = W.alive, W.start_week, W.hire_week
     exhaustion, competence, awareness, module_hours = (
-        W.exhaustion, W.competence, W.awareness, W.module_hours)
+        W.exhaustion,
+        W.competence,
+        W.awareness,
+        W.module_hours,
+    )
     high_threshold = P.burnout_high_threshold
     admit_week, primary, primary_since, kind, quality, incident, wellbeing = (
-        C.admit_week, C.primary, C.primary_since, C.kind, C.quality, C.incident, C.wellbeing)
+        C.admit_week,
+        C.primary,
+        C.primary_since,
+        C.kind,
+        C.quality,
+        C.incident,
+        C.wellbeing,
+    )
     n, sumsq, top, same, distinct = L.n, L.sumsq, L.top, L.same, L.distinct
     headcount = 0
     floor = 0

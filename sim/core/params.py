@@ -93,9 +93,7 @@ _P: list[Param] = []
 
 
 def _p(name, default, unit, low, high, description, source, group, kind="float", calibrated=False):
-    _P.append(
-        Param(name, default, unit, low, high, description, source, group, kind, calibrated)
-    )
+    _P.append(Param(name, default, unit, low, high, description, source, group, kind, calibrated))
 
 
 ASSUMPTION = "Modelling assumption; explored in sensitivity analysis (docs/ODD.md)."
@@ -152,251 +150,851 @@ CALIBRATION: dict[str, dict[str, Any]] = {
 }
 
 _DSP = CALIBRATION["dsp"]["values"]
-CAL = ("Free parameter, calibrated so that the jit status quo (setting dsp) meets the NCI "
-       "turnover, leaver-tenure and vacancy targets and the exhaustion target "
-       f"({CALIBRATION['dsp']['date']}: `{CALIBRATION['dsp']['command']}`; see CALIBRATION "
-       "and docs/ODD.md section 9).")
+CAL = (
+    "Free parameter, calibrated so that the jit status quo (setting dsp) meets the NCI "
+    "turnover, leaver-tenure and vacancy targets and the exhaustion target "
+    f"({CALIBRATION['dsp']['date']}: `{CALIBRATION['dsp']['command']}`; see CALIBRATION "
+    "and docs/ODD.md section 9)."
+)
 
 # --- agency -----------------------------------------------------------------------------
-_p("n_workers", 100, "posts", 5, 100_000,
-   "Budgeted front-line posts in the agency (its size).",
-   "Typical small-to-mid DSP provider.", "agency", "int")
-_p("n_clients", 300, "clients", 5, 500_000,
-   "People supported by the agency at any time (census kept steady).",
-   "About three people per front-line post, common in US DSP services.", "agency", "int")
-_p("max_caseload", 5, "clients/worker", 1, 50,
-   "Most people one worker can be primary worker for.",
-   "Agency policy; assumption.", "agency", "int")
-_p("contract_hours", 37.5, "hours/week", 10, 60,
-   "Paid hours in a full-time worker's week.", "Full-time week.", "agency")
-_p("client_hours", 10.0, "hours/week", 1, 40,
-   "Average weekly hours of direct support one person needs.",
-   "Assumption; sets the typical workload (caseload 3 ~ 80 % of a week).", "agency")
-_p("float_pool", 0, "posts", 0, 10_000,
-   "Trained cover staff kept on payroll to cover vacancies and absences "
-   "(the 'warehousing' alternative to just-in-time staffing).",
-   "Policy lever; 0 = none (status quo).", "agency", "int")
-_p("float_training_hours", 120.0, "hours", 0, 480,
-   "Pre-service training of a float-pool hire (float staff are trained cover staff).",
-   "Assumption: the foundation length.", "agency")
-_p("float_capacity", 3, "clients/worker", 1, 50,
-   "People one float worker can cover in a week.", "Assumption.", "agency", "int")
+_p(
+    "n_workers",
+    100,
+    "posts",
+    5,
+    100_000,
+    "Budgeted front-line posts in the agency (its size).",
+    "Typical small-to-mid DSP provider.",
+    "agency",
+    "int",
+)
+_p(
+    "n_clients",
+    300,
+    "clients",
+    5,
+    500_000,
+    "People supported by the agency at any time (census kept steady).",
+    "About three people per front-line post, common in US DSP services.",
+    "agency",
+    "int",
+)
+_p(
+    "max_caseload",
+    5,
+    "clients/worker",
+    1,
+    50,
+    "Most people one worker can be primary worker for.",
+    "Agency policy; assumption.",
+    "agency",
+    "int",
+)
+_p(
+    "contract_hours",
+    37.5,
+    "hours/week",
+    10,
+    60,
+    "Paid hours in a full-time worker's week.",
+    "Full-time week.",
+    "agency",
+)
+_p(
+    "client_hours",
+    10.0,
+    "hours/week",
+    1,
+    40,
+    "Average weekly hours of direct support one person needs.",
+    "Assumption; sets the typical workload (caseload 3 ~ 80 % of a week).",
+    "agency",
+)
+_p(
+    "float_pool",
+    0,
+    "posts",
+    0,
+    10_000,
+    "Trained cover staff kept on payroll to cover vacancies and absences "
+    "(the 'warehousing' alternative to just-in-time staffing).",
+    "Policy lever; 0 = none (status quo).",
+    "agency",
+    "int",
+)
+_p(
+    "float_training_hours",
+    120.0,
+    "hours",
+    0,
+    480,
+    "Pre-service training of a float-pool hire (float staff are trained cover staff).",
+    "Assumption: the foundation length.",
+    "agency",
+)
+_p(
+    "float_capacity",
+    3,
+    "clients/worker",
+    1,
+    50,
+    "People one float worker can cover in a week.",
+    "Assumption.",
+    "agency",
+    "int",
+)
 
 # --- clients ----------------------------------------------------------------------------
-_p("acuity_sd", 0.35, "log-sd", 0, 1.5,
-   "Spread of need intensity between clients (log-normal, mean 1).",
-   "Assumption.", "clients")
-_p("crisis_rate", 0.01, "per client-week", 0, 0.5,
-   "Weekly chance that a client enters a crisis (temporarily higher need).",
-   "Assumption.", "clients")
-_p("crisis_weeks", 4, "weeks", 1, 52,
-   "How long a crisis lasts.", "Assumption.", "clients", "int")
-_p("crisis_multiplier", 1.8, "x need", 1, 5,
-   "How much a crisis multiplies a client's need.", "Assumption.", "clients")
-_p("discharge_rate", 0.004, "per client-week", 0, 0.2,
-   "Weekly chance that a client leaves services; each is replaced by a new admission.",
-   "Assumption: average stay about 5 years in long-term DSP services.", "clients")
-_p("wellbeing_rate", 0.1, "per week", 0.001, 1,
-   "How fast client wellbeing moves toward the quality of care received.",
-   "Assumption.", "clients")
-_p("change_penalty", 0.15, "wellbeing", 0, 1,
-   "Drop in wellbeing each time a client's primary worker changes.",
-   "Assumption grounded in continuity-of-care literature.", "clients")
-_p("unmet_penalty", 0.3, "wellbeing", 0, 1,
-   "Drop in the wellbeing target in a week with no care.", "Assumption.", "clients")
-_p("escalation_gain", 0.25, "x need", 0, 2,
-   "Extra need added when a client's care breaks down (change of worker, week without care).",
-   "Assumption (the revolving-door feedback).", "clients")
-_p("escalation_decay", 0.05, "per week", 0, 1,
-   "Weekly share of escalated need that settles (escalation is capped at 3x need).",
-   "Assumption.", "clients")
-_p("incident_penalty", 0.1, "wellbeing", 0, 1,
-   "Drop in wellbeing when a client is involved in an incident.", "Assumption.", "clients")
-_p("relationship_weeks", 12.0, "weeks", 0.5, 104,
-   "Time for a new worker-client relationship to reach most of its quality.",
-   "Assumption.", "clients")
+_p(
+    "acuity_sd",
+    0.35,
+    "log-sd",
+    0,
+    1.5,
+    "Spread of need intensity between clients (log-normal, mean 1).",
+    "Assumption.",
+    "clients",
+)
+_p(
+    "crisis_rate",
+    0.01,
+    "per client-week",
+    0,
+    0.5,
+    "Weekly chance that a client enters a crisis (temporarily higher need).",
+    "Assumption.",
+    "clients",
+)
+_p("crisis_weeks", 4, "weeks", 1, 52, "How long a crisis lasts.", "Assumption.", "clients", "int")
+_p(
+    "crisis_multiplier",
+    1.8,
+    "x need",
+    1,
+    5,
+    "How much a crisis multiplies a client's need.",
+    "Assumption.",
+    "clients",
+)
+_p(
+    "discharge_rate",
+    0.004,
+    "per client-week",
+    0,
+    0.2,
+    "Weekly chance that a client leaves services; each is replaced by a new admission.",
+    "Assumption: average stay about 5 years in long-term DSP services.",
+    "clients",
+)
+_p(
+    "wellbeing_rate",
+    0.1,
+    "per week",
+    0.001,
+    1,
+    "How fast client wellbeing moves toward the quality of care received.",
+    "Assumption.",
+    "clients",
+)
+_p(
+    "change_penalty",
+    0.15,
+    "wellbeing",
+    0,
+    1,
+    "Drop in wellbeing each time a client's primary worker changes.",
+    "Assumption grounded in continuity-of-care literature.",
+    "clients",
+)
+_p(
+    "unmet_penalty",
+    0.3,
+    "wellbeing",
+    0,
+    1,
+    "Drop in the wellbeing target in a week with no care.",
+    "Assumption.",
+    "clients",
+)
+_p(
+    "escalation_gain",
+    0.25,
+    "x need",
+    0,
+    2,
+    "Extra need added when a client's care breaks down (change of worker, week without care).",
+    "Assumption (the revolving-door feedback).",
+    "clients",
+)
+_p(
+    "escalation_decay",
+    0.05,
+    "per week",
+    0,
+    1,
+    "Weekly share of escalated need that settles (escalation is capped at 3x need).",
+    "Assumption.",
+    "clients",
+)
+_p(
+    "incident_penalty",
+    0.1,
+    "wellbeing",
+    0,
+    1,
+    "Drop in wellbeing when a client is involved in an incident.",
+    "Assumption.",
+    "clients",
+)
+_p(
+    "relationship_weeks",
+    12.0,
+    "weeks",
+    0.5,
+    104,
+    "Time for a new worker-client relationship to reach most of its quality.",
+    "Assumption.",
+    "clients",
+)
 
 # --- training (regime presets set these) -----------------------------------------------
-_p("preservice_hours", 16.0, "hours", 0, 480,
-   "Training before the first shift (paid, off the floor).",
-   "2 days common; 75 h US federal home-health minimum; 120 h Illinois DSP.", "training")
-_p("training_hours_per_week", 30.0, "hours/week", 1, 60,
-   "Pre-service hours done per week; whole weeks of it keep a hire off the floor.",
-   "Assumption: 120 h over 4 weeks.", "learning")
-_p("modules_available", True, "", None, None,
-   "On-demand learning modules exist for workers who recognise a gap.",
-   "Regime definition (docs/ODD.md §1.1).", "training", "bool")
-_p("module_hours", 2.0, "hours", 0.25, 40,
-   "Hours one on-demand module takes (added to the worker's load that week).",
-   "Assumption.", "learning")
-_p("mentoring_hours", 0.0, "hours/week", 0, 10,
-   "Weekly mentoring / supervision hours for a new worker.",
-   "Regime definition; hybrid gives 1 h/week.", "training")
-_p("mentoring_weeks", 26, "weeks", 0, 260,
-   "How many weeks from the first shift mentoring lasts.", "Assumption.", "training", "int")
-_p("refresher_hours", 0.0, "hours/year", 0, 200,
-   "Yearly in-service refresher training per worker.",
-   "Regime definition; foundation gives 16 h/year.", "training")
+_p(
+    "preservice_hours",
+    16.0,
+    "hours",
+    0,
+    480,
+    "Training before the first shift (paid, off the floor).",
+    "2 days common; 75 h US federal home-health minimum; 120 h Illinois DSP.",
+    "training",
+)
+_p(
+    "training_hours_per_week",
+    30.0,
+    "hours/week",
+    1,
+    60,
+    "Pre-service hours done per week; whole weeks of it keep a hire off the floor.",
+    "Assumption: 120 h over 4 weeks.",
+    "learning",
+)
+_p(
+    "modules_available",
+    True,
+    "",
+    None,
+    None,
+    "On-demand learning modules exist for workers who recognise a gap.",
+    "Regime definition (docs/ODD.md §1.1).",
+    "training",
+    "bool",
+)
+_p(
+    "module_hours",
+    2.0,
+    "hours",
+    0.25,
+    40,
+    "Hours one on-demand module takes (added to the worker's load that week).",
+    "Assumption.",
+    "learning",
+)
+_p(
+    "mentoring_hours",
+    0.0,
+    "hours/week",
+    0,
+    10,
+    "Weekly mentoring / supervision hours for a new worker.",
+    "Regime definition; hybrid gives 1 h/week.",
+    "training",
+)
+_p(
+    "mentoring_weeks",
+    26,
+    "weeks",
+    0,
+    260,
+    "How many weeks from the first shift mentoring lasts.",
+    "Assumption.",
+    "training",
+    "int",
+)
+_p(
+    "refresher_hours",
+    0.0,
+    "hours/year",
+    0,
+    200,
+    "Yearly in-service refresher training per worker.",
+    "Regime definition; foundation gives 16 h/year.",
+    "training",
+)
 
 # --- learning (mechanism assumptions, common to all regimes) ---------------------------
-_p("training_competence_gain", 0.25, "per 100 h", 0, 1,
-   "Competence gained per 100 hours of structured training (toward full competence).",
-   ASSUMPTION, "learning")
-_p("training_awareness_gain", 0.35, "per 100 h", 0, 1,
-   "Gap awareness gained per 100 hours of foundation training.", ASSUMPTION, "learning")
-_p("training_selfcare_gain", 0.25, "per 100 h", 0, 1,
-   "Self-care and boundaries gained per 100 hours of foundation training.",
-   ASSUMPTION, "learning")
-_p("training_realism", 0.5, "per 100 h", 0, 2,
-   "How much 100 hours of realistic preparation shrinks the early 'reality shock'.",
-   ASSUMPTION, "learning")
-_p("initial_competence", 0.25, "0-1", 0, 1,
-   "Average competence of a new hire before any training.", ASSUMPTION, "learning")
-_p("initial_awareness", 0.25, "0-1", 0, 1,
-   "Average chance that a new hire recognises a skill gap when meeting it.",
-   ASSUMPTION, "learning")
-_p("initial_selfcare", 0.35, "0-1", 0, 1,
-   "Average self-care and boundaries of a new hire.", ASSUMPTION, "learning")
-_p("experience_rate", 0.008, "per week", 0, 0.2,
-   "Weekly competence growth from practice in the domains used.", ASSUMPTION, "learning")
-_p("module_gain", 0.08, "0-1", 0, 1,
-   "Competence gained (toward full) in a domain from one module on a recognised gap.",
-   ASSUMPTION, "learning")
-_p("selfstudy_gain", 0.02, "0-1", 0, 1,
-   "Competence gained from a recognised gap when no module is available.",
-   ASSUMPTION, "learning")
-_p("awareness_growth", 0.004, "per week", 0, 0.2,
-   "Weekly growth of gap awareness with experience and reflection.", ASSUMPTION, "learning")
-_p("mentoring_awareness_gain", 0.01, "per hour", 0, 0.2,
-   "Growth of gap awareness per hour of mentoring.", ASSUMPTION, "learning")
-_p("gap_encounter_rate", 3.0, "per unit gap", 0, 20,
-   "How often a skill gap shows itself in a week, per unit of gap.", ASSUMPTION, "learning")
+_p(
+    "training_competence_gain",
+    0.25,
+    "per 100 h",
+    0,
+    1,
+    "Competence gained per 100 hours of structured training (toward full competence).",
+    ASSUMPTION,
+    "learning",
+)
+_p(
+    "training_awareness_gain",
+    0.35,
+    "per 100 h",
+    0,
+    1,
+    "Gap awareness gained per 100 hours of foundation training.",
+    ASSUMPTION,
+    "learning",
+)
+_p(
+    "training_selfcare_gain",
+    0.25,
+    "per 100 h",
+    0,
+    1,
+    "Self-care and boundaries gained per 100 hours of foundation training.",
+    ASSUMPTION,
+    "learning",
+)
+_p(
+    "training_realism",
+    0.5,
+    "per 100 h",
+    0,
+    2,
+    "How much 100 hours of realistic preparation shrinks the early 'reality shock'.",
+    ASSUMPTION,
+    "learning",
+)
+_p(
+    "initial_competence",
+    0.25,
+    "0-1",
+    0,
+    1,
+    "Average competence of a new hire before any training.",
+    ASSUMPTION,
+    "learning",
+)
+_p(
+    "initial_awareness",
+    0.25,
+    "0-1",
+    0,
+    1,
+    "Average chance that a new hire recognises a skill gap when meeting it.",
+    ASSUMPTION,
+    "learning",
+)
+_p(
+    "initial_selfcare",
+    0.35,
+    "0-1",
+    0,
+    1,
+    "Average self-care and boundaries of a new hire.",
+    ASSUMPTION,
+    "learning",
+)
+_p(
+    "experience_rate",
+    0.008,
+    "per week",
+    0,
+    0.2,
+    "Weekly competence growth from practice in the domains used.",
+    ASSUMPTION,
+    "learning",
+)
+_p(
+    "module_gain",
+    0.08,
+    "0-1",
+    0,
+    1,
+    "Competence gained (toward full) in a domain from one module on a recognised gap.",
+    ASSUMPTION,
+    "learning",
+)
+_p(
+    "selfstudy_gain",
+    0.02,
+    "0-1",
+    0,
+    1,
+    "Competence gained from a recognised gap when no module is available.",
+    ASSUMPTION,
+    "learning",
+)
+_p(
+    "awareness_growth",
+    0.004,
+    "per week",
+    0,
+    0.2,
+    "Weekly growth of gap awareness with experience and reflection.",
+    ASSUMPTION,
+    "learning",
+)
+_p(
+    "mentoring_awareness_gain",
+    0.01,
+    "per hour",
+    0,
+    0.2,
+    "Growth of gap awareness per hour of mentoring.",
+    ASSUMPTION,
+    "learning",
+)
+_p(
+    "gap_encounter_rate",
+    3.0,
+    "per unit gap",
+    0,
+    20,
+    "How often a skill gap shows itself in a week, per unit of gap.",
+    ASSUMPTION,
+    "learning",
+)
 
 # --- burnout (job demands-resources) ----------------------------------------------------
-_p("burnout_gain", _DSP["burnout_gain"], "per week", 0, 1,
-   "How fast strain above what resources absorb raises exhaustion.", CAL, "burnout",
-   calibrated=True)
-_p("burnout_recovery", 0.05, "per week", 0, 1,
-   "How fast exhaustion recovers when resources exceed strain.",
-   "Assumption: with typical resources, exhaustion halves in about 7 months once demands "
-   "stop (recovery from burnout takes months). Not calibrated: the exhaustion target fixes "
-   "only the level (the gain/recovery ratio), which burnout_gain is calibrated to.",
-   "burnout")
-_p("gap_strain", 1.0, "x gap", 0, 5,
-   "Extra strain from working with needs one is not competent in.", ASSUMPTION, "burnout")
-_p("incident_strain", 0.3, "per incident", 0, 3,
-   "Strain added by an incident.", ASSUMPTION, "burnout")
-_p("resource_competence", 0.35, "weight", 0, 2,
-   "How much competence buffers strain.", ASSUMPTION, "burnout")
-_p("resource_selfcare", 0.35, "weight", 0, 2,
-   "How much self-care and boundaries buffer strain.", ASSUMPTION, "burnout")
-_p("resource_mentoring", 0.15, "per hour", 0, 2,
-   "How much each weekly hour of mentoring buffers strain.", ASSUMPTION, "burnout")
-_p("resource_relationship", 0.2, "weight", 0, 2,
-   "How much stable relationships with clients buffer strain.", ASSUMPTION, "burnout")
-_p("burnout_high_threshold", 0.6, "0-1", 0.05, 0.95,
-   "Exhaustion level counted as 'high burnout' (analogue of MBI high emotional exhaustion).",
-   "Convention; O'Connor et al. 2018 report ~40 % high EE.", "burnout")
-_p("exhaustion_quality_penalty", 0.4, "0-1", 0, 1,
-   "How much full exhaustion lowers the quality of care.", ASSUMPTION, "burnout")
+_p(
+    "burnout_gain",
+    _DSP["burnout_gain"],
+    "per week",
+    0,
+    1,
+    "How fast strain above what resources absorb raises exhaustion.",
+    CAL,
+    "burnout",
+    calibrated=True,
+)
+_p(
+    "burnout_recovery",
+    0.05,
+    "per week",
+    0,
+    1,
+    "How fast exhaustion recovers when resources exceed strain.",
+    "Assumption: with typical resources, exhaustion halves in about 7 months once demands "
+    "stop (recovery from burnout takes months). Not calibrated: the exhaustion target fixes "
+    "only the level (the gain/recovery ratio), which burnout_gain is calibrated to.",
+    "burnout",
+)
+_p(
+    "gap_strain",
+    1.0,
+    "x gap",
+    0,
+    5,
+    "Extra strain from working with needs one is not competent in.",
+    ASSUMPTION,
+    "burnout",
+)
+_p(
+    "incident_strain",
+    0.3,
+    "per incident",
+    0,
+    3,
+    "Strain added by an incident.",
+    ASSUMPTION,
+    "burnout",
+)
+_p(
+    "resource_competence",
+    0.35,
+    "weight",
+    0,
+    2,
+    "How much competence buffers strain.",
+    ASSUMPTION,
+    "burnout",
+)
+_p(
+    "resource_selfcare",
+    0.35,
+    "weight",
+    0,
+    2,
+    "How much self-care and boundaries buffer strain.",
+    ASSUMPTION,
+    "burnout",
+)
+_p(
+    "resource_mentoring",
+    0.15,
+    "per hour",
+    0,
+    2,
+    "How much each weekly hour of mentoring buffers strain.",
+    ASSUMPTION,
+    "burnout",
+)
+_p(
+    "resource_relationship",
+    0.2,
+    "weight",
+    0,
+    2,
+    "How much stable relationships with clients buffer strain.",
+    ASSUMPTION,
+    "burnout",
+)
+_p(
+    "burnout_high_threshold",
+    0.6,
+    "0-1",
+    0.05,
+    0.95,
+    "Exhaustion level counted as 'high burnout' (analogue of MBI high emotional exhaustion).",
+    "Convention; O'Connor et al. 2018 report ~40 % high EE.",
+    "burnout",
+)
+_p(
+    "exhaustion_quality_penalty",
+    0.4,
+    "0-1",
+    0,
+    1,
+    "How much full exhaustion lowers the quality of care.",
+    ASSUMPTION,
+    "burnout",
+)
 
 # --- separation -------------------------------------------------------------------------
-_p("base_quit_hazard", _DSP["base_quit_hazard"], "per week", 0, 0.2,
-   "Weekly quit chance of an established worker (exhaustion 0.3, competence 0.5).", CAL,
-   "separation", calibrated=True)
+_p(
+    "base_quit_hazard",
+    _DSP["base_quit_hazard"],
+    "per week",
+    0,
+    0.2,
+    "Weekly quit chance of an established worker (exhaustion 0.3, competence 0.5).",
+    CAL,
+    "separation",
+    calibrated=True,
+)
 # The range reaches 100 because home care's calibrated shock is about 60 (most leavers
 # gone within 13 weeks); DSP's is about 5.
-_p("reality_shock", _DSP["reality_shock"], "x hazard", 0, 100,
-   "Extra quit hazard at the first shift (multiple of the base), fading with tenure.",
-   CAL, "separation", calibrated=True)
-_p("reality_shock_weeks", _DSP["reality_shock_weeks"], "weeks", 0.5, 104,
-   "Time scale over which the reality shock fades.", CAL, "separation", calibrated=True)
-_p("quit_exhaustion", 2.0, "log-odds/unit", 0, 10,
-   "How strongly exhaustion raises the quit hazard.",
-   "Assumption: a worker at the high-burnout threshold (0.6) quits about 1.8x as often as "
-   "one at 0.3 (3.3x at 0.9), in line with burnout roughly doubling the odds of leaving. "
-   "Not calibrated: no target relates exhaustion to quitting.", "separation")
-_p("quit_competence", 1.0, "log-odds/unit", 0, 10,
-   "How strongly competence lowers the quit hazard.", ASSUMPTION, "separation")
-_p("outside_options", 1.0, "x hazard", 0.1, 5,
-   "Labour-market pull (1 = normal; higher = more outside jobs).", "Assumption.",
-   "separation")
-_p("dismissal_per_incident", 0.03, "probability", 0, 1,
-   "Chance that an incident caused by a worker leads to dismissal.", ASSUMPTION,
-   "separation")
-_p("incident_rate", 0.01, "per client-week", 0, 0.5,
-   "Weekly chance of an incident when care is given with no skill gap.", ASSUMPTION,
-   "separation")
-_p("incident_gap_weight", 4.0, "x gap", 0, 50,
-   "How much skill gaps multiply the incident chance.", ASSUMPTION, "separation")
+_p(
+    "reality_shock",
+    _DSP["reality_shock"],
+    "x hazard",
+    0,
+    100,
+    "Extra quit hazard at the first shift (multiple of the base), fading with tenure.",
+    CAL,
+    "separation",
+    calibrated=True,
+)
+_p(
+    "reality_shock_weeks",
+    _DSP["reality_shock_weeks"],
+    "weeks",
+    0.5,
+    104,
+    "Time scale over which the reality shock fades.",
+    CAL,
+    "separation",
+    calibrated=True,
+)
+_p(
+    "quit_exhaustion",
+    2.0,
+    "log-odds/unit",
+    0,
+    10,
+    "How strongly exhaustion raises the quit hazard.",
+    "Assumption: a worker at the high-burnout threshold (0.6) quits about 1.8x as often as "
+    "one at 0.3 (3.3x at 0.9), in line with burnout roughly doubling the odds of leaving. "
+    "Not calibrated: no target relates exhaustion to quitting.",
+    "separation",
+)
+_p(
+    "quit_competence",
+    1.0,
+    "log-odds/unit",
+    0,
+    10,
+    "How strongly competence lowers the quit hazard.",
+    ASSUMPTION,
+    "separation",
+)
+_p(
+    "outside_options",
+    1.0,
+    "x hazard",
+    0.1,
+    5,
+    "Labour-market pull (1 = normal; higher = more outside jobs).",
+    "Assumption.",
+    "separation",
+)
+_p(
+    "dismissal_per_incident",
+    0.03,
+    "probability",
+    0,
+    1,
+    "Chance that an incident caused by a worker leads to dismissal.",
+    ASSUMPTION,
+    "separation",
+)
+_p(
+    "incident_rate",
+    0.01,
+    "per client-week",
+    0,
+    0.5,
+    "Weekly chance of an incident when care is given with no skill gap.",
+    ASSUMPTION,
+    "separation",
+)
+_p(
+    "incident_gap_weight",
+    4.0,
+    "x gap",
+    0,
+    50,
+    "How much skill gaps multiply the incident chance.",
+    ASSUMPTION,
+    "separation",
+)
 
 # --- hiring -----------------------------------------------------------------------------
-_p("time_to_fill", _DSP["time_to_fill"], "weeks", 0.5, 52,
-   "Average weeks to fill an open post (weekly fill chance 1 - exp(-1/ttf)).", CAL, "hiring",
-   calibrated=True)
-_p("absence_rate", 0.03, "share", 0, 0.9,
-   "Share of on-floor staff absent (sick, leave) in a normal week.",
-   "Assumption (typical sickness absence).", "hiring")
+_p(
+    "time_to_fill",
+    _DSP["time_to_fill"],
+    "weeks",
+    0.5,
+    52,
+    "Average weeks to fill an open post (weekly fill chance 1 - exp(-1/ttf)).",
+    CAL,
+    "hiring",
+    calibrated=True,
+)
+_p(
+    "absence_rate",
+    0.03,
+    "share",
+    0,
+    0.9,
+    "Share of on-floor staff absent (sick, leave) in a normal week.",
+    "Assumption (typical sickness absence).",
+    "hiring",
+)
 
 # --- cover ------------------------------------------------------------------------------
-_p("overtime_cover", 0.4, "probability", 0, 1,
-   "Chance that a client-week left without a worker is covered by staff overtime.",
-   "Assumption.", "cover")
-_p("agency_cover", 0.5, "probability", 0, 1,
-   "Chance that a still-uncovered client-week is covered by agency (temp) staff.",
-   "Assumption.", "cover")
-_p("competence_required", 0.6, "0-1", 0.05, 1,
-   "Competence an average client's needs call for; below it a worker has a skill gap.",
-   ASSUMPTION, "cover")
-_p("agency_competence", 0.45, "0-1", 0, 1,
-   "Competence of temp agency staff, who never know the client.", "Assumption.", "cover")
+_p(
+    "overtime_cover",
+    0.4,
+    "probability",
+    0,
+    1,
+    "Chance that a client-week left without a worker is covered by staff overtime.",
+    "Assumption.",
+    "cover",
+)
+_p(
+    "agency_cover",
+    0.5,
+    "probability",
+    0,
+    1,
+    "Chance that a still-uncovered client-week is covered by agency (temp) staff.",
+    "Assumption.",
+    "cover",
+)
+_p(
+    "competence_required",
+    0.6,
+    "0-1",
+    0.05,
+    1,
+    "Competence an average client's needs call for; below it a worker has a skill gap.",
+    ASSUMPTION,
+    "cover",
+)
+_p(
+    "agency_competence",
+    0.45,
+    "0-1",
+    0,
+    1,
+    "Competence of temp agency staff, who never know the client.",
+    "Assumption.",
+    "cover",
+)
 
 # --- costs ------------------------------------------------------------------------------
-_p("wage", 17.0, "USD/hour", 5, 100,
-   "Hourly wage of a front-line worker (incl. benefits share).",
-   "US DSP median wage ~16-17 USD (2023).", "costs")
+_p(
+    "wage",
+    17.0,
+    "USD/hour",
+    5,
+    100,
+    "Hourly wage of a front-line worker (incl. benefits share).",
+    "US DSP median wage ~16-17 USD (2023).",
+    "costs",
+)
 _p("overtime_premium", 1.5, "x wage", 1, 3, "Overtime pay multiple.", "US FLSA.", "costs")
-_p("agency_rate", 34.0, "USD/hour", 5, 200,
-   "Hourly charge for a temp agency worker.", "Assumption: about 2x wage.", "costs")
-_p("recruit_cost", 730.0, "USD/hire", 0, 20_000,
-   "Cost of recruiting one hire (advertising, interviews, checks).",
-   "Larson et al. 2016: 437 USD (2004), inflated to ~2024.", "costs")
-_p("separation_cost", 1490.0, "USD/leaver", 0, 20_000,
-   "Administrative cost of one separation.",
-   "Larson et al. 2016: 892 USD (2004), inflated to ~2024.", "costs")
-_p("trainer_cost", 12.0, "USD/training hour", 0, 500,
-   "Cost of trainers and materials per trainee-hour of structured training.",
-   "Assumption.", "costs")
-_p("module_cost", 15.0, "USD/module", 0, 1000,
-   "Licence cost of one on-demand module.", "Assumption.", "costs")
+_p(
+    "agency_rate",
+    34.0,
+    "USD/hour",
+    5,
+    200,
+    "Hourly charge for a temp agency worker.",
+    "Assumption: about 2x wage.",
+    "costs",
+)
+_p(
+    "recruit_cost",
+    730.0,
+    "USD/hire",
+    0,
+    20_000,
+    "Cost of recruiting one hire (advertising, interviews, checks).",
+    "Larson et al. 2016: 437 USD (2004), inflated to ~2024.",
+    "costs",
+)
+_p(
+    "separation_cost",
+    1490.0,
+    "USD/leaver",
+    0,
+    20_000,
+    "Administrative cost of one separation.",
+    "Larson et al. 2016: 892 USD (2004), inflated to ~2024.",
+    "costs",
+)
+_p(
+    "trainer_cost",
+    12.0,
+    "USD/training hour",
+    0,
+    500,
+    "Cost of trainers and materials per trainee-hour of structured training.",
+    "Assumption.",
+    "costs",
+)
+_p(
+    "module_cost",
+    15.0,
+    "USD/module",
+    0,
+    1000,
+    "Licence cost of one on-demand module.",
+    "Assumption.",
+    "costs",
+)
 
 # --- shocks -----------------------------------------------------------------------------
-_p("shock_start", 52, "week", 0, 10_000,
-   "Reported weeks before a shock such as a pandemic begins (0 = from week 1).", "Scenario input.",
-   "shocks", "int")
-_p("shock_weeks", 0, "weeks", 0, 10_000,
-   "Length of the shock (0 = no shock).", "Scenario input.", "shocks", "int")
-_p("shock_demand", 1.0, "x need", 0.5, 5,
-   "Multiplier on client need during the shock.", "Scenario input.", "shocks")
-_p("shock_absence", 0.0, "share", 0, 0.9,
-   "Extra share of staff absent each week during the shock.", "Scenario input.", "shocks")
-_p("shock_hiring", 1.0, "x time-to-fill", 1, 20,
-   "Multiplier on time-to-fill during the shock (slower hiring).", "Scenario input.",
-   "shocks")
-_p("shock_outside_options", 1.0, "x hazard", 0.1, 5,
-   "Multiplier on the quit hazard during the shock (tight labour market).",
-   "Scenario input.", "shocks")
+_p(
+    "shock_start",
+    52,
+    "week",
+    0,
+    10_000,
+    "Reported weeks before a shock such as a pandemic begins (0 = from week 1).",
+    "Scenario input.",
+    "shocks",
+    "int",
+)
+_p(
+    "shock_weeks",
+    0,
+    "weeks",
+    0,
+    10_000,
+    "Length of the shock (0 = no shock).",
+    "Scenario input.",
+    "shocks",
+    "int",
+)
+_p(
+    "shock_demand",
+    1.0,
+    "x need",
+    0.5,
+    5,
+    "Multiplier on client need during the shock.",
+    "Scenario input.",
+    "shocks",
+)
+_p(
+    "shock_absence",
+    0.0,
+    "share",
+    0,
+    0.9,
+    "Extra share of staff absent each week during the shock.",
+    "Scenario input.",
+    "shocks",
+)
+_p(
+    "shock_hiring",
+    1.0,
+    "x time-to-fill",
+    1,
+    20,
+    "Multiplier on time-to-fill during the shock (slower hiring).",
+    "Scenario input.",
+    "shocks",
+)
+_p(
+    "shock_outside_options",
+    1.0,
+    "x hazard",
+    0.1,
+    5,
+    "Multiplier on the quit hazard during the shock (tight labour market).",
+    "Scenario input.",
+    "shocks",
+)
 
 # --- simulation -------------------------------------------------------------------------
-_p("warmup_weeks", 104, "weeks", 0, 1040,
-   "Weeks simulated under the status quo before reporting starts (not reported).",
-   "Long enough for tenure to settle.", "simulation", "int")
-_p("n_domains", 4, "domains", 1, 12,
-   "Need domains (personal care, behaviour support, health and medication, "
-   "relationships and boundaries).", "docs/ODD.md §2.5.", "simulation", "int")
-_p("agent_record_every", 0, "weeks", 0, 1040,
-   "Record every agent's state every this many weeks (0 = off, saves memory).",
-   "Memory control.", "simulation", "int")
+_p(
+    "warmup_weeks",
+    104,
+    "weeks",
+    0,
+    1040,
+    "Weeks simulated under the status quo before reporting starts (not reported).",
+    "Long enough for tenure to settle.",
+    "simulation",
+    "int",
+)
+_p(
+    "n_domains",
+    4,
+    "domains",
+    1,
+    12,
+    "Need domains (personal care, behaviour support, health and medication, "
+    "relationships and boundaries).",
+    "docs/ODD.md §2.5.",
+    "simulation",
+    "int",
+)
+_p(
+    "agent_record_every",
+    0,
+    "weeks",
+    0,
+    1040,
+    "Record every agent's state every this many weeks (0 = off, saves memory).",
+    "Memory control.",
+    "simulation",
+    "int",
+)
 
 PARAMS: dict[str, Param] = {p.name: p for p in _P}
 
@@ -437,14 +1035,18 @@ REGIME_LABELS: dict[str, str] = {
 SETTING_ASSUMPTIONS: dict[str, dict[str, tuple[Any, str]]] = {
     "dsp": {},
     "home_care": {
-        "wage": (15.0,
-                 "Home care aides earn less than DSPs and most lack benefits (PHI, BLS OES "
-                 "home health and personal care aides); about 12 % below the DSP wage. "
-                 "Wages enter costs only."),
-        "time_to_fill": (6.0,
-                         "Home care agencies recruit continuously with low entry requirements "
-                         "and hire within weeks (assumption: half the DSP time to fill). "
-                         "Not calibrated: there is no home-care vacancy target."),
+        "wage": (
+            15.0,
+            "Home care aides earn less than DSPs and most lack benefits (PHI, BLS OES "
+            "home health and personal care aides); about 12 % below the DSP wage. "
+            "Wages enter costs only.",
+        ),
+        "time_to_fill": (
+            6.0,
+            "Home care agencies recruit continuously with low entry requirements "
+            "and hire within weeks (assumption: half the DSP time to fill). "
+            "Not calibrated: there is no home-care vacancy target.",
+        ),
     },
 }
 
@@ -516,8 +1118,7 @@ def as_python(value: Any) -> Any:
     """A NumPy scalar (``np.int64(5)``, ``np.float32``, ``np.bool_``) as the plain Python
     number or bool it holds; anything else unchanged. (``mesa.batch_run`` over
     ``np.arange`` and the EMA Workbench pass NumPy numbers.)"""
-    if hasattr(value, "dtype") and getattr(value, "shape", None) == () and hasattr(
-            value, "item"):
+    if hasattr(value, "dtype") and getattr(value, "shape", None) == () and hasattr(value, "item"):
         try:
             return value.item()
         except (TypeError, ValueError):
@@ -546,13 +1147,17 @@ def validate_value(name: str, value: Any, where: str = "") -> Any:
         if not isinstance(value, numbers.Integral):
             value = float(value)
             if not value.is_integer():
-                raise ParameterError(f"'{name}'{at} must be a whole number, got {show(value)} "
-                                     f"(allowed: {p.range_text} {p.unit})".rstrip())
+                raise ParameterError(
+                    f"'{name}'{at} must be a whole number, got {show(value)} "
+                    f"(allowed: {p.range_text} {p.unit})".rstrip()
+                )
         value = int(value)
     else:
         value = float(value)
-    if value != value or (p.low is not None and value < p.low) or (
-        p.high is not None and value > p.high
+    if (
+        value != value
+        or (p.low is not None and value < p.low)
+        or (p.high is not None and value > p.high)
     ):
         raise ParameterError(
             f"'{name}'{at} = {show(value)} is out of range (allowed: {p.range_text} "

@@ -153,7 +153,23 @@ class ClientState:
 
 ClientArrays = namedtuple(  # type: ignore[misc]
     "ClientArrays",
-    ["person", "share", "acuity", "crisis_left", "escalation", "primary", "primary_since",
-     "relationship_weeks", "wellbeing", "admit_week", "kind", "provider", "hours", "gap",
-     "quality", "incident", "lost_primary"],
+    [
+        "person",
+        "share",
+        "acuity",
+        "crisis_left",
+        "escalation",
+        "primary",
+        "primary_since",
+        "relationship_weeks",
+        "wellbeing",
+        "admit_week",
+        "kind",
+        "provider",
+        "hours",
+        "gap",
+        "quality",
+        "incident",
+        "lost_primary",
+    ],
 )

@@ -148,8 +148,12 @@ def _targets_data() -> dict[str, Any]:
 def protocol() -> Protocol:
     """The measurement protocol of the targets file."""
     p = _targets_data()["protocol"]
-    return Protocol(int(p["horizon_weeks"]), int(p["calibration_replications"]),
-                    int(p["validation_replications"]), int(p["validation_seed"]))
+    return Protocol(
+        int(p["horizon_weeks"]),
+        int(p["calibration_replications"]),
+        int(p["validation_replications"]),
+        int(p["validation_seed"]),
+    )
 
 
 def load_targets(setting: str | None = None) -> list[Target]:
@@ -241,8 +245,9 @@ def _g(z: float) -> float:
     return max(0.0, (1 + z * z) * stats.norm.cdf(z) + z * stats.norm.pdf(z))
 
 
-def score_target(mean: float, se: float, low: float, high: float,
-                 margin: float = 0.0) -> tuple[float, float]:
+def score_target(
+    mean: float, se: float, low: float, high: float, margin: float = 0.0
+) -> tuple[float, float]:
     """``(distance, score)`` of one target: squared distance of ``mean`` outside
     ``[low, high]`` in range widths, and the expected squared distance (in the same
     widths) of the true mean outside the range shrunk by ``margin`` at both ends, if it
@@ -362,8 +367,13 @@ class CalibrationResult:
     meta: dict[str, Any] = field(default_factory=dict)
 
 
-def command_line(setting: str, budget: int, seed: int, replications: int | None = None,
-                 horizon_weeks: int | None = None) -> str:
+def command_line(
+    setting: str,
+    budget: int,
+    seed: int,
+    replications: int | None = None,
+    horizon_weeks: int | None = None,
+) -> str:
     """The canonical command that reproduces a calibration (``--jobs`` changes nothing)."""
     cmd = f"workforce-sim calibrate --setting {setting} --budget {budget} --seed {seed}"
     p = protocol()
@@ -415,15 +425,25 @@ def calibrate(
         for u in units:
             vals = {d.name: d.value(float(x)) for d, x in zip(dims, u, strict=True)}
             cands.append(vals)
-        tasks = [(setting, regime, vals, s, horizon, metrics)
-                 for vals in cands for s in seeds[:reps]]
+        tasks = [
+            (setting, regime, vals, s, horizon, metrics) for vals in cands for s in seeds[:reps]
+        ]
         out = np.array(runner.map(_run_task, tasks), dtype=float).reshape(
-            len(cands), reps, len(metrics))
+            len(cands), reps, len(metrics)
+        )
         for vals, res in zip(cands, out, strict=True):
             idx = len(rows)
             raw[idx] = res
-            rows.append({"candidate": idx, "stage": stage, "round": rnd,
-                         "replications": reps, **vals, **_score(res, targets)})
+            rows.append(
+                {
+                    "candidate": idx,
+                    "stage": stage,
+                    "round": rnd,
+                    "replications": reps,
+                    **vals,
+                    **_score(res, targets),
+                }
+            )
         best = min(r["score"] for r in rows)
         say(f"{stage} round {rnd}: {len(rows)}/{budget} candidates, best score {best:.4g}")
 
@@ -456,21 +476,40 @@ def calibrate(
                 finalists.append(i)
             if len(finalists) == FINALISTS:
                 break
-        tasks = [(setting, regime, {d.name: rows[i][d.name] for d in dims}, s, horizon, metrics)
-                 for i in finalists for s in seeds[reps:]]
+        tasks = [
+            (setting, regime, {d.name: rows[i][d.name] for d in dims}, s, horizon, metrics)
+            for i in finalists
+            for s in seeds[reps:]
+        ]
         out = np.array(runner.map(_run_task, tasks), dtype=float).reshape(
-            len(finalists), extra, len(metrics))
+            len(finalists), extra, len(metrics)
+        )
         for i, res in zip(finalists, out, strict=True):
             pooled = np.concatenate([raw[i], res])
-            rows.append({"candidate": i, "stage": "final", "round": rnd + 1,
-                         "replications": reps + extra,
-                         **{d.name: rows[i][d.name] for d in dims}, **_score(pooled, targets)})
+            rows.append(
+                {
+                    "candidate": i,
+                    "stage": "final",
+                    "round": rnd + 1,
+                    "replications": reps + extra,
+                    **{d.name: rows[i][d.name] for d in dims},
+                    **_score(pooled, targets),
+                }
+            )
             raw[-i - 1] = pooled
         say(f"final: {len(finalists)} finalists re-run with {extra} more replications")
 
     history = pd.DataFrame(rows)
-    first = ["candidate", "stage", "round", "replications", *(d.name for d in dims),
-             "score", "distance", "noise"]
+    first = [
+        "candidate",
+        "stage",
+        "round",
+        "replications",
+        *(d.name for d in dims),
+        "score",
+        "distance",
+        "noise",
+    ]
     history = history[first + [c for c in history.columns if c not in first]]
     final = history[history["stage"] == "final"]
     best_row = final.loc[final["score"].idxmin()] if len(final) else history.iloc[0]
@@ -492,9 +531,17 @@ def calibrate(
         "context": {n: resolved[n] for n in context_names(setting)},
     }
     return CalibrationResult(
-        setting=setting, seed=seed, budget=budget, replications=reps, horizon_weeks=horizon,
-        values=values, score=float(best_row["score"]), fit=fit, history=history,
-        record=record, elapsed_seconds=time.perf_counter() - start,
+        setting=setting,
+        seed=seed,
+        budget=budget,
+        replications=reps,
+        horizon_weeks=horizon,
+        values=values,
+        score=float(best_row["score"]),
+        fit=fit,
+        history=history,
+        record=record,
+        elapsed_seconds=time.perf_counter() - start,
         meta={"adopted_candidate": best_idx, "jobs": jobs},
     )
 
@@ -504,14 +551,23 @@ def _set_up(setting: str, replications: int | None, horizon_weeks: int | None):
     (the protocol's defaults where ``None``)."""
     proto = protocol()
     targets = load_targets(setting)
-    return (replications or proto.calibration_replications,
-            horizon_weeks or proto.horizon_weeks,
-            targets, _regime(targets), tuple(t.metric for t in targets))
+    return (
+        replications or proto.calibration_replications,
+        horizon_weeks or proto.horizon_weeks,
+        targets,
+        _regime(targets),
+        tuple(t.metric for t in targets),
+    )
 
 
-def rescore(setting: str, values: Mapping[str, float], seed: int,
-            replications: int | None = None, horizon_weeks: int | None = None,
-            jobs: int = 1) -> dict[str, float]:
+def rescore(
+    setting: str,
+    values: Mapping[str, float],
+    seed: int,
+    replications: int | None = None,
+    horizon_weeks: int | None = None,
+    jobs: int = 1,
+) -> dict[str, float]:
     """Score ``values`` on the first ``replications`` replicate seeds of a calibration
     with root ``seed``: the search-stage score the calibration recorded for them."""
     reps, horizon, targets, regime, metrics = _set_up(setting, replications, horizon_weeks)
@@ -540,12 +596,26 @@ def _fit_table(targets: Sequence[Target], values: np.ndarray) -> pd.DataFrame:
         sd = float(values[:, j].std(ddof=1)) if n > 1 else 0.0
         se = sd / math.sqrt(n) if n > 1 else 0.0
         d, e = score_target(mean, se, t.low, t.high, validation_margin(sd))
-        rows.append({
-            "setting": t.setting, "regime": t.regime, "target": t.label, "metric": t.metric,
-            "value": t.value, "low": t.low, "high": t.high, "n": n, "mean": mean,
-            "ci_low": lo, "ci_high": hi, "inside": bool(t.low <= mean <= t.high),
-            "distance": d, "score": e, "formula": t.formula, "source": t.source,
-        })
+        rows.append(
+            {
+                "setting": t.setting,
+                "regime": t.regime,
+                "target": t.label,
+                "metric": t.metric,
+                "value": t.value,
+                "low": t.low,
+                "high": t.high,
+                "n": n,
+                "mean": mean,
+                "ci_low": lo,
+                "ci_high": hi,
+                "inside": bool(t.low <= mean <= t.high),
+                "distance": d,
+                "score": e,
+                "formula": t.formula,
+                "source": t.source,
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -595,15 +665,30 @@ def validate(
     regime = _regime(targets)
     reps = replications or proto.validation_replications
     seed = proto.validation_seed if seed is None else seed
-    scen = parse_scenario({"scenario": {
-        "name": f"Validation: {registry.SETTING_LABELS[setting]}", "setting": setting,
-        "regimes": [regime], "horizon_weeks": proto.horizon_weeks, "replications": reps,
-        "seed": seed}})
+    scen = parse_scenario(
+        {
+            "scenario": {
+                "name": f"Validation: {registry.SETTING_LABELS[setting]}",
+                "setting": setting,
+                "regimes": [regime],
+                "horizon_weeks": proto.horizon_weeks,
+                "replications": reps,
+                "seed": seed,
+            }
+        }
+    )
     start = time.perf_counter()
     res = run_scenario(scen, jobs=jobs, progress=progress)
     runs = res.runs[["replicate", "seed", *dict.fromkeys(t.metric for t in targets)]]
     values = runs[[t.metric for t in targets]].to_numpy(dtype=float)
     table = _fit_table(targets, values)
-    return ValidationResult(setting, regime, reps, seed, proto.horizon_weeks, table,
-                            runs.reset_index(drop=True), time.perf_counter() - start)
-
+    return ValidationResult(
+        setting,
+        regime,
+        reps,
+        seed,
+        proto.horizon_weeks,
+        table,
+        runs.reset_index(drop=True),
+        time.perf_counter() - start,
+    )

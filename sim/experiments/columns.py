@@ -28,8 +28,7 @@ import re
 from collections.abc import Iterable
 from pathlib import Path
 
-__all__ = ["COLUMNS_FILE", "FIELDS", "describe", "table_columns", "undescribed",
-           "write_columns"]
+__all__ = ["COLUMNS_FILE", "FIELDS", "describe", "table_columns", "undescribed", "write_columns"]
 
 COLUMNS_FILE = "columns.csv"
 FIELDS = ("table", "name", "label", "unit", "kind", "description")
@@ -45,142 +44,290 @@ _FINAL = {
 # (label, unit, kind, description) of columns with one meaning in every table
 _COMMON: dict[str, tuple[str, str, str, str]] = {
     "run_id": ("Run", "", "id", "Number of the run within this output (0, 1, ...)."),
-    "regime": ("Training regime", "", "id",
-               "Regime of the run: jit = JIT-only, foundation = foundation-first, hybrid = "
-               "hybrid, or a regime defined in the scenario."),
-    "replicate": ("Replicate", "", "id",
-                  "Replicate number; replicate r uses the same random numbers under every "
-                  "regime (common random numbers)."),
-    "seed": ("Seed", "", "id",
-             "Integer seed of the run: WorkforceModel(regime, rng=seed, ...) reproduces it."),
+    "regime": (
+        "Training regime",
+        "",
+        "id",
+        "Regime of the run: jit = JIT-only, foundation = foundation-first, hybrid = "
+        "hybrid, or a regime defined in the scenario.",
+    ),
+    "replicate": (
+        "Replicate",
+        "",
+        "id",
+        "Replicate number; replicate r uses the same random numbers under every "
+        "regime (common random numbers).",
+    ),
+    "seed": (
+        "Seed",
+        "",
+        "id",
+        "Integer seed of the run: WorkforceModel(regime, rng=seed, ...) reproduces it.",
+    ),
     "week": ("Week", "weeks", "id", "Reported week after the warm-up (0 = the first)."),
-    "point": ("Point", "", "id", "Number of the sweep point (one combination of factor "
-              "values)."),
-    "design_point": ("Design point", "", "id",
-                     "Row of the design matrix; points that differ only in a crossed "
-                     "factor share it, and so their random numbers."),
+    "point": ("Point", "", "id", "Number of the sweep point (one combination of factor values)."),
+    "design_point": (
+        "Design point",
+        "",
+        "id",
+        "Row of the design matrix; points that differ only in a crossed "
+        "factor share it, and so their random numbers.",
+    ),
     "wall_seconds": ("Run time", "seconds", "other", "Wall-clock time the run took."),
 }
 
 # columns whose meaning depends on the table (key: table name, file stem or chunk folder)
 _FIT = {
     "setting": ("Setting", "", "id", "Kind of service the target describes (e.g. dsp)."),
-    "regime": ("Regime", "", "id", "Regime whose runs the target is compared with (the "
-               "status quo)."),
+    "regime": (
+        "Regime",
+        "",
+        "id",
+        "Regime whose runs the target is compared with (the status quo).",
+    ),
     "target": ("Target", "", "id", "The published pattern."),
-    "metric": ("Measure", "", "id", "Name of the simulated measure (see the final-year "
-               "columns of runs.csv)."),
-    "value": ("Published value", "share", "other",
-              "The value the source reports (empty if it reports only a range)."),
+    "metric": (
+        "Measure",
+        "",
+        "id",
+        "Name of the simulated measure (see the final-year columns of runs.csv).",
+    ),
+    "value": (
+        "Published value",
+        "share",
+        "other",
+        "The value the source reports (empty if it reports only a range).",
+    ),
     "low": ("Range low", "share", "other", "Lower end of the target range."),
     "high": ("Range high", "share", "other", "Upper end of the target range."),
     "n": ("Runs", "runs", "other", "Runs the simulated mean is taken over."),
-    "mean": ("Simulated mean", "share", "final-year",
-             "Mean over runs of the measure's final-year value."),
-    "ci_low": ("95 % CI low", "share", "final-year",
-               "Lower end of the Student-t 95 % confidence interval of the mean."),
-    "ci_high": ("95 % CI high", "share", "final-year",
-                "Upper end of the Student-t 95 % confidence interval of the mean."),
-    "inside": ("Inside", "true/false", "other", "Whether the simulated mean lies within "
-               "the target range."),
-    "distance": ("Distance", "range widths squared", "other",
-                 "Squared distance of the mean outside the range (aimed at with a safety "
-                 "margin), in widths of the range; 0 inside."),
-    "score": ("Score", "range widths squared", "other",
-              "Expected squared distance outside the range given the sampling noise of "
-              "the mean (see sim/experiments/calibration.py)."),
+    "mean": (
+        "Simulated mean",
+        "share",
+        "final-year",
+        "Mean over runs of the measure's final-year value.",
+    ),
+    "ci_low": (
+        "95 % CI low",
+        "share",
+        "final-year",
+        "Lower end of the Student-t 95 % confidence interval of the mean.",
+    ),
+    "ci_high": (
+        "95 % CI high",
+        "share",
+        "final-year",
+        "Upper end of the Student-t 95 % confidence interval of the mean.",
+    ),
+    "inside": (
+        "Inside",
+        "true/false",
+        "other",
+        "Whether the simulated mean lies within the target range.",
+    ),
+    "distance": (
+        "Distance",
+        "range widths squared",
+        "other",
+        "Squared distance of the mean outside the range (aimed at with a safety "
+        "margin), in widths of the range; 0 inside.",
+    ),
+    "score": (
+        "Score",
+        "range widths squared",
+        "other",
+        "Expected squared distance outside the range given the sampling noise of "
+        "the mean (see sim/experiments/calibration.py).",
+    ),
     "formula": ("Formula", "", "other", "How the model computes the measure."),
     "source": ("Source", "", "other", "Where the published pattern comes from."),
 }
 
 _TABLES: dict[str, dict[str, tuple[str, str, str, str]]] = {
     "survival": {
-        "duration_weeks": ("Spell length", "weeks", "other",
-                           "Weeks from hire to leaving, or to the end of the run if the "
-                           "worker stayed (censored); workers hired in reported weeks."),
-        "event": ("Left", "0/1", "other", "1 = the worker left (quit or dismissed), 0 = "
-                  "still employed at the end of the run (censored)."),
+        "duration_weeks": (
+            "Spell length",
+            "weeks",
+            "other",
+            "Weeks from hire to leaving, or to the end of the run if the "
+            "worker stayed (censored); workers hired in reported weeks.",
+        ),
+        "event": (
+            "Left",
+            "0/1",
+            "other",
+            "1 = the worker left (quit or dismissed), 0 = "
+            "still employed at the end of the run (censored).",
+        ),
     },
     "summary": {
-        "metric": ("Measure", "", "id", "Name of the measure (a final-year column of "
-                   "runs.csv)."),
+        "metric": ("Measure", "", "id", "Name of the measure (a final-year column of runs.csv)."),
         "label": ("Label", "", "other", "The measure's label in the report."),
         "unit": ("Unit", "", "other", "Unit of the measure's final-year value."),
-        "n": ("Replications", "runs", "other", "Runs of the regime the statistics are "
-              "taken over."),
-        "mean": ("Mean", "unit column", "final-year",
-                 "Mean over replications of the runs' final-year values."),
-        "ci_low": ("95 % CI low", "unit column", "final-year",
-                   "Lower end of the Student-t 95 % confidence interval of the mean, "
-                   "clipped to the measure's range."),
-        "ci_high": ("95 % CI high", "unit column", "final-year",
-                    "Upper end of the Student-t 95 % confidence interval of the mean, "
-                    "clipped to the measure's range."),
+        "n": ("Replications", "runs", "other", "Runs of the regime the statistics are taken over."),
+        "mean": (
+            "Mean",
+            "unit column",
+            "final-year",
+            "Mean over replications of the runs' final-year values.",
+        ),
+        "ci_low": (
+            "95 % CI low",
+            "unit column",
+            "final-year",
+            "Lower end of the Student-t 95 % confidence interval of the mean, "
+            "clipped to the measure's range.",
+        ),
+        "ci_high": (
+            "95 % CI high",
+            "unit column",
+            "final-year",
+            "Upper end of the Student-t 95 % confidence interval of the mean, "
+            "clipped to the measure's range.",
+        ),
     },
     "validation": _FIT,
     "fit": _FIT,
     "history": {
-        "candidate": ("Candidate", "", "id", "Number of the candidate (a final row names "
-                      "the candidate it re-runs)."),
-        "stage": ("Stage", "", "id", "global = Latin hypercube, local = refinement around "
-                  "the best so far, final = finalist re-run with more replications."),
+        "candidate": (
+            "Candidate",
+            "",
+            "id",
+            "Number of the candidate (a final row names the candidate it re-runs).",
+        ),
+        "stage": (
+            "Stage",
+            "",
+            "id",
+            "global = Latin hypercube, local = refinement around "
+            "the best so far, final = finalist re-run with more replications.",
+        ),
         "round": ("Round", "", "id", "Round of the search (0 = the global stage)."),
-        "replications": ("Replications", "runs", "other", "Runs the candidate's score is "
-                         "taken over."),
-        "score": ("Score", "range widths squared", "other",
-                  "Sum over targets of the expected squared distance outside the range "
-                  "(lower is better; see sim/experiments/calibration.py)."),
-        "distance": ("Distance", "range widths squared", "other",
-                     "Sum over targets of the squared distance of the mean outside the "
-                     "range (aimed at with a safety margin)."),
-        "noise": ("Noise penalty", "range widths squared", "other",
-                  "Score minus distance: the penalty for sampling noise."),
+        "replications": (
+            "Replications",
+            "runs",
+            "other",
+            "Runs the candidate's score is taken over.",
+        ),
+        "score": (
+            "Score",
+            "range widths squared",
+            "other",
+            "Sum over targets of the expected squared distance outside the range "
+            "(lower is better; see sim/experiments/calibration.py).",
+        ),
+        "distance": (
+            "Distance",
+            "range widths squared",
+            "other",
+            "Sum over targets of the squared distance of the mean outside the "
+            "range (aimed at with a safety margin).",
+        ),
+        "noise": (
+            "Noise penalty",
+            "range widths squared",
+            "other",
+            "Score minus distance: the penalty for sampling noise.",
+        ),
     },
     "runs": {
         "status": ("Status", "", "other", "ok, or failed (the run raised; see error)."),
         "error": ("Error", "", "other", "Traceback of a failed run (empty when ok)."),
-        "spawn_key": ("Spawn key", "", "id",
-                      "SeedSequence spawn key of the run, 'design_point,replicate'."),
+        "spawn_key": (
+            "Spawn key",
+            "",
+            "id",
+            "SeedSequence spawn key of the run, 'design_point,replicate'.",
+        ),
         "worker": ("Worker", "", "other", "host:process id that ran it."),
     },
     "sensitivity": {
-        "group": ("Group", "", "id", "Crossed factor values the indices are computed "
-                  "within (e.g. regime=jit), or all."),
-        "output": ("Output", "", "id", "Measure analysed (its final-year value, averaged "
-                   "over the replications of each point)."),
+        "group": (
+            "Group",
+            "",
+            "id",
+            "Crossed factor values the indices are computed within (e.g. regime=jit), or all.",
+        ),
+        "output": (
+            "Output",
+            "",
+            "id",
+            "Measure analysed (its final-year value, averaged "
+            "over the replications of each point).",
+        ),
         "method": ("Method", "", "id", "sobol or morris."),
         "factor": ("Factor", "", "id", "The factor (parameter) the indices belong to."),
-        "S1": ("First-order index", "share of variance", "other",
-               "Sobol' first-order index: share of the output's variance due to the "
-               "factor alone."),
-        "S1_conf": ("First-order index CI", "share of variance", "other",
-                    "Half-width of the bootstrap confidence interval of S1."),
-        "ST": ("Total index", "share of variance", "other",
-               "Sobol' total index: share of variance due to the factor and all its "
-               "interactions."),
-        "ST_conf": ("Total index CI", "share of variance", "other",
-                    "Half-width of the bootstrap confidence interval of ST."),
-        "mu": ("Mean elementary effect", "output unit", "other",
-               "Morris: mean of the elementary effects."),
-        "mu_star": ("Mean absolute elementary effect", "output unit", "other",
-                    "Morris mu*: mean of the absolute elementary effects."),
-        "mu_star_conf": ("mu* CI", "output unit", "other",
-                         "Half-width of the bootstrap confidence interval of mu*."),
-        "sigma": ("SD of elementary effects", "output unit", "other",
-                  "Morris sigma: standard deviation of the elementary effects "
-                  "(interactions, non-linearity)."),
+        "S1": (
+            "First-order index",
+            "share of variance",
+            "other",
+            "Sobol' first-order index: share of the output's variance due to the factor alone.",
+        ),
+        "S1_conf": (
+            "First-order index CI",
+            "share of variance",
+            "other",
+            "Half-width of the bootstrap confidence interval of S1.",
+        ),
+        "ST": (
+            "Total index",
+            "share of variance",
+            "other",
+            "Sobol' total index: share of variance due to the factor and all its interactions.",
+        ),
+        "ST_conf": (
+            "Total index CI",
+            "share of variance",
+            "other",
+            "Half-width of the bootstrap confidence interval of ST.",
+        ),
+        "mu": (
+            "Mean elementary effect",
+            "output unit",
+            "other",
+            "Morris: mean of the elementary effects.",
+        ),
+        "mu_star": (
+            "Mean absolute elementary effect",
+            "output unit",
+            "other",
+            "Morris mu*: mean of the absolute elementary effects.",
+        ),
+        "mu_star_conf": (
+            "mu* CI",
+            "output unit",
+            "other",
+            "Half-width of the bootstrap confidence interval of mu*.",
+        ),
+        "sigma": (
+            "SD of elementary effects",
+            "output unit",
+            "other",
+            "Morris sigma: standard deviation of the elementary effects "
+            "(interactions, non-linearity).",
+        ),
         "points": ("Points", "", "other", "Design points the indices are computed from."),
         "replications": ("Replications", "runs", "other", "Runs averaged per point."),
-        "mean": ("Mean output", "output unit", "final-year",
-                 "Mean of the output over the points."),
-        "between_sd": ("SD between points", "output unit", "other",
-                       "Standard deviation of the point means."),
-        "within_sd": ("SD within points", "output unit", "other",
-                      "Standard deviation between replications of the same point "
-                      "(replication noise)."),
-        "noise_share": ("Noise share", "share of variance", "other",
-                        "Variance of a point mean due to replication noise / variance "
-                        "between point means (small is good)."),
+        "mean": ("Mean output", "output unit", "final-year", "Mean of the output over the points."),
+        "between_sd": (
+            "SD between points",
+            "output unit",
+            "other",
+            "Standard deviation of the point means.",
+        ),
+        "within_sd": (
+            "SD within points",
+            "output unit",
+            "other",
+            "Standard deviation between replications of the same point (replication noise).",
+        ),
+        "noise_share": (
+            "Noise share",
+            "share of variance",
+            "other",
+            "Variance of a point mean due to replication noise / variance "
+            "between point means (small is good).",
+        ),
     },
     "columns": {
         "table": ("Table", "", "id", "File (or folder of chunk files) the column is in."),
@@ -205,8 +352,13 @@ def describe(table: str, name: str) -> dict[str, str]:
     from sim.core.params import PARAMS
 
     def row(label: str, unit: str, kind: str, description: str) -> dict[str, str]:
-        return {"name": name, "label": label, "unit": unit, "kind": kind,
-                "description": description}
+        return {
+            "name": name,
+            "label": label,
+            "unit": unit,
+            "kind": kind,
+            "description": description,
+        }
 
     spec = _TABLES.get(table, {}).get(name)
     if spec is not None:
@@ -217,35 +369,55 @@ def describe(table: str, name: str) -> dict[str, str]:
             return row(m.label, m.unit, "weekly", m.description)
         from sim.analysis.summary import final_unit
 
-        return row(m.label, final_unit(name), "final-year",
-                   f"{m.description} Final-year value: {_FINAL[m.final]}.")
+        return row(
+            m.label,
+            final_unit(name),
+            "final-year",
+            f"{m.description} Final-year value: {_FINAL[m.final]}.",
+        )
     if name in _COMMON:
         return row(*_COMMON[name])
     for prefix, what in (("mean_", "Mean"), ("se_", "Standard error of the mean")):
-        if table == "history" and name.startswith(prefix) and name[len(prefix):] in METRICS:
-            base = name[len(prefix):]
+        if table == "history" and name.startswith(prefix) and name[len(prefix) :] in METRICS:
+            base = name[len(prefix) :]
             from sim.analysis.summary import final_unit
 
-            return row(f"{what}: {METRICS[base].label}", final_unit(base), "final-year",
-                       f"{what} over the candidate's runs of the final-year value of "
-                       f"{base}.")
+            return row(
+                f"{what}: {METRICS[base].label}",
+                final_unit(base),
+                "final-year",
+                f"{what} over the candidate's runs of the final-year value of {base}.",
+            )
     if name.startswith("design."):
-        factor = name[len("design."):]
-        return row(f"Design coordinate: {factor}", "", "other",
-                   f"Coordinate of factor {factor} in the design's sampled space (its "
-                   "value range, or 0-1 for a discrete factor).")
-    for prefix, what in (("S2_conf.", "Half-width of the confidence interval of S2 with "),
-                         ("S2.", "Sobol' second-order index with ")):
+        factor = name[len("design.") :]
+        return row(
+            f"Design coordinate: {factor}",
+            "",
+            "other",
+            f"Coordinate of factor {factor} in the design's sampled space (its "
+            "value range, or 0-1 for a discrete factor).",
+        )
+    for prefix, what in (
+        ("S2_conf.", "Half-width of the confidence interval of S2 with "),
+        ("S2.", "Sobol' second-order index with "),
+    ):
         if table == "sensitivity" and name.startswith(prefix):
-            other = name[len(prefix):]
-            return row(f"{'S2 CI' if 'conf' in prefix else 'Second-order index'}: {other}",
-                       "share of variance", "other",
-                       f"{what}{other}: share of variance due to the interaction of the "
-                       "two factors alone.")
+            other = name[len(prefix) :]
+            return row(
+                f"{'S2 CI' if 'conf' in prefix else 'Second-order index'}: {other}",
+                "share of variance",
+                "other",
+                f"{what}{other}: share of variance due to the interaction of the "
+                "two factors alone.",
+            )
     p = PARAMS.get(name)
     if p is not None:
-        return row(_humanise(name), p.unit, "parameter",
-                   f"Value of the model parameter {name}: {p.description}")
+        return row(
+            _humanise(name),
+            p.unit,
+            "parameter",
+            f"Value of the model parameter {name}: {p.description}",
+        )
     return row(_humanise(name), "", "other", "")
 
 
@@ -328,8 +500,11 @@ def undescribed(folder: str | Path) -> list[tuple[str, str]]:
     path = folder / COLUMNS_FILE
     if path.is_file():
         with open(path, newline="", encoding="utf-8") as fh:
-            described = {(r["table"], r["name"]) for r in csv.DictReader(fh)
-                         if (r.get("description") or "").strip()}
+            described = {
+                (r["table"], r["name"])
+                for r in csv.DictReader(fh)
+                if (r.get("description") or "").strip()
+            }
     tables = {**table_columns(folder)}
     if path.is_file():
         tables[COLUMNS_FILE] = _columns_of(path)

@@ -121,12 +121,20 @@ class Task:
     factors: dict[str, Any] = field(default_factory=dict)  # the point's factor values
 
     def run_spec(self) -> RunSpec:
-        return RunSpec(self.run_id, self.regime, self.replicate, self.seed, self.spawn_key,
-                       self.kwargs, self.horizon_weeks)
+        return RunSpec(
+            self.run_id,
+            self.regime,
+            self.replicate,
+            self.seed,
+            self.spawn_key,
+            self.kwargs,
+            self.horizon_weeks,
+        )
 
 
-def run_task(task: Task, model: Callable[[RunSpec], Mapping[str, Any]] | None = None
-             ) -> dict[str, Any]:
+def run_task(
+    task: Task, model: Callable[[RunSpec], Mapping[str, Any]] | None = None
+) -> dict[str, Any]:
     """Run one task; never raises for a model error (it is returned as ``failed``).
 
     ``model`` has the contract of :func:`sim.experiments.runner.run_one` (the default): it takes a
@@ -136,9 +144,14 @@ def run_task(task: Task, model: Callable[[RunSpec], Mapping[str, Any]] | None = 
     module-level function of that contract.
     """
     start = time.perf_counter()
-    out: dict[str, Any] = {"run_id": task.run_id, "status": "ok", "error": None,
-                           "summary": None, "timeseries": None,
-                           "worker": f"{socket.gethostname()}:{os.getpid()}"}
+    out: dict[str, Any] = {
+        "run_id": task.run_id,
+        "status": "ok",
+        "error": None,
+        "summary": None,
+        "timeseries": None,
+        "worker": f"{socket.gethostname()}:{os.getpid()}",
+    }
     try:
         res = (model or run_one)(task.run_spec())
         final = res["run"]
@@ -147,8 +160,11 @@ def run_task(task: Task, model: Callable[[RunSpec], Mapping[str, Any]] | None = 
             ts = res["timeseries"]
             keep = (ts["week"] % task.every_weeks == 0).to_numpy()
             n = int(keep.sum())
-            cols = {"run_id": [task.run_id] * n, "point": [task.point] * n,
-                    "replicate": [task.replicate] * n}
+            cols = {
+                "run_id": [task.run_id] * n,
+                "point": [task.point] * n,
+                "replicate": [task.replicate] * n,
+            }
             cols.update({c: ts[c].to_numpy()[keep].tolist() for c in ("week", *task.metrics)})
             out["timeseries"] = cols  # columns of plain lists: cheap to ship and to store
     except Exception:
@@ -170,16 +186,29 @@ def tasks(spec: SweepSpec, skip: set[int] | frozenset[int] = frozenset()) -> Ite
             if run_id in skip:
                 continue
             seq = np.random.SeedSequence(spec.seed, spawn_key=(d, r))
-            yield Task(run_id, p, d, r, regime, run_seed(seq), (d, r), kw, spec.horizon_weeks,
-                       every, spec.timeseries_metrics, vals)
+            yield Task(
+                run_id,
+                p,
+                d,
+                r,
+                regime,
+                run_seed(seq),
+                (d, r),
+                kw,
+                spec.horizon_weeks,
+                every,
+                spec.timeseries_metrics,
+                vals,
+            )
 
 
 # --- executors --------------------------------------------------------------------------
 
 
 @contextmanager
-def open_executor(kind: str = "local", jobs: int | None = None, scheduler: str | None = None
-                  ) -> Iterator[tuple[Executor, int, str]]:
+def open_executor(
+    kind: str = "local", jobs: int | None = None, scheduler: str | None = None
+) -> Iterator[tuple[Executor, int, str]]:
     """An executor, its number of workers and a description; closed on exit.
 
     ``"local"``: a process pool of ``jobs`` fresh (forkserver) processes that ignore
@@ -203,8 +232,9 @@ def open_executor(kind: str = "local", jobs: int | None = None, scheduler: str |
 
         from distributed import Client, LocalCluster
     except ImportError:
-        raise UsageError("--executor dask needs the optional extra: "
-                         "pip install 'workforce-sim[dask]'") from None
+        raise UsageError(
+            "--executor dask needs the optional extra: pip install 'workforce-sim[dask]'"
+        ) from None
     cluster = None
     noise = _CancelledFutureNoise()
     logging.getLogger("tornado.application").addFilter(noise)
@@ -213,15 +243,19 @@ def open_executor(kind: str = "local", jobs: int | None = None, scheduler: str |
             try:
                 client = Client(scheduler, timeout="30s")
             except (OSError, TimeoutError, ValueError) as exc:
-                raise UsageError(f"cannot reach the dask scheduler at {scheduler}: {exc}"
-                                 ) from None
+                raise UsageError(f"cannot reach the dask scheduler at {scheduler}: {exc}") from None
             desc = f"dask scheduler {scheduler}"
         else:
             with deferred_interrupts():  # a cluster stopped half-started cannot be closed
-                cluster = LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True,
-                                       dashboard_address=None, silence_logs=logging.ERROR,
-                                       # workers ignore Ctrl-C
-                                       preload=["sim.experiments.processes"])
+                cluster = LocalCluster(
+                    n_workers=jobs,
+                    threads_per_worker=1,
+                    processes=True,
+                    dashboard_address=None,
+                    silence_logs=logging.ERROR,
+                    # workers ignore Ctrl-C
+                    preload=["sim.experiments.processes"],
+                )
                 client = Client(cluster)
             desc = f"dask LocalCluster ({jobs} worker process{'es' if jobs > 1 else ''})"
         try:
@@ -265,15 +299,18 @@ def check_executor(kind: str, scheduler: str | None = None, timeout: float = 10.
             raise UsageError("--scheduler needs --executor dask")
         return
     if importlib.util.find_spec("distributed") is None:
-        raise UsageError("--executor dask needs the optional extra: "
-                         "pip install 'workforce-sim[dask]'")
+        raise UsageError(
+            "--executor dask needs the optional extra: pip install 'workforce-sim[dask]'"
+        )
     if not scheduler:
         return
     split = urlsplit(scheduler if "://" in scheduler else f"tcp://{scheduler}")
     if split.scheme not in ("tcp", "tls"):
         return  # other transports (inproc, ucx) are checked when the client connects
-    bad = UsageError(f"--scheduler {scheduler!r} is not a scheduler address; allowed: "
-                     "tcp://HOST:PORT, e.g. tcp://10.0.0.5:8786")
+    bad = UsageError(
+        f"--scheduler {scheduler!r} is not a scheduler address; allowed: "
+        "tcp://HOST:PORT, e.g. tcp://10.0.0.5:8786"
+    )
     try:
         host, port = split.hostname, split.port or 8786
     except ValueError:
@@ -283,10 +320,12 @@ def check_executor(kind: str, scheduler: str | None = None, timeout: float = 10.
     try:
         socket.create_connection((host, port), timeout=timeout).close()
     except OSError as exc:
-        raise UsageError(f"--scheduler {scheduler}: cannot reach a dask scheduler at "
-                         f"{host}:{port} ({exc.strerror or exc}); allowed: the address of a "
-                         "running scheduler (start one with `dask scheduler`); nothing was "
-                         "written") from None
+        raise UsageError(
+            f"--scheduler {scheduler}: cannot reach a dask scheduler at "
+            f"{host}:{port} ({exc.strerror or exc}); allowed: the address of a "
+            "running scheduler (start one with `dask scheduler`); nothing was "
+            "written"
+        ) from None
     if split.scheme == "tcp":  # something listens: make sure it is a scheduler (a client
         _identify_scheduler(scheduler, f"tcp://{host}:{port}", timeout)  # would hang)
 
@@ -311,16 +350,21 @@ def _identify_scheduler(scheduler: str, addr: str, timeout: float) -> None:
 
     try:
         answer = asyncio.run(identity())
-        problem = (None if isinstance(answer, dict) and answer.get("type") == "Scheduler"
-                   else f"it answered {show(answer)}")
+        problem = (
+            None
+            if isinstance(answer, dict) and answer.get("type") == "Scheduler"
+            else f"it answered {show(answer)}"
+        )
     except TimeoutError:
         problem = f"no answer within {timeout:g} s"
     except Exception as exc:  # garbage read as a message (MemoryError), a closed stream...
         problem = f"{type(exc).__name__}: {str(exc)[:120]}"
     if problem:
-        raise UsageError(f"--scheduler {scheduler}: {addr} accepts connections but is not a "
-                         f"dask scheduler ({problem}); allowed: the address of a running "
-                         "scheduler (start one with `dask scheduler`); nothing was written")
+        raise UsageError(
+            f"--scheduler {scheduler}: {addr} accepts connections but is not a "
+            f"dask scheduler ({problem}); allowed: the address of a running "
+            "scheduler (start one with `dask scheduler`); nothing was written"
+        )
 
 
 def _close_workers(cluster: Any, timeout: float = 30.0) -> None:
@@ -360,19 +404,23 @@ class SweepReport:
     def text(self) -> str:
         """A short human summary, ending with where the files are."""
         done = self.n_ok + self.n_failed
-        lines = [f"{self.name}: {done} of {self.n_runs} runs recorded ({self.n_ok} ok, "
-                 f"{self.n_failed} failed); this session ran {self.n_new} in {self.elapsed:.1f} s "
-                 f"({self.runs_per_second:.1f} runs/s on {self.executor})"
-                 + (f", {self.n_skipped} already done" if self.n_skipped else "")]
+        lines = [
+            f"{self.name}: {done} of {self.n_runs} runs recorded ({self.n_ok} ok, "
+            f"{self.n_failed} failed); this session ran {self.n_new} in {self.elapsed:.1f} s "
+            f"({self.runs_per_second:.1f} runs/s on {self.executor})"
+            + (f", {self.n_skipped} already done" if self.n_skipped else "")
+        ]
         for run_id, err in self.failures[:3]:
             lines.append(f"  run {run_id} failed: {err}")
         if self.n_failed > 3:
-            lines.append(f"  ... {self.n_failed - 3} more failures: see the runs table "
-                         "(status, error)")
-        tables = "runs/, summary/" + (", timeseries/" if (self.out / "timeseries").exists()
-                                       else "")
-        lines.append(f"Files in {self.out}/: manifest.json, points.{self.format}, {tables} "
-                     f"({self.format} chunks). In Python: sim.experiment.load({str(self.out)!r})")
+            lines.append(
+                f"  ... {self.n_failed - 3} more failures: see the runs table (status, error)"
+            )
+        tables = "runs/, summary/" + (", timeseries/" if (self.out / "timeseries").exists() else "")
+        lines.append(
+            f"Files in {self.out}/: manifest.json, points.{self.format}, {tables} "
+            f"({self.format} chunks). In Python: sim.experiment.load({str(self.out)!r})"
+        )
         return "\n".join(lines)
 
 
@@ -426,31 +474,40 @@ def _prepare(spec: SweepSpec, out: Path, resume: bool, fmt: str | None) -> tuple
         raise UsageError(f"format must be one of {', '.join(FORMATS)}, got {fmt!r}")
     if resume:
         if not man_path.is_file():
-            raise UsageError(f"nothing to resume: {out} has no manifest.json "
-                             "(run the sweep without --resume first)")
+            raise UsageError(
+                f"nothing to resume: {out} has no manifest.json "
+                "(run the sweep without --resume first)"
+            )
         man = json.loads(man_path.read_text())
         if man.get("fingerprint") != spec.fingerprint():
             diffs = _diff(man.get("spec", {}), spec.to_dict())
-            raise UsageError(f"cannot resume: the spec differs from the one in {man_path} "
-                             f"({', '.join(diffs[:5]) or 'spec'}); use the original spec or "
-                             "another --out")
+            raise UsageError(
+                f"cannot resume: the spec differs from the one in {man_path} "
+                f"({', '.join(diffs[:5]) or 'spec'}); use the original spec or "
+                "another --out"
+            )
         have = ChunkStore.detect_format(out) or man.get("format")
         if fmt is not None and have is not None and fmt != have:
             raise UsageError(f"cannot resume as {fmt}: {out} holds {have} chunks")
         fmt = have or fmt or default_format()
         if fmt == "parquet" and default_format() != "parquet":
-            raise UsageError(f"{out} holds Parquet chunks; install the parquet extra "
-                             "(pip install 'workforce-sim[parquet]') to resume it")
+            raise UsageError(
+                f"{out} holds Parquet chunks; install the parquet extra "
+                "(pip install 'workforce-sim[parquet]') to resume it"
+            )
         return man, fmt
     if man_path.exists():
-        raise UsageError(f"{out} already holds a sweep (manifest.json); continue it with "
-                         "--resume, or choose another --out")
+        raise UsageError(
+            f"{out} already holds a sweep (manifest.json); continue it with "
+            "--resume, or choose another --out"
+        )
     if out.is_dir() and any(p.name != ".lock" for p in out.iterdir()):
         raise UsageError(f"--out {out} is not empty; choose a new or empty directory")
     fmt = fmt or default_format()
     if fmt == "parquet" and default_format() != "parquet":
-        raise UsageError("--format parquet needs the parquet extra: "
-                         "pip install 'workforce-sim[parquet]'")
+        raise UsageError(
+            "--format parquet needs the parquet extra: pip install 'workforce-sim[parquet]'"
+        )
     return {}, fmt
 
 
@@ -469,19 +526,26 @@ def _manifest(spec: SweepSpec, fmt: str, command: list[str] | None) -> dict[str,
         "description": spec.description,
         "root_entropy": str(root.entropy),
         "seeding": "run (point p, replicate r) of design point d uses "
-                   "numpy.random.SeedSequence(root_entropy, spawn_key=(d, r)); seed = "
-                   "(state[0] << 31) | (state[1] >> 1) of its generate_state(2, uint32); "
-                   "the design itself is drawn from spawn_key=(0,)",
-        "design": {"design": spec.design, "design_points": spec.n_design_points,
-                   "points": spec.n_points, "replications": spec.replications,
-                   "runs": spec.n_runs, "factors": spec.factor_names,
-                   "crossed": list(spec.cross)},
+        "numpy.random.SeedSequence(root_entropy, spawn_key=(d, r)); seed = "
+        "(state[0] << 31) | (state[1] >> 1) of its generate_state(2, uint32); "
+        "the design itself is drawn from spawn_key=(0,)",
+        "design": {
+            "design": spec.design,
+            "design_points": spec.n_design_points,
+            "points": spec.n_points,
+            "replications": spec.replications,
+            "runs": spec.n_runs,
+            "factors": spec.factor_names,
+            "crossed": list(spec.cross),
+        },
         "format": fmt,
-        "tables": {"runs": "one row per run: ids, factor values, seed, spawn_key, status, "
-                           "error, wall_seconds, worker",
-                   "summary": "one row per successful run: final-year value of each measure",
-                   "timeseries": "weekly measures every output.every_weeks weeks (optional)",
-                   "points": "one row per point: factor values and design coordinates"},
+        "tables": {
+            "runs": "one row per run: ids, factor values, seed, spawn_key, status, "
+            "error, wall_seconds, worker",
+            "summary": "one row per successful run: final-year value of each measure",
+            "timeseries": "weekly measures every output.every_weeks weeks (optional)",
+            "points": "one row per point: factor values and design coordinates",
+        },
         "versions": _more_versions(),
         "git_commit": git_commit(),
         "git_dirty": git_dirty(),
@@ -527,27 +591,53 @@ def table_schemas(spec: SweepSpec) -> dict[str, Columns]:
     its parameter's type; ``error`` is a string column even where no run failed."""
     ids = [("run_id", "int64"), ("point", "int64"), ("replicate", "int64")]
     factors = [(f.name, _FACTOR_TYPES[f.kind]) for f in spec.factors if f.name != "regime"]
-    design = [] if spec.design == "factorial" else [
-        (f"design.{f.name}", "float64") for f in spec.sampled]
+    design = (
+        []
+        if spec.design == "factorial"
+        else [(f"design.{f.name}", "float64") for f in spec.sampled]
+    )
     return {
-        "runs": [*ids, ("design_point", "int64"), ("regime", "string"), *factors,
-                 ("seed", "int64"), ("spawn_key", "string"), ("status", "string"),
-                 ("error", "string"), ("wall_seconds", "float64"), ("worker", "string")],
+        "runs": [
+            *ids,
+            ("design_point", "int64"),
+            ("regime", "string"),
+            *factors,
+            ("seed", "int64"),
+            ("spawn_key", "string"),
+            ("status", "string"),
+            ("error", "string"),
+            ("wall_seconds", "float64"),
+            ("worker", "string"),
+        ],
         "summary": [*ids, *[(m, "float64") for m in METRICS]],
-        "timeseries": [*ids, ("week", "int64"),
-                       *[(m, "float64") for m in spec.timeseries_metrics]],
-        "points": [("point", "int64"), ("design_point", "int64"), ("regime", "string"),
-                   *factors, *design],
+        "timeseries": [*ids, ("week", "int64"), *[(m, "float64") for m in spec.timeseries_metrics]],
+        "points": [
+            ("point", "int64"),
+            ("design_point", "int64"),
+            ("regime", "string"),
+            *factors,
+            *design,
+        ],
     }
 
 
 def _run_row(t: Task, res: dict[str, Any]) -> dict[str, Any]:
-    row: dict[str, Any] = {"run_id": t.run_id, "point": t.point, "replicate": t.replicate,
-                           "design_point": t.design_point, "regime": t.regime}
+    row: dict[str, Any] = {
+        "run_id": t.run_id,
+        "point": t.point,
+        "replicate": t.replicate,
+        "design_point": t.design_point,
+        "regime": t.regime,
+    }
     row.update({k: v for k, v in t.factors.items() if k != "regime"})
-    row.update(seed=t.seed, spawn_key=",".join(map(str, t.spawn_key)), status=res["status"],
-               error=res["error"], wall_seconds=float(res["wall_seconds"]),
-               worker=res.get("worker"))
+    row.update(
+        seed=t.seed,
+        spawn_key=",".join(map(str, t.spawn_key)),
+        status=res["status"],
+        error=res["error"],
+        wall_seconds=float(res["wall_seconds"]),
+        worker=res.get("worker"),
+    )
     return row
 
 
@@ -591,10 +681,24 @@ def sweep(
     points = spec.points()
     out.mkdir(parents=True, exist_ok=True)
     with _locked(out):
-        return _sweep(spec, executor, out, man, fmt, points, jobs=jobs, scheduler=scheduler,
-                      resume=resume, retry_failed=retry_failed, chunk_runs=chunk_runs,
-                      max_in_flight=max_in_flight,
-                      progress=progress, model=model, callback=callback, command=command)
+        return _sweep(
+            spec,
+            executor,
+            out,
+            man,
+            fmt,
+            points,
+            jobs=jobs,
+            scheduler=scheduler,
+            resume=resume,
+            retry_failed=retry_failed,
+            chunk_runs=chunk_runs,
+            max_in_flight=max_in_flight,
+            progress=progress,
+            model=model,
+            callback=callback,
+            command=command,
+        )
 
 
 @contextmanager
@@ -619,13 +723,25 @@ def _locked(out: Path) -> Iterator[None]:
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
-def _sweep(spec: SweepSpec, executor: Executor | str | None, out: Path, man: dict, fmt: str,
-           points: pd.DataFrame, *, jobs: int | None, scheduler: str | None, resume: bool,
-           retry_failed: bool, chunk_runs: int, max_in_flight: int | None,
-           progress: bool | None,
-           model: Callable[[RunSpec], Mapping[str, Any]] | None,
-           callback: Callable[[dict[str, Any]], Any] | None,
-           command: list[str] | None) -> SweepReport:
+def _sweep(
+    spec: SweepSpec,
+    executor: Executor | str | None,
+    out: Path,
+    man: dict,
+    fmt: str,
+    points: pd.DataFrame,
+    *,
+    jobs: int | None,
+    scheduler: str | None,
+    resume: bool,
+    retry_failed: bool,
+    chunk_runs: int,
+    max_in_flight: int | None,
+    progress: bool | None,
+    model: Callable[[RunSpec], Mapping[str, Any]] | None,
+    callback: Callable[[dict[str, Any]], Any] | None,
+    command: list[str] | None,
+) -> SweepReport:
     schemas = table_schemas(spec)
     if not man:
         man = _manifest(spec, fmt, command)
@@ -634,12 +750,15 @@ def _sweep(spec: SweepSpec, executor: Executor | str | None, out: Path, man: dic
         write_table(points, out / f"points.{fmt}", fmt, schemas["points"])
     else:  # same spec; check the design too (a new SALib or SciPy could draw another)
         try:
-            pd.testing.assert_frame_equal(read_table(out / f"points.{fmt}"), points,
-                                          check_dtype=False)
+            pd.testing.assert_frame_equal(
+                read_table(out / f"points.{fmt}"), points, check_dtype=False
+            )
         except AssertionError:
-            raise UsageError(f"cannot resume: the design drawn now differs from the one in "
-                             f"{out}/points.{fmt} (were SciPy or SALib upgraded? see "
-                             "manifest.json versions)") from None
+            raise UsageError(
+                f"cannot resume: the design drawn now differs from the one in "
+                f"{out}/points.{fmt} (were SciPy or SALib upgraded? see "
+                "manifest.json versions)"
+            ) from None
     del points
 
     man["schema"] = {t: dict(cols) for t, cols in schemas.items()}
@@ -647,20 +766,28 @@ def _sweep(spec: SweepSpec, executor: Executor | str | None, out: Path, man: dic
     store.clean()
     set_aside = store.set_aside_damaged()  # e.g. zero-length after a power cut
     if set_aside:
-        print(f"workforce-sim: warning: set aside {len(set_aside)} damaged chunk file(s) in "
-              f"{out / 'corrupt'} ({set_aside[0][0].name}: {set_aside[0][1]}); their runs "
-              "run again", file=sys.stderr, flush=True)
+        print(
+            f"workforce-sim: warning: set aside {len(set_aside)} damaged chunk file(s) in "
+            f"{out / 'corrupt'} ({set_aside[0][0].name}: {set_aside[0][1]}); their runs "
+            "run again",
+            file=sys.stderr,
+            flush=True,
+        )
     store.dedupe()  # a run left in two chunks by a crash keeps its latest row
     store.absorb_pending(chunk_runs)  # runs saved one by one before a crash
     done = store.completed()
     skip = {r for r, st in done.items() if st == "ok" or not retry_failed}
     n_ok = sum(1 for r in skip if done[r] == "ok")
     n_failed = len(skip) - n_ok
-    session = {"started": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "resume": resume,
-               "runs_before": len(skip)}
+    session = {
+        "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "resume": resume,
+        "runs_before": len(skip),
+    }
     if set_aside:
-        session["set_aside"] = [{"file": str(p.relative_to(out)), "reason": why}
-                                for p, why in set_aside]
+        session["set_aside"] = [
+            {"file": str(p.relative_to(out)), "reason": why} for p, why in set_aside
+        ]
     man["sessions"].append(session)
     man["status"] = "running"
     write_json(out / "manifest.json", man)
@@ -671,8 +798,7 @@ def _sweep(spec: SweepSpec, executor: Executor | str | None, out: Path, man: dic
     else:
         ctx = open_executor(executor or "local", jobs, scheduler)
 
-    report = SweepReport(out, spec.name, spec.n_runs, n_ok, n_failed, len(skip), 0, 0.0, 0, "",
-                         fmt)
+    report = SweepReport(out, spec.name, spec.n_runs, n_ok, n_failed, len(skip), 0, 0.0, 0, "", fmt)
     start = time.perf_counter()
     buf = _Buffer()
     failures: list[tuple[int, str]] = []
@@ -681,8 +807,15 @@ def _sweep(spec: SweepSpec, executor: Executor | str | None, out: Path, man: dic
     status = "running"
     from tqdm import tqdm
 
-    bar = tqdm(total=spec.n_runs, initial=len(skip), desc=spec.name[:30], unit="run",
-               disable=not progress, file=sys.stderr, dynamic_ncols=True)
+    bar = tqdm(
+        total=spec.n_runs,
+        initial=len(skip),
+        desc=spec.name[:30],
+        unit="run",
+        disable=not progress,
+        file=sys.stderr,
+        dynamic_ncols=True,
+    )
     if n_failed:
         bar.set_postfix_str(f"failed={n_failed}")
     try:
@@ -739,9 +872,14 @@ def _sweep(spec: SweepSpec, executor: Executor | str | None, out: Path, man: dic
         buf.flush(store)
         report.elapsed = time.perf_counter() - start
         report.failures = failures
-        session.update(ended=time.strftime("%Y-%m-%dT%H:%M:%S%z"), status=status,
-                       runs_now=report.n_new, elapsed_seconds=round(report.elapsed, 3),
-                       executor=report.executor, workers=report.workers)
+        session.update(
+            ended=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            status=status,
+            runs_now=report.n_new,
+            elapsed_seconds=round(report.elapsed, 3),
+            executor=report.executor,
+            workers=report.workers,
+        )
         man["status"] = status
         man["counts"] = {"runs": spec.n_runs, "ok": report.n_ok, "failed": report.n_failed}
         write_json(out / "manifest.json", man)
@@ -766,9 +904,15 @@ def _result(fut: Future, t: Task) -> dict[str, Any]:
     except (BrokenProcessPool, CancelledError):
         raise  # the pool is gone: stop, keep what finished, resume later
     except Exception as exc:  # e.g. dask KilledWorker: this run kills its workers
-        return {"run_id": t.run_id, "status": "failed", "summary": None, "timeseries": None,
-                "error": f"worker lost while running it: {type(exc).__name__}: {exc}",
-                "wall_seconds": float("nan"), "worker": None}
+        return {
+            "run_id": t.run_id,
+            "status": "failed",
+            "summary": None,
+            "timeseries": None,
+            "error": f"worker lost while running it: {type(exc).__name__}: {exc}",
+            "wall_seconds": float("nan"),
+            "worker": None,
+        }
 
 
 # --- loading ----------------------------------------------------------------------------
@@ -821,14 +965,18 @@ def load(path: str | Path, timeseries: bool = True) -> SweepResults:
         runs = pd.DataFrame(columns=[*RUN_ID_COLUMNS, "status", "error"])
     ok = set(runs.loc[runs["status"] == "ok", "run_id"].tolist())
     summary = store.read("summary")
-    summary = (pd.DataFrame(columns=[*RUN_ID_COLUMNS, *METRICS]) if summary is None
-               else summary[summary["run_id"].isin(ok)].reset_index(drop=True))
+    summary = (
+        pd.DataFrame(columns=[*RUN_ID_COLUMNS, *METRICS])
+        if summary is None
+        else summary[summary["run_id"].isin(ok)].reset_index(drop=True)
+    )
     ts = store.read("timeseries") if timeseries else None
     if ts is not None:
         ts = ts[ts["run_id"].isin(ok)].reset_index(drop=True)
     pts_path = path / f"points.{man.get('format', fmt)}"
-    points = (read_table(pts_path, schema=schemas.get("points")) if pts_path.exists()
-              else pd.DataFrame())
+    points = (
+        read_table(pts_path, schema=schemas.get("points")) if pts_path.exists() else pd.DataFrame()
+    )
     if "error" in runs:
         runs["error"] = runs["error"].astype(object).where(runs["error"].notna(), None)
     return SweepResults(runs=runs, summary=summary, timeseries=ts, points=points, manifest=man)

@@ -84,13 +84,14 @@ PROCESS_BYTES = 150 * 2**20
 
 
 # -- run counts --------------------------------------------------------------------------
-def check_runs(n: int, what: str, allow_large: bool = False, flag: str = "--allow-large"
-               ) -> None:
+def check_runs(n: int, what: str, allow_large: bool = False, flag: str = "--allow-large") -> None:
     """Refuse more than :data:`MAX_RUNS` runs unless ``allow_large``."""
     if n > MAX_RUNS and not allow_large:
-        raise LimitError(f"{what} = {n:,} runs, more than the {MAX_RUNS:,} one command runs "
-                         f"without {flag}; allowed: at most {MAX_RUNS:,} runs (fewer points "
-                         f"or replications), or add {flag} to run them anyway")
+        raise LimitError(
+            f"{what} = {n:,} runs, more than the {MAX_RUNS:,} one command runs "
+            f"without {flag}; allowed: at most {MAX_RUNS:,} runs (fewer points "
+            f"or replications), or add {flag} to run them anyway"
+        )
 
 
 # -- processes ---------------------------------------------------------------------------
@@ -108,9 +109,11 @@ def max_jobs() -> int:
 
 def check_jobs(jobs: int, flag: str = "--jobs") -> int:
     if jobs > max_jobs():
-        raise LimitError(f"{flag} {jobs} is more processes than this machine can run well; "
-                         f"allowed: 1 to {max_jobs()} (4 per core on {cpu_count()} cores, and "
-                         "at least 64)")
+        raise LimitError(
+            f"{flag} {jobs} is more processes than this machine can run well; "
+            f"allowed: 1 to {max_jobs()} (4 per core on {cpu_count()} cores, and "
+            "at least 64)"
+        )
     return jobs
 
 
@@ -188,8 +191,7 @@ def model_bytes(params: Mapping[str, Any], horizon_weeks: int) -> int:
     return int(1.5 * b)
 
 
-def run_result_bytes(params: Mapping[str, Any], horizon_weeks: int, n_columns: int = 45
-                     ) -> int:
+def run_result_bytes(params: Mapping[str, Any], horizon_weeks: int, n_columns: int = 45) -> int:
     """Memory the results of one run take while a scenario's outputs are assembled
     (weekly series, one row per client, the employment spells), twice over for the
     concatenation."""
@@ -207,16 +209,19 @@ def estimate_bytes(*, runs: int, jobs: int, run_bytes: int, kept_bytes: int) -> 
     return PROCESS_BYTES * (1 + workers) + run_bytes * max(workers, 1) + kept_bytes
 
 
-def check_memory(need: int, what: str, allow_large: bool = False,
-                 available: int | None = None) -> None:
+def check_memory(
+    need: int, what: str, allow_large: bool = False, available: int | None = None
+) -> None:
     """Refuse a job whose estimated memory ``need`` exceeds the memory available."""
     avail = available_bytes() if available is None else available
     if avail is None or allow_large or need <= avail:
         return
-    raise LimitError(f"{what} needs about {fmt_bytes(need)} of memory (estimate), but "
-                     f"{fmt_bytes(avail)} is available on this machine; allowed: a job that "
-                     "fits (fewer --jobs, replications, runs or weeks, or a smaller agency), "
-                     "or add --allow-large to try anyway")
+    raise LimitError(
+        f"{what} needs about {fmt_bytes(need)} of memory (estimate), but "
+        f"{fmt_bytes(avail)} is available on this machine; allowed: a job that "
+        "fits (fewer --jobs, replications, runs or weeks, or a smaller agency), "
+        "or add --allow-large to try anyway"
+    )
 
 
 # -- whole jobs --------------------------------------------------------------------------
@@ -226,8 +231,9 @@ def _size_params(base: Mapping[str, Any], setting: str = "dsp") -> dict[str, Any
     return {**SETTINGS.get(setting, {}), **base}
 
 
-def check_scenario_scale(scenario: Any, jobs: int | None, allow_large: bool = False,
-                         what: str = "this run") -> None:
+def check_scenario_scale(
+    scenario: Any, jobs: int | None, allow_large: bool = False, what: str = "this run"
+) -> None:
     """Run count and memory of running a :class:`sim.experiments.scenario.Scenario` (``run``,
     ``compare``, ``validate``), checked before anything runs."""
     n_reg, reps = len(scenario.regimes), scenario.replications
@@ -235,14 +241,28 @@ def check_scenario_scale(scenario: Any, jobs: int | None, allow_large: bool = Fa
     check_runs(runs, f"{what}: {n_reg} regime(s) x {reps} replications", allow_large)
     params = _size_params(scenario.params, scenario.setting)
     h = scenario.horizon_weeks
-    need = estimate_bytes(runs=runs, jobs=jobs or cpu_count(), run_bytes=model_bytes(params, h),
-                          kept_bytes=runs * run_result_bytes(params, h))
-    check_memory(need, f"{what} ({runs:,} runs of {h} weeks, all kept in memory until the "
-                 f"report is written, on {jobs or cpu_count()} process(es))", allow_large)
+    need = estimate_bytes(
+        runs=runs,
+        jobs=jobs or cpu_count(),
+        run_bytes=model_bytes(params, h),
+        kept_bytes=runs * run_result_bytes(params, h),
+    )
+    check_memory(
+        need,
+        f"{what} ({runs:,} runs of {h} weeks, all kept in memory until the "
+        f"report is written, on {jobs or cpu_count()} process(es))",
+        allow_large,
+    )
 
 
-def check_sweep_scale(spec: Any, jobs: int | None, *, remote: bool = False,
-                      chunk_runs: int = 200, allow_large: bool = False) -> None:
+def check_sweep_scale(
+    spec: Any,
+    jobs: int | None,
+    *,
+    remote: bool = False,
+    chunk_runs: int = 200,
+    allow_large: bool = False,
+) -> None:
     """Memory of a sweep (its run count is checked when the spec is read): the largest
     agency any point runs, on ``jobs`` local workers (none when ``remote``, a dask
     scheduler elsewhere), the points table and up to ``chunk_runs`` finished runs."""
@@ -261,25 +281,48 @@ def check_sweep_scale(spec: Any, jobs: int | None, *, remote: bool = False,
         per_run += (h // spec.every_weeks + 1) * (len(spec.timeseries_metrics) + 4) * 32
     held = min(n, chunk_runs + 2 * jobs)
     points_table = spec.n_points * (len(spec.factors) + 4) * 64
-    need = estimate_bytes(runs=0 if remote else n, jobs=1 if remote else jobs,
-                          run_bytes=0 if remote else model_bytes(params, h),
-                          kept_bytes=held * per_run + points_table)
-    check_memory(need, f"this sweep ({n:,} runs of up to {params.get('n_workers', 'the default')}"
-                 f" posts, {h} weeks, on {jobs} process(es))", allow_large)
+    need = estimate_bytes(
+        runs=0 if remote else n,
+        jobs=1 if remote else jobs,
+        run_bytes=0 if remote else model_bytes(params, h),
+        kept_bytes=held * per_run + points_table,
+    )
+    check_memory(
+        need,
+        f"this sweep ({n:,} runs of up to {params.get('n_workers', 'the default')}"
+        f" posts, {h} weeks, on {jobs} process(es))",
+        allow_large,
+    )
 
 
-def check_calibration_scale(setting: str, budget: int, replications: int, horizon: int,
-                            jobs: int | None, allow_large: bool = False) -> None:
+def check_calibration_scale(
+    setting: str,
+    budget: int,
+    replications: int,
+    horizon: int,
+    jobs: int | None,
+    allow_large: bool = False,
+) -> None:
     """Candidate budget, run count and memory of ``calibrate``."""
     if budget > MAX_BUDGET and not allow_large:
-        raise LimitError(f"--budget {budget:,} is more than the {MAX_BUDGET:,} candidates "
-                         "calibrate evaluates without --allow-large; allowed: 1 to "
-                         f"{MAX_BUDGET:,}, or add --allow-large")
+        raise LimitError(
+            f"--budget {budget:,} is more than the {MAX_BUDGET:,} candidates "
+            "calibrate evaluates without --allow-large; allowed: 1 to "
+            f"{MAX_BUDGET:,}, or add --allow-large"
+        )
     runs = budget * replications
-    check_runs(runs, f"calibrate: --budget {budget:,} candidates x {replications} "
-               "replications", allow_large)
+    check_runs(
+        runs,
+        f"calibrate: --budget {budget:,} candidates x {replications} replications",
+        allow_large,
+    )
     params = _size_params({}, setting)
-    need = estimate_bytes(runs=runs, jobs=jobs or cpu_count(),
-                          run_bytes=model_bytes(params, horizon), kept_bytes=runs * 4_000)
-    check_memory(need, f"calibrate ({runs:,} runs on {jobs or cpu_count()} process(es))",
-                 allow_large)
+    need = estimate_bytes(
+        runs=runs,
+        jobs=jobs or cpu_count(),
+        run_bytes=model_bytes(params, horizon),
+        kept_bytes=runs * 4_000,
+    )
+    check_memory(
+        need, f"calibrate ({runs:,} runs on {jobs or cpu_count()} process(es))", allow_large
+    )

@@ -87,7 +87,8 @@ def out_path(text: str) -> Path:
     except RuntimeError:  # "~user/..." of an unknown user
         raise argparse.ArgumentTypeError(
             f"{text[:80]!r}: the home folder of {text[1:].split('/')[0][:40]!r} is unknown; "
-            "allowed: a folder path (~/NAME for your own home folder)") from None
+            "allowed: a folder path (~/NAME for your own home folder)"
+        ) from None
 
 
 # -- what is ours ------------------------------------------------------------------------
@@ -138,7 +139,8 @@ def is_ours(folder: Path, kind: str | None = None) -> bool:
 _KNOWN_FILES = re.compile(
     r"^(?:report\.(?:html|md)|manifest\.json|columns\.csv|timeseries\.csv|runs\.csv|"
     r"survival\.csv|summary\.csv|validation\.(?:csv|md)|history\.csv|fit\.csv|best\.toml|"
-    r"calibration\.json|adopt\.txt|[a-z_]+\.(?:png|svg|pdf))$")
+    r"calibration\.json|adopt\.txt|[a-z_]+\.(?:png|svg|pdf))$"
+)
 
 
 #: Files a desktop puts in any folder it shows (nobody's work): not counted as foreign.
@@ -164,15 +166,20 @@ def foreign(folder: Path) -> list[str]:
     folder = Path(folder)
     man = read_manifest(folder)
     listed = man.get("files") if man else None
-    found = [f for f in _tree(folder)
-             if not (_DESKTOP_JUNK.match(Path(f).name) and (folder / f).is_file())]
+    found = [
+        f
+        for f in _tree(folder)
+        if not (_DESKTOP_JUNK.match(Path(f).name) and (folder / f).is_file())
+    ]
     if isinstance(listed, list) and all(isinstance(f, str) for f in listed):
         allowed = {MANIFEST, *listed}
         allowed |= {str(p) for f in listed for p in Path(f).parents if str(p) != "."}
         return sorted(f for f in found if f not in allowed)
-    return sorted(f for f in found
-                  if not (_KNOWN_FILES.match(f) and (folder / f).is_file()
-                          and not (folder / f).is_symlink()))
+    return sorted(
+        f
+        for f in found
+        if not (_KNOWN_FILES.match(f) and (folder / f).is_file() and not (folder / f).is_symlink())
+    )
 
 
 def _list_files(tmp: Path) -> None:
@@ -192,7 +199,8 @@ def _refuse_foreign(target: Path, shown: Path, flag: str, when: str = "") -> Non
             f"{flag} {shown} is an output of workforce-sim, but {when}it holds files the "
             f"program did not write ({names}), which replacing it would delete; nothing was "
             f"changed. Move them elsewhere, or name another folder, e.g. {flag} "
-            f"{shown.parent / (shown.name + '-2')}")
+            f"{shown.parent / (shown.name + '-2')}"
+        )
 
 
 def _entries(folder: Path, ignore: tuple[str, ...] = ()) -> list[str]:
@@ -234,13 +242,16 @@ def _fits(target: Path, shown: Path, flag: str, sibling: bool) -> None:
             raise UsageError(
                 f"{flag} {_clip(shown)}: a folder name of {len(part):,} characters is "
                 f"too long for this file system; allowed: names of at most "
-                f"{name_max - extra} bytes" + (" (the output folder's name: a temporary "
-                f"copy adds {extra})" if extra else ""))
+                f"{name_max - extra} bytes"
+                + (f" (the output folder's name: a temporary copy adds {extra})" if extra else "")
+            )
     if len(os.fsencode(target)) + _INSIDE_EXTRA > path_max:
-        raise UsageError(f"{flag} {_clip(shown)}: a path of {len(str(target)):,} "
-                         f"characters is too long for this file system; allowed: at most "
-                         f"{path_max - _INSIDE_EXTRA} bytes (the files inside add up to "
-                         f"{_INSIDE_EXTRA})")
+        raise UsageError(
+            f"{flag} {_clip(shown)}: a path of {len(str(target)):,} "
+            f"characters is too long for this file system; allowed: at most "
+            f"{path_max - _INSIDE_EXTRA} bytes (the files inside add up to "
+            f"{_INSIDE_EXTRA})"
+        )
 
 
 def _existing_ancestor(path: Path) -> Path:
@@ -253,16 +264,20 @@ def _existing_ancestor(path: Path) -> Path:
 def _probe(folder: Path, shown: Path, flag: str) -> None:
     """Make sure a directory can be created (and removed) in ``folder``."""
     if not folder.is_dir():
-        raise UsageError(f"{flag} {shown}: cannot write there ({folder} is a file, not a "
-                         "folder); choose a folder you can write to")
+        raise UsageError(
+            f"{flag} {shown}: cannot write there ({folder} is a file, not a "
+            "folder); choose a folder you can write to"
+        )
     probe = folder / f".workforce-sim-probe.{os.getpid()}.{secrets.token_hex(4)}.tmp"
     try:
         probe.mkdir()
         probe.rmdir()
     except OSError as exc:
-        raise UsageError(f"{flag} {shown}: cannot write there (creating a folder in "
-                         f"{folder} fails: {exc.strerror or exc}); choose a folder you can "
-                         "write to") from None
+        raise UsageError(
+            f"{flag} {shown}: cannot write there (creating a folder in "
+            f"{folder} fails: {exc.strerror or exc}); choose a folder you can "
+            "write to"
+        ) from None
 
 
 def _not_cwd(target: Path, shown: Path, flag: str) -> None:
@@ -271,9 +286,11 @@ def _not_cwd(target: Path, shown: Path, flag: str) -> None:
     except OSError:
         return
     if cwd == target or target in cwd.parents:
-        raise UsageError(f"{flag} {shown} is the current directory or contains it; the "
-                         "output folder is replaced as a whole, so name a new folder, e.g. "
-                         f"{flag} results")
+        raise UsageError(
+            f"{flag} {shown} is the current directory or contains it; the "
+            "output folder is replaced as a whole, so name a new folder, e.g. "
+            f"{flag} results"
+        )
 
 
 def check_out(path: Path | str, flag: str = "--out") -> Path:
@@ -293,27 +310,29 @@ def check_out(path: Path | str, flag: str = "--out") -> Path:
     _not_cwd(target, shown, flag)
     if os.path.lexists(target):
         if not target.is_dir():
-            raise UsageError(f"{flag} {shown} exists and is not a directory; nothing was "
-                             "changed")
+            raise UsageError(f"{flag} {shown} exists and is not a directory; nothing was changed")
         if os.path.ismount(target):
-            raise UsageError(f"{flag} {shown} is a mount point; name a folder inside it, "
-                             f"e.g. {flag} {shown / 'results'}")
+            raise UsageError(
+                f"{flag} {shown} is a mount point; name a folder inside it, "
+                f"e.g. {flag} {shown / 'results'}"
+            )
         try:
             entries = _entries(target)
         except OSError as exc:
-            raise UsageError(f"{flag} {shown}: cannot read it ({exc.strerror or exc})"
-                             ) from None
+            raise UsageError(f"{flag} {shown}: cannot read it ({exc.strerror or exc})") from None
         if entries and not is_ours(target):
             raise UsageError(
                 f"{flag} {shown} already exists and is not an output of workforce-sim (no "
                 f"{MANIFEST} written by it), so it will not be replaced; nothing was "
-                f"changed. Name a new or empty folder, e.g. {flag} {shown / 'results'}")
+                f"changed. Name a new or empty folder, e.g. {flag} {shown / 'results'}"
+            )
         if entries and is_ours(target, kind="sweep"):
             raise UsageError(
                 f"{flag} {shown} is a sweep of workforce-sim (its runs are kept there and "
                 "resumed with `sweep --resume`), so it will not be replaced by another "
                 f"command's output; nothing was changed. Name another folder, e.g. {flag} "
-                f"{shown.parent / (shown.name + '-2')}")
+                f"{shown.parent / (shown.name + '-2')}"
+            )
         if entries:
             _refuse_foreign(target, shown, flag)
         _probe(target.parent, shown, flag)
@@ -339,13 +358,16 @@ def check_sweep_out(path: Path | str, flag: str = "--out") -> Path:
         try:
             entries = _entries(target, ignore=(".lock",))
         except OSError as exc:
-            raise UsageError(f"{flag} {shown}: cannot read it ({exc.strerror or exc})"
-                             ) from None
+            raise UsageError(f"{flag} {shown}: cannot read it ({exc.strerror or exc})") from None
         if entries and not is_ours(target, kind="sweep"):
-            what = ("an output of another workforce-sim command" if is_ours(target)
-                    else "not a sweep of workforce-sim (no sweep manifest.json)")
-            raise UsageError(f"{flag} {shown} is not empty and is {what}; name a new or "
-                             "empty folder")
+            what = (
+                "an output of another workforce-sim command"
+                if is_ours(target)
+                else "not a sweep of workforce-sim (no sweep manifest.json)"
+            )
+            raise UsageError(
+                f"{flag} {shown} is not empty and is {what}; name a new or empty folder"
+            )
         _probe(target, shown, flag)
     else:
         _probe(_existing_ancestor(target.parent), shown, flag)
@@ -358,8 +380,10 @@ def _leftover_patterns(name: str) -> tuple[re.Pattern[str], re.Pattern[str]]:
     so that a user's ``.NAME.2024.backup.tmp`` is never taken for one; ``.NAME.old-PID``
     without the digits (an old version's) only counts when it holds an output of ours."""
     n = re.escape(name)
-    return (re.compile(rf"^\.{n}\.(?P<pid>\d+)\.[0-9a-f]{{8}}\.tmp$"),
-            re.compile(rf"^\.{n}\.old-(?P<pid>\d+)(?P<token>-[0-9a-f]{{8}})?$"))
+    return (
+        re.compile(rf"^\.{n}\.(?P<pid>\d+)\.[0-9a-f]{{8}}\.tmp$"),
+        re.compile(rf"^\.{n}\.old-(?P<pid>\d+)(?P<token>-[0-9a-f]{{8}})?$"),
+    )
 
 
 def _pid_alive(pid: int) -> bool:
@@ -523,13 +547,17 @@ def _install(tmp: Path, target: Path, flag: str) -> None:
     if replace:
         # check again: the folder may have changed while the simulation ran
         if not target.is_dir() or target.is_symlink():
-            raise UsageError(f"{flag} {target} changed while the run was going on and is "
-                             "no longer a directory; nothing was replaced")
+            raise UsageError(
+                f"{flag} {target} changed while the run was going on and is "
+                "no longer a directory; nothing was replaced"
+            )
         replace = bool(_entries(target))
         if replace and not is_ours(target):
-            raise UsageError(f"{flag} {target} is no longer an output of workforce-sim "
-                             "(files were put there while the run was going on); nothing "
-                             "was replaced")
+            raise UsageError(
+                f"{flag} {target} is no longer an output of workforce-sim "
+                "(files were put there while the run was going on); nothing "
+                "was replaced"
+            )
         if replace:
             _refuse_foreign(target, target, flag, "while the run was going on ")
     if not replace:

@@ -191,12 +191,17 @@ def watch_process(pid: int) -> None:
     except (AttributeError, OSError):  # pragma: no cover - no pidfd here
         if os.getppid() != pid:
             return
-    threading.Thread(target=_wait_for_exit, args=(pid, fd, os.getppid()),
-                     name="workforce-sim: watch parent", daemon=True).start()
+    threading.Thread(
+        target=_wait_for_exit,
+        args=(pid, fd, os.getppid()),
+        name="workforce-sim: watch parent",
+        daemon=True,
+    ).start()
 
 
-def _init_worker(parent: int, initializer: Callable[..., Any] | None,
-                 initargs: tuple) -> None:  # pragma: no cover - runs in worker processes
+def _init_worker(
+    parent: int, initializer: Callable[..., Any] | None, initargs: tuple
+) -> None:  # pragma: no cover - runs in worker processes
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C: the parent stops the pool
     watch_process(parent)
     if initializer is not None:
@@ -250,10 +255,14 @@ def terminate(pool: ProcessPoolExecutor) -> None:
 
 
 @contextmanager
-def process_pool(jobs: int, *, preload: list[str] | None = None,
-                 initializer: Callable[..., Any] | None = None,
-                 initargs: tuple = (), start_method: str | None = None
-                 ) -> Iterator[ProcessPoolExecutor]:
+def process_pool(
+    jobs: int,
+    *,
+    preload: list[str] | None = None,
+    initializer: Callable[..., Any] | None = None,
+    initargs: tuple = (),
+    start_method: str | None = None,
+) -> Iterator[ProcessPoolExecutor]:
     """A ``ProcessPoolExecutor`` of ``jobs`` workers that never outlive this process.
 
     Workers ignore Ctrl-C and end when this process ends (see the module docstring);
@@ -268,8 +277,12 @@ def process_pool(jobs: int, *, preload: list[str] | None = None,
     ctx = mp_context(start_method)
     if preload and ctx.get_start_method() == "forkserver":
         ctx.set_forkserver_preload(list(preload))
-    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_init_worker,
-                               initargs=(os.getpid(), initializer, tuple(initargs)))
+    pool = ProcessPoolExecutor(
+        max_workers=jobs,
+        mp_context=ctx,
+        initializer=_init_worker,
+        initargs=(os.getpid(), initializer, tuple(initargs)),
+    )
     try:
         yield pool
     except BaseException:
@@ -278,9 +291,15 @@ def process_pool(jobs: int, *, preload: list[str] | None = None,
     pool.shutdown(wait=True, cancel_futures=True)
 
 
-def pool_map(fn: Callable[[Any], Any], items: Iterable[Any], jobs: int = 1, *,
-             pool: ProcessPoolExecutor | None = None, progress: bool = False,
-             desc: str = "runs") -> Iterator[Any]:
+def pool_map(
+    fn: Callable[[Any], Any],
+    items: Iterable[Any],
+    jobs: int = 1,
+    *,
+    pool: ProcessPoolExecutor | None = None,
+    progress: bool = False,
+    desc: str = "runs",
+) -> Iterator[Any]:
     """``fn`` of each item, yielded in the items' order as they become available.
 
     On ``pool`` if one is given (e.g. kept open across many calls); else serially in
@@ -293,8 +312,7 @@ def pool_map(fn: Callable[[Any], Any], items: Iterable[Any], jobs: int = 1, *,
     from tqdm import tqdm
 
     items = list(items)
-    bar = tqdm(total=len(items), desc=desc, unit="run", disable=not progress,
-               file=sys.stderr)
+    bar = tqdm(total=len(items), desc=desc, unit="run", disable=not progress, file=sys.stderr)
     try:
         if pool is not None:
             for res in pool.map(fn, items, chunksize=1):

@@ -94,8 +94,15 @@ def plan(scenario: Scenario) -> list[RunSpec]:
         for r, child in enumerate(children):
             seed = run_seed(child)
             specs.append(
-                RunSpec(len(specs), regime, r, seed, tuple(child.spawn_key), kwargs,
-                        scenario.horizon_weeks)
+                RunSpec(
+                    len(specs),
+                    regime,
+                    r,
+                    seed,
+                    tuple(child.spawn_key),
+                    kwargs,
+                    scenario.horizon_weeks,
+                )
             )
     return specs
 
@@ -106,8 +113,9 @@ def final_year(ts: pd.DataFrame) -> dict[str, float]:
     out = {}
     for name, m in METRICS.items():
         col = last[name]
-        out[name] = float(col.iloc[-1] if m.final == "last" else
-                          col.mean() if m.final == "mean" else col.sum())
+        out[name] = float(
+            col.iloc[-1] if m.final == "last" else col.mean() if m.final == "mean" else col.sum()
+        )
     return out
 
 
@@ -119,8 +127,12 @@ def run_one(spec: RunSpec) -> dict[str, Any]:
         model.step()
     ts = model.datacollector.get_model_vars_dataframe().reset_index(drop=True)
     ts.insert(0, "week", np.arange(len(ts)))
-    ids = {"run_id": spec.run_id, "regime": spec.regime, "replicate": spec.replicate,
-           "seed": spec.seed}
+    ids = {
+        "run_id": spec.run_id,
+        "regime": spec.regime,
+        "replicate": spec.replicate,
+        "seed": spec.seed,
+    }
     for i, (k, v) in enumerate(ids.items()):
         ts.insert(i, k, v)
     surv = model.survival_data()
@@ -205,8 +217,9 @@ def _git(*args: str) -> str | None:
 
     def run(*a: str) -> str | None:
         try:
-            out = subprocess.run(["git", *a], cwd=here, capture_output=True, text=True,
-                                 timeout=10, check=False)
+            out = subprocess.run(
+                ["git", *a], cwd=here, capture_output=True, text=True, timeout=10, check=False
+            )
         except (OSError, subprocess.SubprocessError):
             return None
         return out.stdout if out.returncode == 0 else None
@@ -232,8 +245,16 @@ def git_dirty() -> bool | None:
 
 def package_versions() -> dict[str, str]:
     out = {"python": platform.python_version()}
-    for pkg in ("workforce-sim", "mesa", "numpy", "numba", "llvmlite", "pandas", "matplotlib",
-                "scipy"):
+    for pkg in (
+        "workforce-sim",
+        "mesa",
+        "numpy",
+        "numba",
+        "llvmlite",
+        "pandas",
+        "matplotlib",
+        "scipy",
+    ):
         try:
             out[pkg] = metadata.version(pkg)
         except metadata.PackageNotFoundError:

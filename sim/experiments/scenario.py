@@ -93,11 +93,11 @@ class KeySpec:
         """What the key accepts, in words (used in error messages and docs)."""
         if self.kind == "text":
             most = f" of at most {self.high} characters" if self.high else ""
-            return ("a non-empty text in double quotes" if self.required else
-                    "text in quotes") + most
+            return (
+                "a non-empty text in double quotes" if self.required else "text in quotes"
+            ) + most
         if self.kind == "names":
-            count = (f"at least {self.low}" if self.high is None else
-                     f"{self.low} to {self.high}")
+            count = f"at least {self.low}" if self.high is None else f"{self.low} to {self.high}"
             return f'a list of {count} name(s) in quotes, e.g. ["jit", "hybrid"]'
         if self.kind == "builtin":
             return "one of " + ", ".join(f'"{n}"' for n in REGIMES)
@@ -205,8 +205,9 @@ def unknown_key(source: str, key: str, name: str, allowed: list[str], what: str)
 def _table(source: str, key: str, value: Any) -> Mapping[str, Any]:
     if not isinstance(value, Mapping):
         what = TABLES.get(key, "a regime's training values")
-        raise key_error(source, key,
-                        f"= {show(value)} must be a table (a section headed [{key}]): {what}")
+        raise key_error(
+            source, key, f"= {show(value)} must be a table (a section headed [{key}]): {what}"
+        )
     return value
 
 
@@ -220,41 +221,59 @@ def value_problem(spec: KeySpec, value: Any) -> tuple[Any, str | None]:
             return None, bad
         if spec.high is not None and len(value.strip()) > spec.high:
             return None, (f"= {show(value)} is too long; must be {spec.allowed}")
-        control = next((c for c in value if c not in "\t\n\r" and not c.isprintable()
-                        and unicodedata.category(c) == "Cc"), None)
+        control = next(
+            (
+                c
+                for c in value
+                if c not in "\t\n\r" and not c.isprintable() and unicodedata.category(c) == "Cc"
+            ),
+            None,
+        )
         if control is not None:  # ends up in terminals, charts, CSV and report titles
-            return None, (f"= {show(value)} contains the control character {control!r}; "
-                          f"must be {spec.allowed}, without control characters")
+            return None, (
+                f"= {show(value)} contains the control character {control!r}; "
+                f"must be {spec.allowed}, without control characters"
+            )
         return value.strip(), None
     if spec.kind == "setting":
         if not isinstance(value, str) or value not in SETTINGS:
-            return None, (f"= {show(value)} is not a setting{suggest(str(value), SETTINGS)}; "
-                          f"must be {spec.allowed}")
+            return None, (
+                f"= {show(value)} is not a setting{suggest(str(value), SETTINGS)}; "
+                f"must be {spec.allowed}"
+            )
         return value, None
     if spec.kind == "builtin":
         if not isinstance(value, str) or value not in REGIMES:
-            return None, (f"= {show(value)} is not a built-in regime"
-                          f"{suggest(str(value), REGIMES)}; must be {spec.allowed}")
+            return None, (
+                f"= {show(value)} is not a built-in regime"
+                f"{suggest(str(value), REGIMES)}; must be {spec.allowed}"
+            )
         return value, None
     if spec.kind == "names":
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             return None, bad
         if len(value) < (spec.low or 0) or (spec.high is not None and len(value) > spec.high):
-            return None, (f"= {show(value)} ({len(value)} names) is not allowed; must be "
-                          f"{spec.allowed}")
+            return None, (
+                f"= {show(value)} ({len(value)} names) is not allowed; must be {spec.allowed}"
+            )
         dupes = sorted(v for v, n in Counter(value).items() if n > 1)
         if dupes:
-            return None, (f"= {show(value)} lists {', '.join(show(d) for d in dupes[:5])} "
-                          "more than once; allowed: each name once")
+            return None, (
+                f"= {show(value)} lists {', '.join(show(d) for d in dupes[:5])} "
+                "more than once; allowed: each name once"
+            )
         return tuple(value), None
     # int: a float only when it is exactly a whole number within 2**53 (the seed, whose
     # range goes beyond, must be written as a whole number)
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None, bad
-    if isinstance(value, float) and (not value.is_integer() or abs(value) > 2**53
-                                     or (spec.high or 0) > 2**53):
-        return None, (f"= {show(value)} is not allowed; must be {spec.allowed}, written "
-                      "without a decimal point")
+    if isinstance(value, float) and (
+        not value.is_integer() or abs(value) > 2**53 or (spec.high or 0) > 2**53
+    ):
+        return None, (
+            f"= {show(value)} is not allowed; must be {spec.allowed}, written "
+            "without a decimal point"
+        )
     value = int(value)
     if (spec.low is not None and value < spec.low) or (spec.high is not None and value > spec.high):
         return None, f"= {show(value)} is out of range; must be {spec.allowed}"
@@ -344,8 +363,10 @@ def _custom_regime(source: str, name: str, table: Any) -> tuple[dict[str, Any], 
         )
     if len(name) > MAX_CHARS["regime"] or not REGIME_NAME.fullmatch(name):
         raise key_error(
-            source, prefix, f"regime name {show(name)} is not allowed; must be "
-            f"{REGIME_NAME_TEXT}, at most {MAX_CHARS['regime']} characters"
+            source,
+            prefix,
+            f"regime name {show(name)} is not allowed; must be "
+            f"{REGIME_NAME_TEXT}, at most {MAX_CHARS['regime']} characters",
         )
     table = _table(source, prefix, table)
     allowed = [*REGIME_KEYS, *REGIME_PARAMS]
@@ -373,14 +394,17 @@ def check_shock(params: Mapping[str, Any], horizon_weeks: int, horizon_key: str)
     shock_start = params.get("shock_start", PARAMS["shock_start"].default)
     shock_weeks = params.get("shock_weeks", PARAMS["shock_weeks"].default)
     if shock_weeks > 0 and shock_start >= horizon_weeks:
-        return (f"= {show(shock_start)}: the shock would start after the last reported week "
-                f"({horizon_key} = {horizon_weeks}); allowed: 0 to {horizon_weeks - 1}, or "
-                "set shock_weeks = 0 for no shock")
+        return (
+            f"= {show(shock_start)}: the shock would start after the last reported week "
+            f"({horizon_key} = {horizon_weeks}); allowed: 0 to {horizon_weeks - 1}, or "
+            "set shock_weeks = 0 for no shock"
+        )
     return None
 
 
-def _check_labels(source: str, labels: Mapping[str, str],
-                  custom: Mapping[str, tuple[dict[str, Any], str, str]]) -> None:
+def _check_labels(
+    source: str, labels: Mapping[str, str], custom: Mapping[str, tuple[dict[str, Any], str, str]]
+) -> None:
     """Two regimes of one scenario must not share a display label (reports key on it)."""
     seen: dict[str, str] = {}
     for name, label in labels.items():
@@ -388,10 +412,13 @@ def _check_labels(source: str, labels: Mapping[str, str],
         if other != name:
             culprit = name if name in custom else other
             first = other if culprit == name else name
-            raise key_error(source, f"regimes.{culprit}.label",
-                            f"= {show(labels[culprit])} is also the label of regime "
-                            f"'{first}'; allowed: a label no other regime of the scenario "
-                            "has (reports and charts tell regimes apart by it)")
+            raise key_error(
+                source,
+                f"regimes.{culprit}.label",
+                f"= {show(labels[culprit])} is also the label of regime "
+                f"'{first}'; allowed: a label no other regime of the scenario "
+                "has (reports and charts tell regimes apart by it)",
+            )
 
 
 def parse_scenario(data: Mapping[str, Any], source: str = NO_SOURCE) -> Scenario:
@@ -490,8 +517,10 @@ def read_toml(path: str | Path, what: str = "scenario file") -> tuple[dict[str, 
             raise ScenarioError(f"{what} path is not a file: {p}")
         size = p.stat().st_size
         if size > MAX_FILE_BYTES:
-            raise ScenarioError(f"{p}: {what} of {size:,} bytes is too large; allowed: at most "
-                                f"{MAX_FILE_BYTES:,} bytes")
+            raise ScenarioError(
+                f"{p}: {what} of {size:,} bytes is too large; allowed: at most "
+                f"{MAX_FILE_BYTES:,} bytes"
+            )
         raw = p.read_bytes()
     except OSError as exc:
         raise ScenarioError(f"{p}: cannot read the {what}: {exc.strerror or exc}") from None
@@ -500,9 +529,10 @@ def read_toml(path: str | Path, what: str = "scenario file") -> tuple[dict[str, 
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
-        raise ScenarioError(f"{p}:{line}:{col}: not valid UTF-8 text (byte "
-                            f"0x{raw[exc.start]:02x}); allowed: a text file saved as UTF-8"
-                            ) from None
+        raise ScenarioError(
+            f"{p}:{line}:{col}: not valid UTF-8 text (byte "
+            f"0x{raw[exc.start]:02x}); allowed: a text file saved as UTF-8"
+        ) from None
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -517,8 +547,10 @@ def read_toml(path: str | Path, what: str = "scenario file") -> tuple[dict[str, 
     except RecursionError:
         data = None
     if data is None or _depth(data) > MAX_NESTING:
-        raise ScenarioError(f"{p}: arrays or tables nested too deeply; allowed: at most "
-                            f"{MAX_NESTING} levels (a {what} needs 3)")
+        raise ScenarioError(
+            f"{p}: arrays or tables nested too deeply; allowed: at most "
+            f"{MAX_NESTING} levels (a {what} needs 3)"
+        )
     return data, text
 
 

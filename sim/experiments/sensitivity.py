@@ -68,8 +68,13 @@ ISHIGAMI_INDICES: dict[str, tuple[float, ...]] = {
 }
 
 
-def ishigami(X: np.ndarray, rng: np.random.Generator | None = None, a: float = 7.0,
-             b: float = 0.1, noise_sd: float = 0.0) -> np.ndarray:
+def ishigami(
+    X: np.ndarray,
+    rng: np.random.Generator | None = None,
+    a: float = 7.0,
+    b: float = 0.1,
+    noise_sd: float = 0.0,
+) -> np.ndarray:
     """Ishigami function, ``sin x1 + a sin^2 x2 + b x3^4 sin x1``, plus optional noise."""
     X = np.asarray(X, dtype=float)
     y = np.sin(X[:, 0]) + a * np.sin(X[:, 1]) ** 2 + b * X[:, 2] ** 4 * np.sin(X[:, 0])
@@ -81,13 +86,19 @@ def ishigami(X: np.ndarray, rng: np.random.Generator | None = None, a: float = 7
 def check_method(method: str) -> str:
     """``method`` if it is one of :data:`METHODS`, else a :class:`UsageError`."""
     if method not in METHODS:
-        raise UsageError(f"sensitivity analysis needs design = \"sobol\" or \"morris\", "
-                         f"got {method!r}")
+        raise UsageError(f'sensitivity analysis needs design = "sobol" or "morris", got {method!r}')
     return method
 
 
-def sample(problem: Mapping[str, Any], method: str, n: int, *, seed: int = 0,
-           second_order: bool = False, levels: int = 4) -> np.ndarray:
+def sample(
+    problem: Mapping[str, Any],
+    method: str,
+    n: int,
+    *,
+    seed: int = 0,
+    second_order: bool = False,
+    levels: int = 4,
+) -> np.ndarray:
     """A SALib design: ``sobol`` (Saltelli, ``n`` a power of 2) or ``morris``
     (``n`` trajectories on a ``levels``-level grid)."""
     if check_method(method) == "sobol":
@@ -99,8 +110,9 @@ def sample(problem: Mapping[str, Any], method: str, n: int, *, seed: int = 0,
     return morris.sample(dict(problem), n, num_levels=levels, seed=seed)
 
 
-def evaluate(fn: Callable[..., Any], X: np.ndarray, replications: int = 1, seed: int = 0
-             ) -> dict[str, np.ndarray]:
+def evaluate(
+    fn: Callable[..., Any], X: np.ndarray, replications: int = 1, seed: int = 0
+) -> dict[str, np.ndarray]:
     """Outputs of ``fn(X, rng)`` for every replication: ``{output: Y[point, replicate]}``.
 
     ``fn`` returns an array (one output, named ``"y"``) or a mapping of named arrays;
@@ -121,9 +133,14 @@ def noise(Y: np.ndarray) -> dict[str, float]:
     means = np.nanmean(Y, axis=1)
     n = np.sum(~np.isnan(Y), axis=1)
     between_var = float(np.var(means, ddof=1)) if len(means) > 1 else float("nan")
-    out = {"points": len(Y), "replications": int(Y.shape[1]),
-           "mean": float(np.mean(means)), "between_sd": float(np.sqrt(between_var)),
-           "within_sd": float("nan"), "noise_share": float("nan")}
+    out = {
+        "points": len(Y),
+        "replications": int(Y.shape[1]),
+        "mean": float(np.mean(means)),
+        "between_sd": float(np.sqrt(between_var)),
+        "within_sd": float("nan"),
+        "noise_share": float("nan"),
+    }
     ok = n >= 2
     if ok.any():
         within_var = float(np.mean(np.nanvar(Y[ok], axis=1, ddof=1)))
@@ -135,9 +152,19 @@ def noise(Y: np.ndarray) -> dict[str, float]:
     return out
 
 
-def analyse(problem: Mapping[str, Any], method: str, X: np.ndarray, Y: np.ndarray, *,
-            second_order: bool = False, levels: int = 4, conf_level: float = 0.95,
-            resamples: int = 1000, seed: int = 0, output: str = "y") -> pd.DataFrame:
+def analyse(
+    problem: Mapping[str, Any],
+    method: str,
+    X: np.ndarray,
+    Y: np.ndarray,
+    *,
+    second_order: bool = False,
+    levels: int = 4,
+    conf_level: float = 0.95,
+    resamples: int = 1000,
+    seed: int = 0,
+    output: str = "y",
+) -> pd.DataFrame:
     """Indices of one output, one row per factor, with the replication noise beside them.
 
     ``Y`` is ``Y[point]`` or ``Y[point, replicate]`` (averaged per point; NaN = missing
@@ -152,19 +179,34 @@ def analyse(problem: Mapping[str, Any], method: str, X: np.ndarray, Y: np.ndarra
         means = np.nanmean(Y2, axis=1)
     if np.isnan(means).any():
         missing = np.flatnonzero(np.isnan(means))
-        raise UsageError(f"output {output!r}: {len(missing)} design point(s) have no "
-                         f"successful run (e.g. point {int(missing[0])}); the {method} "
-                         "analysis needs every point: fix the failures, then run again "
-                         "with --resume --retry-failed")
+        raise UsageError(
+            f"output {output!r}: {len(missing)} design point(s) have no "
+            f"successful run (e.g. point {int(missing[0])}); the {method} "
+            "analysis needs every point: fix the failures, then run again "
+            "with --resume --retry-failed"
+        )
     problem = dict(problem)
     names = list(problem["names"])
     if check_method(method) == "sobol":
         from SALib.analyze import sobol
 
-        res = sobol.analyze(problem, means, calc_second_order=second_order,
-                            num_resamples=resamples, conf_level=conf_level, seed=seed)
-        table = pd.DataFrame({"factor": names, "S1": res["S1"], "S1_conf": res["S1_conf"],
-                              "ST": res["ST"], "ST_conf": res["ST_conf"]})
+        res = sobol.analyze(
+            problem,
+            means,
+            calc_second_order=second_order,
+            num_resamples=resamples,
+            conf_level=conf_level,
+            seed=seed,
+        )
+        table = pd.DataFrame(
+            {
+                "factor": names,
+                "S1": res["S1"],
+                "S1_conf": res["S1_conf"],
+                "ST": res["ST"],
+                "ST_conf": res["ST_conf"],
+            }
+        )
         if second_order:  # pairwise indices S2[i, j] (upper triangle), one column per j
             for j, other in enumerate(names):
                 table[f"S2.{other}"] = res["S2"][:, j]
@@ -172,11 +214,24 @@ def analyse(problem: Mapping[str, Any], method: str, X: np.ndarray, Y: np.ndarra
     else:
         from SALib.analyze import morris
 
-        res = morris.analyze(problem, np.asarray(X, dtype=float), means,
-                             num_resamples=resamples, conf_level=conf_level,
-                             num_levels=levels, seed=seed)
-        table = pd.DataFrame({"factor": names, "mu": res["mu"], "mu_star": res["mu_star"],
-                              "mu_star_conf": res["mu_star_conf"], "sigma": res["sigma"]})
+        res = morris.analyze(
+            problem,
+            np.asarray(X, dtype=float),
+            means,
+            num_resamples=resamples,
+            conf_level=conf_level,
+            num_levels=levels,
+            seed=seed,
+        )
+        table = pd.DataFrame(
+            {
+                "factor": names,
+                "mu": res["mu"],
+                "mu_star": res["mu_star"],
+                "mu_star_conf": res["mu_star_conf"],
+                "sigma": res["sigma"],
+            }
+        )
     table.insert(0, "output", output)
     table.insert(1, "method", method)
     for k, v in noise(Y2).items():
@@ -184,15 +239,40 @@ def analyse(problem: Mapping[str, Any], method: str, X: np.ndarray, Y: np.ndarra
     return table
 
 
-def run(fn: Callable[..., Any], problem: Mapping[str, Any], method: str = "sobol",
-        n: int = 1024, *, replications: int = 1, seed: int = 0, second_order: bool = False,
-        levels: int = 4, conf_level: float = 0.95, resamples: int = 1000) -> pd.DataFrame:
+def run(
+    fn: Callable[..., Any],
+    problem: Mapping[str, Any],
+    method: str = "sobol",
+    n: int = 1024,
+    *,
+    replications: int = 1,
+    seed: int = 0,
+    second_order: bool = False,
+    levels: int = 4,
+    conf_level: float = 0.95,
+    resamples: int = 1000,
+) -> pd.DataFrame:
     """Sensitivity of *any* model function ``fn(X, rng)``: sample, evaluate, analyse."""
     X = sample(problem, method, n, seed=seed, second_order=second_order, levels=levels)
     outs = evaluate(fn, X, replications, seed)
-    return pd.concat([analyse(problem, method, X, Y, second_order=second_order, levels=levels,
-                              conf_level=conf_level, resamples=resamples, seed=seed,
-                              output=name) for name, Y in outs.items()], ignore_index=True)
+    return pd.concat(
+        [
+            analyse(
+                problem,
+                method,
+                X,
+                Y,
+                second_order=second_order,
+                levels=levels,
+                conf_level=conf_level,
+                resamples=resamples,
+                seed=seed,
+                output=name,
+            )
+            for name, Y in outs.items()
+        ],
+        ignore_index=True,
+    )
 
 
 # --- the simulation, through a sweep ----------------------------------------------------
@@ -208,8 +288,13 @@ def _problem(man: Mapping[str, Any]) -> dict[str, Any]:
     return {"num_vars": len(names), "names": names, "bounds": bounds}
 
 
-def analyse_sweep(path: str | Path, outputs: Sequence[str] | None = None, *,
-                  conf_level: float = 0.95, resamples: int = 1000) -> pd.DataFrame:
+def analyse_sweep(
+    path: str | Path,
+    outputs: Sequence[str] | None = None,
+    *,
+    conf_level: float = 0.95,
+    resamples: int = 1000,
+) -> pd.DataFrame:
     """Indices of a finished ``sobol`` or ``morris`` sweep, per output and per crossed group.
 
     Column ``group`` names the crossed factor values (e.g. ``regime=jit``), or ``all``.
@@ -245,10 +330,18 @@ def analyse_sweep(path: str | Path, outputs: Sequence[str] | None = None, *,
         X = pts[design_cols].to_numpy(float)
         rows = pts["point"].to_numpy(int)
         for o in outputs:
-            t = analyse(problem, method, X, Y_all[o][rows], second_order=bool(
-                spec.get("second_order")), levels=int(spec.get("levels") or 4),
-                conf_level=conf_level, resamples=resamples, seed=seed, output=o)
+            t = analyse(
+                problem,
+                method,
+                X,
+                Y_all[o][rows],
+                second_order=bool(spec.get("second_order")),
+                levels=int(spec.get("levels") or 4),
+                conf_level=conf_level,
+                resamples=resamples,
+                seed=seed,
+                output=o,
+            )
             t.insert(0, "group", label)
             tables.append(t)
     return pd.concat(tables, ignore_index=True)
-

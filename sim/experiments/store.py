@@ -65,8 +65,12 @@ TABLES: tuple[str, ...] = ("timeseries", "summary", "runs")
 FORMATS: tuple[str, ...] = ("parquet", "csv")
 
 #: Column types, and the Arrow type of each.
-TYPES: dict[str, str] = {"int64": "int64", "float64": "float64", "bool": "bool_",
-                         "string": "string"}
+TYPES: dict[str, str] = {
+    "int64": "int64",
+    "float64": "float64",
+    "bool": "bool_",
+    "string": "string",
+}
 #: A table's columns in order: (name, type in :data:`TYPES`).
 Columns = list[tuple[str, str]]
 #: Where damaged parts are moved, away from every table's folder.
@@ -139,8 +143,7 @@ def conform(df: pd.DataFrame, columns: Columns) -> pd.DataFrame:
     n = len(df)
     out = {}
     for name, typ in columns:
-        col = df[name].reset_index(drop=True) if name in df else pd.Series([None] * n,
-                                                                           dtype=object)
+        col = df[name].reset_index(drop=True) if name in df else pd.Series([None] * n, dtype=object)
         if typ == "string":
             col = pd.Series([_text(v) for v in col.tolist()], dtype=object)
         elif typ == "float64":
@@ -158,8 +161,7 @@ def arrow_schema(columns: Columns) -> Any:
     return pa.schema([(name, getattr(pa, TYPES[typ])()) for name, typ in columns])
 
 
-def write_table(df: pd.DataFrame, path: Path, fmt: str, columns: Columns | None = None
-                ) -> Path:
+def write_table(df: pd.DataFrame, path: Path, fmt: str, columns: Columns | None = None) -> Path:
     """Write ``df`` atomically and durably as Parquet or CSV (with ``columns``: exactly
     those, in that order, of those types)."""
     if columns is not None:
@@ -169,8 +171,9 @@ def write_table(df: pd.DataFrame, path: Path, fmt: str, columns: Columns | None 
         import pyarrow.parquet as pq
 
         if columns is not None:
-            table = pa.Table.from_pandas(df, schema=arrow_schema(columns),
-                                         preserve_index=False).replace_schema_metadata(None)
+            table = pa.Table.from_pandas(
+                df, schema=arrow_schema(columns), preserve_index=False
+            ).replace_schema_metadata(None)
         else:
             table = pa.Table.from_pandas(df, preserve_index=False)
         return atomic_write(path, lambda t: pq.write_table(table, t), durable=True)
@@ -184,8 +187,9 @@ def _plain(x: Any) -> Any:
     raise TypeError(f"cannot store {type(x).__name__} in JSON")
 
 
-def read_table(path: Path, columns: list[str] | None = None,
-               schema: Columns | None = None) -> pd.DataFrame:
+def read_table(
+    path: Path, columns: list[str] | None = None, schema: Columns | None = None
+) -> pd.DataFrame:
     """A Parquet or CSV file; with ``schema``, its columns get the types there."""
     if str(path).endswith(".parquet"):
         df = pd.read_parquet(path, columns=columns)
@@ -213,8 +217,9 @@ class ChunkStore:
     write and applied when reading; None to read or write frames as they are.
     """
 
-    def __init__(self, root: str | Path, fmt: str,
-                 schema: Mapping[str, Columns] | None = None) -> None:
+    def __init__(
+        self, root: str | Path, fmt: str, schema: Mapping[str, Columns] | None = None
+    ) -> None:
         if fmt not in FORMATS:
             raise ValueError(f"format must be one of {', '.join(FORMATS)}, got {fmt!r}")
         self.root = Path(root)
@@ -269,8 +274,9 @@ class ChunkStore:
                 continue
             for p in d.iterdir():
                 m = _PART.match(p.name)
-                if (p.name.startswith(".") and ".tmp-" in p.name) or (m and int(m.group(1))
-                                                                       not in ok):
+                if (p.name.startswith(".") and ".tmp-" in p.name) or (
+                    m and int(m.group(1)) not in ok
+                ):
                     p.unlink(missing_ok=True)
                     gone.append(p)
         return gone
@@ -284,20 +290,25 @@ class ChunkStore:
         if self.fmt == "csv":  # a CSV cut mid-row still parses: its last line is partial
             for p in files.values():
                 if p is not None and not _ends_with_newline(p):
-                    raise ValueError(f"{p.parent.name}/{p.name} is cut short (no final "
-                                     "line end)")
+                    raise ValueError(f"{p.parent.name}/{p.name} is cut short (no final line end)")
         runs = read_table(files["runs"])
         if runs.empty or not {"run_id", "status"} <= set(runs.columns):
             raise ValueError("no runs in it")
         if runs["run_id"].isna().any() or runs["status"].isna().any():
             raise ValueError("runs without an id or a status (cut short?)")
         ok = set(runs.loc[runs["status"] == "ok", "run_id"].tolist())
-        summary = set() if files["summary"] is None else set(
-            read_table(files["summary"])["run_id"].tolist())
+        summary = (
+            set()
+            if files["summary"] is None
+            else set(read_table(files["summary"])["run_id"].tolist())
+        )
         if not ok <= summary:
             raise ValueError("successful runs without their summary row")
-        ts = set() if files["timeseries"] is None else set(
-            read_table(files["timeseries"])["run_id"].tolist())
+        ts = (
+            set()
+            if files["timeseries"] is None
+            else set(read_table(files["timeseries"])["run_id"].tolist())
+        )
         return (summary | ts) - ok
 
     def set_aside_damaged(self) -> list[tuple[Path, str]]:
@@ -491,8 +502,9 @@ class ChunkStore:
         return sum(map(len, older.values()))
 
     # -- reading -------------------------------------------------------------------------
-    def iter_parts(self, table: str, columns: list[str] | None = None
-                   ) -> Iterable[tuple[int, pd.DataFrame]]:
+    def iter_parts(
+        self, table: str, columns: list[str] | None = None
+    ) -> Iterable[tuple[int, pd.DataFrame]]:
         ok = self.committed()
         schema = self._columns(table)
         for n, p in self._files(table).items():
@@ -503,7 +515,8 @@ class ChunkStore:
                     raise UsageError(
                         f"{p} is damaged ({type(exc).__name__}: {exc}); resuming the sweep "
                         "(workforce-sim sweep SPEC --out DIR --resume) sets it aside and "
-                        "runs its runs again") from None
+                        "runs its runs again"
+                    ) from None
                 yield n, df
 
     def completed(self) -> dict[int, str]:

@@ -140,8 +140,10 @@ SWEEP_KEYS: dict[str, KeySpec] = _keys(
     KeySpec("cross", "names", False, (), 1, None, "",
             "Factors run at every one of their values for each design point."),
 )  # fmt: skip
-_SWEEP_OTHER = {"design": "one of " + ", ".join(f'"{d}"' for d in DESIGNS),
-                "second_order": "true or false (Sobol design only; default false)"}
+_SWEEP_OTHER = {
+    "design": "one of " + ", ".join(f'"{d}"' for d in DESIGNS),
+    "second_order": "true or false (Sobol design only; default false)",
+}
 
 #: Keys of one ``[factors]`` entry written as a table.
 FACTOR_KEYS: dict[str, str] = {
@@ -265,8 +267,11 @@ class SweepSpec:
     def problem(self) -> dict[str, Any]:
         """The SALib problem of the sampled factors (discrete ones on [0, 1])."""
         s = self.sampled
-        return {"num_vars": len(s), "names": [f.name for f in s],
-                "bounds": [list(f.bounds) for f in s]}
+        return {
+            "num_vars": len(s),
+            "names": [f.name for f in s],
+            "bounds": [list(f.bounds) for f in s],
+        }
 
     def design_matrix(self) -> np.ndarray:
         """Design coordinates of the sampled factors, one row per design point.
@@ -295,8 +300,9 @@ class SweepSpec:
         elif self.design == "sobol":
             from SALib.sample import sobol
 
-            X = sobol.sample(self.problem(), self.samples, calc_second_order=self.second_order,
-                             seed=int_seed)
+            X = sobol.sample(
+                self.problem(), self.samples, calc_second_order=self.second_order, seed=int_seed
+            )
         else:  # morris
             from SALib.sample import morris
 
@@ -351,8 +357,12 @@ class SweepSpec:
             row = {"point": p, "design_point": d, "regime": vals.get("regime", self.regime)}
             row.update({k: v for k, v in vals.items() if k != "regime"})
             if self.design != "factorial":
-                row.update({f"design.{f.name}": float(x)
-                            for f, x in zip(self.sampled, X[p // ncross], strict=True)})
+                row.update(
+                    {
+                        f"design.{f.name}": float(x)
+                        for f, x in zip(self.sampled, X[p // ncross], strict=True)
+                    }
+                )
             rows.append(row)
         return pd.DataFrame(rows)
 
@@ -387,13 +397,18 @@ class SweepSpec:
             "factors": {f.name: f.to_dict() for f in self.factors},
             "regime": self.regime,
             "base_parameters": dict(self.scenario.params),
-            "regimes": {r: {**self.scenario.regime_params[r],
-                            "base": self.scenario.regime_bases.get(r, r)} for r in regimes},
+            "regimes": {
+                r: {**self.scenario.regime_params[r], "base": self.scenario.regime_bases.get(r, r)}
+                for r in regimes
+            },
             # every value a point starts from (registry defaults included), so that a
             # change of defaults between a sweep and its resumption is caught
             "resolved": {r: _resolved(self.scenario, r) for r in regimes},
-            "output": {"timeseries": self.timeseries, "every_weeks": self.every_weeks,
-                       "metrics": list(self.timeseries_metrics)},
+            "output": {
+                "timeseries": self.timeseries,
+                "every_weeks": self.every_weeks,
+                "metrics": list(self.timeseries_metrics),
+            },
         }
         return json.loads(json.dumps(d))
 
@@ -412,8 +427,12 @@ def _resolved(scenario: Scenario, regime: str) -> dict[str, Any]:
 
 def _table(source: str, key: str, value: Any) -> Mapping[str, Any]:
     if not isinstance(value, Mapping):
-        raise key_error(source, key, f"= {show(value)} must be a table (a section headed [{key}]): "
-                     f"{SPEC_TABLES.get(key.split('.')[0], '')}")
+        raise key_error(
+            source,
+            key,
+            f"= {show(value)} must be a table (a section headed [{key}]): "
+            f"{SPEC_TABLES.get(key.split('.')[0], '')}",
+        )
     return value
 
 
@@ -429,18 +448,26 @@ def _base(source: str, base: str) -> tuple[Scenario, dict[str, Any]]:
     try:
         path = Path(base).expanduser()
     except RuntimeError:  # "~user/..." of an unknown user
-        raise key_error(source, "sweep.base", f"= {show(base)}: the home folder of "
-                        f"'{base[1:].split('/')[0]}' is unknown; allowed: a path to a scenario "
-                        "file, relative to this file") from None
+        raise key_error(
+            source,
+            "sweep.base",
+            f"= {show(base)}: the home folder of "
+            f"'{base[1:].split('/')[0]}' is unknown; allowed: a path to a scenario "
+            "file, relative to this file",
+        ) from None
     path = path if path.is_absolute() else here / path
     try:
         found = path.is_file()
     except OSError:  # e.g. a name too long for the file system
         found = False
     if not found:
-        raise key_error(source, "sweep.base", f"= {show(base)}: scenario file not found "
-                     f"({show(str(path), 120)}); give a path relative to this file, or leave "
-                     "base out and put the values in [parameters]")
+        raise key_error(
+            source,
+            "sweep.base",
+            f"= {show(base)}: scenario file not found "
+            f"({show(str(path), 120)}); give a path relative to this file, or leave "
+            "base out and put the values in [parameters]",
+        )
     raw, _ = read_toml(path, "scenario file")
     scen = parse_scenario(raw, str(path))  # checks the base file; errors name it
     return scen, raw
@@ -449,8 +476,12 @@ def _base(source: str, base: str) -> tuple[Scenario, dict[str, Any]]:
 def _regime_values(source: str, key: str, values: list[Any], allowed: list[str]) -> tuple:
     for v in values:
         if not isinstance(v, str) or v not in allowed:
-            raise key_error(source, key, f"= {show(v)}: unknown regime{suggest(str(v), allowed)}; "
-                         f"allowed: {', '.join(allowed)} (define your own in [regimes.NAME])")
+            raise key_error(
+                source,
+                key,
+                f"= {show(v)}: unknown regime{suggest(str(v), allowed)}; "
+                f"allowed: {', '.join(allowed)} (define your own in [regimes.NAME])",
+            )
     return tuple(values)
 
 
@@ -462,16 +493,23 @@ def _factor(source: str, name: str, raw: Any, design: str, regimes: list[str]) -
         kind = PARAMS[name].kind
     else:
         allowed = ["regime", *PARAMS]
-        raise key_error(source, key,
-                        f"unknown factor {show(name)}{suggest(name, allowed)}; allowed: "
-                     "regime or a model parameter listed by `workforce-sim params`")
+        raise key_error(
+            source,
+            key,
+            f"unknown factor {show(name)}{suggest(name, allowed)}; allowed: "
+            "regime or a model parameter listed by `workforce-sim params`",
+        )
     if isinstance(raw, list):
         table: Mapping[str, Any] = {"values": raw}
     elif isinstance(raw, Mapping):
         table = raw
     else:
-        raise key_error(source, key, f"= {show(raw)} must be a list of values, e.g. [16, 40, 120], "
-                     "or a range, e.g. {low = 16, high = 120}")
+        raise key_error(
+            source,
+            key,
+            f"= {show(raw)} must be a list of values, e.g. [16, 40, 120], "
+            "or a range, e.g. {low = 16, high = 120}",
+        )
     check_keys(source, key, table, list(FACTOR_KEYS), "key")
 
     def param(sub: str, v: Any) -> Any:
@@ -483,8 +521,11 @@ def _factor(source: str, name: str, raw: Any, design: str, regimes: list[str]) -
     if "values" in table:
         extra = [k for k in ("low", "high", "levels") if k in table]
         if extra:
-            raise key_error(source, f"{key}.{extra[0]}", "give either values = [...] or a range "
-                         "(low, high), not both")
+            raise key_error(
+                source,
+                f"{key}.{extra[0]}",
+                "give either values = [...] or a range (low, high), not both",
+            )
         values = table["values"]
         if not isinstance(values, list) or not values:
             raise key_error(source, f"{key}.values", f"= {show(values)} must be a non-empty list")
@@ -494,28 +535,43 @@ def _factor(source: str, name: str, raw: Any, design: str, regimes: list[str]) -
             vals = tuple(param("values", v) for v in values)
         dupes = sorted(str(v) for v, n in Counter(vals).items() if n > 1)
         if dupes:
-            raise key_error(source, f"{key}.values", f"= {show(values)} lists "
-                         f"{', '.join(dupes[:5])} more than once; allowed: each value once")
+            raise key_error(
+                source,
+                f"{key}.values",
+                f"= {show(values)} lists "
+                f"{', '.join(dupes[:5])} more than once; allowed: each value once",
+            )
         return Factor(name, kind, values=vals)
 
     if kind in ("regime", "bool"):
         example = '["jit", "foundation"]' if kind == "regime" else "[true, false]"
-        raise key_error(source, key,
-                        f"= {show(dict(table))}: a {kind} factor takes a list of values, "
-                     f"e.g. {name} = {example}")
+        raise key_error(
+            source,
+            key,
+            f"= {show(dict(table))}: a {kind} factor takes a list of values, "
+            f"e.g. {name} = {example}",
+        )
     for end in ("low", "high"):
         if end not in table:
-            raise key_error(source, f"{key}.{end}", "missing; a range needs low and high, "
-                         "e.g. {low = 16, high = 120} (or give values = [...])")
+            raise key_error(
+                source,
+                f"{key}.{end}",
+                "missing; a range needs low and high, "
+                "e.g. {low = 16, high = 120} (or give values = [...])",
+            )
     low, high = param("low", table["low"]), param("high", table["high"])
     if not low < high:
         raise key_error(source, key, f"low = {show(low)} must be below high = {show(high)}")
     levels = table.get("levels")
     if design == "factorial":
         if levels is None:
-            raise key_error(source, key, "a range needs levels = N (evenly spaced values) in a "
-                         "factorial design, e.g. {low = 16, high = 120, levels = 5}, or give "
-                         "values = [...]")
+            raise key_error(
+                source,
+                key,
+                "a range needs levels = N (evenly spaced values) in a "
+                "factorial design, e.g. {low = 16, high = 120, levels = 5}, or give "
+                "values = [...]",
+            )
         lv = KeySpec("levels", "int", True, None, 2, 1000, "", "")
         levels = check_value(lv, levels, source, f"{key}.levels")
         grid = np.linspace(low, high, levels)
@@ -524,12 +580,20 @@ def _factor(source: str, name: str, raw: Any, design: str, regimes: list[str]) -
         else:
             vals = tuple(float(g) for g in grid)
         if len(set(vals)) < len(vals):
-            raise key_error(source, f"{key}.levels", f"= {levels}: {name} is a whole number and "
-                         f"{low}..{high} has fewer than {levels} distinct values")
+            raise key_error(
+                source,
+                f"{key}.levels",
+                f"= {levels}: {name} is a whole number and "
+                f"{low}..{high} has fewer than {levels} distinct values",
+            )
         return Factor(name, kind, values=vals, low=low, high=high, levels=levels)
     if levels is not None:
-        raise key_error(source, f"{key}.levels", f"= {show(levels)}: levels is used only by the "
-                     f"factorial design; the {design} design samples the range itself")
+        raise key_error(
+            source,
+            f"{key}.levels",
+            f"= {show(levels)}: levels is used only by the "
+            f"factorial design; the {design} design samples the range itself",
+        )
     return Factor(name, kind, low=low, high=high)
 
 
@@ -541,8 +605,12 @@ def _names(source: str, key: str, spec: KeySpec, value: Any, allowed: list[str],
     return names
 
 
-def parse_spec(data: Mapping[str, Any], source: str = NO_SOURCE, text: str | None = None,
-               allow_large: bool = False) -> SweepSpec:
+def parse_spec(
+    data: Mapping[str, Any],
+    source: str = NO_SOURCE,
+    text: str | None = None,
+    allow_large: bool = False,
+) -> SweepSpec:
     """Check a sweep spec given as a mapping (e.g. parsed TOML) and return it.
 
     Besides each value, checks the size of the design (at most
@@ -568,16 +636,21 @@ def parse_spec(data: Mapping[str, Any], source: str = NO_SOURCE, text: str | Non
         if name in sw:
             meta[name] = check_value(ks, sw[name], source, f"sweep.{name}")
         elif ks.required:
-            raise key_error(source, f"sweep.{name}",
-                         f"missing; required: {ks.description} ({ks.allowed})")
+            raise key_error(
+                source, f"sweep.{name}", f"missing; required: {ks.description} ({ks.allowed})"
+            )
     design = sw.get("design", "factorial")
     if not isinstance(design, str):
-        raise key_error(source, "sweep.design", f"= {show(design)} is not allowed; must be "
-                        f"{_SWEEP_OTHER['design']}")
+        raise key_error(
+            source,
+            "sweep.design",
+            f"= {show(design)} is not allowed; must be {_SWEEP_OTHER['design']}",
+        )
     if design not in DESIGNS:
         raise unknown_key(source, "sweep.design", design, list(DESIGNS), "design")
-    second_order = _bool(source, "sweep.second_order", sw.get("second_order", False),
-                         _SWEEP_OTHER["second_order"])
+    second_order = _bool(
+        source, "sweep.second_order", sw.get("second_order", False), _SWEEP_OTHER["second_order"]
+    )
 
     # the base: a scenario file and/or inline [parameters] and [regimes.NAME]
     base_scen, raw = (None, {})
@@ -585,21 +658,28 @@ def parse_spec(data: Mapping[str, Any], source: str = NO_SOURCE, text: str | Non
         base_scen, raw = _base(source, meta["base"])
     # a factor overrides the base file's value of its parameter (the spec's own
     # [parameters] may not name a factor: checked below)
-    params = {**{k: v for k, v in raw.get("parameters", {}).items() if k not in data["factors"]},
-              **data.get("parameters", {})}
+    params = {
+        **{k: v for k, v in raw.get("parameters", {}).items() if k not in data["factors"]},
+        **data.get("parameters", {}),
+    }
     for k, v in data.get("parameters", {}).items():
         if k in REGIME_PARAMS:
-            raise key_error(source,
-                            f"parameters.{k}", f"= {show(v)}: '{k}' is a training parameter, "
-                         "which each regime sets; make it a factor to override every regime's "
-                         f"value (e.g. {k} = [{show(v)}] under [factors]), or set it in a "
-                         "[regimes.NAME] table")
+            raise key_error(
+                source,
+                f"parameters.{k}",
+                f"= {show(v)}: '{k}' is a training parameter, "
+                "which each regime sets; make it a factor to override every regime's "
+                f"value (e.g. {k} = [{show(v)}] under [factors]), or set it in a "
+                "[regimes.NAME] table",
+            )
     regime_tables = {**raw.get("regimes", {}), **data.get("regimes", {})}
     regimes_allowed = [*REGIMES, *regime_tables]
 
-    for k, ks in (("horizon_weeks", SCENARIO_KEYS["horizon_weeks"]),
-                  ("replications", SCENARIO_KEYS["replications"]),
-                  ("seed", SCENARIO_KEYS["seed"])):
+    for k, ks in (
+        ("horizon_weeks", SCENARIO_KEYS["horizon_weeks"]),
+        ("replications", SCENARIO_KEYS["replications"]),
+        ("seed", SCENARIO_KEYS["seed"]),
+    ):
         if k not in meta:
             meta[k] = getattr(base_scen, k) if base_scen else ks.default
 
@@ -607,47 +687,79 @@ def parse_spec(data: Mapping[str, Any], source: str = NO_SOURCE, text: str | Non
     samples = meta.get("samples")
     if design == "factorial":
         if samples is not None:
-            raise key_error(source, "sweep.samples",
-                            f"= {show(samples)}: not used by the factorial "
-                         "design (it runs every combination); remove it or choose "
-                         "design = \"lhs\", \"sobol\" or \"morris\"")
+            raise key_error(
+                source,
+                "sweep.samples",
+                f"= {show(samples)}: not used by the factorial "
+                "design (it runs every combination); remove it or choose "
+                'design = "lhs", "sobol" or "morris"',
+            )
     elif samples is None:
-        raise key_error(source, "sweep.samples", f"missing; the {design} design needs it: "
-                     f"{DESIGNS[design]}")
+        raise key_error(
+            source, "sweep.samples", f"missing; the {design} design needs it: {DESIGNS[design]}"
+        )
     if design == "sobol" and samples & (samples - 1):
         lo = 1 << (samples.bit_length() - 1)
-        raise key_error(source, "sweep.samples",
-                        f"= {show(samples)}: the sobol design needs a power "
-                     f"of 2 (e.g. {lo} or {2 * lo})")
+        raise key_error(
+            source,
+            "sweep.samples",
+            f"= {show(samples)}: the sobol design needs a power of 2 (e.g. {lo} or {2 * lo})",
+        )
     if design == "morris" and meta.get("levels", 4) % 2:
-        raise key_error(source, "sweep.levels",
-                        f"= {show(meta['levels'])}: the Morris grid needs an "
-                     "even number of levels (e.g. 4 or 6)")
+        raise key_error(
+            source,
+            "sweep.levels",
+            f"= {show(meta['levels'])}: the Morris grid needs an "
+            "even number of levels (e.g. 4 or 6)",
+        )
     for k, only in (("second_order", "sobol"), ("levels", "morris")):
         if k in sw and design != only:
-            raise key_error(source,
-                            f"sweep.{k}", f"= {show(sw[k])}: used only by the {only} design")
+            raise key_error(
+                source, f"sweep.{k}", f"= {show(sw[k])}: used only by the {only} design"
+            )
 
     # factors
     ftable = data["factors"]
     if not ftable:
-        raise key_error(source, "factors", "is empty; give at least one factor, e.g. "
-                     "preservice_hours = [16, 60, 120]")
+        raise key_error(
+            source,
+            "factors",
+            "is empty; give at least one factor, e.g. preservice_hours = [16, 60, 120]",
+        )
     factors = [_factor(source, n, v, design, regimes_allowed) for n, v in ftable.items()]
     for f in factors:
         if f.name in params:
-            raise key_error(source,
-                            f"parameters.{f.name}", f"= {show(params[f.name])}: '{f.name}' is "
-                         "also a factor; set it in one place only")
-    cross = _names(source, "sweep.cross", SWEEP_KEYS["cross"], sw.get("cross", []),
-                   [f.name for f in factors], "factor") if sw.get("cross", []) != [] else ()
+            raise key_error(
+                source,
+                f"parameters.{f.name}",
+                f"= {show(params[f.name])}: '{f.name}' is also a factor; set it in one place only",
+            )
+    cross = (
+        _names(
+            source,
+            "sweep.cross",
+            SWEEP_KEYS["cross"],
+            sw.get("cross", []),
+            [f.name for f in factors],
+            "factor",
+        )
+        if sw.get("cross", []) != []
+        else ()
+    )
     for f in factors:
         if f.name in cross and not f.discrete:
-            raise key_error(source, "sweep.cross", f"'{f.name}' is a range; a crossed factor needs "
-                         f"values = [...] (every design point runs at each of them)")
+            raise key_error(
+                source,
+                "sweep.cross",
+                f"'{f.name}' is a range; a crossed factor needs "
+                f"values = [...] (every design point runs at each of them)",
+            )
     if design != "factorial" and len(cross) == len(factors):
-        raise key_error(source, "sweep.cross", f"lists every factor; the {design} design needs "
-                     "at least one factor to sample")
+        raise key_error(
+            source,
+            "sweep.cross",
+            f"lists every factor; the {design} design needs at least one factor to sample",
+        )
 
     # the regime of points without a regime factor; a multi-regime base file is crossed
     fixed = "jit"
@@ -664,56 +776,97 @@ def parse_spec(data: Mapping[str, Any], source: str = NO_SOURCE, text: str | Non
     # a shock factor's value is checked at every point (_check_points), not the default
     # it replaces: parse with a placeholder that passes the shock check, then drop it
     names = {f.name for f in factors}
-    placeholder = ({"shock_start": 0} if "shock_start" in names
-                   else {"shock_weeks": 0} if "shock_weeks" in names else {})
-    scen = parse_scenario({
-        "scenario": {"name": meta["name"], "regimes": sorted(used),
-                     "horizon_weeks": meta["horizon_weeks"],
-                     "replications": meta["replications"], "seed": meta["seed"],
-                     "setting": (base_scen.setting if base_scen
-                                 else SCENARIO_KEYS["setting"].default)},
-        "parameters": {**params, **placeholder},
-        "regimes": regime_tables,
-    }, source)
+    placeholder = (
+        {"shock_start": 0}
+        if "shock_start" in names
+        else {"shock_weeks": 0}
+        if "shock_weeks" in names
+        else {}
+    )
+    scen = parse_scenario(
+        {
+            "scenario": {
+                "name": meta["name"],
+                "regimes": sorted(used),
+                "horizon_weeks": meta["horizon_weeks"],
+                "replications": meta["replications"],
+                "seed": meta["seed"],
+                "setting": (base_scen.setting if base_scen else SCENARIO_KEYS["setting"].default),
+            },
+            "parameters": {**params, **placeholder},
+            "regimes": regime_tables,
+        },
+        source,
+    )
     if placeholder:
-        scen = replace(scen, params={k: v for k, v in scen.params.items()
-                                     if k not in placeholder})
+        scen = replace(scen, params={k: v for k, v in scen.params.items() if k not in placeholder})
 
     # output
     out = data.get("output", {})
     check_keys(source, "output", out, [*OUTPUT_KEYS, *_OUTPUT_OTHER], "key")
-    keep_ts = _bool(source, "output.timeseries", out.get("timeseries", False),
-                    _OUTPUT_OTHER["timeseries"])
-    every = check_value(OUTPUT_KEYS["every_weeks"], out.get("every_weeks", 4), source,
-                   "output.every_weeks")
+    keep_ts = _bool(
+        source, "output.timeseries", out.get("timeseries", False), _OUTPUT_OTHER["timeseries"]
+    )
+    every = check_value(
+        OUTPUT_KEYS["every_weeks"], out.get("every_weeks", 4), source, "output.every_weeks"
+    )
     ts_metrics = tuple(METRICS)
     if "metrics" in out:
-        ts_metrics = _names(source, "output.metrics", OUTPUT_KEYS["metrics"], out["metrics"],
-                            list(METRICS), "measure")
+        ts_metrics = _names(
+            source,
+            "output.metrics",
+            OUTPUT_KEYS["metrics"],
+            out["metrics"],
+            list(METRICS),
+            "measure",
+        )
 
     # sensitivity
     sens = data.get("sensitivity", {})
     check_keys(source, "sensitivity", sens, [*SENSITIVITY_KEYS, *_SENS_OTHER], "key")
     outputs = SENSITIVITY_OUTPUTS
     if "outputs" in sens:
-        outputs = _names(source, "sensitivity.outputs", SENSITIVITY_KEYS["outputs"],
-                         sens["outputs"], list(METRICS), "measure")
-    resamples = check_value(SENSITIVITY_KEYS["resamples"], sens.get("resamples", 1000), source,
-                       "sensitivity.resamples")
+        outputs = _names(
+            source,
+            "sensitivity.outputs",
+            SENSITIVITY_KEYS["outputs"],
+            sens["outputs"],
+            list(METRICS),
+            "measure",
+        )
+    resamples = check_value(
+        SENSITIVITY_KEYS["resamples"], sens.get("resamples", 1000), source, "sensitivity.resamples"
+    )
     conf = sens.get("conf_level", 0.95)
     if isinstance(conf, bool) or not isinstance(conf, int | float) or not 0.5 <= conf <= 0.999:
-        raise key_error(source, "sensitivity.conf_level",
-                     f"= {show(conf)} is not allowed; must be {_SENS_OTHER['conf_level']}")
+        raise key_error(
+            source,
+            "sensitivity.conf_level",
+            f"= {show(conf)} is not allowed; must be {_SENS_OTHER['conf_level']}",
+        )
 
     spec = SweepSpec(
-        name=meta["name"], description=meta.get("description", ""), design=design,
-        samples=samples, replications=meta["replications"], seed=meta["seed"],
-        horizon_weeks=meta["horizon_weeks"], second_order=second_order,
-        levels=meta.get("levels", 4), cross=tuple(cross), factors=tuple(factors),
-        scenario=scen, regime=fixed, timeseries=keep_ts, every_weeks=every,
-        timeseries_metrics=tuple(ts_metrics), sensitivity_outputs=tuple(outputs),
-        conf_level=float(conf), resamples=resamples,
-        source=None if source == NO_SOURCE else source, text=text,
+        name=meta["name"],
+        description=meta.get("description", ""),
+        design=design,
+        samples=samples,
+        replications=meta["replications"],
+        seed=meta["seed"],
+        horizon_weeks=meta["horizon_weeks"],
+        second_order=second_order,
+        levels=meta.get("levels", 4),
+        cross=tuple(cross),
+        factors=tuple(factors),
+        scenario=scen,
+        regime=fixed,
+        timeseries=keep_ts,
+        every_weeks=every,
+        timeseries_metrics=tuple(ts_metrics),
+        sensitivity_outputs=tuple(outputs),
+        conf_level=float(conf),
+        resamples=resamples,
+        source=None if source == NO_SOURCE else source,
+        text=text,
         base=meta.get("base") or None,
     )
     if design == "morris" and len(spec.sampled) < 2:
@@ -727,11 +880,15 @@ def parse_spec(data: Mapping[str, Any], source: str = NO_SOURCE, text: str | Non
 
 def _check_size(spec: SweepSpec, source: str, allow_large: bool) -> None:
     points = spec.n_points
-    what = (f"{source}: the design has {points:,} points x {spec.replications} replications "
-            f"(sweep.replications)")
+    what = (
+        f"{source}: the design has {points:,} points x {spec.replications} replications "
+        f"(sweep.replications)"
+    )
     if points > HARD_MAX_POINTS:
-        raise ScenarioError(f"{what}: more than {HARD_MAX_POINTS:,} points, which no flag "
-                            "allows; allowed: fewer factor values, levels or samples")
+        raise ScenarioError(
+            f"{what}: more than {HARD_MAX_POINTS:,} points, which no flag "
+            "allows; allowed: fewer factor values, levels or samples"
+        )
     try:
         check_runs(spec.n_runs, what, allow_large)
     except ValueError as exc:
@@ -748,8 +905,9 @@ def _check_points(spec: SweepSpec, source: str) -> None:
         if problem:
             shown = ", ".join(f"{k} = {show(kw[k])}" for k in ("shock_start", "shock_weeks"))
             factor = "shock_start" if "shock_start" in spec.factor_names else "shock_weeks"
-            raise key_error(source, f"factors.{factor}",
-                            f"at point {p} ({shown}): {problem.split(': ', 1)[1]}")
+            raise key_error(
+                source, f"factors.{factor}", f"at point {p} ({shown}): {problem.split(': ', 1)[1]}"
+            )
 
 
 def load_spec(path: str | Path, allow_large: bool = False) -> SweepSpec:

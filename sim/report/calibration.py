@@ -44,23 +44,28 @@ def _range(lo: float, hi: float) -> str:
 
 def fit_text(table: pd.DataFrame) -> pd.DataFrame:
     """A display table: target, range, simulated mean (95 % CI), inside or outside."""
-    return pd.DataFrame({
-        "target": table["target"],
-        "measure": table["metric"],
-        "target range": [_range(lo, hi) for lo, hi in zip(table["low"], table["high"],
-                                                             strict=True)],
-        "simulated mean (95 % CI)": [
-            f"{_pct(m)} ({_pct(lo)[:-2]}–{_pct(hi)})"
-            for m, lo, hi in zip(table["mean"], table["ci_low"], table["ci_high"], strict=True)],
-        "": np.where(table["inside"], "inside", "OUTSIDE"),
-    })
+    return pd.DataFrame(
+        {
+            "target": table["target"],
+            "measure": table["metric"],
+            "target range": [
+                _range(lo, hi) for lo, hi in zip(table["low"], table["high"], strict=True)
+            ],
+            "simulated mean (95 % CI)": [
+                f"{_pct(m)} ({_pct(lo)[:-2]}–{_pct(hi)})"
+                for m, lo, hi in zip(table["mean"], table["ci_low"], table["ci_high"], strict=True)
+            ],
+            "": np.where(table["inside"], "inside", "OUTSIDE"),
+        }
+    )
 
 
 def _markdown(df: pd.DataFrame) -> str:
     from sim.analysis.mdtable import markdown_table
 
-    return markdown_table([c or "result" for c in df.columns],
-                          df.itertuples(index=False, name=None), pad=False)
+    return markdown_table(
+        [c or "result" for c in df.columns], df.itertuples(index=False, name=None), pad=False
+    )
 
 
 def _literal(x: Any, indent: int) -> str:
@@ -84,10 +89,16 @@ def record_text(setting: str, record: Mapping[str, Any]) -> str:
 
 def _manifest(kind: str, command: list[str] | None, **facts: Any) -> dict[str, Any]:
     """The ``manifest.json`` of a calibrate or validate output (marks the folder as ours)."""
-    return {"tool": "workforce-sim", "kind": kind, "command": command or sys.argv,
-            "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"), **facts,
-            "versions": package_versions(), "git_commit": git_commit(),
-            "git_dirty": git_dirty()}
+    return {
+        "tool": "workforce-sim",
+        "kind": kind,
+        "command": command or sys.argv,
+        "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        **facts,
+        "versions": package_versions(),
+        "git_commit": git_commit(),
+        "git_dirty": git_dirty(),
+    }
 
 
 def _finish(tmp: Path, manifest: dict[str, Any]) -> None:
@@ -96,8 +107,9 @@ def _finish(tmp: Path, manifest: dict[str, Any]) -> None:
     (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str))
 
 
-def write_calibration(result: CalibrationResult, out: Path,
-                      command: list[str] | None = None) -> dict[str, Path]:
+def write_calibration(
+    result: CalibrationResult, out: Path, command: list[str] | None = None
+) -> dict[str, Path]:
     """Write ``best.toml``, ``fit.csv``, ``history.csv``, ``calibration.json``,
     ``adopt.txt``, ``columns.csv`` and ``manifest.json`` into ``out`` (atomically; see
     :func:`sim.experiments.outdir.atomic_dir`)."""
@@ -105,24 +117,46 @@ def write_calibration(result: CalibrationResult, out: Path,
     with atomic_dir(out) as tmp:
         r.history.to_csv(tmp / "history.csv", index=False)
         r.fit.to_csv(tmp / "fit.csv", index=False)
-        lines = [f"# {r.record['command']}  ({r.record['date']}, score {r.record['score']})",
-                 "# The adopted values as a scenario: put this [scenario] key and [parameters]",
-                 "# table in a scenario file to run them without changing the package.",
-                 "[scenario]", f'setting = "{r.setting}"', "", "[parameters]"]
+        lines = [
+            f"# {r.record['command']}  ({r.record['date']}, score {r.record['score']})",
+            "# The adopted values as a scenario: put this [scenario] key and [parameters]",
+            "# table in a scenario file to run them without changing the package.",
+            "[scenario]",
+            f'setting = "{r.setting}"',
+            "",
+            "[parameters]",
+        ]
         lines += [f"{k} = {v!r}" for k, v in r.values.items()]
         (tmp / "best.toml").write_text("\n".join(lines) + "\n")
-        meta = {"setting": r.setting, "record": r.record, "elapsed_seconds": r.elapsed_seconds,
-                **r.meta, "search": [vars(d) for d in SEARCH[r.setting]],
-                "targets": r.fit.drop(columns=["formula", "source"]).to_dict("records")}
+        meta = {
+            "setting": r.setting,
+            "record": r.record,
+            "elapsed_seconds": r.elapsed_seconds,
+            **r.meta,
+            "search": [vars(d) for d in SEARCH[r.setting]],
+            "targets": r.fit.drop(columns=["formula", "source"]).to_dict("records"),
+        }
         (tmp / "calibration.json").write_text(json.dumps(meta, indent=2, default=str))
         (tmp / "adopt.txt").write_text(
-            f"# Replace the \"{r.setting}\" entry of CALIBRATION in sim/core/params.py with:\n"
-            + record_text(r.setting, r.record))
-        _finish(tmp, _manifest("calibrate", command, setting=r.setting, seed=r.seed,
-                               budget=r.budget, replications=r.replications,
-                               horizon_weeks=r.horizon_weeks,
-                               timings={"elapsed_seconds": round(r.elapsed_seconds, 3),
-                                        "jobs": r.meta.get("jobs")}))
+            f'# Replace the "{r.setting}" entry of CALIBRATION in sim/core/params.py with:\n'
+            + record_text(r.setting, r.record)
+        )
+        _finish(
+            tmp,
+            _manifest(
+                "calibrate",
+                command,
+                setting=r.setting,
+                seed=r.seed,
+                budget=r.budget,
+                replications=r.replications,
+                horizon_weeks=r.horizon_weeks,
+                timings={
+                    "elapsed_seconds": round(r.elapsed_seconds, 3),
+                    "jobs": r.meta.get("jobs"),
+                },
+            ),
+        )
     return {p.name: p for p in sorted(Path(out).iterdir())}
 
 
@@ -149,22 +183,46 @@ def plot_validation(result: ValidationResult, classroom: bool = False):
         rng = np.random.default_rng(0)
         for i, row in enumerate(t.itertuples()):
             y = n_t - 1 - i
-            ax.barh(y, row.high - row.low, left=row.low, height=0.6, color="#d9d9d9",
-                    zorder=1)
+            ax.barh(y, row.high - row.low, left=row.low, height=0.6, color="#d9d9d9", zorder=1)
             if row.value is not None and np.isfinite(row.value):
                 ax.plot([row.value] * 2, [y - 0.3, y + 0.3], color="#555555", lw=1.2, zorder=2)
             runs = result.runs[row.metric].to_numpy(dtype=float)
-            ax.scatter(runs, y + rng.uniform(-0.18, 0.18, runs.size), s=9, color=color,
-                       alpha=0.3, lw=0, zorder=3)
-            ax.errorbar(row.mean, y, xerr=[[row.mean - row.ci_low], [row.ci_high - row.mean]],
-                        fmt="o", color=color, mfc=color if row.inside else "white",
-                        mew=1.8, capsize=4, zorder=4)
-            ax.annotate("inside" if row.inside else "OUTSIDE", (1.0, y),
-                        xycoords=("axes fraction", "data"), xytext=(6, 0),
-                        textcoords="offset points", va="center",
-                        color="#333333" if row.inside else color, fontweight="bold")
-        vals = np.concatenate([t[["low", "high", "ci_low", "ci_high"]].to_numpy(float).ravel(),
-                               result.runs[list(t["metric"])].to_numpy(float).ravel()])
+            ax.scatter(
+                runs,
+                y + rng.uniform(-0.18, 0.18, runs.size),
+                s=9,
+                color=color,
+                alpha=0.3,
+                lw=0,
+                zorder=3,
+            )
+            ax.errorbar(
+                row.mean,
+                y,
+                xerr=[[row.mean - row.ci_low], [row.ci_high - row.mean]],
+                fmt="o",
+                color=color,
+                mfc=color if row.inside else "white",
+                mew=1.8,
+                capsize=4,
+                zorder=4,
+            )
+            ax.annotate(
+                "inside" if row.inside else "OUTSIDE",
+                (1.0, y),
+                xycoords=("axes fraction", "data"),
+                xytext=(6, 0),
+                textcoords="offset points",
+                va="center",
+                color="#333333" if row.inside else color,
+                fontweight="bold",
+            )
+        vals = np.concatenate(
+            [
+                t[["low", "high", "ci_low", "ci_high"]].to_numpy(float).ravel(),
+                result.runs[list(t["metric"])].to_numpy(float).ravel(),
+            ]
+        )
         lo, hi = np.nanmin(vals), np.nanmax(vals)
         pad = 0.04 * (hi - lo)
         ax.set_xlim(max(0.0, lo - pad), hi + pad)
@@ -178,29 +236,48 @@ def plot_validation(result: ValidationResult, classroom: bool = False):
         regime = registry.REGIME_LABELS.get(result.regime, result.regime)
         if k == n_t:
             every = "both" if n_t == 2 else "the" if n_t == 1 else f"all {n_t}"
-            title = f"{label}, {regime} status quo: {every} published pattern" \
-                    f"{'' if n_t == 1 else 's'} reproduced"
+            title = (
+                f"{label}, {regime} status quo: {every} published pattern"
+                f"{'' if n_t == 1 else 's'} reproduced"
+            )
         else:
             off = ", ".join(t.loc[~t["inside"], "target"].str.lower())
-            title = f"{label}, {regime} status quo: {k} of {n_t} published patterns " \
-                    f"reproduced ({off} outside)"
+            title = (
+                f"{label}, {regime} status quo: {k} of {n_t} published patterns "
+                f"reproduced ({off} outside)"
+            )
         ax.set_title(textwrap.fill(title, 64), loc="left")
-        fig.legend(handles=[
-            Patch(color="#d9d9d9", label="published range"),
-            Line2D([], [], color="#555555", lw=1.2, label="published value"),
-            Line2D([], [], marker="o", color=color, ls="", label="simulated mean, 95 % CI"),
-            Line2D([], [], marker="o", color=color, alpha=0.3, ls="", ms=4, label="one run"),
-        ], loc="lower center", bbox_to_anchor=(0.5, 0.045), ncol=4, frameon=False)
-        fig.text(0.01, 0.01, f"{result.replications} replications, final year of "
-                 f"{result.horizon_weeks} weeks after warm-up, seed {result.seed}",
-                 fontsize=mpl.rcParams["font.size"] - 2, color="#555555")
+        fig.legend(
+            handles=[
+                Patch(color="#d9d9d9", label="published range"),
+                Line2D([], [], color="#555555", lw=1.2, label="published value"),
+                Line2D([], [], marker="o", color=color, ls="", label="simulated mean, 95 % CI"),
+                Line2D([], [], marker="o", color=color, alpha=0.3, ls="", ms=4, label="one run"),
+            ],
+            loc="lower center",
+            bbox_to_anchor=(0.5, 0.045),
+            ncol=4,
+            frameon=False,
+        )
+        fig.text(
+            0.01,
+            0.01,
+            f"{result.replications} replications, final year of "
+            f"{result.horizon_weeks} weeks after warm-up, seed {result.seed}",
+            fontsize=mpl.rcParams["font.size"] - 2,
+            color="#555555",
+        )
         fig.tight_layout(rect=(0, 0.11, 0.9, 1))
     return fig
 
 
-def write_validation(result: ValidationResult, out: Path, fmt: str = "png",
-                     classroom: bool = False, command: list[str] | None = None
-                     ) -> dict[str, Path]:
+def write_validation(
+    result: ValidationResult,
+    out: Path,
+    fmt: str = "png",
+    classroom: bool = False,
+    command: list[str] | None = None,
+) -> dict[str, Path]:
     """Write ``validation.csv``, ``validation.md``, ``runs.csv``, the chart,
     ``columns.csv`` and ``manifest.json`` into ``out`` (atomically; see
     :func:`sim.experiments.outdir.atomic_dir`)."""
@@ -209,18 +286,35 @@ def write_validation(result: ValidationResult, out: Path, fmt: str = "png",
         r.table.to_csv(tmp / "validation.csv", index=False)
         r.runs.to_csv(tmp / "runs.csv", index=False)
         label = registry.SETTING_LABELS[r.setting]
-        md = [f"# Validation: {label}, {registry.REGIME_LABELS.get(r.regime, r.regime)}", "",
-              f"{r.replications} replications (root seed {r.seed}); each run's final-year "
-              f"value after {r.horizon_weeks} reported weeks. A target is met when the "
-              "simulated mean lies within its range.", "", _markdown(fit_text(r.table)),
-              "## Formulas and sources", ""]
-        md += [f"* **{row.target}** (`{row.metric}`): {row.formula}. Source: {row.source}."
-               for row in r.table.itertuples()]
+        md = [
+            f"# Validation: {label}, {registry.REGIME_LABELS.get(r.regime, r.regime)}",
+            "",
+            f"{r.replications} replications (root seed {r.seed}); each run's final-year "
+            f"value after {r.horizon_weeks} reported weeks. A target is met when the "
+            "simulated mean lies within its range.",
+            "",
+            _markdown(fit_text(r.table)),
+            "## Formulas and sources",
+            "",
+        ]
+        md += [
+            f"* **{row.target}** (`{row.metric}`): {row.formula}. Source: {row.source}."
+            for row in r.table.itertuples()
+        ]
         (tmp / "validation.md").write_text("\n".join(md) + "\n")
         fig = plot_validation(r, classroom)
         fig.savefig(tmp / f"validation.{fmt}", format=fmt, dpi=150, facecolor="white")
-        _finish(tmp, _manifest("validate", command, setting=r.setting, regime=r.regime,
-                               replications=r.replications, root_seed=r.seed,
-                               horizon_weeks=r.horizon_weeks,
-                               timings={"elapsed_seconds": round(r.elapsed_seconds, 3)}))
+        _finish(
+            tmp,
+            _manifest(
+                "validate",
+                command,
+                setting=r.setting,
+                regime=r.regime,
+                replications=r.replications,
+                root_seed=r.seed,
+                horizon_weeks=r.horizon_weeks,
+                timings={"elapsed_seconds": round(r.elapsed_seconds, 3)},
+            ),
+        )
     return {p.name: p for p in sorted(Path(out).iterdir())}

@@ -290,8 +290,10 @@ def finding_title(
         return f"{subject}: {vals}{suffix} (one run each, so no interval: may be chance)"
     best, worst = ranking.best, ranking.worst
     if ranking.status == "same":
-        return (f"{subject} differs little between regimes "
-                f"({_range(best.mean, worst.mean, kind)}{suffix})")
+        return (
+            f"{subject} differs little between regimes "
+            f"({_range(best.mean, worst.mean, kind)}{suffix})"
+        )
     w = words(ranking)
     leaders = ranking.leaders
     extra = _extra_digits(leaders, worst, kind)
@@ -299,19 +301,21 @@ def finding_title(
         vals = _short(best.mean, kind, extra)
     else:
         vals = _range(leaders[0].mean, leaders[-1].mean, kind, extra)
-    return (f"{subject} is {w.superlative} under {w.leaders} "
-            f"({vals} vs {_short(worst.mean, kind, extra)}{suffix} under {worst.label})")
+    return (
+        f"{subject} is {w.superlative} under {w.leaders} "
+        f"({vals} vs {_short(worst.mean, kind, extra)}{suffix} under {worst.label})"
+    )
 
 
 def _wrap(title: str) -> str:
     """Wrap a title to the figure, never between a number and its ``%``."""
-    text = textwrap.fill(title.replace(" %", "\u00a0%"), width=62 if _classroom() else 78,
-                         break_on_hyphens=False)
+    text = textwrap.fill(
+        title.replace(" %", "\u00a0%"), width=62 if _classroom() else 78, break_on_hyphens=False
+    )
     return text.replace("\u00a0%", " %")
 
 
-def _metric_title(metric: str, per_regime: Sequence[tuple[str, int, float, float, float]]
-                  ) -> str:
+def _metric_title(metric: str, per_regime: Sequence[tuple[str, int, float, float, float]]) -> str:
     kind = value_kind(metric)
     suffix = " a year" if (metric in METRICS and METRICS[metric].unit == "per year") else ""
     m = METRICS.get(metric)
@@ -376,8 +380,7 @@ def _week_axis(axis: Any, weeks: float) -> None:
 
 def _legend(ax: Axes, handles: list | None = None, title: str | None = None) -> None:
     kw = {"handles": handles} if handles is not None else {}
-    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0,
-              title=title, **kw)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0, title=title, **kw)
 
 
 def _title(ax: Axes, title: str) -> None:
@@ -388,8 +391,14 @@ def _title(ax: Axes, title: str) -> None:
 def _note(fig: Figure, text: str) -> None:
     """A small grey note under the plot (how to read it), part of the layout."""
     width = 110 if _classroom() else 125
-    fig.supxlabel(textwrap.fill(text, width), x=0.01, ha="left", fontsize="small",
-                  color="#555555", parse_math=False)
+    fig.supxlabel(
+        textwrap.fill(text, width),
+        x=0.01,
+        ha="left",
+        fontsize="small",
+        color="#555555",
+        parse_math=False,
+    )
 
 
 def _run_keys(df: pd.DataFrame) -> list[str]:
@@ -414,8 +423,9 @@ def _final_from_timeseries(timeseries: pd.DataFrame, metric: str) -> pd.DataFram
     return pd.DataFrame({"regime": regime, "value": vals}).reset_index(drop=True)
 
 
-def _per_regime(values: pd.DataFrame, order: Sequence[str], meta: Mapping[str, Any],
-                col: str = "value") -> list[tuple[str, int, float, float, float]]:
+def _per_regime(
+    values: pd.DataFrame, order: Sequence[str], meta: Mapping[str, Any], col: str = "value"
+) -> list[tuple[str, int, float, float, float]]:
     out = []
     for r in order:
         n, m, lo, hi = mean_ci(values.loc[values["regime"] == r, col].to_numpy(float))
@@ -428,8 +438,9 @@ def _per_regime(values: pd.DataFrame, order: Sequence[str], meta: Mapping[str, A
 # ---------------------------------------------------------------------------
 
 
-def plot_timeseries(timeseries: pd.DataFrame, metric: str, meta: Mapping[str, Any],
-                    ax: Axes | None = None) -> Figure:
+def plot_timeseries(
+    timeseries: pd.DataFrame, metric: str, meta: Mapping[str, Any], ax: Axes | None = None
+) -> Figure:
     """Weekly mean of ``metric`` over replications per regime, with its 95 % CI band.
 
     The title states which regime does best on the final-year value of each run
@@ -440,8 +451,7 @@ def plot_timeseries(timeseries: pd.DataFrame, metric: str, meta: Mapping[str, An
         raise KeyError(f"timeseries has no column '{metric}'")
     fig, ax, own = _new_axes(ax)
     order = regime_order(meta, timeseries)
-    agg = (timeseries.groupby(["regime", "week"])[metric]
-           .agg(["mean", "std", "count"]).reset_index())
+    agg = timeseries.groupby(["regime", "week"])[metric].agg(["mean", "std", "count"]).reset_index()
     n = agg["count"].to_numpy(float)
     with np.errstate(invalid="ignore", divide="ignore"):
         tcrit = np.where(n > 1, stats.t.ppf(0.975, np.maximum(n - 1, 1)), np.nan)
@@ -476,13 +486,17 @@ def plot_timeseries(timeseries: pd.DataFrame, metric: str, meta: Mapping[str, An
     _title(ax, _metric_title(metric, per_regime))
     if own:
         nrep = int(reps.min()) if len(reps) else 0
-        _note(fig, f"Lines: weekly mean of {nrep} replications per regime; bands: 95 % CI "
-                   "of the mean. The title compares each run's final-year value.")
+        _note(
+            fig,
+            f"Lines: weekly mean of {nrep} replications per regime; bands: 95 % CI "
+            "of the mean. The title compares each run's final-year value.",
+        )
     return fig
 
 
-def plot_survival(survival: pd.DataFrame, meta: Mapping[str, Any],
-                  ax: Axes | None = None) -> Figure:
+def plot_survival(
+    survival: pd.DataFrame, meta: Mapping[str, Any], ax: Axes | None = None
+) -> Figure:
     """Kaplan–Meier retention of new hires by regime (hires of all replications pooled).
 
     Bands are pointwise 95 % Greenwood intervals. The title compares one-year retention
@@ -494,14 +508,18 @@ def plot_survival(survival: pd.DataFrame, meta: Mapping[str, Any],
     for r in order:
         d = survival[survival["regime"] == r]
         if len(d):
-            kms[r] = kaplan_meier(d["duration_weeks"].to_numpy(float),
-                                  d["event"].to_numpy(int))
+            kms[r] = kaplan_meier(d["duration_weeks"].to_numpy(float), d["event"].to_numpy(int))
     for r, km in kms.items():
         color = regime_color(r, order)
         lo, hi = greenwood_band(km)
         ax.fill_between(km["time"], lo, hi, step="post", color=color, alpha=0.15, lw=0)
-        ax.step(km["time"], km["survival"], where="post", color=color,
-                label=f"{regime_label(r, meta)} (n = {len(survival[survival.regime == r])})")
+        ax.step(
+            km["time"],
+            km["survival"],
+            where="post",
+            color=color,
+            label=f"{regime_label(r, meta)} (n = {len(survival[survival.regime == r])})",
+        )
     _percent_axis(ax.yaxis)
     ax.set_ylim(0, 1.02)
     ax.set_xlabel("Weeks since hire")
@@ -513,10 +531,23 @@ def plot_survival(survival: pd.DataFrame, meta: Mapping[str, Any],
     t_max = max(float(km["time"].max()) for km in kms.values())
     for t, text in ((26, "6 months"), (_YEAR, "1 year")):
         if t <= t_max:
-            ax.axvline(t, color="#777777", lw=mpl.rcParams["axes.linewidth"] * 1.2,
-                       ls=(0, (2, 2)), zorder=1)
-            ax.text(t, 0.02, f" {text}", color="#555555", fontsize="small", ha="left",
-                    va="bottom", transform=ax.get_xaxis_transform())
+            ax.axvline(
+                t,
+                color="#777777",
+                lw=mpl.rcParams["axes.linewidth"] * 1.2,
+                ls=(0, (2, 2)),
+                zorder=1,
+            )
+            ax.text(
+                t,
+                0.02,
+                f" {text}",
+                color="#555555",
+                fontsize="small",
+                ha="left",
+                va="bottom",
+                transform=ax.get_xaxis_transform(),
+            )
     ax.set_xlim(0, max(t_max, 1.0))
     _week_axis(ax.xaxis, t_max)
     _legend(ax)
@@ -529,21 +560,26 @@ def plot_survival(survival: pd.DataFrame, meta: Mapping[str, Any],
     title = finding_title(f"{what} retention of new hires", per_regime, "percent", "higher")
     _title(ax, title)
     if own:
-        _note(fig, "Kaplan–Meier estimate; hires of all replications pooled; bands: 95 % "
-                  "pointwise CI (Greenwood). Dashed lines: 6 months and 1 year after hire.")
+        _note(
+            fig,
+            "Kaplan–Meier estimate; hires of all replications pooled; bands: 95 % "
+            "pointwise CI (Greenwood). Dashed lines: 6 months and 1 year after hire.",
+        )
     return fig
 
 
-def plot_distinct(client_distinct: pd.DataFrame, meta: Mapping[str, Any],
-                  ax: Axes | None = None) -> Figure:
+def plot_distinct(
+    client_distinct: pd.DataFrame, meta: Mapping[str, Any], ax: Axes | None = None
+) -> Figure:
     """Share of client-years by number of distinct workers seen, side-by-side by regime.
 
     Counts above 10 are pooled into ``10+``. The title compares the mean number of
     distinct workers per client-year (mean over replications of each run's mean).
     """
     fig, ax, own = _new_axes(ax)
-    order = [r for r in regime_order(meta, client_distinct)
-             if (client_distinct["regime"] == r).any()]
+    order = [
+        r for r in regime_order(meta, client_distinct) if (client_distinct["regime"] == r).any()
+    ]
     if not order:
         _title(ax, "No client was in care for a full year")
         ax.set_xlabel("Distinct workers seen in the year")
@@ -555,31 +591,40 @@ def plot_distinct(client_distinct: pd.DataFrame, meta: Mapping[str, Any],
     xs = np.arange(low, cap + 1)
     width = 0.8 / len(order)
     for i, r in enumerate(order):
-        c = np.minimum(client_distinct.loc[client_distinct["regime"] == r,
-                                           "distinct_workers"].to_numpy(int), cap)
+        c = np.minimum(
+            client_distinct.loc[client_distinct["regime"] == r, "distinct_workers"].to_numpy(int),
+            cap,
+        )
         shares = np.array([(c == k).mean() for k in xs])
-        ax.bar(xs - 0.4 + width * (i + 0.5), shares, width=width * 0.95,
-               color=regime_color(r, order), label=regime_label(r, meta))
-    ax.set_xticks(xs, [f"{k}+" if (k == cap and counts.max() > cap) else str(k)
-                       for k in xs])
+        ax.bar(
+            xs - 0.4 + width * (i + 0.5),
+            shares,
+            width=width * 0.95,
+            color=regime_color(r, order),
+            label=regime_label(r, meta),
+        )
+    ax.set_xticks(xs, [f"{k}+" if (k == cap and counts.max() > cap) else str(k) for k in xs])
     ax.grid(axis="x", visible=False)
     _percent_axis(ax.yaxis)
     ax.set_xlabel("Distinct workers seen in the last year")
     ax.set_ylabel("Clients in care a full year (%)")
     _legend(ax)
     keys = ["regime", "replicate"] if "replicate" in client_distinct.columns else ["regime"]
-    per_run = (client_distinct.groupby(keys)["distinct_workers"].mean()
-               .rename("value").reset_index())
+    per_run = client_distinct.groupby(keys)["distinct_workers"].mean().rename("value").reset_index()
     title = _metric_title("distinct_workers", _per_regime(per_run, order, meta))
     _title(ax, title)
     if own:
-        _note(fig, "Clients in care for 52+ weeks at the end of each run, all replications "
-                  "pooled; bars of one colour add up to 100 %.")
+        _note(
+            fig,
+            "Clients in care for 52+ weeks at the end of each run, all replications "
+            "pooled; bars of one colour add up to 100 %.",
+        )
     return fig
 
 
-def plot_cost_continuity(runs: pd.DataFrame, meta: Mapping[str, Any],
-                         ax: Axes | None = None) -> Figure:
+def plot_cost_continuity(
+    runs: pd.DataFrame, meta: Mapping[str, Any], ax: Axes | None = None
+) -> Figure:
     """Final-year cost per client-year against continuity of care, one point per run.
 
     Large outlined markers are the regime means with 95 % CIs on both axes.
@@ -599,15 +644,34 @@ def plot_cost_continuity(runs: pd.DataFrame, meta: Mapping[str, Any],
         nx, mx, xlo, xhi = mean_ci(x)
         ny, my, ylo, yhi = mean_ci(y)
         if nx and ny:
-            ax.errorbar(mx, my, xerr=[[mx - xlo], [xhi - mx]], yerr=[[my - ylo], [yhi - my]],
-                        color=color, lw=mpl.rcParams["lines.linewidth"] * 0.7, capsize=0,
-                        zorder=3)
-            ax.plot(mx, my, marker=marker, ms=ms * 2.2, color=color, mec="black",
-                    mew=1.2, ls="none", zorder=4)
+            ax.errorbar(
+                mx,
+                my,
+                xerr=[[mx - xlo], [xhi - mx]],
+                yerr=[[my - ylo], [yhi - my]],
+                color=color,
+                lw=mpl.rcParams["lines.linewidth"] * 0.7,
+                capsize=0,
+                zorder=3,
+            )
+            ax.plot(
+                mx,
+                my,
+                marker=marker,
+                ms=ms * 2.2,
+                color=color,
+                mec="black",
+                mew=1.2,
+                ls="none",
+                zorder=4,
+            )
         coc_stats.append((label, nx, mx, xlo, xhi))
         cost_stats.append((label, ny, my, ylo, yhi))
-        handles.append(Line2D([], [], marker=marker, color=color, mec="black", ls="none",
-                              ms=ms * 1.6, label=label))
+        handles.append(
+            Line2D(
+                [], [], marker=marker, color=color, mec="black", ls="none", ms=ms * 1.6, label=label
+            )
+        )
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:.2f}"))
     _format_axis(ax.yaxis, "usd")
     ax.set_xlabel(_axis_label("coc"))
@@ -615,8 +679,11 @@ def plot_cost_continuity(runs: pd.DataFrame, meta: Mapping[str, Any],
     _legend(ax, handles=handles)
     _title(ax, _cost_continuity_title(coc_stats, cost_stats))
     if own:
-        _note(fig, "Small markers: one run (final year). Large outlined markers: regime "
-                  "mean, lines: its 95 % CI. Right is better continuity, lower is cheaper.")
+        _note(
+            fig,
+            "Small markers: one run (final year). Large outlined markers: regime "
+            "mean, lines: its 95 % CI. Right is better continuity, lower is cheaper.",
+        )
     return fig
 
 
@@ -625,38 +692,48 @@ def _cost_continuity_title(coc_stats: list, cost_stats: list) -> str:
     ranking_c = rank(_stats(coc_stats), METRICS["coc"].better)
     ranking_k = rank(_stats(cost_stats), METRICS["cost_per_client_year"].better)
     if not {ranking_c.status, ranking_k.status} <= {"same", "clear"}:
-        return finding_title("Cost per client-year", cost_stats, "usd",
-                             METRICS["cost_per_client_year"].better)
+        return finding_title(
+            "Cost per client-year", cost_stats, "usd", METRICS["cost_per_client_year"].better
+        )
     rc, tc = ranking_c.ranked, ranking_c.leaders
     rk, tk = ranking_k.ranked, ranking_k.leaders
     clear_c = ranking_c.status == "clear"
     clear_k = ranking_k.status == "clear"
     best_c = words(ranking_c).leaders
     best_k = words(ranking_k).leaders
-    coc_txt = (f"COC {_short(rc[0].mean, 'number')}" if len(tc) <= 1 else
-               f"COC {_range(tc[0].mean, tc[-1].mean, 'number')}")
-    cost_txt = (f"{_short(rk[0].mean, 'usd')}" if len(tk) <= 1 else
-                _range(tk[0].mean, tk[-1].mean, "usd")) + " per client-year"
+    coc_txt = (
+        f"COC {_short(rc[0].mean, 'number')}"
+        if len(tc) <= 1
+        else f"COC {_range(tc[0].mean, tc[-1].mean, 'number')}"
+    )
+    cost_txt = (
+        f"{_short(rk[0].mean, 'usd')}" if len(tk) <= 1 else _range(tk[0].mean, tk[-1].mean, "usd")
+    ) + " per client-year"
     if clear_c and clear_k and best_c == best_k:
         verb = "has" if len(tc) == 1 else "have"
-        return (f"{best_c} {verb} both the best continuity ({coc_txt}) and the lowest cost "
-                f"({cost_txt})")
+        return (
+            f"{best_c} {verb} both the best continuity ({coc_txt}) and the lowest cost ({cost_txt})"
+        )
     parts = []
     if clear_c:
         parts.append(f"Continuity of care is best under {best_c} ({coc_txt})")
     else:
-        parts.append("Continuity of care differs little between regimes "
-                     f"(COC {_range(rc[0].mean, rc[-1].mean, 'number')})")
+        parts.append(
+            "Continuity of care differs little between regimes "
+            f"(COC {_range(rc[0].mean, rc[-1].mean, 'number')})"
+        )
     if clear_k:
         parts.append(f"cost is lowest under {best_k} ({cost_txt})")
     else:
-        parts.append("cost differs little "
-                     f"({_range(rk[0].mean, rk[-1].mean, 'usd')} per client-year)")
+        parts.append(
+            f"cost differs little ({_range(rk[0].mean, rk[-1].mean, 'usd')} per client-year)"
+        )
     return "; ".join(parts)
 
 
-def plot_final(runs: pd.DataFrame, metric: str, meta: Mapping[str, Any],
-               ax: Axes | None = None) -> Figure:
+def plot_final(
+    runs: pd.DataFrame, metric: str, meta: Mapping[str, Any], ax: Axes | None = None
+) -> Figure:
     """Final-year value of ``metric`` by regime: a bar for the mean over replications,
     a line for its 95 % CI and a dot per run; the mean is written on each bar.
     """
@@ -678,17 +755,39 @@ def plot_final(runs: pd.DataFrame, metric: str, meta: Mapping[str, Any],
         color = regime_color(r, order)
         ax.bar(x, mean, width=0.6, color=color, alpha=0.85)
         if n > 1:
-            ax.errorbar(x, mean, yerr=[[mean - lo], [hi - mean]], color="black",
-                        lw=mpl.rcParams["lines.linewidth"] * 0.6, capsize=0, zorder=3)
+            ax.errorbar(
+                x,
+                mean,
+                yerr=[[mean - lo], [hi - mean]],
+                color="black",
+                lw=mpl.rcParams["lines.linewidth"] * 0.6,
+                capsize=0,
+                zorder=3,
+            )
         jitter = np.linspace(-0.12, 0.12, len(vals)) if len(vals) > 1 else np.zeros(1)
-        ax.scatter(x + jitter, vals, s=(mpl.rcParams["lines.markersize"] * 0.8) ** 2,
-                   color="white", edgecolors="black", linewidths=0.6, zorder=4)
+        ax.scatter(
+            x + jitter,
+            vals,
+            s=(mpl.rcParams["lines.markersize"] * 0.8) ** 2,
+            color="white",
+            edgecolors="black",
+            linewidths=0.6,
+            zorder=4,
+        )
         if math.isfinite(mean) and mean > 0:
             # the value, inside the bar at its foot (clear of the CI line and the dots)
-            ax.annotate(_short(mean, kind), (x, 0), xytext=(0, 6),
-                        textcoords="offset points", ha="center", va="bottom",
-                        fontweight="bold", color="black", zorder=5,
-                        bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": "none"})
+            ax.annotate(
+                _short(mean, kind),
+                (x, 0),
+                xytext=(0, 6),
+                textcoords="offset points",
+                ha="center",
+                va="bottom",
+                fontweight="bold",
+                color="black",
+                zorder=5,
+                bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": "none"},
+            )
     ax.set_xticks(xs, [regime_label(r, meta) for r in order])
     ax.set_xlim(-0.6, len(order) - 0.4)
     ax.grid(axis="x", visible=False)
@@ -701,13 +800,15 @@ def plot_final(runs: pd.DataFrame, metric: str, meta: Mapping[str, Any],
     _title(ax, _metric_title(metric, per_regime))
     if own:
         nrep = min((s[1] for s in per_regime), default=0)
-        _note(fig, f"Bars: mean of {nrep} replications per regime (final year); black "
-                   "lines: 95 % CI of the mean; dots: one run each.")
+        _note(
+            fig,
+            f"Bars: mean of {nrep} replications per regime (final year); black "
+            "lines: 95 % CI of the mean; dots: one run each.",
+        )
     return fig
 
 
-def _cost_breakdown_title(tidy: pd.DataFrame, meta: Mapping[str, Any],
-                          order: Sequence[str]) -> str:
+def _cost_breakdown_title(tidy: pd.DataFrame, meta: Mapping[str, Any], order: Sequence[str]) -> str:
     """The categories where regimes differ most clearly, e.g. the training-for-recruiting
     trade-off: *"Recruiting and separation cost least under Foundation-first (...);
     training costs least under JIT-only (...)"*."""
@@ -718,29 +819,44 @@ def _cost_breakdown_title(tidy: pd.DataFrame, meta: Mapping[str, Any],
         if item == "cost_wages":
             continue
         part = tidy[tidy["item"] == item]
-        st = [RegimeStat(r, regime_label(r, meta), int(g.n), float(g["mean"]),
-                         float(g.ci_low), float(g.ci_high))
-              for r in order for _, g in part[part.regime == r].iterrows()]
+        st = [
+            RegimeStat(
+                r,
+                regime_label(r, meta),
+                int(g.n),
+                float(g["mean"]),
+                float(g.ci_low),
+                float(g.ci_high),
+            )
+            for r in order
+            for _, g in part[part.regime == r].iterrows()
+        ]
         ranking = rank(st, METRICS[item].better)
         if ranking.status == "unranked":
-            return "Cost per client-year by category (one run each, so no interval: may " \
-                   "be chance)"
+            return "Cost per client-year by category (one run each, so no interval: may be chance)"
         if ranking.status != "clear":
             continue
         best, worst, tied = ranking.best, ranking.worst, ranking.leaders
         if _short(best.mean, "usd") == _short(worst.mean, "usd"):
             continue  # a clear difference of under a dollar: not worth a title
         names = join([x.label for x in tied])
-        vals = (_short(best.mean, "usd") if len(tied) == 1
-                else _range(tied[0].mean, tied[-1].mean, "usd"))
+        vals = (
+            _short(best.mean, "usd")
+            if len(tied) == 1
+            else _range(tied[0].mean, tied[-1].mean, "usd")
+        )
         subject = COST_COMPONENTS[item].split(" (")[0]
         verb = "cost" if subject.endswith(("s", " and separation")) else "costs"
-        clauses.append((worst.mean - best.mean, names,
-                        f"{subject} {verb} least under {names} ({vals} vs "
-                        f"{_short(worst.mean, 'usd')} under {worst.label})"))
+        clauses.append(
+            (
+                worst.mean - best.mean,
+                names,
+                f"{subject} {verb} least under {names} ({vals} vs "
+                f"{_short(worst.mean, 'usd')} under {worst.label})",
+            )
+        )
     if not clauses:
-        return "Spending on overtime, cover, recruiting and training differs little " \
-               "between regimes"
+        return "Spending on overtime, cover, recruiting and training differs little between regimes"
     clauses.sort(key=lambda c: -c[0])
     first = clauses[0]
     second = next((c for c in clauses[1:] if c[1] != first[1]), None)
@@ -760,8 +876,9 @@ _COST_TICKS: dict[str, str] = {
 }
 
 
-def plot_cost_breakdown(runs: pd.DataFrame, meta: Mapping[str, Any],
-                        ax: Axes | None = None) -> Figure:
+def plot_cost_breakdown(
+    runs: pd.DataFrame, meta: Mapping[str, Any], ax: Axes | None = None
+) -> Figure:
     """Cost per client-year by category and regime, wages left out (they dwarf the rest).
 
     Grouped bars: one group per cost category (overtime, agency cover, recruiting and
@@ -783,11 +900,20 @@ def plot_cost_breakdown(runs: pd.DataFrame, meta: Mapping[str, Any],
         lo = part.loc[items, "ci_low"].to_numpy(float)
         hi = part.loc[items, "ci_high"].to_numpy(float)
         x = xs - 0.4 + width * (i + 0.5)
-        ax.bar(x, mean, width=width * 0.95, color=regime_color(r, order),
-               label=regime_label(r, meta))
+        ax.bar(
+            x, mean, width=width * 0.95, color=regime_color(r, order), label=regime_label(r, meta)
+        )
         if int(part.loc[items[0], "n"]) > 1:
-            ax.errorbar(x, mean, yerr=[mean - lo, hi - mean], fmt="none", ecolor="black",
-                        lw=mpl.rcParams["lines.linewidth"] * 0.5, capsize=0, zorder=3)
+            ax.errorbar(
+                x,
+                mean,
+                yerr=[mean - lo, hi - mean],
+                fmt="none",
+                ecolor="black",
+                lw=mpl.rcParams["lines.linewidth"] * 0.5,
+                capsize=0,
+                zorder=3,
+            )
     ax.set_xticks(xs, [_COST_TICKS.get(i, COST_COMPONENTS[i]) for i in items])
     ax.grid(axis="x", visible=False)
     _format_axis(ax.yaxis, "usd")
@@ -801,28 +927,45 @@ def plot_cost_breakdown(runs: pd.DataFrame, meta: Mapping[str, Any],
         total = tidy[tidy["item"] == "cost_total"].set_index("regime")["mean"]
         share = (wages / total).replace([np.inf, -np.inf], np.nan).dropna()
         w = wages.dropna()
-        wage_txt = (f"Wages, not shown: {_range(w.min(), w.max(), 'usd')} per client-year, "
-                    f"{_range(share.min(), share.max(), 'percent')} of the total. "
-                    if len(w) and len(share) else "")
-        _note(fig, wage_txt + "Bars: mean over replications of each run's final-year cost "
-                   "per client; black lines: 95 % CI. Training includes mentoring hours.")
+        wage_txt = (
+            f"Wages, not shown: {_range(w.min(), w.max(), 'usd')} per client-year, "
+            f"{_range(share.min(), share.max(), 'percent')} of the total. "
+            if len(w) and len(share)
+            else ""
+        )
+        _note(
+            fig,
+            wage_txt + "Bars: mean over replications of each run's final-year cost "
+            "per client; black lines: 95 % CI. Training includes mentoring hours.",
+        )
     return fig
 
 
 def _results_parts(results: Any) -> dict[str, Any]:
-    get = results.get if isinstance(results, Mapping) else (
-        lambda k, d=None: getattr(results, k, d))
+    get = (
+        results.get if isinstance(results, Mapping) else (lambda k, d=None: getattr(results, k, d))
+    )
     return {k: get(k) for k in ("timeseries", "runs", "survival", "client_distinct")} | {
-        "meta": get("meta") or {}}
+        "meta": get("meta") or {}
+    }
 
 
 #: What :func:`plot_regimes` can draw besides any measure of :data:`METRICS`.
-SPECIAL_PLOTS: tuple[str, ...] = ("survival", "distinct_workers_histogram",
-                                  "cost_breakdown", "cost_continuity")
+SPECIAL_PLOTS: tuple[str, ...] = (
+    "survival",
+    "distinct_workers_histogram",
+    "cost_breakdown",
+    "cost_continuity",
+)
 
 
-def plot_regimes(results: Any, metric: str = "turnover_rate", kind: str = "line",
-                 classroom: bool = False, ax: Axes | None = None) -> Figure:
+def plot_regimes(
+    results: Any,
+    metric: str = "turnover_rate",
+    kind: str = "line",
+    classroom: bool = False,
+    ax: Axes | None = None,
+) -> Figure:
     """One chart of a regime comparison in the house style, for notebooks and scripts.
 
     ``results`` is a :class:`sim.experiments.runner.Results` (or a mapping with its fields:
@@ -844,8 +987,10 @@ def plot_regimes(results: Any, metric: str = "turnover_rate", kind: str = "line"
     if kind not in ("line", "bar"):
         raise ValueError(f"kind must be 'line' or 'bar', got {kind!r}")
     if metric not in METRICS and metric not in SPECIAL_PLOTS:
-        raise KeyError(f"unknown measure '{metric}'; allowed: the names in "
-                       f"sim.core.outputs.METRICS or {', '.join(SPECIAL_PLOTS)}")
+        raise KeyError(
+            f"unknown measure '{metric}'; allowed: the names in "
+            f"sim.core.outputs.METRICS or {', '.join(SPECIAL_PLOTS)}"
+        )
     with mpl.rc_context(style_rc(classroom)):
         if metric == "survival":
             return plot_survival(parts["survival"], meta, ax=ax)
@@ -897,10 +1042,17 @@ def _figures(timeseries, runs, survival, client_distinct, meta):
             yield name, plot_timeseries(timeseries, what, meta)
 
 
-def render_charts(out_dir: str | Path, timeseries: pd.DataFrame, runs: pd.DataFrame,
-                  survival: pd.DataFrame, client_distinct: pd.DataFrame,
-                  meta: Mapping[str, Any], fmt: str = "png", classroom: bool = False,
-                  png: bool = False) -> list[Chart]:
+def render_charts(
+    out_dir: str | Path,
+    timeseries: pd.DataFrame,
+    runs: pd.DataFrame,
+    survival: pd.DataFrame,
+    client_distinct: pd.DataFrame,
+    meta: Mapping[str, Any],
+    fmt: str = "png",
+    classroom: bool = False,
+    png: bool = False,
+) -> list[Chart]:
     """Write the charts of :data:`CHARTS` to ``out_dir`` as ``<name>.<fmt>``.
 
     With ``png=True`` each chart is also rendered to PNG bytes in memory (for embedding
@@ -930,10 +1082,16 @@ def render_charts(out_dir: str | Path, timeseries: pd.DataFrame, runs: pd.DataFr
     return charts
 
 
-def write_charts(out_dir: str | Path, timeseries: pd.DataFrame, runs: pd.DataFrame,
-                 survival: pd.DataFrame, client_distinct: pd.DataFrame,
-                 meta: Mapping[str, Any], fmt: str = "png",
-                 classroom: bool = False) -> dict[str, Path]:
+def write_charts(
+    out_dir: str | Path,
+    timeseries: pd.DataFrame,
+    runs: pd.DataFrame,
+    survival: pd.DataFrame,
+    client_distinct: pd.DataFrame,
+    meta: Mapping[str, Any],
+    fmt: str = "png",
+    classroom: bool = False,
+) -> dict[str, Path]:
     """Write all charts; return ``{name: path}`` in :data:`CHARTS` order.
 
     Names: ``turnover`` (turnover_rate), ``burnout`` (burnout_high_share),
@@ -941,6 +1099,7 @@ def write_charts(out_dir: str | Path, timeseries: pd.DataFrame, runs: pd.DataFra
     ``distinct_workers``, ``cost_continuity``, ``stable_care`` (same_primary_share,
     final-year bars) and ``cost_breakdown``. ``fmt`` is ``png``, ``svg`` or ``pdf``.
     """
-    charts = render_charts(out_dir, timeseries, runs, survival, client_distinct, meta,
-                           fmt=fmt, classroom=classroom)
+    charts = render_charts(
+        out_dir, timeseries, runs, survival, client_distinct, meta, fmt=fmt, classroom=classroom
+    )
     return {c.name: c.path for c in charts}

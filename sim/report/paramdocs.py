@@ -36,33 +36,42 @@ DEFAULT_PATH = Path(__file__).resolve().parents[2] / "docs" / "parameters.md"
 
 #: Section title and a sentence of introduction per parameter group.
 GROUP_TITLES: dict[str, tuple[str, str]] = {
-    "agency": ("Agency",
-               "The size of the agency, its caseloads, working hours and float pool."),
-    "clients": ("Clients",
-                "How much support people need, how crises and admissions come and go, and "
-                "how wellbeing responds to care, changes of worker and unmet need."),
-    "training": ("Training (regime parameters)",
-                 "What a regime gives new hires. These parameters define a regime: the "
-                 "default is the JIT-only value, and the presets below set them for each "
-                 "regime. In a scenario they go in a `[regimes.NAME]` table, not in "
-                 "`[parameters]`."),
-    "learning": ("Learning",
-                 "How training, practice, modules and mentoring raise competence, gap "
-                 "awareness and self-care (mechanism assumptions, the same in every "
-                 "regime)."),
-    "burnout": ("Burnout",
-                "Job demands against resources: how strain raises exhaustion and what "
-                "buffers it."),
-    "separation": ("Separation",
-                   "Why workers leave: the weekly quit hazard, the early 'reality shock', "
-                   "and dismissal after incidents."),
+    "agency": ("Agency", "The size of the agency, its caseloads, working hours and float pool."),
+    "clients": (
+        "Clients",
+        "How much support people need, how crises and admissions come and go, and "
+        "how wellbeing responds to care, changes of worker and unmet need.",
+    ),
+    "training": (
+        "Training (regime parameters)",
+        "What a regime gives new hires. These parameters define a regime: the "
+        "default is the JIT-only value, and the presets below set them for each "
+        "regime. In a scenario they go in a `[regimes.NAME]` table, not in "
+        "`[parameters]`.",
+    ),
+    "learning": (
+        "Learning",
+        "How training, practice, modules and mentoring raise competence, gap "
+        "awareness and self-care (mechanism assumptions, the same in every "
+        "regime).",
+    ),
+    "burnout": (
+        "Burnout",
+        "Job demands against resources: how strain raises exhaustion and what buffers it.",
+    ),
+    "separation": (
+        "Separation",
+        "Why workers leave: the weekly quit hazard, the early 'reality shock', "
+        "and dismissal after incidents.",
+    ),
     "hiring": ("Hiring", "How fast open posts are filled and how often staff are absent."),
-    "cover": ("Cover",
-              "Who covers a client whose worker is absent or whose post is vacant."),
+    "cover": ("Cover", "Who covers a client whose worker is absent or whose post is vacant."),
     "costs": ("Costs", "Prices used to cost staffing, cover, turnover and training (USD)."),
-    "shocks": ("Shocks",
-               "A scheduled shock such as a pandemic: when it starts, how long it lasts and "
-               "what it does. Off by default."),
+    "shocks": (
+        "Shocks",
+        "A scheduled shock such as a pandemic: when it starts, how long it lasts and "
+        "what it does. Off by default.",
+    ),
     "simulation": ("Simulation", "Warm-up, model structure and memory controls."),
 }
 
@@ -130,7 +139,7 @@ def _how_to_read() -> list[str]:
         "- **Allowed range**: inclusive. A value outside it, or a misspelt name, is "
         "rejected with a clear message before anything runs.",
         "- **Description** and **Source**: what the parameter does, and where its default "
-        "comes from. \"Modelling assumption\" means no data set it: it is explored in "
+        'comes from. "Modelling assumption" means no data set it: it is explored in '
         "sensitivity analysis (docs/ODD.md).",
         f"- **calibrated** (in the Source column, {calibrated} parameters): a free "
         "parameter set so the status quo reproduces public evidence on turnover, tenure, "
@@ -162,10 +171,19 @@ def _group_section(group: str) -> list[str]:
         if p.group != group:
             continue
         source = p.source + (" **(calibrated)**" if p.calibrated else "")
-        rows.append([f"`{p.name}`", format_value(p.default), p.unit or "–", p.range_text,
-                     p.description, source])
-    return lines + _table(["Name", "Default", "Unit", "Allowed range", "Description",
-                           "Source"], rows)
+        rows.append(
+            [
+                f"`{p.name}`",
+                format_value(p.default),
+                p.unit or "–",
+                p.range_text,
+                p.description,
+                source,
+            ]
+        )
+    return lines + _table(
+        ["Name", "Default", "Unit", "Allowed range", "Description", "Source"], rows
+    )
 
 
 def _regimes() -> list[str]:
@@ -176,15 +194,20 @@ def _regimes() -> list[str]:
     rows = []
     for name in registry.REGIME_PARAMS:
         p = registry.PARAMS[name]
-        rows.append([f"`{name}`", p.unit or "–",
-                     *[format_value(registry.REGIMES[r].get(name, p.default)) for r in regimes],
-                     p.description])
+        rows.append(
+            [
+                f"`{name}`",
+                p.unit or "–",
+                *[format_value(registry.REGIMES[r].get(name, p.default)) for r in regimes],
+                p.description,
+            ]
+        )
     return [
         "## Regime presets",
         "",
         "A regime is a named set of values of the training parameters; nothing else "
         "differs between regimes. A scenario can define its own regime in a "
-        "`[regimes.NAME]` table that starts from one of these (`base = \"hybrid\"`) and "
+        '`[regimes.NAME]` table that starts from one of these (`base = "hybrid"`) and '
         "changes some values (see `scenarios/custom_regime_example.toml`).",
         "",
         *_table(header, rows),
@@ -202,8 +225,11 @@ def _settings() -> list[str]:
     default = next((s for s in names if not settings[s]), names[0])
     others = [s for s in names if settings[s] and s != default]
     changed = list(dict.fromkeys(n for s in others for n in settings[s]))
-    header = ["Parameter", "Unit", f"Default (`{default}`)"] + [
-        f"{labels.get(s, s)} (`{s}`)" for s in others] + ["Why"]
+    header = (
+        ["Parameter", "Unit", f"Default (`{default}`)"]
+        + [f"{labels.get(s, s)} (`{s}`)" for s in others]
+        + ["Why"]
+    )
     rows = []
     for name in changed:
         p = registry.PARAMS[name]
@@ -213,9 +239,15 @@ def _settings() -> list[str]:
                 why.append(assumptions[s][name][1])
             elif name in calibration.get(s, {}).get("values", {}):
                 why.append(f"Calibrated for {labels.get(s, s)}.")
-        rows.append([f"`{name}`", p.unit or "–", format_value(p.default),
-                     *[format_value(settings[s].get(name, p.default)) for s in others],
-                     " ".join(why)])
+        rows.append(
+            [
+                f"`{name}`",
+                p.unit or "–",
+                format_value(p.default),
+                *[format_value(settings[s].get(name, p.default)) for s in others],
+                " ".join(why),
+            ]
+        )
     lines = [
         "## Setting presets",
         "",
@@ -241,16 +273,21 @@ def _calibrated() -> list[str]:
         "everything else is an input or an assumption.",
         "",
     ]
-    lines += _table(["Name", "Default", "Unit", "Group", "Description"],
-                    [[f"`{p.name}`", format_value(p.default), p.unit or "–", p.group,
-                      p.description] for p in cal])
+    lines += _table(
+        ["Name", "Default", "Unit", "Group", "Description"],
+        [
+            [f"`{p.name}`", format_value(p.default), p.unit or "–", p.group, p.description]
+            for p in cal
+        ],
+    )
     record = getattr(registry, "CALIBRATION", {})
     labels = getattr(registry, "SETTING_LABELS", {})
     if record:
         lines += ["Calibration record (`CALIBRATION` in `sim/core/params.py`):", ""]
         for name, rec in record.items():
-            values = ", ".join(f"`{k}` = {format_value(v)}"
-                               for k, v in (rec.get("values") or {}).items())
+            values = ", ".join(
+                f"`{k}` = {format_value(v)}" for k, v in (rec.get("values") or {}).items()
+            )
             how = f", by `{rec['command']}`" if rec.get("command") else ""
             when = f" on {rec['date']}" if rec.get("date") else ""
             lines.append(f"- {labels.get(name, name)} (`{name}`){when}{how}: {values}.")
@@ -286,13 +323,20 @@ def write(path: str | Path = DEFAULT_PATH) -> Path:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m sim.report.paramdocs",
-                                 description="Generate docs/parameters.md from the "
-                                 "parameter registry.")
-    ap.add_argument("--out", default=str(DEFAULT_PATH),
-                    help=f"output file, '-' for standard output (default {DEFAULT_PATH})")
-    ap.add_argument("--check", action="store_true",
-                    help="do not write; exit 1 if the file differs from the registry")
+    ap = argparse.ArgumentParser(
+        prog="python -m sim.report.paramdocs",
+        description="Generate docs/parameters.md from the parameter registry.",
+    )
+    ap.add_argument(
+        "--out",
+        default=str(DEFAULT_PATH),
+        help=f"output file, '-' for standard output (default {DEFAULT_PATH})",
+    )
+    ap.add_argument(
+        "--check",
+        action="store_true",
+        help="do not write; exit 1 if the file differs from the registry",
+    )
     args = ap.parse_args(argv)
     text = render()
     if args.out == "-":

@@ -91,19 +91,28 @@ def _findings_intro(runs: pd.DataFrame, meta: Mapping[str, Any]) -> str:
     counts = runs.groupby("regime").size() if len(runs) else pd.Series(dtype=int)
     n = int(counts.min()) if len(counts) else 0
     h = int(meta.get("horizon_weeks", 0))
-    when = (f"the final year of the run (weeks {max(h - 52, 0)}–{h} after the warm-up)"
-            if h else "the final year of the run")
-    return (f"Computed from {when}, averaged over {n} replication{'s' if n != 1 else ''} "
-            "per regime. Where two regimes' 95 % confidence intervals overlap, they are "
-            "called about the same: the runs cannot tell them apart.")
+    when = (
+        f"the final year of the run (weeks {max(h - 52, 0)}–{h} after the warm-up)"
+        if h
+        else "the final year of the run"
+    )
+    return (
+        f"Computed from {when}, averaged over {n} replication{'s' if n != 1 else ''} "
+        "per regime. Where two regimes' 95 % confidence intervals overlap, they are "
+        "called about the same: the runs cannot tell them apart."
+    )
 
 
 def _cost_notes(meta: Mapping[str, Any], order: list[str]) -> list[str]:
     census = n_clients_by_regime(meta, order)
     values = sorted(set(census.values()))
-    who = (f"{values[0]:,.0f} clients" if len(values) == 1 else
-           "the client census of each regime (" + ", ".join(
-               f"{regime_label(r, meta)} {census[r]:,.0f}" for r in order) + ")")
+    who = (
+        f"{values[0]:,.0f} clients"
+        if len(values) == 1
+        else "the client census of each regime ("
+        + ", ".join(f"{regime_label(r, meta)} {census[r]:,.0f}" for r in order)
+        + ")"
+    )
     return [
         f"Each run's costs over its final year divided by {who}, then averaged over "
         "replications; totals show the 95 % CI in brackets. Categories may not add up "
@@ -164,8 +173,9 @@ def _param_rows(params: Mapping[str, Any] | None) -> list[tuple[str, str, str]]:
     return rows
 
 
-def _run_facts(runs: pd.DataFrame, meta: Mapping[str, Any], order: list[str]
-               ) -> list[tuple[str, str]]:
+def _run_facts(
+    runs: pd.DataFrame, meta: Mapping[str, Any], order: list[str]
+) -> list[tuple[str, str]]:
     """(label, text) lines of 'What was run'."""
     regimes = ", ".join(f"{regime_label(r, meta)} ({r})" for r in order)
     reps = int(meta.get("replications", 0))
@@ -173,13 +183,18 @@ def _run_facts(runs: pd.DataFrame, meta: Mapping[str, Any], order: list[str]
     uneven = {r: int(counts.get(r, 0)) for r in order if int(counts.get(r, 0)) != reps}
     rep_text = f"{reps} per regime"
     if uneven:
-        rep_text += " (completed: " + ", ".join(
-            f"{regime_label(r, meta)} {n}" for r, n in uneven.items()) + ")"
+        rep_text += (
+            " (completed: "
+            + ", ".join(f"{regime_label(r, meta)} {n}" for r, n in uneven.items())
+            + ")"
+        )
     return [
         ("Regimes", regimes),
         ("Replications", rep_text + ", differing only in their random seed"),
-        ("Horizon", _horizon(int(meta.get("horizon_weeks", 0)))
-         + " reported, after an unreported warm-up"),
+        (
+            "Horizon",
+            _horizon(int(meta.get("horizon_weeks", 0))) + " reported, after an unreported warm-up",
+        ),
         ("Seed", str(meta.get("seed", "unknown"))),
         ("Run time", _seconds(meta.get("elapsed_seconds"))),
     ]
@@ -196,8 +211,13 @@ class _Parts:
     caveats: list[str]
 
 
-def _report_parts(runs: pd.DataFrame, survival: pd.DataFrame, meta: Mapping[str, Any],
-                  order: list[str], labels: Mapping[str, str]) -> _Parts:
+def _report_parts(
+    runs: pd.DataFrame,
+    survival: pd.DataFrame,
+    meta: Mapping[str, Any],
+    order: list[str],
+    labels: Mapping[str, str],
+) -> _Parts:
     census = n_clients_by_regime(meta, order)
     breakdown = cost_breakdown(runs, census, order)
     return _Parts(
@@ -214,9 +234,14 @@ def _report_parts(runs: pd.DataFrame, survival: pd.DataFrame, meta: Mapping[str,
 # ---------------------------------------------------------------------------
 
 
-def _markdown(meta: Mapping[str, Any], facts: list[tuple[str, str]], table: pd.DataFrame,
-              charts: list[Chart], params: list[tuple[str, str, str]], parts: _Parts
-              ) -> str:
+def _markdown(
+    meta: Mapping[str, Any],
+    facts: list[tuple[str, str]],
+    table: pd.DataFrame,
+    charts: list[Chart],
+    params: list[tuple[str, str, str]],
+    parts: _Parts,
+) -> str:
     """The Markdown report. Every piece of text that can hold user input (scenario
     name and description, regime labels, in facts, tables, findings and chart titles)
     is HTML-escaped with :func:`sim.analysis.mdtable.md_text` (tables with
@@ -249,13 +274,19 @@ def _markdown(meta: Mapping[str, Any], facts: list[tuple[str, str]], table: pd.D
     lines += ["", _CAVEATS_END, ""]
     lines += ["## Parameters", ""]
     if params:
-        lines += ["Parameters that differ from the registry defaults (the `jit` status "
-                  "quo); all others are at their defaults.", ""]
+        lines += [
+            "Parameters that differ from the registry defaults (the `jit` status "
+            "quo); all others are at their defaults.",
+            "",
+        ]
         ptable = pd.DataFrame(params, columns=["Parameter", "Value", "Default"])
         lines += [to_markdown_table(ptable)]
     else:
-        lines += ["All parameters at their registry defaults apart from the regime "
-                  "presets (see docs/ODD.md).", ""]
+        lines += [
+            "All parameters at their registry defaults apart from the regime "
+            "presets (see docs/ODD.md).",
+            "",
+        ]
     return "\n".join(lines)
 
 
@@ -328,8 +359,11 @@ def _html_table(df: pd.DataFrame, caption: str | None = None) -> str:
     out = ["<table>"]
     if caption:
         out.append(f"<caption>{e(caption)}</caption>")
-    out.append("<thead><tr>" + "".join(f'<th scope="col">{e(str(c))}</th>'
-                                        for c in df.columns) + "</tr></thead>")
+    out.append(
+        "<thead><tr>"
+        + "".join(f'<th scope="col">{e(str(c))}</th>' for c in df.columns)
+        + "</tr></thead>"
+    )
     out.append("<tbody>")
     for row in df.itertuples(index=False, name=None):
         cells = [f'<th scope="row">{e(str(row[0]))}</th>']
@@ -339,8 +373,14 @@ def _html_table(df: pd.DataFrame, caption: str | None = None) -> str:
     return "\n".join(out)
 
 
-def _html(meta: Mapping[str, Any], facts: list[tuple[str, str]], table: pd.DataFrame,
-          charts: list[Chart], params: list[tuple[str, str, str]], parts: _Parts) -> str:
+def _html(
+    meta: Mapping[str, Any],
+    facts: list[tuple[str, str]],
+    table: pd.DataFrame,
+    charts: list[Chart],
+    params: list[tuple[str, str, str]],
+    parts: _Parts,
+) -> str:
     e = html.escape
     title = str(meta.get("title") or "Workforce simulation: regime comparison")
     out = [
@@ -359,16 +399,25 @@ def _html(meta: Mapping[str, Any], facts: list[tuple[str, str]], table: pd.DataF
         out.append(f"<p>{e(str(meta['description']).strip())}</p>")
     out.append("<h2>Key findings</h2>")
     out.append(f'<p class="note">{e(parts.intro)}</p>')
-    out.append('<ul class="findings">' + "".join(
-        f"<li><strong>{e(f.topic)}.</strong> {_text(f.text)}</li>" for f in parts.findings)
-        + "</ul>")
+    out.append(
+        '<ul class="findings">'
+        + "".join(
+            f"<li><strong>{e(f.topic)}.</strong> {_text(f.text)}</li>" for f in parts.findings
+        )
+        + "</ul>"
+    )
     out.append("<h2>What was run</h2>")
-    out.append('<dl class="facts">' + "".join(
-        f"<dt>{e(k)}</dt><dd>{e(v)}</dd>" for k, v in facts) + "</dl>")
+    out.append(
+        '<dl class="facts">'
+        + "".join(f"<dt>{e(k)}</dt><dd>{e(v)}</dd>" for k, v in facts)
+        + "</dl>"
+    )
     out.append("<h2>Results</h2>")
     out.append(_html_table(table, caption=_TABLE_CAPTION))
-    out.append('<p class="note">The full table with the unrounded values is in '
-               "<code>summary.csv</code>.</p>")
+    out.append(
+        '<p class="note">The full table with the unrounded values is in '
+        "<code>summary.csv</code>.</p>"
+    )
     out.append("<h2>Costs</h2>")
     out.append(_html_table(parts.costs, caption=_COST_CAPTION))
     out += [f'<p class="note">{_text(t)}</p>' for t in parts.cost_notes]
@@ -377,10 +426,12 @@ def _html(meta: Mapping[str, Any], facts: list[tuple[str, str]], table: pd.DataF
         if c.png is None:
             continue
         data = base64.b64encode(c.png).decode("ascii")
-        out.append('<section class="chart">'
-                   f"<h3>{e(CHART_HEADINGS.get(c.name, c.name))}</h3>"
-                   f'<figure><img src="data:image/png;base64,{data}" alt="{e(c.title)}">'
-                   f"<figcaption>{e(c.title)}</figcaption></figure></section>")
+        out.append(
+            '<section class="chart">'
+            f"<h3>{e(CHART_HEADINGS.get(c.name, c.name))}</h3>"
+            f'<figure><img src="data:image/png;base64,{data}" alt="{e(c.title)}">'
+            f"<figcaption>{e(c.title)}</figcaption></figure></section>"
+        )
     out.append("<h2>How to read this</h2>")
     out.append("<ul>" + "".join(f"<li>{e(t)}</li>" for t in _HOW_TO_READ) + "</ul>")
     out.append("<h2>Caveats</h2>")
@@ -389,12 +440,16 @@ def _html(meta: Mapping[str, Any], facts: list[tuple[str, str]], table: pd.DataF
     out.append("<h2>Parameters</h2>")
     if params:
         ptable = pd.DataFrame(params, columns=["Parameter", "Value", "Default"])
-        out.append("<details open><summary>Parameters that differ from the registry "
-                   "defaults (the <code>jit</code> status quo); all others are at their "
-                   "defaults.</summary>" + _html_table(ptable) + "</details>")
+        out.append(
+            "<details open><summary>Parameters that differ from the registry "
+            "defaults (the <code>jit</code> status quo); all others are at their "
+            "defaults.</summary>" + _html_table(ptable) + "</details>"
+        )
     else:
-        out.append("<p>All parameters at their registry defaults apart from the regime "
-                   "presets (see docs/ODD.md).</p>")
+        out.append(
+            "<p>All parameters at their registry defaults apart from the regime "
+            "presets (see docs/ODD.md).</p>"
+        )
     out += ["</body>", "</html>", ""]
     return "\n".join(out)
 
@@ -425,8 +480,17 @@ def write_report(
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     order = regime_order(meta, runs)
-    charts = render_charts(out, timeseries, runs, survival, client_distinct, meta,
-                           fmt=fmt, classroom=classroom, png=True)
+    charts = render_charts(
+        out,
+        timeseries,
+        runs,
+        survival,
+        client_distinct,
+        meta,
+        fmt=fmt,
+        classroom=classroom,
+        png=True,
+    )
     summary = summarise(runs, regimes=order)
     labels = {r: regime_label(r, meta) for r in order}
     table = summary_table(summary, labels)
@@ -438,9 +502,11 @@ def write_report(
     paths["summary_csv"] = out / "summary.csv"
     summary.to_csv(paths["summary_csv"], index=False)
     paths["report_md"] = out / "report.md"
-    paths["report_md"].write_text(_markdown(meta, facts, table, charts, params, parts),
-                                  encoding="utf-8")
+    paths["report_md"].write_text(
+        _markdown(meta, facts, table, charts, params, parts), encoding="utf-8"
+    )
     paths["report_html"] = out / "report.html"
-    paths["report_html"].write_text(_html(meta, facts, table, charts, params, parts),
-                                    encoding="utf-8")
+    paths["report_html"].write_text(
+        _html(meta, facts, table, charts, params, parts), encoding="utf-8"
+    )
     return paths

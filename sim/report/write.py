@@ -17,8 +17,13 @@ from sim.report.report import write_report
 __all__ = ["write_outputs"]
 
 
-def write_outputs(results: Results, out: Path, fmt: str = "png", classroom: bool = False,
-                  command: list[str] | None = None) -> dict[str, Path]:
+def write_outputs(
+    results: Results,
+    out: Path,
+    fmt: str = "png",
+    classroom: bool = False,
+    command: list[str] | None = None,
+) -> dict[str, Path]:
     """Write report, charts, tidy data, column dictionary and manifest into ``out``.
 
     Everything is written into a temporary sibling directory first, then put in place
@@ -33,35 +38,57 @@ def write_outputs(results: Results, out: Path, fmt: str = "png", classroom: bool
         r.timeseries.to_csv(tmp / "timeseries.csv", index=False)
         r.runs.to_csv(tmp / "runs.csv", index=False)
         r.survival.to_csv(tmp / "survival.csv", index=False)
-        write_report(tmp, timeseries=r.timeseries, runs=r.runs, survival=r.survival,
-                     client_distinct=r.client_distinct, meta=r.meta, fmt=fmt,
-                     classroom=classroom)
+        write_report(
+            tmp,
+            timeseries=r.timeseries,
+            runs=r.runs,
+            survival=r.survival,
+            client_distinct=r.client_distinct,
+            meta=r.meta,
+            fmt=fmt,
+            classroom=classroom,
+        )
         manifest = {
             "tool": "workforce-sim",
             "kind": "run",
             "command": command or sys.argv,
             "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-            "scenario": {k: r.meta[k] for k in ("title", "description", "regimes",
-                                                 "regime_labels", "replications",
-                                                 "horizon_weeks", "source")}
+            "scenario": {
+                k: r.meta[k]
+                for k in (
+                    "title",
+                    "description",
+                    "regimes",
+                    "regime_labels",
+                    "replications",
+                    "horizon_weeks",
+                    "source",
+                )
+            }
             | {"setting": r.meta.get("setting", "dsp")},
             "root_seed": r.meta["seed"],
             "seeding": "numpy.random.SeedSequence(root_seed).spawn(replications); "
-                       "replicate r uses child r under every regime",
+            "replicate r uses child r under every regime",
             "runs": [
-                {"run_id": int(row.run_id), "regime": row.regime,
-                 "replicate": int(row.replicate), "seed": int(row.seed),
-                 "spawn_key": r.meta["spawn_keys"][int(row.run_id)],
-                 "wall_seconds": round(float(row.wall_seconds), 4)}
+                {
+                    "run_id": int(row.run_id),
+                    "regime": row.regime,
+                    "replicate": int(row.replicate),
+                    "seed": int(row.seed),
+                    "spawn_key": r.meta["spawn_keys"][int(row.run_id)],
+                    "wall_seconds": round(float(row.wall_seconds), 4),
+                }
                 for row in r.runs.itertuples()
             ],
             "parameters": r.meta["params"],
             "versions": package_versions(),
             "git_commit": git_commit(),
             "git_dirty": git_dirty(),
-            "timings": {"elapsed_seconds": round(r.meta["elapsed_seconds"], 3),
-                        "jobs": r.meta["jobs"],
-                        "run_seconds_total": round(float(r.runs.wall_seconds.sum()), 3)},
+            "timings": {
+                "elapsed_seconds": round(r.meta["elapsed_seconds"], 3),
+                "jobs": r.meta["jobs"],
+                "run_seconds_total": round(float(r.runs.wall_seconds.sum()), 3),
+            },
         }
         write_columns(tmp)
         (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str))

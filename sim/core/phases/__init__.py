@@ -56,13 +56,13 @@ def week(t, pool, *arrays):  # pragma: no cover (compiled)
     C = ClientArrays(*arrays[_W_END:_C_END])
     L = LedgerArrays(*arrays[_C_END:_L_END])
     params, policies, pos, counters, costs, led, events, measures = arrays[_L_END:]
-    run_week(W, C, L, params[0], policies[0], pool, pos, counters, costs, led, events,
-             measures, t)
+    run_week(W, C, L, params[0], policies[0], pool, pos, counters, costs, led, events, measures, t)
 
 
 @kernel
-def run_week(W, C, L, P, policy, pool, pos, counters, costs, led, events, measures,
-             t):  # pragma: no cover (compiled)
+def run_week(
+    W, C, L, P, policy, pool, pos, counters, costs, led, events, measures, t
+):  # pragma: no cover (compiled)
     """Every phase, in order, then this week's measures (:func:`sim.core.observe.measure`).
 
     ``costs`` (this week) and column ``t % 52`` of the 52-week ledgers ``led`` start
@@ -113,5 +113,4 @@ def week_draws(worker_slots: int, n_clients: int, posts: int, n_domains: int) ->
     if enough are left): for ``worker_slots`` rows of worker state, ``n_clients``
     places and ``posts`` budgeted posts (each of which may be filled in one week), the
     sum of what each phase declares (its ``uniforms``)."""
-    return sum(phase.uniforms(worker_slots, n_clients, posts, n_domains)
-               for phase in _DRAWING)
+    return sum(phase.uniforms(worker_slots, n_clients, posts, n_domains) for phase in _DRAWING)

@@ -51,8 +51,7 @@ COVER_DRAWS = indices(("overtime", "colleague", "agency"))
 
 def uniforms(worker_slots: int, n_clients: int, posts: int, n_domains: int) -> int:
     """Most uniforms :func:`step` takes in a week (every client needing cover)."""
-    return (len(WORKER_DRAWS) * worker_slots
-            + (len(CLIENT_DRAWS) + len(COVER_DRAWS)) * n_clients)
+    return len(WORKER_DRAWS) * worker_slots + (len(CLIENT_DRAWS) + len(COVER_DRAWS)) * n_clients
 
 
 @kernel
@@ -79,8 +78,7 @@ def step(W, C, L, P, pool, pos, counters, t, absence):  # pragma: no cover (comp
         d = draws[per * j : per * (j + 1)]
         if staff.size and d[COVER_DRAWS.overtime] < P.overtime_cover:  # a present colleague
             C.kind[c] = OVERTIME
-            C.provider[c] = staff[min(int(d[COVER_DRAWS.colleague] * staff.size),
-                                      staff.size - 1)]
+            C.provider[c] = staff[min(int(d[COVER_DRAWS.colleague] * staff.size), staff.size - 1)]
         elif d[COVER_DRAWS.agency] < P.agency_cover:
             C.kind[c] = AGENCY
     record_contacts(L, t, _contacts(W, C, counters))

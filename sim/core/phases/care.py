@@ -89,8 +89,12 @@ def step(W, C, P, pool, pos, costs, t, demand_mult):  # pragma: no cover (compil
     for i in range(W.alive.size):
         W.gap[i] = W.gap[i] / W.hours[i] if W.hours[i] > 0 else 0.0
         W.relationship[i] = W.relationship[i] / W.caseload[i] if W.caseload[i] > 0 else 0.0
-        mentoring = (W.alive[i] and W.start_week[i] <= t
-                     and t - W.start_week[i] < P.mentoring_weeks and not W.absent[i])
+        mentoring = (
+            W.alive[i]
+            and W.start_week[i] <= t
+            and t - W.start_week[i] < P.mentoring_weeks
+            and not W.absent[i]
+        )
         W.mentored[i] = W.mentoring_hours[i] if mentoring else 0.0
         costs[OVERTIME_COST] += W.overtime_hours[i] * P.wage * P.overtime_premium
         costs[TRAINING] += W.mentored[i] * P.wage  # a mentor's time is paid at the wage rate

@@ -66,10 +66,12 @@ def step(W, P, policy, pool, pos, counters, costs, t, ttf_mult):  # pragma: no c
     # of ``hire`` with the model's (a literal would compile a version for each value),
     # and element copies, not slice assignments (whose error message compiles string
     # formatting): both make the first compilation shorter
-    regular = hire(W, P, policy, pool, pos, counters, costs, t, n_reg, np.bool_(False),
-                   no_tenure[:n_reg])
-    floats = hire(W, P, policy, pool, pos, counters, costs, t, n_float, np.bool_(True),
-                  no_tenure[:n_float])
+    regular = hire(
+        W, P, policy, pool, pos, counters, costs, t, n_reg, np.bool_(False), no_tenure[:n_reg]
+    )
+    floats = hire(
+        W, P, policy, pool, pos, counters, costs, t, n_float, np.bool_(True), no_tenure[:n_float]
+    )
     rows = np.empty(n_reg + n_float, dtype=np.int64)
     for i in range(n_reg):
         rows[i] = regular[i]
@@ -94,8 +96,9 @@ def open_posts(W, P):  # pragma: no cover (compiled)
 
 
 @kernel
-def hire(W, P, policy, pool, pos, counters, costs, t, k, is_float,
-         tenure):  # pragma: no cover (compiled)
+def hire(
+    W, P, policy, pool, pos, counters, costs, t, k, is_float, tenure
+):  # pragma: no cover (compiled)
     """``k`` new workers in free slots under ``policy``; returns their rows.
 
     ``tenure`` (weeks, for the initial workforce) back-dates each hire. Traits from
@@ -126,10 +129,10 @@ def hire(W, P, policy, pool, pos, counters, costs, t, k, is_float,
         for d in range(n_domains):
             W.competence[i, d] = min(max(P.initial_competence + 0.08 * z[d], 0.0), 1.0)
         trait = z[n_domains:]
-        W.awareness[i] = min(max(P.initial_awareness + 0.08 * trait[HIRE_NORMALS.awareness],
-                                 0.01), 1.0)
-        W.selfcare[i] = min(max(P.initial_selfcare + 0.1 * trait[HIRE_NORMALS.selfcare], 0.0),
-                            1.0)
+        W.awareness[i] = min(
+            max(P.initial_awareness + 0.08 * trait[HIRE_NORMALS.awareness], 0.01), 1.0
+        )
+        W.selfcare[i] = min(max(P.initial_selfcare + 0.1 * trait[HIRE_NORMALS.selfcare], 0.0), 1.0)
         W.exhaustion[i] = min(max(0.1 + 0.05 * trait[HIRE_NORMALS.exhaustion], 0.0), 1.0)
         W.sensitivity[i] = np.exp(0.3 * trait[HIRE_NORMALS.sensitivity])
         W.modules[i] = policy.modules_available
