@@ -22,7 +22,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         HORIZON,
         REPLICATIONS,
         SEED,
-        job_count,
+        add_jobs,
         positive_int,
     )
     from sim.experiments.limits import MAX_BUDGET
@@ -55,12 +55,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default=None,
         help="root seed (default: the adopted calibration's seed)",
     )
-    p.add_argument(
-        "--jobs",
-        type=job_count,
-        default=None,
-        help="worker processes (default: all cores); results do not depend on it",
-    )
+    add_jobs(p)
     p.add_argument(
         "--replications",
         type=REPLICATIONS,

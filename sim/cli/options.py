@@ -79,6 +79,26 @@ ALLOW_LARGE_HELP = (
 )
 
 
+def add_jobs(p: argparse.ArgumentParser) -> None:
+    """``--jobs N``: worker processes, checked by :func:`job_count`."""
+    p.add_argument(
+        "--jobs",
+        type=job_count,
+        default=None,
+        help="worker processes (default: all cores); results do not depend on it",
+    )
+
+
+def add_chart_format(p: argparse.ArgumentParser) -> None:
+    """``--format png|svg|pdf``: the charts' file format."""
+    p.add_argument(
+        "--format",
+        choices=("png", "svg", "pdf"),
+        default="png",
+        help="chart file format (default png)",
+    )
+
+
 def add_run_options(p: argparse.ArgumentParser, default_out: str | None) -> None:
     from sim.experiments.outdir import out_path
 
@@ -91,12 +111,7 @@ def add_run_options(p: argparse.ArgumentParser, default_out: str | None) -> None
         "existing folder is refused)"
         + (f"; default {default_out}" if default_out else "; default output/<scenario name>"),
     )
-    p.add_argument(
-        "--jobs",
-        type=job_count,
-        default=None,
-        help="worker processes (default: all cores); results do not depend on it",
-    )
+    add_jobs(p)
     p.add_argument(
         "--replications",
         type=REPLICATIONS,
@@ -119,12 +134,7 @@ def add_run_options(p: argparse.ArgumentParser, default_out: str | None) -> None
         default=None,
         help="override the scenario's setting (kind of service; default dsp)",
     )
-    p.add_argument(
-        "--format",
-        choices=("png", "svg", "pdf"),
-        default="png",
-        help="chart file format (default png)",
-    )
+    add_chart_format(p)
     p.add_argument(
         "--classroom", action="store_true", help="large fonts and thick lines for projecting"
     )

@@ -16,7 +16,7 @@ from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any
 
-from sim.cli.options import job_count, positive_int
+from sim.cli.options import add_jobs, positive_int
 from sim.core.errors import UsageError
 from sim.experiments.limits import MAX_RUNS
 
@@ -42,12 +42,7 @@ def add_sweep_options(p: argparse.ArgumentParser) -> None:
         help="output directory: new, empty, or a sweep of this spec (with "
         "--resume); default output/<spec file name>",
     )
-    p.add_argument(
-        "--jobs",
-        type=job_count,
-        default=None,
-        help="worker processes (default: all cores); results do not depend on it",
-    )
+    add_jobs(p)
     p.add_argument(
         "--executor",
         choices=EXECUTORS,

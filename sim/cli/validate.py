@@ -16,7 +16,7 @@ from sim.core.params import REGIME_LABELS, SETTING_LABELS, SETTINGS
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    from sim.cli.options import ALLOW_LARGE_HELP, REPLICATIONS, SEED, job_count
+    from sim.cli.options import ALLOW_LARGE_HELP, REPLICATIONS, SEED, add_chart_format, add_jobs
     from sim.experiments.outdir import out_path
 
     p = subparsers.add_parser(
@@ -41,24 +41,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default=None,
         help="root seed (default: the protocol's, the default scenario seed)",
     )
-    p.add_argument(
-        "--jobs",
-        type=job_count,
-        default=None,
-        help="worker processes (default: all cores); results do not depend on it",
-    )
+    add_jobs(p)
     p.add_argument(
         "--out",
         type=out_path,
         default=None,
         help="output directory (default output/validate-SETTING)",
     )
-    p.add_argument(
-        "--format",
-        choices=("png", "svg", "pdf"),
-        default="png",
-        help="chart file format (default png)",
-    )
+    add_chart_format(p)
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument("--allow-large", action="store_true", help=ALLOW_LARGE_HELP)
     p.set_defaults(func=run)
