@@ -61,9 +61,8 @@ from sim.experiments.processes import deferred_interrupts, process_pool
 from sim.experiments.runner import (
     RunSpec,
     default_jobs,
-    git_commit,
-    git_dirty,
     package_versions,
+    provenance,
     run_one,
     run_seed,
 )
@@ -546,9 +545,7 @@ def _manifest(spec: SweepSpec, fmt: str, command: list[str] | None) -> dict[str,
             "timeseries": "weekly measures every output.every_weeks weeks (optional)",
             "points": "one row per point: factor values and design coordinates",
         },
-        "versions": _more_versions(),
-        "git_commit": git_commit(),
-        "git_dirty": git_dirty(),
+        **provenance(_more_versions()),
         "sessions": [],
     }
 

@@ -40,6 +40,7 @@ __all__ = [
     "mp_context",
     "package_versions",
     "plan",
+    "provenance",
     "run_one",
     "run_scenario",
     "run_seed",
@@ -241,6 +242,17 @@ def git_dirty() -> bool | None:
     included (``git status --porcelain``); None if it is not a checkout."""
     out = _git("status", "--porcelain")
     return None if out is None else bool(out.strip())
+
+
+def provenance(versions: dict[str, str] | None = None) -> dict[str, Any]:
+    """What every manifest records about the software: package versions (``versions``,
+    default :func:`package_versions`), the git commit and whether the checkout had
+    uncommitted changes."""
+    return {
+        "versions": package_versions() if versions is None else versions,
+        "git_commit": git_commit(),
+        "git_dirty": git_dirty(),
+    }
 
 
 def package_versions() -> dict[str, str]:

@@ -22,7 +22,7 @@ from sim.core import params as registry
 from sim.experiments.calibration import SEARCH, CalibrationResult, ValidationResult
 from sim.experiments.columns import write_columns
 from sim.experiments.outdir import atomic_dir
-from sim.experiments.runner import git_commit, git_dirty, package_versions
+from sim.experiments.runner import provenance
 from sim.report.charts import REGIME_COLORS, style_rc
 
 __all__ = [
@@ -95,9 +95,7 @@ def _manifest(kind: str, command: list[str] | None, **facts: Any) -> dict[str, A
         "command": command or sys.argv,
         "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         **facts,
-        "versions": package_versions(),
-        "git_commit": git_commit(),
-        "git_dirty": git_dirty(),
+        **provenance(),
     }
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from sim.experiments.columns import write_columns
 from sim.experiments.outdir import atomic_dir
-from sim.experiments.runner import Results, git_commit, git_dirty, package_versions
+from sim.experiments.runner import Results, provenance
 from sim.report.report import write_report
 
 __all__ = ["write_outputs"]
@@ -81,9 +81,7 @@ def write_outputs(
                 for row in r.runs.itertuples()
             ],
             "parameters": r.meta["params"],
-            "versions": package_versions(),
-            "git_commit": git_commit(),
-            "git_dirty": git_dirty(),
+            **provenance(),
             "timings": {
                 "elapsed_seconds": round(r.meta["elapsed_seconds"], 3),
                 "jobs": r.meta["jobs"],
