@@ -91,7 +91,7 @@ def test_spec_designs_sizes_and_training_overrides():
     # a factor on a training parameter overrides the regime preset, the rest stays
     regime, kw = s.point_kwargs({"preservice_hours": 40, "regime": "foundation"})
     assert regime == "foundation" and kw["preservice_hours"] == 40
-    assert kw["modules_available"] is False and kw["refresher_hours"] == 16
+    assert kw["modules_available"] is True and kw["refresher_hours"] == 16
     assert kw["n_workers"] == SMALL["n_workers"]
     assert parse_spec(spec_dict()).fingerprint() == s.fingerprint()
     assert parse_spec(spec_dict(seed=8)).fingerprint() != s.fingerprint()
@@ -143,7 +143,7 @@ def test_example_specs_load():
     assert (fl.n_points, fl.n_runs, fl.cross) == (45, 360, ("regime",))
     assert fl.horizon_weeks == 156 and fl.base == "jit_only.toml"  # horizon from the base
     sc = load_spec(root / "sensitivity_core.toml")
-    assert sc.design == "sobol" and sc.n_points == 32 * (7 + 2)
+    assert sc.design == "sobol" and sc.n_points == 32 * (11 + 2)
     assert sc.sensitivity_outputs == (
         "turnover_rate",
         "burnout_high_share",

@@ -147,7 +147,7 @@ class WorkforceModel(mesa.Model):
         for n, is_float in ((n_reg, False), (p["float_pool"], True)):
             if n == 0:
                 continue
-            tenure = rng.exponential(110.0, n).astype(np.int64)
+            tenure = rng.exponential(180.0, n).astype(np.int64)
             w.ensure_free(n)
             self.draws.ensure(n * hiring.hire_draws(p["n_domains"]))
             rows = hiring.hire(
@@ -168,6 +168,10 @@ class WorkforceModel(mesa.Model):
             w.competence[rows] += (1 - w.competence[rows]) * grow[:, None]
             aware_grow = 1 - np.exp(-p["awareness_growth"] * tenure)
             w.awareness[rows] += (1 - w.awareness[rows]) * aware_grow
+            # each remaining gap recognised with the worker's awareness
+            gaps = w.competence[rows] < p["competence_required"]
+            seen = rng.random(gaps.shape) < w.awareness[rows][:, None]
+            w.known[rows] = (gaps & seen).astype(float)
             w.exhaustion[rows] = np.clip(rng.normal(0.4, 0.15, n), 0, 1)
         places = np.arange(p["n_clients"])
         self._admit(places)

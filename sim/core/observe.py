@@ -24,6 +24,7 @@ import numpy as np
 from sim.core.jit import kernel
 from sim.core.outputs import METRICS, SLOT
 from sim.core.state import (
+    BENEFITS,
     COST,
     COVER,
     EVENT,
@@ -98,12 +99,18 @@ def measure(W, C, L, P, costs, led, events, t, out):  # pragma: no cover (compil
     comp_sum = 0.0
     aware_sum = 0.0
     modules = 0.0
+    gap_sum = 0.0
+    unseen_sum = 0.0
+    found = 0
     for i in range(alive.size):
         if not alive[i]:
             continue
         headcount += 1
         tenure += t - hire_week[i]
         modules += module_hours[i]
+        gap_sum += W.gap[i] * W.hours[i]
+        unseen_sum += W.unseen[i] * W.hours[i]
+        found += W.found[i]
         if start_week[i] <= t:
             floor += 1
             e_sum += exhaustion[i]
@@ -174,6 +181,8 @@ def measure(W, C, L, P, costs, led, events, t, out):  # pragma: no cover (compil
     out[SLOT.burnout_high_share] = high / floor if floor else 0.0
     out[SLOT.competence_mean] = comp_sum / floor if floor else 0.0
     out[SLOT.gap_awareness_mean] = aware_sum / floor if floor else 0.0
+    out[SLOT.unseen_gap_share] = min(unseen_sum / gap_sum, 1.0) if gap_sum > 0 else 0.0
+    out[SLOT.gaps_found_by_incident] = found
     out[SLOT.module_hours] = modules
     # continuity
     out[SLOT.coc] = coc / n_two if n_two else 1.0
@@ -188,6 +197,7 @@ def measure(W, C, L, P, costs, led, events, t, out):  # pragma: no cover (compil
     out[SLOT.client_wellbeing_mean] = wb_sum / n_clients if n_clients else 0.0
     # cost
     out[SLOT.cost_wages] = costs[WAGES]
+    out[SLOT.cost_benefits] = costs[BENEFITS]
     out[SLOT.cost_overtime] = costs[OVERTIME_COST]
     out[SLOT.cost_cover] = costs[COVER]
     out[SLOT.cost_recruiting] = costs[RECRUITING]

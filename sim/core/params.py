@@ -391,6 +391,54 @@ _p(
     "bool",
 )
 _p(
+    "module_coverage",
+    0.7,
+    "share",
+    0,
+    1,
+    "Share of the gaps a worker recognises for which the on-demand catalogue has a module.",
+    "No published figure found (docs/ODD.md §9.5); assumption: 70 % of recognised gaps have a "
+    "module; in the sensitivity analysis.",
+    "training",
+)
+_p(
+    "module_wait_weeks",
+    1.0,
+    "weeks",
+    0,
+    26,
+    "Average time to reach a module once a gap is recognised (0 = at once). A gap not "
+    "reached this week waits until it is met and recognised again.",
+    "No published figure found (docs/ODD.md §9.5); assumption: a week on average; in the "
+    "sensitivity analysis.",
+    "training",
+)
+_p(
+    "learner_motivation",
+    0.2,
+    "probability",
+    0,
+    1,
+    "Chance that a worker who recognises a gap, and has a module for it, takes the module.",
+    "Jordan 2015 (IRRODL 16(3)): median MOOC completion 12.6 %; a case study of voluntary online "
+    "workplace training: 21 % completed, lack of time the main cause. 0.2 adopted; in the "
+    "sensitivity analysis.",
+    "training",
+)
+_p(
+    "self_assessment",
+    0.35,
+    "probability",
+    0,
+    1,
+    "Chance that a new hire notices a skill gap by themself when meeting it (the "
+    "essay's 'knowing what you don't know'; 1 = every worker knows).",
+    "Davis et al. 2006 (JAMA 296:1094): 7 of 20 comparisons found a positive self/external "
+    "relation, worst in the least skilled; Mabe & West 1982: mean r = 0.29; Kruger & Dunning 1999:"
+    " bottom quartile placed itself at the 62nd percentile. About a third of gaps noticed: 0.35.",
+    "training",
+)
+_p(
     "module_hours",
     2.0,
     "hours",
@@ -422,6 +470,20 @@ _p(
     "int",
 )
 _p(
+    "mentor_detection",
+    0.25,
+    "per hour",
+    0,
+    1,
+    "Chance that one hour of mentoring or supervision spots a gap the worker met this "
+    "week without noticing it (someone else identifies the gap).",
+    "No published figure found (docs/ODD.md §9.5); assumption: a quarter of the unseen gaps met in"
+    " a mentored week per mentoring hour. Mor Barak et al. 2009 find supportive supervision "
+    "related to burnout and turnover intention (r 0.30-0.40), not gap detection; in the "
+    "sensitivity analysis.",
+    "training",
+)
+_p(
     "refresher_hours",
     0.0,
     "hours/year",
@@ -434,43 +496,98 @@ _p(
 
 # --- learning (mechanism assumptions, common to all regimes) ---------------------------
 _p(
-    "training_competence_gain",
-    0.25,
-    "per 100 h",
+    "training_competence_max",
+    0.7,
+    "0-1",
     0,
     1,
-    "Competence gained per 100 hours of structured training (toward full competence).",
-    ASSUMPTION,
+    "Highest competence structured training alone can bring a worker to (the rest comes "
+    "only from practice).",
+    "Saks & Belcourt 2006 (Hum Resour Manage 45:629): 62 % of training is applied on the job "
+    "immediately (44 % at 6 months, 34 % at a year). Training alone closes at most about 62 % of "
+    "the distance from a new hire's 0.25 to full competence: 0.25 + 0.62 x 0.75 = 0.72, so 0.7.",
     "learning",
 )
 _p(
-    "training_awareness_gain",
-    0.35,
-    "per 100 h",
-    0,
+    "training_competence_hours",
+    40.0,
+    "hours",
     1,
-    "Gap awareness gained per 100 hours of foundation training.",
-    ASSUMPTION,
+    2000,
+    "Training hours that close 63 % of the distance to that ceiling (saturating: "
+    "1 - exp(-hours / this)).",
+    "No published figure found (docs/ODD.md §9.5); assumption: 40 h, so 75 h (the US federal aide "
+    "minimum, 16 h clinical) gives 85 % of the gain and 120 h (IOM's recommendation; Illinois "
+    "DSPs) 95 %. Trinkoff et al. 2017: CNA clinical hours above the 16 h minimum go with fewer "
+    "adverse outcomes. In the sensitivity analysis.",
     "learning",
 )
 _p(
-    "training_selfcare_gain",
-    0.25,
-    "per 100 h",
+    "training_awareness_max",
+    0.6,
+    "0-1",
     0,
     1,
-    "Self-care and boundaries gained per 100 hours of foundation training.",
-    ASSUMPTION,
+    "Highest gap awareness structured training alone can bring a worker to.",
+    "No published figure found (docs/ODD.md §9.5); assumption: structured training can teach what "
+    "to look for up to 0.6; in the sensitivity analysis.",
     "learning",
 )
 _p(
-    "training_realism",
-    0.5,
-    "per 100 h",
+    "training_awareness_hours",
+    40.0,
+    "hours",
+    1,
+    2000,
+    "Training hours that close 63 % of the distance to the awareness ceiling.",
+    "No published figure found (docs/ODD.md §9.5); assumption: the competence scale, 40 h; in the "
+    "sensitivity analysis.",
+    "learning",
+)
+_p(
+    "training_selfcare_max",
+    0.6,
+    "0-1",
     0,
-    2,
-    "How much 100 hours of realistic preparation shrinks the early 'reality shock'.",
-    ASSUMPTION,
+    1,
+    "Highest self-care and boundaries structured training alone can bring a worker to.",
+    "No published figure found (docs/ODD.md §9.5); assumption: 0.6, as for awareness; in the "
+    "sensitivity analysis.",
+    "learning",
+)
+_p(
+    "training_selfcare_hours",
+    40.0,
+    "hours",
+    1,
+    2000,
+    "Training hours that close 63 % of the distance to the self-care ceiling.",
+    "No published figure found (docs/ODD.md §9.5); assumption: the competence scale, 40 h; in the "
+    "sensitivity analysis.",
+    "learning",
+)
+_p(
+    "training_realism_max",
+    0.2,
+    "share",
+    0,
+    1,
+    "Largest share of the early 'reality shock' that realistic pre-service preparation removes.",
+    "Realistic job previews lower early voluntary turnover modestly (Phillips 1998, 40 studies; "
+    "Earnest, Allen & Landis 2011; Colarelli 1984: fewer quits at 2-3 months): about 10 % fewer "
+    "first-year quits (range 5-20 %). Removing a fifth of the reality shock gives about that with "
+    "the calibrated shock: 0.2.",
+    "learning",
+)
+_p(
+    "training_realism_hours",
+    8.0,
+    "hours",
+    1,
+    2000,
+    "Pre-service hours that reach 63 % of that largest share.",
+    "No published figure found (docs/ODD.md §9.5); assumption: an RJP or a day of shadowing is "
+    "short, so most of the effect within 8 h.",
     "learning",
 )
 _p(
@@ -480,16 +597,6 @@ _p(
     0,
     1,
     "Average competence of a new hire before any training.",
-    ASSUMPTION,
-    "learning",
-)
-_p(
-    "initial_awareness",
-    0.25,
-    "0-1",
-    0,
-    1,
-    "Average chance that a new hire recognises a skill gap when meeting it.",
     ASSUMPTION,
     "learning",
 )
@@ -510,7 +617,8 @@ _p(
     0,
     0.2,
     "Weekly competence growth from practice in the domains used.",
-    ASSUMPTION,
+    "Benner 1984: nurses are 'competent' after 2-3 years in the same job (no DSP figure "
+    "found); 0.008 a week closes 63 % of the gap in about 2.4 years.",
     "learning",
 )
 _p(
@@ -561,6 +669,44 @@ _p(
     20,
     "How often a skill gap shows itself in a week, per unit of gap.",
     ASSUMPTION,
+    "learning",
+)
+_p(
+    "unseen_learning",
+    0.5,
+    "share",
+    0,
+    1,
+    "Share of the usual learning from practice that a worker gets in a domain where "
+    "they have a gap they have not recognised (one cannot practise deliberately what "
+    "one does not know one lacks).",
+    "No published figure found (docs/ODD.md §9.5); assumption: practice closes an unrecognised gap"
+    " at half the usual rate (one does not practise deliberately what one does not know one "
+    "lacks); in the sensitivity analysis.",
+    "learning",
+)
+_p(
+    "known_gap_risk",
+    0.5,
+    "share",
+    0,
+    1,
+    "Share of a skill gap's extra incident risk that remains once the worker has "
+    "recognised the gap (they ask for help, check, take care).",
+    "No published figure found (docs/ODD.md §9.5); assumption: a recognised gap keeps half its "
+    "extra risk; in the sensitivity analysis.",
+    "learning",
+)
+_p(
+    "incident_learning",
+    0.1,
+    "0-1",
+    0,
+    1,
+    "Competence gained (toward full) in the domain of an unrecognised gap that an "
+    "incident reveals; the gap is then recognised.",
+    "No published figure found (docs/ODD.md §9.5); assumption: an incident teaches about as much "
+    "as a module (module_gain 0.08): 0.1; in the sensitivity analysis.",
     "learning",
 )
 
@@ -713,7 +859,8 @@ _p(
     10,
     "How strongly exhaustion raises the quit hazard.",
     "Assumption: a worker at the high-burnout threshold (0.6) quits about 1.8x as often as "
-    "one at 0.3 (3.3x at 0.9), in line with burnout roughly doubling the odds of leaving. "
+    "one at 0.3 (3.3x at 0.9), in line with burnout roughly doubling the odds of leaving "
+    "(Swider & Zimmerman 2010: burnout's multiple correlation with turnover 0.33). "
     "Not calibrated: no target relates exhaustion to quitting.",
     "separation",
 )
@@ -738,6 +885,20 @@ _p(
     "separation",
 )
 _p(
+    "quit_pay_elasticity",
+    0.5,
+    "elasticity",
+    0,
+    5,
+    "How strongly pay relative to the local market lowers the quit hazard: the hazard "
+    "is multiplied by (pay / market pay) ** -elasticity.",
+    "Sharma & Xu 2022 (Innov Aging 6(4)): USD 1 (7 %) more CNA pay, 1.8 points less turnover from "
+    "64.7 % (elasticity about 0.4); Powers & Powers 2010: a quarter more DSP compensation cut "
+    "turnover by a third (about 1.3); Howes 2002: IHSS wages nearly doubled, turnover 17 % lower "
+    "(about 0.2). Middle value 0.5.",
+    "separation",
+)
+_p(
     "dismissal_per_incident",
     0.03,
     "probability",
@@ -759,12 +920,14 @@ _p(
 )
 _p(
     "incident_gap_weight",
-    4.0,
+    6.0,
     "x gap",
     0,
     50,
     "How much skill gaps multiply the incident chance.",
-    ASSUMPTION,
+    "Breslin & Smith 2006 (Occup Environ Med 63:27): new workers have over three times "
+    "the injury risk in their first month. A new hire's gap is about 0.35 (required 0.6, "
+    "competence 0.25), so 1 + 6 x 0.35 = 3.1 times the base risk.",
     "separation",
 )
 
@@ -840,9 +1003,33 @@ _p(
     "USD/hour",
     5,
     100,
-    "Hourly wage of a front-line worker (incl. benefits share).",
+    "Hourly wage of a front-line worker (benefits not included).",
     "US DSP median wage ~16-17 USD (2023).",
-    "costs",
+    "pay",
+)
+_p(
+    "benefits_rate",
+    0.2,
+    "share of wage",
+    0,
+    1,
+    "Benefits (health insurance, paid leave, retirement) as a share of the wage.",
+    "Assumption: benefits about a fifth of the wage for DSPs. Howes 2005: health insurance raised "
+    "home-care retention by 21 points.",
+    "pay",
+)
+_p(
+    "market_pay",
+    20.4,
+    "USD/hour",
+    5,
+    150,
+    "Pay with benefits of the jobs workers could take instead in the local market; the "
+    "quit hazard follows wage * (1 + benefits_rate) / market_pay. The settings' status "
+    "quo pays the market rate (ratio 1).",
+    "Assumption: the status quo pays the local market rate, so a scenario's pay is read "
+    "relative to today's.",
+    "pay",
 )
 _p("overtime_premium", 1.5, "x wage", 1, 3, "Overtime pay multiple.", "US FLSA.", "costs")
 _p(
@@ -894,6 +1081,63 @@ _p(
     "Licence cost of one on-demand module.",
     "Assumption.",
     "costs",
+)
+
+# --- in-service programme (for everyone employed, not only new hires) -----------------
+_p(
+    "inservice_start",
+    1,
+    "week",
+    1,
+    10_000,
+    "Reported week in which an in-service programme for the whole workforce starts.",
+    "Scenario input.",
+    "inservice",
+    "int",
+)
+_p(
+    "inservice_weeks",
+    0,
+    "weeks",
+    0,
+    10_000,
+    "How long the in-service programme runs (0 = no programme).",
+    "Scenario input.",
+    "inservice",
+    "int",
+)
+_p(
+    "inservice_training_hours",
+    0.0,
+    "hours/week",
+    0,
+    20,
+    "Structured training each worker on the floor gets every week of the programme "
+    "(saturating like pre-service training; the hours add to the week's load).",
+    "Scenario input.",
+    "inservice",
+)
+_p(
+    "inservice_supervision_hours",
+    0.0,
+    "hours/week",
+    0,
+    10,
+    "Supervision or mentoring each worker on the floor gets every week of the programme "
+    "(works like mentoring: spots gaps, builds awareness, buffers strain).",
+    "Scenario input.",
+    "inservice",
+)
+_p(
+    "inservice_modules",
+    False,
+    "",
+    None,
+    None,
+    "The programme gives everyone employed at its start access to on-demand modules.",
+    "Scenario input.",
+    "inservice",
+    "bool",
 )
 
 # --- shocks -----------------------------------------------------------------------------
@@ -963,12 +1207,13 @@ _p(
 # --- simulation -------------------------------------------------------------------------
 _p(
     "warmup_weeks",
-    104,
+    520,
     "weeks",
     0,
-    1040,
+    2080,
     "Weeks simulated under the status quo before reporting starts (not reported).",
-    "Long enough for tenure to settle.",
+    "Ten years: long enough for the status quo to settle, so the reported years do not "
+    "drift (tests/test_model.py checks year 10 against year 2).",
     "simulation",
     "int",
 )
@@ -1011,7 +1256,7 @@ REGIMES: dict[str, dict[str, Any]] = {
     },
     "foundation": {
         "preservice_hours": 120.0,
-        "modules_available": False,
+        "modules_available": True,
         "mentoring_hours": 0.0,
         "refresher_hours": 16.0,
     },
@@ -1038,8 +1283,17 @@ SETTING_ASSUMPTIONS: dict[str, dict[str, tuple[Any, str]]] = {
         "wage": (
             15.0,
             "Home care aides earn less than DSPs and most lack benefits (PHI, BLS OES "
-            "home health and personal care aides); about 12 % below the DSP wage. "
-            "Wages enter costs only.",
+            "home health and personal care aides); about 12 % below the DSP wage.",
+        ),
+        "benefits_rate": (
+            0.1,
+            "Most home care aides lack employer benefits (PHI): half the DSP benefits rate "
+            "(assumption).",
+        ),
+        "market_pay": (
+            16.5,
+            "The status quo pays the local market rate: 15 USD * 1.1 (so pay ratio 1, as in "
+            "dsp; a scenario's pay is read relative to today's).",
         ),
         "time_to_fill": (
             6.0,

@@ -36,8 +36,8 @@ AGENCY_IDS = (1 << 31) - 1 - AGENCY_ID_BASE
 PRIMARY, FLOAT, OVERTIME, AGENCY, NONE = 0, 1, 2, 3, 4
 
 #: This week's costs, in order (``model.costs``; indices below).
-COSTS = ("wages", "overtime", "cover", "recruiting", "training", "modules")
-WAGES, OVERTIME_COST, COVER, RECRUITING, TRAINING, MODULES = range(len(COSTS))
+COSTS = ("wages", "benefits", "overtime", "cover", "recruiting", "training", "modules")
+WAGES, BENEFITS, OVERTIME_COST, COVER, RECRUITING, TRAINING, MODULES = range(len(COSTS))
 
 #: Rolling 52-week ledgers (rows of ``model.ledgers``, one column per week % 52).
 LEDGERS = ("separations", "under_3m", "under_6m", "under_12m", "cost")
@@ -68,7 +68,8 @@ class WorkerState:
         "exhaustion": float,  # burnout, 0-1
         "sensitivity": float,  # individual multiplier on strain (heterogeneity)
         "realism": float,  # 0-1: share of the reality shock removed by training
-        "modules": bool,  # on-demand modules available to this worker (regime at hire)
+        "module_chance": float,  # weekly chance a recognised gap is learned by a module
+        "detection": float,  # per-hour chance this worker's mentor spots an unseen gap
         "mentoring_hours": float,  # weekly mentoring hours while in mentoring window
         "refresher_hours": float,  # yearly refresher hours (regime at hire)
         "regime_code": np.int8,  # 0 = status quo at warm-up, 1 = regime under study
@@ -77,13 +78,17 @@ class WorkerState:
         "hours": float,  # direct-care hours this week
         "overtime_hours": float,  # cover hours beyond own caseload this week
         "gap": float,  # hours-weighted skill gap met this week
+        "unseen": float,  # the part of ``gap`` in domains where it is not recognised
+        "found": np.int64,  # unrecognised gaps revealed by an incident this week
+        "study_hours": float,  # in-service training hours this week
         "incidents": np.int64,  # incidents this week
         "module_hours": float,  # module hours this week
         "mentored": float,  # mentoring hours received this week
         "relationship": float,  # mean relationship maturity with own clients, 0-1
     }
-    #: 2-D fields: competence per need domain (0-1) and care hours per domain this week.
-    FIELDS_2D: ClassVar[tuple[str, ...]] = ("competence", "use")
+    #: 2-D fields, one column per need domain: competence (0-1), care hours this week,
+    #: and whether the worker has recognised a gap there (1) or not (0).
+    FIELDS_2D: ClassVar[tuple[str, ...]] = ("competence", "use", "known")
 
     def __init__(self, capacity: int, n_domains: int) -> None:
         self.n_domains = n_domains

@@ -2,13 +2,13 @@
 
 Reads: ``contract_hours``, ``gap_strain``, ``incident_strain``, ``resource_competence``,
 ``resource_selfcare``, ``resource_mentoring``, ``resource_relationship``,
-``burnout_gain``, ``burnout_recovery``; workers' ``hours``, ``module_hours``, ``gap``,
-``incidents``, ``competence``, ``selfcare``, ``mentored``, ``relationship``,
-``sensitivity``.
+``burnout_gain``, ``burnout_recovery``; workers' ``hours``, ``module_hours``,
+``study_hours``, ``gap``, ``incidents``, ``competence``, ``selfcare``, ``mentored``,
+``relationship``, ``sensitivity``.
 Writes: workers' ``exhaustion``.
 
-For each worker on the floor, with load ``L = (care hours + module hours) /
-contract_hours``:
+For each worker on the floor, with load ``L = (care hours + module hours + in-service
+training hours) / contract_hours``:
 
 * strain ``S = sensitivity * L * (1 + gap_strain * gap) + incident_strain * incidents``
 * resources ``R = resource_competence * mean competence + resource_selfcare * self-care
@@ -30,7 +30,7 @@ def step(W, P, t):  # pragma: no cover (compiled)
     for i in range(W.alive.size):
         if not W.alive[i] or W.start_week[i] > t:
             continue
-        load = (W.hours[i] + W.module_hours[i]) / P.contract_hours
+        load = (W.hours[i] + W.module_hours[i] + W.study_hours[i]) / P.contract_hours
         strain = W.sensitivity[i] * load * (1 + P.gap_strain * W.gap[i])
         strain += P.incident_strain * W.incidents[i]
         resources = (

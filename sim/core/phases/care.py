@@ -2,23 +2,36 @@
 
 Reads: ``client_hours``, ``crisis_multiplier``, ``competence_required``,
 ``agency_competence``, ``relationship_weeks``, ``exhaustion_quality_penalty``,
-``incident_rate``, ``incident_gap_weight``, ``mentoring_weeks``, ``contract_hours``,
-``wage``, ``overtime_premium``, ``agency_rate``; this week's demand multiplier; this
-week's providers from assignment; workers' competence and exhaustion.
+``incident_rate``, ``incident_gap_weight``, ``known_gap_risk``, ``incident_learning``,
+``mentoring_weeks``, ``inservice_*``, ``contract_hours``, ``wage``, ``benefits_rate``,
+``overtime_premium``, ``agency_rate``; this week's demand multiplier; this week's
+providers from assignment; workers' competence, ``known`` and exhaustion.
 Writes: clients' ``hours``, ``gap``, ``quality``, ``incident``; workers' ``hours``,
-``overtime_hours``, ``gap``, ``incidents``, ``use`` (hours per domain),
-``relationship``, ``mentored``; wage, overtime and agency-cover costs.
+``overtime_hours``, ``gap``, ``unseen``, ``incidents``, ``found``, ``use`` (hours per
+domain), ``relationship``, ``mentored``, and ``competence``/``known`` where an incident
+reveals a gap; wage, benefits, overtime and agency-cover costs.
 
 For client *c* with need shares *s_ck*, acuity *a_c*, crisis multiplier *x_c*,
 escalation *e_c* and demand multiplier *D*:
 
 * hours ``h_c = client_hours * a_c * x_c * D * (1 + e_c)``
 * required competence ``r_c = min(1, competence_required * a_c * x_c)``
-* skill gap ``g_c = sum_k s_ck * max(0, r_c - comp_pk)`` for provider *p*
+* skill gap ``g_c = sum_k s_ck * max(0, r_c - comp_pk)`` for provider *p*; its
+  *unrecognised* part ``v_c`` sums only the domains the provider has not recognised
+  (``known``; all of an agency temp's gap counts as unrecognised)
 * quality ``q_c = (0.5 + 0.5 * min(1, m_c / r_c)) * rel_c * (1 - penalty * E_p)`` with
   competence match ``m_c = sum_k s_ck comp_pk`` and relationship factor
   ``rel_c = 1 - 0.5 exp(-weeks / relationship_weeks)`` (0.5 for cover staff)
-* incident with probability ``incident_rate * (1 + incident_gap_weight * g_c) * (1 + E_p)``
+* incident with probability ``incident_rate * (1 + incident_gap_weight * (v_c +
+  known_gap_risk * (g_c - v_c))) * (1 + E_p)``: a recognised gap keeps only
+  ``known_gap_risk`` of its extra risk (the worker asks, checks, takes care)
+* an incident with a worker who has an unrecognised gap with this client reveals the
+  domain with the largest unrecognised gap: it is marked ``known`` and its competence
+  closes ``incident_learning`` of the distance to 1 (``found``); the incident's strain
+  (:mod:`sim.core.phases.burnout`) is the cost of learning it this way
+* mentoring hours this week: the hire's ``mentoring_hours`` during their first
+  ``mentoring_weeks`` on the floor, plus ``inservice_supervision_hours`` in the
+  in-service programme's weeks, if not absent; a mentor's time is paid at the wage
 """
 
 from __future__ import annotations
@@ -28,7 +41,18 @@ import numpy as np
 from sim.core.draws import take
 from sim.core.jit import kernel
 from sim.core.outputs import indices
-from sim.core.state import AGENCY, COVER, NONE, OVERTIME, OVERTIME_COST, PRIMARY, TRAINING, WAGES
+from sim.core.phases.learning import inservice_on
+from sim.core.state import (
+    AGENCY,
+    BENEFITS,
+    COVER,
+    NONE,
+    OVERTIME,
+    OVERTIME_COST,
+    PRIMARY,
+    TRAINING,
+    WAGES,
+)
 
 #: The uniforms each client place takes a week, by name.
 DRAWS = indices(("incident",))
@@ -46,6 +70,8 @@ def step(W, C, P, pool, pos, costs, t, demand_mult):  # pragma: no cover (compil
     u = take(pool, pos, per * C.kind.size)
     W.hours[:] = 0.0
     W.gap[:] = 0.0  # gap-weighted hours until divided below
+    W.unseen[:] = 0.0  # likewise
+    W.found[:] = 0
     W.incidents[:] = 0
     W.overtime_hours[:] = 0.0
     W.use[:] = 0.0
@@ -61,10 +87,19 @@ def step(W, C, P, pool, pos, costs, t, demand_mult):  # pragma: no cover (compil
         by_worker = C.provider[c] >= 0
         pr = C.provider[c] if by_worker else 0
         gap = 0.0
+        unseen = 0.0
         match = 0.0
+        worst = -1.0
+        dom = -1
         for k in range(n_domains):
             comp = P.agency_competence if C.kind[c] == AGENCY else W.competence[pr, k]
-            gap += C.share[c, k] * max(required - comp, 0.0)
+            g = C.share[c, k] * max(required - comp, 0.0)
+            gap += g
+            if not by_worker or W.known[pr, k] == 0:
+                unseen += g
+                if g > worst and g > 0:
+                    worst = g
+                    dom = k
             match += C.share[c, k] * comp
         exh = W.exhaustion[pr] if by_worker else 0.0
         rel = 0.5 + 0.5 * maturity if C.kind[c] == PRIMARY else 0.5
@@ -73,30 +108,37 @@ def step(W, C, P, pool, pos, costs, t, demand_mult):  # pragma: no cover (compil
         cared = C.kind[c] != NONE
         C.gap[c] = gap if cared else 0.0
         C.quality[c] = quality if cared else 0.0
-        p_inc = P.incident_rate * (1 + P.incident_gap_weight * gap) * (1 + exh)
+        risk = unseen + P.known_gap_risk * (gap - unseen)
+        p_inc = P.incident_rate * (1 + P.incident_gap_weight * risk) * (1 + exh)
         C.incident[c] = cared and u[per * c + DRAWS.incident] < p_inc
         if C.kind[c] == AGENCY:
             costs[COVER] += hours * P.agency_rate
         if by_worker:
             W.hours[pr] += hours
             W.gap[pr] += hours * C.gap[c]
+            W.unseen[pr] += hours * unseen
             W.incidents[pr] += C.incident[c]
+            if C.incident[c] and dom >= 0:  # the incident reveals the unseen gap
+                W.known[pr, dom] = 1.0
+                W.competence[pr, dom] += P.incident_learning * (1 - W.competence[pr, dom])
+                W.found[pr] += 1
             if C.kind[c] == OVERTIME:
                 W.overtime_hours[pr] += hours
             for k in range(n_domains):
                 W.use[pr, k] += C.share[c, k] * hours
     headcount = 0
+    programme = inservice_on(P, t)
     for i in range(W.alive.size):
         W.gap[i] = W.gap[i] / W.hours[i] if W.hours[i] > 0 else 0.0
+        W.unseen[i] = W.unseen[i] / W.hours[i] if W.hours[i] > 0 else 0.0
         W.relationship[i] = W.relationship[i] / W.caseload[i] if W.caseload[i] > 0 else 0.0
-        mentoring = (
-            W.alive[i]
-            and W.start_week[i] <= t
-            and t - W.start_week[i] < P.mentoring_weeks
-            and not W.absent[i]
-        )
+        present = W.alive[i] and W.start_week[i] <= t and not W.absent[i]
+        mentoring = present and t - W.start_week[i] < P.mentoring_weeks
         W.mentored[i] = W.mentoring_hours[i] if mentoring else 0.0
+        if present and programme:
+            W.mentored[i] += P.inservice_supervision_hours
         costs[OVERTIME_COST] += W.overtime_hours[i] * P.wage * P.overtime_premium
         costs[TRAINING] += W.mentored[i] * P.wage  # a mentor's time is paid at the wage rate
         headcount += W.alive[i]
     costs[WAGES] += headcount * P.contract_hours * P.wage
+    costs[BENEFITS] += headcount * P.contract_hours * P.wage * P.benefits_rate

@@ -1,12 +1,13 @@
 """Hiring: open posts are filled after a random time-to-fill; new hires start training.
 
 Reads: ``n_workers``, ``float_pool``, ``time_to_fill``, ``training_hours_per_week``,
-``initial_competence``, ``initial_awareness``, ``initial_selfcare``,
+``initial_competence``, ``self_assessment``, ``initial_selfcare``,
 ``float_training_hours``, ``recruit_cost``, ``trainer_cost``; this week's time-to-fill
 multiplier (:mod:`sim.core.phases.shocks`); the current hiring policy ``policy`` (the
 regime's training parameters; the status quo during warm-up).
 Writes: new worker rows in ``model.workers`` (competence, awareness, self-care,
-realism, the regime's module/mentoring/refresher entitlements, ``start_week`` after
+realism, the regime's entitlements: the chance of learning a recognised gap by a
+module, mentoring hours and how well the mentor spots gaps, refresher hours; ``start_week`` after
 the pre-service weeks, a new worker id); recruiting and trainer costs. Returns the
 new hires' rows (the model gives each a Mesa ``Worker`` handle).
 
@@ -103,9 +104,11 @@ def hire(
 
     ``tenure`` (weeks, for the initial workforce) back-dates each hire. Traits from
     uniforms, two per normal variate: competence in each domain ~
-    N(initial_competence, 0.08), awareness ~ N(initial_awareness, 0.08) (at least
-    0.01), self-care ~ N(initial_selfcare, 0.1), exhaustion ~ N(0.1, 0.05), all clipped
-    to 0-1; sensitivity ~ lognormal(0, 0.3). The caller makes sure ``k`` slots are free.
+    N(initial_competence, 0.08), awareness ~ logit-normal around ``self_assessment``
+    (``expit(logit(self_assessment) + 0.4 z)``: exactly 0 or 1 when it is 0 or 1,
+    sd about 0.075 at 0.25), self-care ~ N(initial_selfcare, 0.1), exhaustion ~
+    N(0.1, 0.05), all clipped to 0-1; sensitivity ~ lognormal(0, 0.3). No gap is
+    recognised yet (``known`` = 0). The caller makes sure ``k`` slots are free.
     """
     n_domains = W.competence.shape[1]
     rows = np.flatnonzero(~W.alive)[:k]
@@ -129,17 +132,26 @@ def hire(
         for d in range(n_domains):
             W.competence[i, d] = min(max(P.initial_competence + 0.08 * z[d], 0.0), 1.0)
         trait = z[n_domains:]
-        W.awareness[i] = min(
-            max(P.initial_awareness + 0.08 * trait[HIRE_NORMALS.awareness], 0.01), 1.0
-        )
+        W.awareness[i] = logit_normal(policy.self_assessment, trait[HIRE_NORMALS.awareness])
         W.selfcare[i] = min(max(P.initial_selfcare + 0.1 * trait[HIRE_NORMALS.selfcare], 0.0), 1.0)
         W.exhaustion[i] = min(max(0.1 + 0.05 * trait[HIRE_NORMALS.exhaustion], 0.0), 1.0)
         W.sensitivity[i] = np.exp(0.3 * trait[HIRE_NORMALS.sensitivity])
-        W.modules[i] = policy.modules_available
+        W.module_chance[i] = learning.module_chance(policy) if policy.modules_available else 0.0
+        W.detection[i] = policy.mentor_detection
         W.mentoring_hours[i] = policy.mentoring_hours
         W.refresher_hours[i] = policy.refresher_hours
     learning.train(W, P, costs, rows, hours, True)
     return rows
+
+
+@kernel
+def logit_normal(mean, z):  # pragma: no cover (compiled)
+    """``expit(logit(mean) + 0.4 z)``: a 0-1 trait spread around ``mean``, exactly 0
+    or 1 when ``mean`` is."""
+    if mean <= 0.0 or mean >= 1.0:
+        return min(max(mean, 0.0), 1.0)
+    x = np.log(mean / (1.0 - mean)) + 0.4 * z
+    return 1.0 / (1.0 + np.exp(-x))
 
 
 @kernel

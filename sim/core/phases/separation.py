@@ -1,7 +1,8 @@
 """Separation: quits (tenure-dependent hazard) and dismissals after incidents.
 
 Reads: ``base_quit_hazard``, ``reality_shock``, ``reality_shock_weeks``,
-``quit_exhaustion``, ``quit_competence``, ``dismissal_per_incident``;
+``quit_exhaustion``, ``quit_competence``, ``dismissal_per_incident``, ``wage``,
+``benefits_rate``, ``market_pay``, ``quit_pay_elasticity``;
 this week's quit multiplier; workers' tenure, realism, exhaustion, competence,
 incidents.
 Writes: leavers are no longer ``alive``; clients of leavers lose their primary worker
@@ -15,7 +16,9 @@ Weekly quit hazard of a worker with floor tenure *tau* (weeks since the first sh
 ``h = base * quit_mult * (1 + shock * (1 - realism) * exp(-tau / shock_weeks))
        * exp(quit_exhaustion * (E - 0.3) - quit_competence * (mean competence - 0.5))``
 
-where ``quit_mult = outside_options`` (times ``shock_outside_options`` in a shock). The
+where ``quit_mult = outside_options * pay_factor`` (times ``shock_outside_options`` in a
+shock) and ``pay_factor = (wage * (1 + benefits_rate) / market_pay) ** -quit_pay_elasticity``
+(:func:`pay_factor`: 1 when the agency pays the local market rate). The
 reality-shock term applies from the first shift; during pre-service training it is
 zero (the other factors still apply). A worker involved in *n* incidents this week is dismissed with
 probability ``1 - (1 - dismissal_per_incident) ** n``.
@@ -64,11 +67,18 @@ def _hazard(W, P, rows, t, base):  # pragma: no cover (compiled)
 
 
 @kernel
+def pay_factor(P):  # pragma: no cover (compiled)
+    """Multiplier on the quit hazard from pay relative to the local market."""
+    ratio = P.wage * (1.0 + P.benefits_rate) / P.market_pay
+    return ratio ** (-P.quit_pay_elasticity)
+
+
+@kernel
 def step(W, C, P, pool, pos, costs, led, t, quit_mult):  # pragma: no cover (compiled)
     per = len(DRAWS)
     u = take(pool, pos, per * W.alive.size)
     rows = np.flatnonzero(W.alive)
-    h = _hazard(W, P, rows, t, P.base_quit_hazard * quit_mult)
+    h = _hazard(W, P, rows, t, P.base_quit_hazard * quit_mult * pay_factor(P))
     leaving = np.empty(rows.size, dtype=np.int64)
     n = 0
     quits = 0
