@@ -15,7 +15,7 @@ from sim import REGIMES, WorkforceModel
 from sim.analysis.metrics import continuity_rows
 from sim.core.outputs import METRICS
 
-from helpers import MEDIUM, SMALL, agency, make_model
+from helpers import MEDIUM, SMALL, TINY, agency, make_model
 
 
 def run(weeks: int = 52, regime: str = "jit", rng: int = 1, **kw) -> WorkforceModel:
@@ -260,3 +260,32 @@ def test_admission_gives_a_client_place_a_new_person_and_fresh_history(medium_ag
     assert changed  # some people were discharged and replaced
     ids = [a.person_id for a in handles.values()]
     assert len(set(ids)) == len(ids)  # person ids are never reused
+
+
+# -- the settled warm-up, shared by the regimes of a replicate ----------------------------
+def test_a_cached_warm_up_gives_the_same_run_as_a_fresh_one():
+    from sim.core import model as core_model
+
+    def weeks(regime, **kw):
+        m = make_model(regime, rng=77, size=MEDIUM, **kw)
+        for _ in range(40):
+            m.step()
+        return m.datacollector.get_model_vars_dataframe(), m
+
+    core_model.clear_warmup_cache()
+    fresh, _ = weeks("hybrid")
+    core_model.clear_warmup_cache()
+    weeks("jit")  # settles the warm-up for seed 77 ...
+    assert len(core_model._WARMUPS) == 1
+    cached, m = weeks("hybrid")  # ... which the hybrid run continues from
+    assert len(core_model._WARMUPS) == 1
+    pd.testing.assert_frame_equal(fresh, cached)
+    # every employed worker and every client has its Mesa handle
+    assert len(m.agents) == int(m.workers.alive.sum()) + m.params["n_clients"]
+    weeks("hybrid", wage=21.0)  # a parameter the warm-up reads: a new settled state
+    assert len(core_model._WARMUPS) == 2
+    weeks("hybrid", shock_weeks=4)  # one it does not read: the same
+    assert len(core_model._WARMUPS) == 2
+    core_model.clear_warmup_cache()
+    WorkforceModel("jit", rng=np.random.default_rng(3), **TINY)  # a Generator: no caching
+    assert len(core_model._WARMUPS) == 0

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import copy
 import inspect
 import numbers
+from collections import OrderedDict
 from typing import Any
 
 import mesa
@@ -20,7 +22,38 @@ from sim.core.outputs import METRICS, SLOT
 from sim.core.phases import clients, hiring
 from sim.core.state import CONTACT_WINDOW, COSTS, EVENT, LEDGERS, ClientState, WorkerState
 
-__all__ = ["WorkforceModel"]
+__all__ = ["WARMUP_CACHE_SIZE", "WorkforceModel", "clear_warmup_cache"]
+
+#: How many settled warm-up states a process keeps (least recently used dropped first).
+WARMUP_CACHE_SIZE = 8
+
+#: Settled states after the warm-up, by :func:`_warmup_key`.
+_WARMUPS: OrderedDict[tuple, dict[str, Any]] = OrderedDict()
+
+#: Parameters the warm-up never reads: the regime's (warm-up hires follow the status
+#: quo), the shock's and the in-service programme's (reported weeks only), and output
+#: controls.
+_NOT_IN_WARMUP = frozenset(
+    (
+        *registry.REGIME_PARAMS,
+        *(n for n, q in registry.PARAMS.items() if q.group in ("shocks", "inservice")),
+        "agent_record_every",
+    )
+)
+
+
+def _warmup_key(rng: Any, setting: str, resolved: dict[str, Any]) -> tuple | None:
+    """What the warm-up's result depends on: the integer seed, the setting (its status
+    quo) and every parameter the warm-up reads; ``None`` (no caching) unless the seed is
+    a plain integer."""
+    if not isinstance(rng, int) or isinstance(rng, bool):
+        return None
+    return (rng, setting, *((k, v) for k, v in resolved.items() if k not in _NOT_IN_WARMUP))
+
+
+def clear_warmup_cache() -> None:
+    """Forget every settled warm-up state of this process."""
+    _WARMUPS.clear()
 
 
 class MetricsCollector(mesa.DataCollector):
@@ -75,7 +108,11 @@ class WorkforceModel(mesa.Model):
         another setting its preset replaces them.
 
     The model first simulates ``warmup_weeks`` under the status quo (``jit``) from a
-    mixed-tenure workforce; those weeks are not reported. ``model.t`` is the week
+    mixed-tenure workforce; those weeks are not reported. The warm-up does not depend on
+    the regime, so with an integer seed its settled state is kept (a few per process,
+    :data:`WARMUP_CACHE_SIZE`) and a model with the same seed and the same non-regime
+    parameters continues from a copy of it: the regimes of a comparison share one
+    warm-up, with results identical to running it again. ``model.t`` is the week
     number: negative during warm-up, 0 at the first reported state, ``model.steps``
     after each call to :meth:`step`.
     """
@@ -105,31 +142,41 @@ class WorkforceModel(mesa.Model):
         self.hire_policy = registry.as_record(status_quo, registry.REGIME_PARAMS)
 
         posts = p["n_workers"] + p["float_pool"]
-        self.workers = WorkerState(int(1.3 * posts) + 8, p["n_domains"])
-        self.clients = ClientState(p["n_clients"], p["n_domains"])
-        self.continuity = ContinuityLedger(p["n_clients"], CONTACT_WINDOW)
-        self._worker_handles = np.empty(self.workers.capacity, dtype=object)
-        self._client_handles = np.empty(p["n_clients"], dtype=object)
         self.draws = UniformPool(self.rng)
-        self.counters = np.zeros(3, dtype=np.int64)  # agency ids, worker ids, person ids
-        self.costs = np.zeros(len(COSTS))  # this week's, in the order of sim.core.state.COSTS
-        self.ledgers = np.zeros((len(LEDGERS), CONTACT_WINDOW))  # rolling 52 weeks
         self._spells: list[tuple[np.ndarray, np.ndarray]] = []  # (hire week, exit week)
         self.agent_records: list[pd.DataFrame] = []
+        key = _warmup_key(rng, setting, p)
+        settled = _WARMUPS.get(key) if key is not None else None
+        if settled is not None:
+            _WARMUPS.move_to_end(key)
+            self._restore(settled)
+        else:
+            self.workers = WorkerState(int(1.3 * posts) + 8, p["n_domains"])
+            self.clients = ClientState(p["n_clients"], p["n_domains"])
+            self.continuity = ContinuityLedger(p["n_clients"], CONTACT_WINDOW)
+            self._worker_handles = np.empty(self.workers.capacity, dtype=object)
+            self._client_handles = np.empty(p["n_clients"], dtype=object)
+            self.counters = np.zeros(3, dtype=np.int64)  # agency ids, worker ids, person ids
+            self.costs = np.zeros(len(COSTS))  # this week's, in the order of state.COSTS
+            self.ledgers = np.zeros((len(LEDGERS), CONTACT_WINDOW))  # rolling 52 weeks
 
-        self.t = -p["warmup_weeks"]
-        self._initial_population()
-        self._week_draws = phases.week_draws(
-            self.workers.capacity, p["n_clients"], posts, p["n_domains"]
-        )
-        # the week's event counts (by the names of sim.core.state.EVENT), then rows
-        self.events = np.zeros(
-            phases.events_size(self.workers.capacity, p["n_clients"], posts), dtype=np.int64
-        )
-        self._measure_values = np.zeros(len(SLOT))  # one slot per measure
-        self._bind()
-        for _ in range(p["warmup_weeks"]):
-            self._advance()
+            self.t = -p["warmup_weeks"]
+            self._initial_population()
+            self._week_draws = phases.week_draws(
+                self.workers.capacity, p["n_clients"], posts, p["n_domains"]
+            )
+            # the week's event counts (by the names of sim.core.state.EVENT), then rows
+            self.events = np.zeros(
+                phases.events_size(self.workers.capacity, p["n_clients"], posts), dtype=np.int64
+            )
+            self._measure_values = np.zeros(len(SLOT))  # one slot per measure
+            self._bind()
+            for _ in range(p["warmup_weeks"]):
+                self._advance()
+            if key is not None:
+                _WARMUPS[key] = self._snapshot()
+                while len(_WARMUPS) > WARMUP_CACHE_SIZE:
+                    _WARMUPS.popitem(last=False)
         self.hire_policy = registry.as_record(resolved, registry.REGIME_PARAMS)
         self._bind()
 
@@ -138,6 +185,41 @@ class WorkforceModel(mesa.Model):
         self.datacollector.collect(self)
         self._record_agents()
         self.running = self.horizon_weeks is None or self.t < self.horizon_weeks
+
+    # -- the settled state after the warm-up (shared by runs that differ in regime) -----
+    _SETTLED = ("workers", "clients", "continuity", "counters", "costs", "ledgers", "events")
+
+    def _snapshot(self) -> dict[str, Any]:
+        """A copy of everything the warm-up produced (numeric state, the uniform pool and
+        the generator's position); :meth:`_restore` makes a model continue from it
+        exactly as this one does."""
+        snap = copy.deepcopy({k: getattr(self, k) for k in self._SETTLED})
+        snap |= {
+            "t": self.t,
+            "week_draws": self._week_draws,
+            "measure_values": self._measure_values.copy(),
+            "buffer": self.draws.buffer.copy(),
+            "pos": self.draws.pos.copy(),
+            "rng": copy.deepcopy(self.rng.bit_generator.state),
+        }
+        return snap
+
+    def _restore(self, snap: dict[str, Any]) -> None:
+        """Continue from a settled state (:meth:`_snapshot`): the same arrays, pool and
+        generator position, and a Mesa handle for every employed worker and client."""
+        for k, v in copy.deepcopy({k: snap[k] for k in self._SETTLED}).items():
+            setattr(self, k, v)
+        self.t = snap["t"]
+        self._week_draws = snap["week_draws"]
+        self._measure_values = snap["measure_values"].copy()
+        self.draws.buffer = snap["buffer"].copy()
+        self.draws.pos = snap["pos"].copy()
+        self.rng.bit_generator.state = copy.deepcopy(snap["rng"])
+        self._worker_handles = np.empty(self.workers.capacity, dtype=object)
+        self._add_worker_handles(np.flatnonzero(self.workers.alive))
+        self._client_handles = np.empty(self.params["n_clients"], dtype=object)
+        self._client_handles[:] = [Client(self, r) for r in range(self.params["n_clients"])]
+        self._bind()
 
     # -- set-up ----------------------------------------------------------------------
     def _initial_population(self) -> None:

@@ -299,6 +299,7 @@ def pool_map(
     pool: ProcessPoolExecutor | None = None,
     progress: bool = False,
     desc: str = "runs",
+    unit: str = "run",
 ) -> Iterator[Any]:
     """``fn`` of each item, yielded in the items' order as they become available.
 
@@ -307,12 +308,12 @@ def pool_map(
     :func:`process_pool` of ``min(jobs, len(items))`` workers made for this call (and
     terminated at once if the caller stops early by an exception, e.g. Ctrl-C). One
     item per task (``chunksize=1``): a run is long. ``progress``: a tqdm bar named
-    ``desc`` on stderr. The results do not depend on ``jobs`` or ``pool``.
+    ``desc`` (counting ``unit``) on stderr. The results do not depend on ``jobs`` or ``pool``.
     """
     from tqdm import tqdm
 
     items = list(items)
-    bar = tqdm(total=len(items), desc=desc, unit="run", disable=not progress, file=sys.stderr)
+    bar = tqdm(total=len(items), desc=desc, unit=unit, disable=not progress, file=sys.stderr)
     try:
         if pool is not None:
             for res in pool.map(fn, items, chunksize=1):

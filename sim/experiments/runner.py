@@ -154,8 +154,31 @@ def default_jobs() -> int:
     return os.cpu_count() or 1
 
 
+def run_group(specs: list[RunSpec]) -> list[dict[str, Any]]:
+    """:func:`run_one` of each spec, in one process: runs with the same seed (the
+    regimes of one replicate) then share one warm-up (see
+    :class:`~sim.core.model.WorkforceModel`)."""
+    return [run_one(s) for s in specs]
+
+
 def _execute(specs: list[RunSpec], jobs: int, progress: bool) -> Iterable[dict[str, Any]]:
-    return pool_map(run_one, specs, jobs, progress=progress, desc="runs")
+    """Every spec's result, in the order of ``specs``. The runs of one seed go to one
+    process as one task (:func:`run_group`), so a comparison's regimes share each
+    replicate's warm-up; the results are the same as running each spec alone."""
+    groups: dict[int, list[RunSpec]] = {}
+    for s in specs:
+        groups.setdefault(s.seed, []).append(s)
+    order = [s.run_id for s in specs]
+    done: dict[int, dict[str, Any]] = {}
+    nxt = 0
+    for results in pool_map(
+        run_group, list(groups.values()), jobs, progress=progress, desc="replicates", unit="rep"
+    ):
+        for res in results:
+            done[res["run"]["run_id"]] = res
+        while nxt < len(order) and order[nxt] in done:
+            yield done.pop(order[nxt])
+            nxt += 1
 
 
 def run_scenario(
