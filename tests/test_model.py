@@ -289,3 +289,30 @@ def test_a_cached_warm_up_gives_the_same_run_as_a_fresh_one():
     core_model.clear_warmup_cache()
     WorkforceModel("jit", rng=np.random.default_rng(3), **TINY)  # a Generator: no caching
     assert len(core_model._WARMUPS) == 0
+
+
+def test_the_status_quo_does_not_drift_after_the_warm_up():
+    """Issue 11's stationary start: over 10 reported years of JIT-only (12 runs of the
+    default agency and warm-up), year 10 against year 2 within 8 % for mean tenure,
+    2 points for high burnout and 3 points for turnover."""
+    years = {2: [], 10: []}
+    for r in range(12):
+        m = WorkforceModel("jit", rng=9000 + r)
+        for _ in range(520):
+            m.step()
+        df = m.datacollector.get_model_vars_dataframe().reset_index(drop=True)
+        for y in years:
+            weeks = df.iloc[52 * (y - 1) + 1 : 52 * y + 1]  # row 0 is the state at week 0
+            years[y].append(
+                (
+                    weeks["mean_tenure"].mean(),
+                    weeks["burnout_high_share"].mean(),
+                    weeks["turnover_rate"].iloc[-1],  # the year's leavers / headcount
+                )
+            )
+    (tenure2, high2, turnover2), (tenure10, high10, turnover10) = (
+        np.mean(years[y], axis=0) for y in (2, 10)
+    )
+    assert abs(tenure10 / tenure2 - 1) <= 0.08
+    assert abs(high10 - high2) <= 0.02
+    assert abs(turnover10 - turnover2) <= 0.03
