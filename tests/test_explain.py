@@ -9,7 +9,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import helpers
 from sim.cli import main
 from sim.core.errors import USER_ERRORS
 from sim.experiments.attribution import (
@@ -20,6 +19,8 @@ from sim.experiments.attribution import (
     explain,
 )
 from sim.experiments.columns import undescribed
+
+import helpers
 
 #: A small agency with a year of warm-up (the registry's is ten years: too slow here).
 SIZE = helpers.agency(20, warmup_weeks=52)
@@ -82,10 +83,7 @@ def test_a_channel_the_regime_lacks_contributes_exactly_zero(expl):
     runs = expl.runs.set_index(["variant", "regime", "replicate"]).sort_index()
     for metric in ("turnover_rate", "burnout_high_share", "coc", "cost_per_client_year"):
         on = runs.loc[("none", "foundation"), metric] - runs.loc[("none", "jit"), metric]
-        off = (
-            runs.loc[("mentoring", "foundation"), metric]
-            - runs.loc[("mentoring", "jit"), metric]
-        )
+        off = runs.loc[("mentoring", "foundation"), metric] - runs.loc[("mentoring", "jit"), metric]
         assert (on.to_numpy() == off.to_numpy()).all()
     rows = expl.attribution.query("regime == 'foundation' and channel == 'mentoring'")
     assert (rows["effect"] == 0).all() and (rows["ci_low"] == 0).all()
