@@ -143,6 +143,105 @@ _FIT = {
     "source": ("Source", "", "other", "Where the published pattern comes from."),
 }
 
+# ``workforce-sim explain`` (sim.experiments.attribution): effects in the measure's unit
+_UNIT = "unit of metric"
+_ATTRIBUTION: dict[str, tuple[str, str, str, str]] = {
+    "regime": ("Regime", "", "id", "The regime whose effect against the baseline is explained."),
+    "channel": (
+        "Channel",
+        "",
+        "id",
+        "total (the regime's whole effect), a channel switched off in turn, or "
+        "interaction (total minus the sum of the channels' contributions).",
+    ),
+    "metric": ("Measure", "", "id", "Name of the measure (its final-year value)."),
+    "effect": (
+        "Effect",
+        _UNIT,
+        "final-year",
+        "Mean over replications of this row's part of the effect: for total, regime minus "
+        "baseline; for a channel, that effect minus the effect with the channel off in "
+        "both arms (its contribution); for interaction, what the contributions leave.",
+    ),
+    "share": (
+        "Share of the effect",
+        "share",
+        "other",
+        "effect / the total effect (empty when the total is about 0); the channels' "
+        "shares and the interaction's add up to 1.",
+    ),
+    "ci_low": (
+        "95 % CI low",
+        _UNIT,
+        "final-year",
+        "Lower end of the Student-t 95 % interval of the effect over the paired "
+        "replications (common random numbers).",
+    ),
+    "ci_high": (
+        "95 % CI high",
+        _UNIT,
+        "final-year",
+        "Upper end of the Student-t 95 % interval of the effect over the paired replications.",
+    ),
+    "effect_off": (
+        "Effect with the channel off",
+        _UNIT,
+        "final-year",
+        "Mean over replications of the regime's effect when the channel is switched off "
+        "in both arms (empty for total and interaction).",
+    ),
+    "n": ("Replications", "runs", "other", "Replications the row is computed over."),
+}
+_COUNTERFACTUAL: dict[str, tuple[str, str, str, str]] = {
+    "regime": (
+        "Regime",
+        "",
+        "id",
+        "The baseline, the counterfactual (NAME_knows: the baseline with every new worker "
+        "noticing every gap, self_assessment = 1) or the reference regime.",
+    ),
+    "metric": ("Measure", "", "id", "Name of the measure (its final-year value)."),
+    "n": ("Replications", "runs", "other", "Runs the mean is taken over."),
+    "mean": ("Mean", _UNIT, "final-year", "Mean over replications of the final-year value."),
+    "ci_low": ("95 % CI low", _UNIT, "final-year", "Lower end of the Student-t 95 % CI."),
+    "ci_high": ("95 % CI high", _UNIT, "final-year", "Upper end of the Student-t 95 % CI."),
+    "baseline": ("Baseline", "", "id", "The regime the differences in diff are taken from."),
+    "diff": (
+        "Difference from the baseline",
+        _UNIT,
+        "final-year",
+        "Mean over replications of the paired difference regime minus baseline.",
+    ),
+    "diff_ci_low": ("Its 95 % CI low", _UNIT, "final-year", "Lower end of diff's 95 % CI."),
+    "diff_ci_high": ("Its 95 % CI high", _UNIT, "final-year", "Upper end of diff's 95 % CI."),
+    "reference": ("Reference", "", "id", "The regime the counterfactual is also compared with."),
+    "diff_reference": (
+        "Difference from the reference",
+        _UNIT,
+        "final-year",
+        "Mean over replications of the paired difference regime minus reference.",
+    ),
+    "diff_reference_ci_low": (
+        "Its 95 % CI low",
+        _UNIT,
+        "final-year",
+        "Lower end of diff_reference's 95 % CI.",
+    ),
+    "diff_reference_ci_high": (
+        "Its 95 % CI high",
+        _UNIT,
+        "final-year",
+        "Upper end of diff_reference's 95 % CI.",
+    ),
+    "gap_closed": (
+        "Share of the reference's effect",
+        "share",
+        "other",
+        "diff / (reference minus baseline): 0 for the baseline, 1 for the reference "
+        "(empty when the reference's effect is about 0).",
+    ),
+}
+
 _TABLES: dict[str, dict[str, tuple[str, str, str, str]]] = {
     "survival": {
         "duration_weeks": (
@@ -240,6 +339,13 @@ _TABLES: dict[str, dict[str, tuple[str, str, str, str]]] = {
             "SeedSequence spawn key of the run, 'design_point,replicate'.",
         ),
         "worker": ("Worker", "", "other", "host:process id that ran it."),
+        "variant": (
+            "Channel switched off",
+            "",
+            "id",
+            "explain: the channel switched off in both arms of the run (none = the "
+            "regimes as defined).",
+        ),
     },
     "sensitivity": {
         "group": (
@@ -329,6 +435,8 @@ _TABLES: dict[str, dict[str, tuple[str, str, str, str]]] = {
             "between point means (small is good).",
         ),
     },
+    "attribution": _ATTRIBUTION,
+    "counterfactual": _COUNTERFACTUAL,
     "columns": {
         "table": ("Table", "", "id", "File (or folder of chunk files) the column is in."),
         "name": ("Column", "", "id", "Column name."),

@@ -1,0 +1,249 @@
+"""``workforce-sim explain`` and :mod:`sim.experiments.attribution`: each regime's effect
+against JIT-only split into channels, with common random numbers (CRN)."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sim.cli import main
+from sim.core.errors import USER_ERRORS
+from sim.experiments.attribution import (
+    ATTRIBUTION_COLUMNS,
+    CHANNELS,
+    COUNTERFACTUAL_COLUMNS,
+    attribute,
+    explain,
+)
+from sim.experiments.columns import undescribed
+
+import helpers
+
+#: A small agency with a year of warm-up (the registry's is ten years: too slow here).
+SIZE = helpers.agency(20, warmup_weeks=52)
+RUN = {"replications": 3, "horizon_weeks": 52, "seed": 11, "overrides": SIZE}
+CHANNEL_NAMES = [c.name for c in CHANNELS]
+
+
+@pytest.fixture(scope="module")
+def expl():
+    return explain(("foundation", "hybrid"), jobs=1, **RUN)
+
+
+def test_columns_types_and_rows(expl):
+    a = expl.attribution
+    assert tuple(a.columns) == ATTRIBUTION_COLUMNS
+    assert a.columns[:7].tolist() == [
+        "regime", "channel", "metric", "effect", "share", "ci_low", "ci_high"
+    ]  # fmt: skip
+    for col in ("effect", "share", "ci_low", "ci_high", "effect_off"):
+        assert a[col].dtype == np.float64
+    assert a["n"].dtype == np.int64
+    expected = ["total", *CHANNEL_NAMES, "interaction"]
+    for (_regime, _metric), g in a.groupby(["regime", "metric"]):
+        assert g["channel"].tolist() == expected
+    assert set(a["regime"]) == {"foundation", "hybrid"}
+    assert (a["n"] <= RUN["replications"]).all()
+    ok = a["n"] >= 2
+    assert (a.loc[ok, "ci_low"] <= a.loc[ok, "effect"] + 1e-12).all()
+    assert (a.loc[ok, "effect"] <= a.loc[ok, "ci_high"] + 1e-12).all()
+    cf = expl.counterfactual
+    assert tuple(cf.columns) == COUNTERFACTUAL_COLUMNS
+    assert list(dict.fromkeys(cf["regime"])) == ["jit", "jit_knows", "foundation"]
+
+
+def test_accounting_identity(expl):
+    """total = sum of the channels' contributions + interaction, per regime and measure;
+    the shares then add up to 1."""
+    a = expl.attribution
+    for (_regime, _metric), g in a.groupby(["regime", "metric"]):
+        g = g.set_index("channel")
+        total = g.loc["total", "effect"]
+        parts = g.loc[CHANNEL_NAMES, "effect"].sum() + g.loc["interaction", "effect"]
+        assert parts == pytest.approx(total, rel=1e-9, abs=1e-9)
+        if np.isfinite(g.loc["total", "share"]):
+            assert g.loc["total", "share"] == 1.0
+            shares = g.loc[[*CHANNEL_NAMES, "interaction"], "share"].sum()
+            assert shares == pytest.approx(1.0, abs=1e-9)
+
+
+def test_total_is_the_paired_difference_of_the_runs(expl):
+    runs = expl.runs[expl.runs["variant"] == "none"].set_index(["regime", "replicate"])
+    a = expl.attribution.set_index(["regime", "channel", "metric"])
+    diff = runs.loc["foundation", "coc"] - runs.loc["jit", "coc"]
+    assert a.loc[("foundation", "total", "coc"), "effect"] == pytest.approx(diff.mean())
+
+
+def test_a_channel_the_regime_lacks_contributes_exactly_zero(expl):
+    """Foundation-first has no mentoring, and neither has JIT-only: switching mentoring
+    off changes neither arm, in any replication."""
+    runs = expl.runs.set_index(["variant", "regime", "replicate"]).sort_index()
+    for metric in ("turnover_rate", "burnout_high_share", "coc", "cost_per_client_year"):
+        on = runs.loc[("none", "foundation"), metric] - runs.loc[("none", "jit"), metric]
+        off = runs.loc[("mentoring", "foundation"), metric] - runs.loc[("mentoring", "jit"), metric]
+        assert (on.to_numpy() == off.to_numpy()).all()
+    rows = expl.attribution.query("regime == 'foundation' and channel == 'mentoring'")
+    assert (rows["effect"] == 0).all() and (rows["ci_low"] == 0).all()
+    assert (rows["ci_high"] == 0).all()
+    # hybrid has mentoring: switching it off changes its runs
+    hyb = expl.runs.set_index(["variant", "regime", "replicate"]).sort_index()
+    assert not np.array_equal(
+        hyb.loc[("mentoring", "hybrid"), "burnout_high_share"].to_numpy(),
+        hyb.loc[("none", "hybrid"), "burnout_high_share"].to_numpy(),
+    ) or not np.array_equal(
+        hyb.loc[("mentoring", "hybrid"), "cost_per_client_year"].to_numpy(),
+        hyb.loc[("none", "hybrid"), "cost_per_client_year"].to_numpy(),
+    )
+
+
+def test_results_do_not_depend_on_jobs_and_channels_on_which_others_run(expl):
+    kw = {**RUN, "channels": ("awareness", "mentoring")}
+    one = attribute(("foundation",), jobs=1, **kw)
+    two = attribute(("foundation",), jobs=2, **kw)
+    pd.testing.assert_frame_equal(one, two)
+    # a channel's rows do not depend on which other channels are switched off
+    full = expl.attribution.query("regime == 'foundation'").set_index(["channel", "metric"])
+    part = one.set_index(["channel", "metric"])
+    for ch in ("total", "awareness", "mentoring"):
+        pd.testing.assert_frame_equal(part.loc[ch], full.loc[ch], check_exact=True)
+
+
+def test_the_only_difference_takes_the_whole_effect():
+    """A regime that differs from JIT-only only in mentoring: mentoring's share is 1 (with
+    it off the two arms are the same runs), and a channel neither arm uses
+    (refresher) contributes 0."""
+    a = attribute(
+        ("mentored",),
+        custom_regimes={"mentored": {"base": "jit", "mentoring_hours": 3.0}},
+        metrics=("gap_awareness_mean", "burnout_high_share"),
+        channels=("mentoring", "refresher", "awareness"),
+        jobs=1,
+        **RUN,
+    ).set_index(["channel", "metric"])
+    m = a.loc[("mentoring", "gap_awareness_mean")]
+    total = a.loc[("total", "gap_awareness_mean")]
+    assert total["effect"] > 0  # mentoring raises gap awareness
+    assert m["effect_off"] == 0.0
+    assert m["effect"] == total["effect"] and m["share"] == 1.0
+    assert m["ci_low"] == total["ci_low"] and m["ci_high"] == total["ci_high"]
+    for metric in ("gap_awareness_mean", "burnout_high_share"):
+        r = a.loc[("refresher", metric)]
+        assert r["effect"] == 0 and r["ci_low"] == 0 and r["ci_high"] == 0
+
+
+def test_counterfactual_shares_the_random_numbers(expl):
+    cf = expl.counterfactual.set_index(["regime", "metric"])
+    jit = cf.xs("jit", level="regime")
+    assert (jit["diff"] == 0).all() and (jit["gap_closed"].fillna(0) == 0).all()
+    ref = cf.xs("foundation", level="regime")
+    assert (ref["diff_reference"] == 0).all()
+    a = expl.attribution.query("regime == 'foundation' and channel == 'total'")
+    pd.testing.assert_series_equal(
+        ref["diff"].reindex(a["metric"]).reset_index(drop=True),
+        a["effect"].reset_index(drop=True),
+        check_names=False,
+    )
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"regimes": ("nope",)},
+        {"regimes": ("jit",)},
+        {"regimes": ()},
+        {"replications": 1},
+        {"metrics": ("turnover",)},
+        {"channels": ("awarenes",)},
+        {"overrides": {"mentoring_hours": 1.0}},  # a training parameter: erases regimes
+        {"overrides": {"n_workers": -3}},
+    ],
+)
+def test_bad_arguments_raise_before_running(kwargs):
+    args = {**RUN, **kwargs}
+    regimes = args.pop("regimes", ("foundation",))
+    with pytest.raises(USER_ERRORS):
+        attribute(regimes, **args)
+
+
+# --- the command ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def scenario_file(tmp_path):
+    path = tmp_path / "agency.toml"
+    path.write_text(
+        helpers.scenario_toml(
+            regimes=["jit", "foundation"], replications=2, horizon_weeks=52, size=SIZE
+        ),
+        encoding="utf-8",
+    )
+    return path
+
+
+def test_cli_writes_the_files_and_exits_0(tmp_path, scenario_file, capsys):
+    out = tmp_path / "ex"
+    argv = ["explain", "--scenario", str(scenario_file), "--channels", "awareness,mentoring"]
+    argv += ["--out", str(out), "--no-progress", "--jobs", "1", "--format", "svg"]
+    assert main(argv) == 0
+    names = {p.name for p in out.iterdir()}
+    assert {
+        "attribution.csv",
+        "counterfactual.csv",
+        "runs.csv",
+        "attribution.svg",
+        "report.md",
+        "columns.csv",
+        "manifest.json",
+    } <= names
+    a = pd.read_csv(out / "attribution.csv")
+    assert tuple(a.columns) == ATTRIBUTION_COLUMNS
+    assert set(a["regime"]) == {"foundation"}
+    assert set(a["channel"]) == {"total", "awareness", "mentoring", "interaction"}
+    assert undescribed(out) == []
+    man = json.loads((out / "manifest.json").read_text())
+    assert man["tool"] == "workforce-sim" and man["kind"] == "explain"
+    assert man["explain"]["replications"] == 2
+    report = (out / "report.md").read_text()
+    assert "Of Foundation-first's" in report or "same" in report
+    printed = capsys.readouterr().out
+    assert "Foundation-first" in printed and "awareness" in printed
+    # the same numbers as the function
+    again = attribute(("foundation",), channels=("awareness", "mentoring"), jobs=1, **{
+        **RUN, "replications": 2, "seed": 9})  # fmt: skip
+    pd.testing.assert_frame_equal(
+        a[["effect", "ci_low", "ci_high"]], again[["effect", "ci_low", "ci_high"]]
+    )
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        ["--regimes", "foundaton"],
+        ["--regimes", "jit"],
+        ["--regimes", ""],
+        ["--baseline", "nope"],
+        ["--channels", "awareness,bogus"],
+        ["--replications", "1"],
+    ],
+)
+def test_cli_bad_input_exits_2_and_writes_nothing(tmp_path, scenario_file, capsys, extra):
+    out = tmp_path / "ex"
+    argv = ["explain", "--scenario", str(scenario_file), "--out", str(out), "--no-progress"]
+    assert main([*argv, *extra]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("workforce-sim: error: ")
+    assert extra[0] in err[0]
+    assert not out.exists()
+
+
+def test_cli_refuses_a_folder_that_is_not_ours(tmp_path, scenario_file, capsys):
+    out = tmp_path / "mine"
+    out.mkdir()
+    (out / "notes.txt").write_text("keep me")
+    argv = ["explain", "--scenario", str(scenario_file), "--out", str(out), "--no-progress"]
+    assert main(argv) == 2
+    assert "--out" in capsys.readouterr().err
+    assert [p.name for p in out.iterdir()] == ["notes.txt"]
