@@ -287,10 +287,15 @@ def _check_scale(n_runs: int, s: Scenario, jobs: int, allow_large: bool) -> None
 # --- runs -------------------------------------------------------------------------------
 
 
-def _final_values(spec: RunSpec) -> dict[str, float]:
-    """One run's final-year values (what a worker process sends back)."""
-    res = run_one(spec)["run"]
-    return {m: float(res[m]) for m in METRICS}
+def _final_values(specs: Sequence[RunSpec]) -> list[dict[str, float]]:
+    """Final-year values of runs that share a seed (what a worker process sends back);
+    run in one process, the arms that share a warm-up settle it once (see
+    :class:`~sim.core.model.WorkforceModel`)."""
+    out = []
+    for spec in specs:
+        res = run_one(spec)["run"]
+        out.append({m: float(res[m]) for m in METRICS})
+    return out
 
 
 def _key(spec: RunSpec) -> str:
@@ -328,9 +333,18 @@ def _run_arms(
     specs = list(unique.values())
     _check_scale(len(specs), s, jobs, allow_large)
     start = time.perf_counter()
-    values = list(pool_map(_final_values, specs, jobs, progress=progress, desc="runs"))
+    groups: dict[int, list[str]] = {}  # the runs of one seed, as one task
+    for k, sp in unique.items():
+        groups.setdefault(sp.seed, []).append(k)
+    tasks = [[unique[k] for k in keys] for keys in groups.values()]
+    by_key: dict[str, dict[str, float]] = {}
+    for keys, values in zip(
+        groups.values(),
+        pool_map(_final_values, tasks, jobs, progress=progress, desc="replicates", unit="rep"),
+        strict=True,
+    ):
+        by_key.update(zip(keys, values, strict=True))
     elapsed = time.perf_counter() - start
-    by_key = {k: v for k, v in zip(unique, values, strict=True)}
     ids = {k: sp.run_id for k, sp in unique.items()}
     out = pd.DataFrame(
         [
