@@ -143,13 +143,25 @@ def test_example_specs_load():
     assert (fl.n_points, fl.n_runs, fl.cross) == (45, 360, ("regime",))
     assert fl.horizon_weeks == 156 and fl.base == "jit_only.toml"  # horizon from the base
     sc = load_spec(root / "sensitivity_core.toml")
-    assert sc.design == "sobol" and sc.n_points == 32 * (11 + 2)
+    assert sc.design == "sobol" and sc.n_points == 32 * (19 + 2)
     assert sc.sensitivity_outputs == (
         "turnover_rate",
         "burnout_high_share",
         "coc",
         "cost_per_client_year",
     )
+    # every training-effect parameter with no published figure is in one of the two
+    from sim.core.params import PARAMS
+
+    sl = load_spec(root / "sensitivity_learning.toml")
+    assert sl.design == "morris" and sl.n_points == 16 * (13 + 1)
+    screened = {f.name for f in (*sc.factors, *sl.factors)}
+    no_figure = {
+        n
+        for n, p in PARAMS.items()
+        if p.group in ("training", "learning") and "No published figure" in p.source
+    }
+    assert no_figure and no_figure <= screened, sorted(no_figure - screened)
 
 
 def test_base_scenario_file_with_several_regimes_is_crossed(tmp_path):

@@ -170,8 +170,9 @@ except IndexError:
     out["take_checked"] = True
 
 m = WorkforceModel("hybrid", rng=1, n_workers=12, n_clients=36, float_pool=2,
-                   warmup_weeks=10, time_to_fill=1.0, preservice_hours=120.0)
-for _ in range(8):
+                   warmup_weeks=10, time_to_fill=1.0, preservice_hours=120.0,
+                   base_quit_hazard=0.02)  # leavers, so hires in training
+for _ in range(12):
     m.step()
 ts = m.datacollector.get_model_vars_dataframe()
 out["columns"] = list(ts.columns)
