@@ -20,6 +20,9 @@ import pytest
 
 from sim.app.dashboard import (
     CHART_METRICS,
+    CHECKBOXES,
+    CONTROL_GROUPS,
+    CONTROLS,
     DASHBOARD_MAX,
     SLIDERS,
     TRAINING_OVERRIDES,
@@ -62,9 +65,54 @@ def test_sliders_are_derived_from_the_registry(make):
         assert name in SLIDERS and cap <= PARAMS[name].high
     assert set(TRAINING_OVERRIDES) <= set(SLIDERS)
     assert all(PARAMS[n].group == "training" for n in TRAINING_OVERRIDES)
+    for name in CHECKBOXES:
+        assert PARAMS[name].kind == "bool"
+        assert specs[name] == {"type": "Checkbox", "value": PARAMS[name].default, "label": name}
     selects = [v for v in specs.values() if v.get("type") == "Select"]
     assert selects and all(s["values"] == list(REGIME_LABELS.values()) for s in selects)
     assert specs["seed"]["type"] == "InputText"
+
+
+ISSUE_11_LEVERS = {
+    "JIT assumptions": {
+        "module_coverage",
+        "module_wait_weeks",
+        "learner_motivation",
+        "self_assessment",
+        "mentor_detection",
+    },
+    "Pay": {"wage", "benefits_rate"},
+    "In-service programme": {
+        "inservice_weeks",
+        "inservice_training_hours",
+        "inservice_supervision_hours",
+        "inservice_modules",
+    },
+}
+
+
+@pytest.mark.parametrize("make", [model_params, compare_params])
+def test_the_levers_are_controls_in_their_groups(make):
+    specs = make()
+    for group, names in ISSUE_11_LEVERS.items():
+        assert names <= set(CONTROL_GROUPS[group]), group
+        assert names <= set(specs)
+    assert len(CONTROLS) == len(set(CONTROLS)) == len(SLIDERS) + len(CHECKBOXES)
+    assert all(name in PARAMS for name in CONTROLS)
+
+
+def test_levers_reach_the_model_whatever_the_regime():
+    m = DashboardModel(
+        "Foundation-first",
+        wage=20.0,
+        self_assessment=0.8,
+        inservice_weeks=10,
+        inservice_modules=True,
+        **SMALL,
+    )
+    assert m.params["wage"] == 20.0 and m.params["self_assessment"] == 0.8
+    assert m.params["inservice_weeks"] == 10 and m.params["inservice_modules"] is True
+    assert m.params["preservice_hours"] == REGIMES["foundation"]["preservice_hours"]
 
 
 # -- models ------------------------------------------------------------------------------
@@ -390,7 +438,12 @@ def test_dashboard_in_a_browser(live):
     page.get_by_text("How to read this").click()
     help_table = page.locator("table.wf-help")
     help_table.wait_for()
-    assert help_table.locator("tr").count() == len(SLIDERS) + 1
+    assert help_table.locator("tr").count() == len(CONTROLS) + 1
+    for name in ("wage", "self_assessment", "inservice_weeks", "inservice_modules"):
+        assert help_table.get_by_text(name, exact=True).count() == 1
+    # the new levers are in the sidebar: a slider and a tick box
+    assert page.locator(".v-slider").filter(has_text="wage (USD/hour)").count() == 1
+    assert page.get_by_label("inservice_modules").count() == 1
     assert not errors, errors  # nothing failed to load (works offline once assets are cached)
     page.close()
 

@@ -37,6 +37,9 @@ SMALL_RANGES = {
     "agent_record_every": (0, 3),
     "shock_start": (0, 8),
     "shock_weeks": (0, 12),
+    # the in-service programme starts and runs within the reported weeks of an example
+    "inservice_start": (1, 8),
+    "inservice_weeks": (0, 12),
 }
 WEEKS = 16  # reported weeks per example
 
@@ -107,12 +110,19 @@ def check_state(m: WorkforceModel, previous_headcount: float | None) -> None:
     # workers employed now
     a = np.flatnonzero(w.alive)
     _within(w.competence[a], 0, 1, "competence")
-    _within(w.awareness[a], 0.01, 1, "awareness")
+    # self_assessment = 0 hires workers who notice no gap by themselves (awareness 0)
+    _within(w.awareness[a], 0, 1, "awareness")
     _within(w.selfcare[a], 0, 1, "selfcare")
     _within(w.exhaustion[a], 0, 1, "exhaustion")
     _within(w.realism[a], 0, 1, "realism")
     _within(w.relationship[a], 0, 1, "relationship")
     _within(w.gap[a], 0, 1, "worker gap", ROUNDING)
+    # recognised gaps: a 0/1 flag per domain; the unrecognised part of this week's gap
+    assert np.isin(w.known[a], (0, 1)).all(), "known not 0 or 1"
+    _within(w.unseen[a], 0, 1, "unseen gap", ROUNDING)
+    assert (w.unseen[a] <= w.gap[a] + ROUNDING).all(), "unseen gap above the gap"
+    _within(w.module_chance[a], 0, 1, "module_chance")
+    _within(w.detection[a], 0, 1, "detection")
     assert (w.sensitivity[a] > 0).all()
     for name in (
         "hours",
@@ -123,6 +133,8 @@ def check_state(m: WorkforceModel, previous_headcount: float | None) -> None:
         "refresher_hours",
         "incidents",
         "caseload",
+        "study_hours",
+        "found",
     ):
         _within(getattr(w, name)[a], 0, inf, name)
     assert (w.overtime_hours[a] <= w.hours[a] * (1 + 1e-12)).all()
@@ -181,6 +193,8 @@ def check_state(m: WorkforceModel, previous_headcount: float | None) -> None:
     assert mt["separations"] == mt["quits"] + mt["dismissals"]
     parts = sum(mt[f"cost_{k}"] for k in COSTS)
     assert mt["cost_total"] == pytest.approx(parts, rel=1e-12, abs=1e-9)
+    assert mt["cost_benefits"] == pytest.approx(p.benefits_rate * mt["cost_wages"], rel=1e-12)
+    assert (w.found[a] <= w.incidents[a]).all()  # a gap is revealed by an incident
     assert mt["leavers_under_3m"] <= mt["leavers_under_6m"] <= mt["leavers_under_12m"]
     assert mt["unmet_need_share"] == pytest.approx(np.count_nonzero(c.kind == NONE) / c.n)
     assert mt["incidents"] == np.count_nonzero(c.incident)

@@ -25,6 +25,7 @@ from sim.cli import main
 from sim.core.outputs import METRICS
 from sim.experiments.experiment import load, sweep
 from sim.experiments.runner import mp_context, run_one
+from sim.experiments.scenario import ScenarioError
 from sim.experiments.sensitivity import (
     ISHIGAMI_INDICES,
     ISHIGAMI_PROBLEM,
@@ -162,6 +163,55 @@ def test_example_specs_load():
         if p.group in ("training", "learning") and "No published figure" in p.source
     }
     assert no_figure and no_figure <= screened, sorted(no_figure - screened)
+
+
+def test_pay_vs_training_spec_is_a_crossed_two_by_two():
+    root = Path(__file__).resolve().parents[1] / "scenarios"
+    s = load_spec(root / "pay_vs_training.toml")
+    assert (s.n_points, s.cross) == (4, ("regime", "wage"))
+    points = s.points()
+    assert set(zip(points.regime, points.wage, strict=True)) == {
+        ("jit", 17.0),
+        ("jit", 19.55),
+        ("foundation", 17.0),
+        ("foundation", 19.55),
+    }
+    assert points.design_point.nunique() == 1  # common random numbers in every cell
+
+
+def test_variants_in_a_sweep_are_regimes_a_factor_can_override(tmp_path):
+    (tmp_path / "base.toml").write_text(
+        '[scenario]\nname = "b"\nregimes = ["jit", "rise"]\n'
+        '[variants.rise]\nregime = "foundation"\nwage = 22\nn_workers = 30\n'
+    )
+    (tmp_path / "spec.toml").write_text(
+        '[sweep]\nname = "s"\nbase = "base.toml"\nreplications = 2\n'
+        "[factors]\nn_workers = [20, 25]\n"
+    )
+    s = load_spec(tmp_path / "spec.toml")
+    assert s.cross == ("regime",) and s.n_points == 4
+    regime, kw = s.point_kwargs({"regime": "rise", "n_workers": 20})
+    assert regime == "rise" and kw["regime"] == "foundation"
+    assert (kw["wage"], kw["n_workers"], kw["preservice_hours"]) == (22.0, 20, 120.0)
+    _, kw = s.point_kwargs({"regime": "jit", "n_workers": 25})
+    assert "wage" not in kw and kw["n_workers"] == 25  # the registry default
+    # inline in the spec, as a value of the regime factor
+    spec = parse_spec(
+        {
+            "sweep": {"name": "s", "replications": 1},
+            "variants": {"rise": {"wage": 22}},
+            "factors": {"regime": ["jit", "rise"]},
+        }
+    )
+    assert spec.point_kwargs({"regime": "rise"})[1]["wage"] == 22.0
+    with pytest.raises(ScenarioError, match=r"factors\.regime\.values.*'rsie'"):
+        parse_spec(
+            {
+                "sweep": {"name": "s"},
+                "variants": {"rise": {"wage": 22}},
+                "factors": {"regime": ["jit", "rsie"]},
+            }
+        )
 
 
 def test_base_scenario_file_with_several_regimes_is_crossed(tmp_path):

@@ -30,6 +30,8 @@ EXPECTED_FILES = {
     "hybrid.toml": ("hybrid",),
     "pandemic_shock.toml": ("jit", "foundation", "hybrid"),
     "custom_regime_example.toml": ("jit", "short_foundation"),
+    "raise_pay.toml": ("jit", "jit_raise", "foundation", "foundation_raise"),
+    "inservice_programme.toml": ("jit", "jit_inservice"),
 }
 
 
@@ -70,7 +72,7 @@ def test_every_scenario_file_loads(path):
         assert base in REGIMES
         # every keyword is a valid registry parameter
         full = resolve(base, **kw)
-        for k, v in s.params.items():
+        for k, v in {**s.params, **s.variant_params.get(regime, {})}.items():
             assert full[k] == v
 
 
@@ -82,10 +84,13 @@ def test_scenario_comments_quote_registry_ranges(path):
     keys = set(data.get("parameters", {}))
     for table in data.get("regimes", {}).values():
         keys |= set(table) & set(REGIME_PARAMS)
+    for table in data.get("variants", {}).values():
+        keys |= set(table) & set(PARAMS)
     for key in keys:
         p = PARAMS[key]
         assert p.range_text in text, (key, p.range_text)
-        assert f"({p.unit})" in text, (key, p.unit)
+        if p.unit:
+            assert f"({p.unit})" in text, (key, p.unit)
 
 
 def test_builtin_regimes_resolve_to_presets():
@@ -422,6 +427,175 @@ def test_errors_name_file_key_value_and_allowed(tmp_path, text, key, fragments):
     assert message.startswith(f"{path}: {key}: ") or message.startswith(f"{path}: {key} ")
     for fragment in fragments:
         assert fragment in message, (fragment, message)
+
+
+# --- variants: a regime plus any parameter --------------------------------------------
+
+
+VARIANTS = """
+[scenario]
+name = "v"
+regimes = ["jit", "raise", "mine_raise", "programme"]
+[parameters]
+n_workers = 30
+wage = 18
+[regimes.mine]
+base = "hybrid"
+mentoring_hours = 2
+[variants.raise]
+wage = 22.0
+label = "Pay rise"
+[variants.mine_raise]
+regime = "mine"
+wage = 21
+preservice_hours = 40
+[variants.programme]
+regime = "foundation"
+inservice_weeks = 26
+inservice_training_hours = 2
+inservice_modules = true
+"""
+
+
+def test_variants_change_any_parameter_of_one_arm(tmp_path):
+    s = load_scenario(write(tmp_path, VARIANTS))
+    assert s.regimes == ("jit", "raise", "mine_raise", "programme")
+    assert s.regime_labels["raise"] == "Pay rise"
+    assert s.regime_labels["mine_raise"] == "mine_raise"  # the name when no label
+    jit, rise = model_kwargs(s, "jit"), model_kwargs(s, "raise")
+    assert (jit["wage"], rise["wage"]) == (18, 22.0)  # [parameters], then the variant
+    assert rise["regime"] == "jit" and "wage" not in s.regime_params["raise"]
+    assert {k: v for k, v in rise.items() if k != "wage"} == {
+        k: v for k, v in jit.items() if k != "wage"
+    }
+    # a variant of the file's own regime: its training values, its built-in base, and a
+    # training value of the variant's own on top
+    mine = model_kwargs(s, "mine_raise")
+    assert mine["regime"] == "hybrid" == s.regime_bases["mine_raise"]
+    assert (mine["mentoring_hours"], mine["preservice_hours"], mine["wage"]) == (2, 40.0, 21.0)
+    assert isinstance(mine["wage"], float)  # converted to the registry kind
+    prog = model_kwargs(s, "programme")
+    assert prog["regime"] == "foundation" and prog["inservice_weeks"] == 26
+    assert prog["inservice_modules"] is True and prog["n_workers"] == 30
+    assert s.variant_params["programme"] == {
+        "inservice_weeks": 26,
+        "inservice_training_hours": 2.0,
+        "inservice_modules": True,
+    }
+    assert "jit" not in s.variant_params  # a plain regime has no overrides
+    # every arm resolves through the registry
+    for r in s.regimes:
+        kw = model_kwargs(s, r)
+        resolve(kw.pop("regime"), **kw)
+
+
+def test_a_file_without_variants_is_read_as_before(tmp_path):
+    s = load_scenario(SCENARIO_DIR / "custom_regime_example.toml")
+    assert s.variant_params == {}
+
+
+def test_raise_pay_and_inservice_scenarios_differ_only_where_they_say():
+    pay = load_scenario(SCENARIO_DIR / "raise_pay.toml")
+    for plain, raised in (("jit", "jit_raise"), ("foundation", "foundation_raise")):
+        a, b = model_kwargs(pay, plain), model_kwargs(pay, raised)
+        assert b.pop("wage") == pytest.approx(1.15 * PARAMS["wage"].default)
+        assert a == b
+    ins = load_scenario(SCENARIO_DIR / "inservice_programme.toml")
+    a, b = model_kwargs(ins, "jit"), model_kwargs(ins, "jit_inservice")
+    extra = {k: v for k, v in b.items() if a.get(k, PARAMS.get(k) and PARAMS[k].default) != v}
+    assert extra == {
+        "inservice_start": 13,
+        "inservice_weeks": 26,
+        "inservice_training_hours": 2.0,
+        "inservice_supervision_hours": 1.0,
+        "inservice_modules": True,
+    }
+
+
+VARIANT_ERRORS = [
+    (
+        "unknown key",
+        "[variants.v]\nwag = 20\n",
+        "variants.v.wag",
+        ["unknown key 'wag'", "did you mean 'wage'", "any model parameter"],
+    ),
+    ("bad value", "[variants.v]\nwage = 500\n", "variants.v.wage", ["500", "5 to 100"]),
+    (
+        "bad training value",
+        "[variants.v]\npreservice_hours = -1\n",
+        "variants.v.preservice_hours",
+        ["-1", "0 to 480"],
+    ),
+    (
+        "unknown regime",
+        '[variants.v]\nregime = "hybird"\n',
+        "variants.v.regime",
+        ["'hybird'", "did you mean 'hybrid'", '"jit"'],
+    ),
+    ("regime not text", "[variants.v]\nregime = 3\n", "variants.v.regime", ["= 3"]),
+    (
+        "label too long",
+        f'[variants.v]\nlabel = "{"x" * 200}"\n',
+        "variants.v.label",
+        ["too long"],
+    ),
+    (
+        "shock after horizon",
+        "[variants.v]\nshock_weeks = 10\nshock_start = 200\n",
+        "variants.v.shock_start",
+        ["= 200", "0 to 155"],
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("rest", "key", "fragments"),
+    [case[1:] for case in VARIANT_ERRORS],
+    ids=[case[0] for case in VARIANT_ERRORS],
+)
+def test_variant_errors_name_the_key(tmp_path, rest, key, fragments):
+    path = write(tmp_path, scenario_text(rest=rest, regimes='["jit", "v"]'))
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(path)
+    message = str(info.value)
+    assert message.startswith(f"{path}: {key}: "), message
+    for fragment in fragments:
+        assert fragment in message, (fragment, message)
+
+
+@pytest.mark.parametrize(
+    ("rest", "what"),
+    [
+        ("[variants.jit]\nwage = 20\n", "a built-in regime"),
+        ("[regimes.v]\nmentoring_hours = 1\n[variants.v]\nwage = 20\n", "a regime of this file"),
+    ],
+)
+def test_a_variant_may_not_take_a_regimes_name(tmp_path, rest, what):
+    path = write(tmp_path, scenario_text(rest=rest, regimes='["jit"]'))
+    with pytest.raises(ScenarioError, match=what):
+        load_scenario(path)
+
+
+def test_variants_must_be_tables(tmp_path):
+    path = write(tmp_path, "variants = 3\n" + scenario_text(regimes='["jit"]'))
+    with pytest.raises(ScenarioError, match=r": variants: = 3 must be a table"):
+        load_scenario(path)
+    path = write(tmp_path, scenario_text(rest="[variants]\nv = 3\n", regimes='["v"]'))
+    with pytest.raises(ScenarioError, match=r": variants\.v: = 3 must be a table"):
+        load_scenario(path)
+
+
+def test_variant_labels_must_differ_from_other_regimes(tmp_path):
+    rest = '[variants.v]\nlabel = "JIT-only"\nwage = 20\n'
+    path = write(tmp_path, scenario_text(rest=rest, regimes='["jit", "v"]'))
+    with pytest.raises(ScenarioError, match=r"variants\.v\.label: = 'JIT-only' is also"):
+        load_scenario(path)
+
+
+def test_a_regime_table_points_to_variants_for_other_parameters(tmp_path):
+    path = write(tmp_path, scenario_text(rest="[regimes.x]\nwage = 20\n", regimes='["x"]'))
+    with pytest.raises(ScenarioError, match=r"regimes\.x\.wage: .*\[variants\.NAME\]"):
+        load_scenario(path)
 
 
 def test_scenario_error_is_value_error():

@@ -14,7 +14,11 @@ inputs):
 (or ``compare_page``) shows one of them in the notebook.
 
 The inputs are generated from the parameter registry (:func:`slider_spec`): a slider
-takes its label (``name (unit)``), range and default from :data:`sim.core.params.PARAMS`. The
+takes its label (``name (unit)``), range and default from :data:`sim.core.params.PARAMS`
+(a true/false parameter is a tick box, :func:`checkbox_spec`). They come in groups
+(:data:`CONTROL_GROUPS`): the agency, pay, the training of new hires, the JIT
+assumptions (module coverage and wait, learner motivation, self-assessment, mentor
+detection), the in-service programme and the shock. The
 few registry ranges meant for batch runs (e.g. up to 100,000 posts) are capped for a
 live picture by :data:`DASHBOARD_MAX`; the caps only ever lower the maximum.
 
@@ -70,6 +74,9 @@ from sim.report.charts import regime_color, style_rc
 
 __all__ = [
     "CHART_METRICS",
+    "CHECKBOXES",
+    "CONTROLS",
+    "CONTROL_GROUPS",
     "DASHBOARD_MAX",
     "DEFAULT_SEED",
     "RECENT_WEEKS",
@@ -78,6 +85,7 @@ __all__ = [
     "ComparisonModel",
     "DashboardModel",
     "agency_figure",
+    "checkbox_spec",
     "compare_page",
     "compare_params",
     "explainer_html",
@@ -95,22 +103,43 @@ __all__ = [
 #: The measures charted live (datacollector columns), in panel order.
 CHART_METRICS: tuple[str, ...] = ("turnover_rate", "burnout_high_share", "coc", "vacancy_rate")
 
+#: Registry parameters offered as inputs, by group, in sidebar order: numbers are
+#: sliders (:data:`SLIDERS`), true/false parameters tick boxes (:data:`CHECKBOXES`).
+CONTROL_GROUPS: dict[str, tuple[str, ...]] = {
+    "Agency": ("n_workers", "n_clients", "float_pool", "time_to_fill", "outside_options"),
+    "Pay": ("wage", "benefits_rate"),
+    "Training of new hires": ("preservice_hours", "mentoring_hours"),
+    "JIT assumptions": (
+        "module_coverage",
+        "module_wait_weeks",
+        "learner_motivation",
+        "self_assessment",
+        "mentor_detection",
+    ),
+    "In-service programme": (
+        "inservice_weeks",
+        "inservice_training_hours",
+        "inservice_supervision_hours",
+        "inservice_modules",
+    ),
+    "Shock": (
+        "shock_start",
+        "shock_weeks",
+        "shock_demand",
+        "shock_absence",
+        "shock_hiring",
+        "shock_outside_options",
+    ),
+}
+
+#: Every input from the registry, in sidebar order.
+CONTROLS: tuple[str, ...] = tuple(n for names in CONTROL_GROUPS.values() for n in names)
+
 #: Registry parameters offered as sliders, in sidebar order.
-SLIDERS: tuple[str, ...] = (
-    "n_workers",
-    "n_clients",
-    "float_pool",
-    "time_to_fill",
-    "outside_options",
-    "preservice_hours",
-    "mentoring_hours",
-    "shock_start",
-    "shock_weeks",
-    "shock_demand",
-    "shock_absence",
-    "shock_hiring",
-    "shock_outside_options",
-)
+SLIDERS: tuple[str, ...] = tuple(n for n in CONTROLS if PARAMS[n].kind != "bool")
+
+#: True/false registry parameters offered as tick boxes.
+CHECKBOXES: tuple[str, ...] = tuple(n for n in CONTROLS if PARAMS[n].kind == "bool")
 
 #: Training (regime) parameters that the sliders override only when asked to.
 TRAINING_OVERRIDES: tuple[str, ...] = ("preservice_hours", "mentoring_hours")
@@ -122,6 +151,7 @@ DASHBOARD_MAX: dict[str, float] = {
     "float_pool": 100,
     "shock_start": 260,
     "shock_weeks": 260,
+    "inservice_weeks": 260,
 }
 
 #: Seed of a fresh dashboard (the text box's initial value).
@@ -183,6 +213,14 @@ def slider_spec(name: str) -> dict[str, Any]:
     }
 
 
+def checkbox_spec(name: str) -> dict[str, Any]:
+    """A SolaraViz tick box for true/false registry parameter ``name``."""
+    p = PARAMS[name]
+    if p.kind != "bool":
+        raise ValueError(f"'{name}' is not true/false; it cannot be a tick box")
+    return {"type": "Checkbox", "value": bool(p.default), "label": name}
+
+
 def _regime_select(label: str, regime: str) -> dict[str, Any]:
     return {
         "type": "Select",
@@ -200,14 +238,14 @@ def _common_params() -> dict[str, Any]:
             "value": str(DEFAULT_SEED),
         },
     }
-    for name in SLIDERS:
+    for name in CONTROLS:
         if name == TRAINING_OVERRIDES[0]:
             out["override_training"] = {
                 "type": "Checkbox",
                 "value": False,
                 "label": "Override the regime's training hours (next two sliders)",
             }
-        out[name] = slider_spec(name)
+        out[name] = checkbox_spec(name) if name in CHECKBOXES else slider_spec(name)
     return out
 
 
@@ -810,7 +848,7 @@ def _settings(model: DashboardModel) -> str:
     )
     changed = [
         f"{n} = {format_value(v[n])} {PARAMS[n].unit}".rstrip()
-        for n in SLIDERS
+        for n in CONTROLS
         if n not in TRAINING_OVERRIDES and v[n] != PARAMS[n].default
     ]
     return training + (" · Changed: " + ", ".join(changed) if changed else "")
@@ -936,19 +974,22 @@ def explainer_html(compare: bool = False) -> str:
             "Controls",
             "Change a control, then press Reset to start a new agency with it (the "
             "warm-up is run again). The regime sets the training of new hires; the two training "
-            "sliders apply only when the override box is ticked. Render Interval = weeks per "
-            "redraw (raise it to play faster).",
+            "sliders apply only when the override box is ticked. The JIT assumptions (how "
+            "learning on the job works for new hires), pay and the in-service programme (for "
+            "everyone employed, from the first reported week) apply to every regime. Render "
+            "Interval = weeks per redraw (raise it to play faster).",
         ),
     ]
     out = [f"<p><b>{esc(h)}.</b> {esc(t)}</p>" for h, t in filter(None, paras)]
     rows = "".join(
-        f"<tr><td><code>{esc(n)}</code></td><td>{esc(PARAMS[n].unit)}</td>"
+        f"<tr><td>{esc(group)}</td><td><code>{esc(n)}</code></td><td>{esc(PARAMS[n].unit)}</td>"
         f"<td>{esc(PARAMS[n].description)}</td></tr>"
-        for n in SLIDERS
+        for group, names in CONTROL_GROUPS.items()
+        for n in names
     )
     out.append(
-        '<table class="wf-help"><tr><th>control</th><th>unit</th><th>meaning</th></tr>'
-        f"{rows}</table>"
+        '<table class="wf-help"><tr><th>group</th><th>control</th><th>unit</th>'
+        f"<th>meaning</th></tr>{rows}</table>"
     )
     return "\n".join(out)
 

@@ -44,6 +44,10 @@ def _apply_overrides(s: Scenario, args: argparse.Namespace) -> Scenario:
         problem = check_shock(s.params, args.horizon, "--horizon")
         if problem:
             raise UsageError(f"{s.source or 'scenario'}: parameters.shock_start {problem}")
+        for name, others in s.variant_params.items():
+            problem = check_shock({**s.params, **others}, args.horizon, "--horizon")
+            if problem:
+                raise UsageError(f"{s.source or 'scenario'}: variants.{name}.shock_start {problem}")
     if args.seed is not None:
         changes["seed"] = args.seed
     if getattr(args, "setting", None) is not None:

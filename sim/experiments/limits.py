@@ -239,13 +239,17 @@ def check_scenario_scale(
     n_reg, reps = len(scenario.regimes), scenario.replications
     runs = n_reg * reps
     check_runs(runs, f"{what}: {n_reg} regime(s) x {reps} replications", allow_large)
-    params = _size_params(scenario.params, scenario.setting)
     h = scenario.horizon_weeks
+    variants = getattr(scenario, "variant_params", {})  # a variant may resize the agency
+    arms = [
+        _size_params({**scenario.params, **variants.get(r, {})}, scenario.setting)
+        for r in scenario.regimes
+    ]
     need = estimate_bytes(
         runs=runs,
         jobs=jobs or cpu_count(),
-        run_bytes=model_bytes(params, h),
-        kept_bytes=runs * run_result_bytes(params, h),
+        run_bytes=max(model_bytes(a, h) for a in arms),
+        kept_bytes=reps * sum(run_result_bytes(a, h) for a in arms),
     )
     check_memory(
         need,

@@ -3,17 +3,21 @@
 A scenario names the setting (the kind of service: ``dsp`` or ``home_care``), the
 training regimes to compare, the reporting horizon, the number of replications and the
 root seed (table ``[scenario]``), overrides any model parameter
-that is *not* a training parameter (table ``[parameters]``), and may define its own
+that is *not* a training parameter (table ``[parameters]``), may define its own
 regimes (tables ``[regimes.NAME]``) as a built-in preset plus training-parameter
-overrides. See ``scenarios/*.toml`` for commented examples.
+overrides, and may define *variants* (tables ``[variants.NAME]``): a regime (built-in
+or its own) plus changes to any parameter, training or not, so that one scenario can
+compare, say, a pay rise or an in-service programme with the status quo. See
+``scenarios/*.toml`` for commented examples.
 
 Every check happens in :func:`parse_scenario`, before a model is built. Each problem
 raises :class:`ScenarioError` whose message names the file, the key (a dotted path such
 as ``parameters.n_workers``), the bad value and what is allowed.
 
 The scenario-level keys are specified once, in :data:`SCENARIO_KEYS` (and the extra keys
-of a regime table in :data:`REGIME_KEYS`); the checks, defaults and messages are derived
-from those tables. Model parameters are checked against :data:`sim.core.params.PARAMS`.
+of a regime table in :data:`REGIME_KEYS`, of a variant table in :data:`VARIANT_KEYS`);
+the checks, defaults and messages are derived from those tables. Model parameters are
+checked against :data:`sim.core.params.PARAMS`.
 """
 
 from __future__ import annotations
@@ -45,6 +49,7 @@ __all__ = [
     "REGIME_KEYS",
     "SCENARIO_KEYS",
     "TABLES",
+    "VARIANT_KEYS",
     "KeySpec",
     "Scenario",
     "ScenarioError",
@@ -129,8 +134,8 @@ SCENARIO_KEYS: dict[str, KeySpec] = _specs(
             "Kind of service, a preset of parameter values: dsp (disability support, the "
             "default) or home_care; [parameters] override it."),
     KeySpec("regimes", "names", True, None, 1, 20, "",
-            "Training regimes to compare, in this order: built-in (jit, foundation, hybrid) "
-            "or defined in this file under [regimes.NAME]."),
+            "Training regimes to compare, in this order: built-in (jit, foundation, hybrid), "
+            "defined in this file under [regimes.NAME], or variants under [variants.NAME]."),
     KeySpec("horizon_weeks", "int", False, 156, 52, 2080, "weeks",
             "Weeks reported after the warm-up."),
     KeySpec("replications", "int", False, 20, 1, 10_000, "runs",
@@ -147,11 +152,24 @@ REGIME_KEYS: dict[str, KeySpec] = _specs(
             "Display label in reports (defaults to the regime's name)."),
 )  # fmt: skip
 
+#: Keys of a ``[variants.NAME]`` table besides the model parameters (any of which may
+#: appear in it). ``regime`` may also name a ``[regimes.NAME]`` of the file, so it is
+#: checked on its own (kind ``"text"`` here only documents it).
+VARIANT_KEYS: dict[str, KeySpec] = _specs(
+    KeySpec("regime", "text", False, "jit", None, None, "",
+            "Regime the variant starts from: built-in (jit, foundation, hybrid) or one "
+            "defined in this file under [regimes.NAME]."),
+    KeySpec("label", "text", False, None, None, MAX_CHARS["label"], "",
+            "Display label in reports (defaults to the variant's name)."),
+)  # fmt: skip
+
 #: Top-level tables of a scenario file.
 TABLES: dict[str, str] = {
     "scenario": "what to run: name, setting, regimes, horizon, replications, seed (required)",
     "parameters": "overrides of model parameters, applied to every regime (optional)",
     "regimes": "your own regimes, one [regimes.NAME] table each (optional)",
+    "variants": "a regime plus changes to any parameter (pay, in-service programme ...), "
+    "one [variants.NAME] table each (optional)",
 }
 
 
@@ -163,7 +181,10 @@ class Scenario:
     parameters (registry defaults, then the built-in preset, then any overrides).
     ``regime_bases`` maps each regime to the built-in regime it starts from (itself for
     a built-in). ``params`` holds only the ``[parameters]`` overrides, which apply on top
-    of the ``setting`` preset (:data:`sim.core.params.SETTINGS`).
+    of the ``setting`` preset (:data:`sim.core.params.SETTINGS`). ``variant_params`` maps
+    each variant (``[variants.NAME]``) listed in ``regimes`` to its overrides of
+    non-training parameters, applied on top of ``params`` (its training values are in
+    ``regime_params``); a regime that is not a variant has no entry.
     """
 
     name: str
@@ -178,6 +199,7 @@ class Scenario:
     source: str | None
     regime_bases: dict[str, str] = field(default_factory=dict)
     setting: str = "dsp"
+    variant_params: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 # --- checks -----------------------------------------------------------------------------
@@ -350,6 +372,16 @@ def _training_defaults() -> dict[str, Any]:
     return {n: PARAMS[n].default for n in REGIME_PARAMS}
 
 
+def _check_name(source: str, prefix: str, name: str) -> None:
+    if len(name) > MAX_CHARS["regime"] or not REGIME_NAME.fullmatch(name):
+        raise key_error(
+            source,
+            prefix,
+            f"{prefix.split('.')[0][:-1]} name {show(name)} is not allowed; must be "
+            f"{REGIME_NAME_TEXT}, at most {MAX_CHARS['regime']} characters",
+        )
+
+
 def _custom_regime(source: str, name: str, table: Any) -> tuple[dict[str, Any], str, str]:
     """Check one ``[regimes.NAME]`` table; return (training params, base, label)."""
     prefix = f"regimes.{name}"
@@ -361,13 +393,7 @@ def _custom_regime(source: str, name: str, table: Any) -> tuple[dict[str, Any], 
             f'name (built-in names: {", ".join(REGIMES)}), and set base = "{name}" '
             "to start from it",
         )
-    if len(name) > MAX_CHARS["regime"] or not REGIME_NAME.fullmatch(name):
-        raise key_error(
-            source,
-            prefix,
-            f"regime name {show(name)} is not allowed; must be "
-            f"{REGIME_NAME_TEXT}, at most {MAX_CHARS['regime']} characters",
-        )
+    _check_name(source, prefix, name)
     table = _table(source, prefix, table)
     allowed = [*REGIME_KEYS, *REGIME_PARAMS]
     for k, v in table.items():
@@ -375,8 +401,10 @@ def _custom_regime(source: str, name: str, table: Any) -> tuple[dict[str, Any], 
             raise key_error(
                 source,
                 f"{prefix}.{k}",
-                f"= {show(v)}: '{k}' is not a training parameter, so it cannot differ between "
-                f"regimes; set it in [parameters] instead. Allowed here: {', '.join(allowed)}",
+                f"= {show(v)}: '{k}' is not a training parameter, so a regime cannot set it; "
+                "set it in [parameters] for every regime, or compare values of it with "
+                f"[variants.NAME] tables (see scenarios/raise_pay.toml). Allowed here: "
+                f"{', '.join(allowed)}",
             )
     check_keys(source, prefix, table, allowed, "key")
     meta = _check_specs(source, prefix, table, REGIME_KEYS)
@@ -385,6 +413,65 @@ def _custom_regime(source: str, name: str, table: Any) -> tuple[dict[str, Any], 
         if k in table:
             values[k] = _param(source, f"{prefix}.{k}", k, table[k])
     return values, meta["base"], meta["label"] or name
+
+
+def _variant(
+    source: str,
+    name: str,
+    table: Any,
+    custom: Mapping[str, tuple[dict[str, Any], str, str]],
+) -> tuple[dict[str, Any], str, str, dict[str, Any]]:
+    """Check one ``[variants.NAME]`` table; return (training params, built-in base,
+    label, non-training overrides)."""
+    prefix = f"variants.{name}"
+    if name in REGIMES or name in custom:
+        where = "a built-in regime" if name in REGIMES else "a regime of this file"
+        raise key_error(
+            source,
+            prefix,
+            f"'{name}' is {where}; give the variant another name (variants, regimes and "
+            "built-in regimes share one list of names)",
+        )
+    _check_name(source, prefix, name)
+    table = _table(source, prefix, table)
+    for k in table:
+        if k not in VARIANT_KEYS and k not in PARAMS:
+            allowed = [*VARIANT_KEYS, *PARAMS]
+            raise key_error(
+                source,
+                f"{prefix}.{k}",
+                f"unknown key {show(k)}{suggest(k, allowed)}; allowed: "
+                f"{', '.join(VARIANT_KEYS)} or any model parameter (`workforce-sim params`)",
+            )
+    regimes = [*REGIMES, *custom]
+    regime = table.get("regime", VARIANT_KEYS["regime"].default)
+    if not isinstance(regime, str) or regime not in regimes:
+        raise key_error(
+            source,
+            f"{prefix}.regime",
+            f"= {show(regime)} is not a regime{suggest(str(regime), regimes)}; must be one of "
+            + ", ".join(f'"{r}"' for r in regimes)
+            + " (built-in, or defined under [regimes.NAME])",
+        )
+    label = (
+        check_value(VARIANT_KEYS["label"], table["label"], source, f"{prefix}.label")
+        if "label" in table
+        else None
+    )
+    if regime in REGIMES:
+        training, base = _training_defaults() | REGIMES[regime], regime
+    else:
+        training, base = dict(custom[regime][0]), custom[regime][1]
+    others = {}
+    for k, v in table.items():
+        if k in VARIANT_KEYS:
+            continue
+        value = _param(source, f"{prefix}.{k}", k, v)
+        if k in REGIME_PARAMS:
+            training[k] = value
+        else:
+            others[k] = value
+    return training, base, label or name, others
 
 
 def check_shock(params: Mapping[str, Any], horizon_weeks: int, horizon_key: str) -> str | None:
@@ -402,19 +489,19 @@ def check_shock(params: Mapping[str, Any], horizon_weeks: int, horizon_key: str)
     return None
 
 
-def _check_labels(
-    source: str, labels: Mapping[str, str], custom: Mapping[str, tuple[dict[str, Any], str, str]]
-) -> None:
-    """Two regimes of one scenario must not share a display label (reports key on it)."""
+def _check_labels(source: str, labels: Mapping[str, str], tables: Mapping[str, str]) -> None:
+    """Two regimes of one scenario must not share a display label (reports key on it).
+    ``tables`` maps each regime defined in the file to its table (``regimes`` or
+    ``variants``)."""
     seen: dict[str, str] = {}
     for name, label in labels.items():
         other = seen.setdefault(label.casefold(), name)
         if other != name:
-            culprit = name if name in custom else other
+            culprit = name if name in tables else other
             first = other if culprit == name else name
             raise key_error(
                 source,
-                f"regimes.{culprit}.label",
+                f"{tables.get(culprit, 'regimes')}.{culprit}.label",
                 f"= {show(labels[culprit])} is also the label of regime "
                 f"'{first}'; allowed: a label no other regime of the scenario "
                 "has (reports and charts tell regimes apart by it)",
@@ -444,10 +531,15 @@ def parse_scenario(data: Mapping[str, Any], source: str = NO_SOURCE) -> Scenario
     custom: dict[str, tuple[dict[str, Any], str, str]] = {
         name: _custom_regime(source, name, table) for name, table in data.get("regimes", {}).items()
     }
-    allowed_regimes = [*REGIMES, *custom]
+    variants = {
+        name: _variant(source, name, table, custom)
+        for name, table in data.get("variants", {}).items()
+    }
+    allowed_regimes = [*REGIMES, *custom, *variants]
     regime_params: dict[str, dict[str, Any]] = {}
     regime_labels: dict[str, str] = {}
     regime_bases: dict[str, str] = {}
+    variant_params: dict[str, dict[str, Any]] = {}
     for name in scen["regimes"]:
         if name in REGIMES:
             regime_params[name] = _training_defaults() | REGIMES[name]
@@ -455,18 +547,30 @@ def parse_scenario(data: Mapping[str, Any], source: str = NO_SOURCE) -> Scenario
             regime_bases[name] = name
         elif name in custom:
             regime_params[name], regime_bases[name], regime_labels[name] = custom[name]
+        elif name in variants:
+            training, regime_bases[name], regime_labels[name], others = variants[name]
+            regime_params[name], variant_params[name] = training, others
         else:
             raise key_error(
                 source,
                 "scenario.regimes",
                 f"unknown regime {show(name)}{suggest(name, allowed_regimes)}; allowed: "
-                f"{', '.join(allowed_regimes)} (define your own in a [regimes.NAME] table)",
+                f"{', '.join(allowed_regimes)} (define your own in a [regimes.NAME] or "
+                "[variants.NAME] table)",
             )
 
-    _check_labels(source, regime_labels, custom)
+    _check_labels(
+        source,
+        regime_labels,
+        {**dict.fromkeys(custom, "regimes"), **dict.fromkeys(variants, "variants")},
+    )
     problem = check_shock(params, scen["horizon_weeks"], "scenario.horizon_weeks")
     if problem:
         raise key_error(source, "parameters.shock_start", problem)
+    for name, others in variant_params.items():
+        problem = check_shock({**params, **others}, scen["horizon_weeks"], "scenario.horizon_weeks")
+        if problem:
+            raise key_error(source, f"variants.{name}.shock_start", problem)
 
     return Scenario(
         name=scen["name"],
@@ -481,6 +585,7 @@ def parse_scenario(data: Mapping[str, Any], source: str = NO_SOURCE) -> Scenario
         source=None if source == NO_SOURCE else source,
         regime_bases=regime_bases,
         setting=scen["setting"],
+        variant_params=variant_params,
     )
 
 
@@ -577,8 +682,9 @@ def default_compare_scenario() -> Scenario:
 def model_kwargs(s: Scenario, regime: str) -> dict[str, Any]:
     """Keyword arguments for ``WorkforceModel`` running ``regime`` of scenario ``s``.
 
-    The ``[parameters]`` overrides, then the regime's full training parameters, then
-    ``regime`` = the built-in regime it is based on (itself if built in) and ``setting``.
+    The ``[parameters]`` overrides, then a variant's other overrides, then the regime's
+    full training parameters, then ``regime`` = the built-in regime it is based on (itself
+    if built in) and ``setting``.
     """
     if regime not in s.regime_params:
         raise ScenarioError(
@@ -586,4 +692,10 @@ def model_kwargs(s: Scenario, regime: str) -> dict[str, Any]:
             f"scenario{suggest(regime, s.regimes)}; allowed: {', '.join(s.regimes)}"
         )
     base = regime if regime in REGIMES else s.regime_bases.get(regime, REGIME_KEYS["base"].default)
-    return {**s.params, **s.regime_params[regime], "regime": base, "setting": s.setting}
+    return {
+        **s.params,
+        **s.variant_params.get(regime, {}),
+        **s.regime_params[regime],
+        "regime": base,
+        "setting": s.setting,
+    }

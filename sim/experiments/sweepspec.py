@@ -10,7 +10,7 @@ reference):
     ``samples``, ``replications``, ``seed``, ``horizon_weeks``, ``second_order``
     (Sobol), ``levels`` (Morris) and ``cross`` (factors run at every one of their values
     for each design point, with common random numbers).
-``[parameters]`` and ``[regimes.NAME]``
+``[parameters]``, ``[regimes.NAME]`` and ``[variants.NAME]``
     The base, exactly as in a scenario file (and checked by :mod:`sim.experiments.scenario`); they
     extend and override the ``base`` file's tables.
 ``[factors]``
@@ -113,6 +113,8 @@ SPEC_TABLES: dict[str, str] = {
     "sweep": "the design: name, design, samples, replications, seed, horizon (required)",
     "parameters": "overrides of model parameters for every point (optional)",
     "regimes": "your own regimes, one [regimes.NAME] table each (optional)",
+    "variants": "a regime plus changes to any parameter, one [variants.NAME] table each "
+    "(optional; a point whose regime is a variant takes them, a factor overrides them)",
     "factors": "what varies: one entry per factor (required)",
     "output": "what to keep besides the final-year summary (optional)",
     "sensitivity": "outputs and settings of the sensitivity analysis (optional)",
@@ -673,7 +675,8 @@ def parse_spec(
                 "[regimes.NAME] table",
             )
     regime_tables = {**raw.get("regimes", {}), **data.get("regimes", {})}
-    regimes_allowed = [*REGIMES, *regime_tables]
+    variant_tables = {**raw.get("variants", {}), **data.get("variants", {})}
+    regimes_allowed = [*REGIMES, *regime_tables, *variant_tables]
 
     for k, ks in (
         ("horizon_weeks", SCENARIO_KEYS["horizon_weeks"]),
@@ -795,6 +798,7 @@ def parse_spec(
             },
             "parameters": {**params, **placeholder},
             "regimes": regime_tables,
+            **({"variants": variant_tables} if variant_tables else {}),
         },
         source,
     )
