@@ -183,7 +183,9 @@ def check_state(m: WorkforceModel, previous_headcount: float | None) -> None:
 
     # accounting identities
     posts = p.n_workers + p.float_pool
-    assert mt["headcount"] == a.size == len(m.agents_by_type[Worker])
+    assert (
+        mt["headcount"] == a.size == len(m.agents_by_type.get(Worker, ()))
+    )  # none employed: no entry
     assert len(m.agents_by_type[Client]) == p.n_clients
     assert mt["in_training"] == np.count_nonzero(w.start_week[a] > t)
     assert mt["headcount"] == mt["on_floor"] + mt["in_training"]

@@ -108,20 +108,20 @@ ASSUMPTION = "Modelling assumption; explored in sensitivity analysis (docs/ODD.m
 #: "Calibration and validation").
 CALIBRATION: dict[str, dict[str, Any]] = {
     "dsp": {
-        "date": "2026-11-27",
+        "date": "2026-12-01",
         "command": "workforce-sim calibrate --setting dsp --budget 640 --seed 2026",
         "seed": 2026,
         "budget": 640,
         "replications": 16,
         "horizon_weeks": 156,
-        "score": 0.007758,
-        "search_score": 0.002596,
+        "score": 0.04831,
+        "search_score": 0.02615,
         "values": {
-            "base_quit_hazard": 0.00288,
-            "reality_shock": 6.77,
-            "reality_shock_weeks": 12.7,
-            "burnout_gain": 0.0407,
-            "time_to_fill": 14.4,
+            "base_quit_hazard": 0.00356,
+            "reality_shock": 6.79,
+            "reality_shock_weeks": 11.8,
+            "burnout_gain": 0.0396,
+            "time_to_fill": 22.2,
         },
         "context": {
             "outside_options": 1.0,
