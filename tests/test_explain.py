@@ -3,6 +3,8 @@ against JIT-only split into channels, with common random numbers (CRN)."""
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 
 import numpy as np
@@ -19,6 +21,7 @@ from sim.experiments.attribution import (
     explain,
 )
 from sim.experiments.columns import undescribed
+from sim.report.explain import effect_sentence
 
 import helpers
 
@@ -247,3 +250,145 @@ def test_cli_refuses_a_folder_that_is_not_ours(tmp_path, scenario_file, capsys):
     assert main(argv) == 2
     assert "--out" in capsys.readouterr().err
     assert [p.name for p in out.iterdir()] == ["notes.txt"]
+
+
+# --- compare / run --explain: a section of the compare report --------------------------------
+
+#: Files ``--explain`` adds to a run's output folder (charts in svg here).
+EXPLAIN_FILES = {"attribution.csv", "counterfactual.csv", "attribution.svg"}
+
+
+def _pay_scenario(tmp_path, regimes=("jit", "foundation", "jit_raise"), replications=2):
+    """A small agency with a variant that differs from JIT-only in pay only."""
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    path = tmp_path / "pay.toml"
+    text = helpers.scenario_toml(
+        regimes=list(regimes),
+        replications=replications,
+        horizon_weeks=52,
+        size=helpers.agency(20, warmup_weeks=10),
+    )
+    text += helpers.toml({"variants.jit_raise": {"regime": "jit", "label": "JIT + pay",
+                                                 "wage": 19.55}})  # fmt: skip
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def explained_run(tmp_path_factory):
+    """``run --explain`` and plain ``run`` of the same scenario, and what --explain printed."""
+    tmp = tmp_path_factory.mktemp("compare_explain")
+    path = _pay_scenario(tmp)
+    common = ["--no-progress", "--jobs", "1", "--format", "svg"]
+    with_out, without_out = tmp / "with", tmp / "without"
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf):
+        assert main(["run", str(path), "--explain", "--out", str(with_out), *common]) == 0
+    assert main(["run", str(path), "--out", str(without_out), *common]) == 0
+    return with_out, without_out, buf.getvalue()
+
+
+def test_run_explain_writes_the_attribution_into_the_compare_folder(explained_run):
+    out, _, printed = explained_run
+    names = {p.name for p in out.iterdir()}
+    assert EXPLAIN_FILES <= names
+    a = pd.read_csv(out / "attribution.csv")
+    assert tuple(a.columns) == ATTRIBUTION_COLUMNS
+    # the variant differs from the baseline in pay, not training: not explained, said so
+    assert set(a["regime"]) == {"foundation"}
+    assert "not explaining 'jit_raise'" in printed and "wage" in printed
+    assert tuple(pd.read_csv(out / "counterfactual.csv").columns) == COUNTERFACTUAL_COLUMNS
+    man = json.loads((out / "manifest.json").read_text())
+    assert EXPLAIN_FILES <= set(man["files"])
+    assert man["explain"]["baseline"] == "jit" and man["explain"]["replications"] == 2
+    assert set(man["explain"]["not_explained"]) == {"jit_raise"}
+    assert undescribed(out) == []
+    # the unchanged arms are the compare runs themselves (same seeds): the total effect
+    # is the paired difference of runs.csv
+    runs = pd.read_csv(out / "runs.csv").set_index(["regime", "replicate"])
+    diff = runs.loc["foundation", "coc"] - runs.loc["jit", "coc"]
+    total = a.query("channel == 'total' and metric == 'coc'")["effect"].item()
+    assert total == pytest.approx(diff.mean(), rel=1e-12, abs=1e-15)
+
+
+def test_run_explain_adds_the_section_to_both_reports(explained_run):
+    out, _, _ = explained_run
+    md = (out / "report.md").read_text()
+    html = (out / "report.html").read_text()
+    section = md[md.index("## Why the regimes differ") : md.index("## Charts")]
+    assert "### Foundation-first against JIT-only" in section
+    assert "| total" in section and "| interaction" in section
+    assert "(attribution.svg)" in section
+    assert "knows what they don't know" in section
+    assert "Not explained: JIT + pay (jit_raise)" in section
+    assert "<h2>Why the regimes differ</h2>" in html
+    why = html[html.index("<h2>Why the regimes differ</h2>") : html.index("<h2>Charts</h2>")]
+    assert "data:image/png;base64," in why and "<table>" in why
+    # a channel whose CI includes 0 is never said to account for anything
+    a = pd.read_csv(out / "attribution.csv")
+    meta = json.loads((out / "manifest.json").read_text())["explain"]
+    for metric, g in a.groupby("metric"):
+        text = effect_sentence(g, "foundation", metric, meta, zeros=False)
+        assert text in " ".join(md.split())
+        for rec in g.itertuples():
+            unclear = not (rec.ci_low > 0 or rec.ci_high < 0)
+            if rec.channel not in ("total", "interaction") and unclear:
+                assert f"{rec.channel} accounts for" not in text
+
+
+def test_without_explain_the_folder_is_unchanged(explained_run):
+    out, plain, _ = explained_run
+    names = {p.name for p in plain.iterdir()}
+    assert not names & EXPLAIN_FILES
+    assert names == {p.name for p in out.iterdir()} - EXPLAIN_FILES
+    assert (plain / "timeseries.csv").read_bytes() == (out / "timeseries.csv").read_bytes()
+    a = pd.read_csv(out / "runs.csv").drop(columns="wall_seconds")
+    b = pd.read_csv(plain / "runs.csv").drop(columns="wall_seconds")
+    pd.testing.assert_frame_equal(a, b, check_exact=True)
+    assert "Why the regimes differ" not in (plain / "report.md").read_text()
+    man = json.loads((plain / "manifest.json").read_text())
+    assert "explain" not in man and "explain_elapsed_seconds" not in man["timings"]
+    assert not {"attribution", "counterfactual"} & set(
+        pd.read_csv(plain / "columns.csv")["table"].str.split(".").str[0]
+    )
+
+
+def test_effect_sentence_does_not_report_an_unclear_channel_as_a_finding():
+    rows = [
+        ("r", "total", "coc", 0.10, 1.0, 0.05, 0.15, np.nan, 5),
+        ("r", "awareness", "coc", 0.07, 0.7, 0.02, 0.12, 0.03, 5),
+        ("r", "realism", "coc", 0.02, 0.2, -0.01, 0.05, 0.08, 5),
+        ("r", "mentoring", "coc", 0.0, 0.0, 0.0, 0.0, 0.1, 5),
+        ("r", "interaction", "coc", 0.01, 0.1, -0.02, 0.04, np.nan, 5),
+    ]
+    part = pd.DataFrame(rows, columns=list(ATTRIBUTION_COLUMNS))
+    text = effect_sentence(part, "r", "coc", {"baseline": "jit"})
+    assert "awareness accounts for" in text
+    assert "realism accounts for" not in text
+    assert "realism is not distinguishable from zero" in text
+    assert "interaction (what the channels do only together) is not distinguishable" in text
+    assert "mentoring changes nothing" in text
+
+
+@pytest.mark.parametrize(
+    ("argv", "flag"),
+    [
+        (["compare", "--explain", "--replications", "1"], "--replications"),
+        (["run", "{pay_only}", "--explain"], "--explain"),
+        (["run", "{one_rep}", "--explain"], "replications"),
+        (["explain", "--scenario", "{pay}", "--regimes", "jit_raise"], "--regimes"),
+    ],
+)
+def test_bad_explain_combinations_exit_2_before_running(tmp_path, capsys, argv, flag):
+    files = {
+        "pay_only": _pay_scenario(tmp_path / "a", regimes=("jit", "jit_raise")),
+        "one_rep": _pay_scenario(tmp_path / "b", replications=1),
+        "pay": _pay_scenario(tmp_path / "c"),
+    }
+    argv = [a.format(**files) for a in argv]
+    out = tmp_path / "out"
+    assert main([*argv, "--out", str(out), "--no-progress"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("workforce-sim: error: ")
+    assert flag in err[0]
+    assert not out.exists()

@@ -7,11 +7,14 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sim.core.errors import UsageError
 
-__all__ = ["register"]
+if TYPE_CHECKING:
+    from sim.experiments.scenario import Scenario
+
+__all__ = ["reference_for", "register", "scenario_arguments"]
 
 DEFAULT_OUT = "output/explain"
 DEFAULTS = {"regimes": ("foundation", "hybrid"), "replications": 20, "horizon_weeks": 156}
@@ -80,34 +83,61 @@ def _list(text: str, flag: str, allowed: list[str]) -> tuple[str, ...]:
     return names
 
 
-def _from_scenario(path: Path) -> dict[str, Any]:
-    """What a scenario file sets: agency, setting, custom regimes, sizes and seed."""
-    from sim.core.params import REGIME_PARAMS, REGIMES
-    from sim.experiments.scenario import load_scenario
+def reference_for(baseline: str) -> str:
+    """The regime the counterfactual is also compared with: foundation-first, or hybrid
+    when foundation-first is the baseline."""
+    return "foundation" if baseline != "foundation" else "hybrid"
 
-    s = load_scenario(path)
-    custom = {
-        name: {"base": s.regime_bases[name]}
-        | {k: v for k, v in s.regime_params[name].items() if k in REGIME_PARAMS}
-        for name in s.regimes
-        if name not in REGIMES
-    }
+
+def scenario_arguments(s: Scenario, baseline: str) -> tuple[dict[str, Any], dict[str, str]]:
+    """What scenario ``s`` sets for :func:`sim.experiments.attribution.explain` against
+    ``baseline``, and which of its regimes the attribution cannot explain.
+
+    The first result holds the agency (``overrides``: its ``[parameters]``, plus the
+    baseline's own non-training values when the baseline is a ``[variants.NAME]``),
+    setting, ``custom_regimes`` (its ``[regimes.NAME]`` and variants, as their training
+    values), ``regimes`` (the scenario's regimes other than the baseline that can be
+    explained), sizes and seed. The second maps each regime left out to why: a variant
+    whose non-training values (pay, ...) differ from the baseline's. The channels
+    switch off training only, so such a difference would belong to no channel.
+    """
+    from sim.core.params import REGIME_PARAMS, REGIMES
+
+    own = s.variant_params.get(baseline, {})
+    custom: dict[str, dict[str, Any]] = {}
+    regimes: list[str] = []
+    skipped: dict[str, str] = {}
+    for name in s.regimes:
+        theirs = s.variant_params.get(name, {})
+        keys = sorted(k for k in {*own, *theirs} if own.get(k, None) != theirs.get(k, None))
+        if keys:
+            skipped[name] = (
+                f"differs from the baseline {baseline!r} in {', '.join(keys)}, not in "
+                "training (the channels switch off training only)"
+            )
+            continue
+        if name not in REGIMES:
+            custom[name] = {"base": s.regime_bases[name], "label": s.regime_labels[name]} | {
+                k: v for k, v in s.regime_params[name].items() if k in REGIME_PARAMS
+            }
+        if name != baseline:
+            regimes.append(name)
     return {
-        "overrides": dict(s.params),
+        "overrides": {**s.params, **own},
         "custom_regimes": custom,
         "setting": s.setting,
-        "regimes": s.regimes,
+        "regimes": tuple(regimes),
         "replications": s.replications,
         "horizon_weeks": s.horizon_weeks,
         "seed": s.seed,
-    }
+    }, skipped
 
 
 def _explain(args: argparse.Namespace) -> int:
     from sim.core.params import REGIMES
     from sim.experiments.attribution import CHANNELS, explain
     from sim.experiments.outdir import check_out
-    from sim.experiments.scenario import SCENARIO_KEYS
+    from sim.experiments.scenario import SCENARIO_KEYS, load_scenario
     from sim.report.explain import summary_tables, write_explanation
 
     base: dict[str, Any] = {
@@ -119,19 +149,35 @@ def _explain(args: argparse.Namespace) -> int:
         "horizon_weeks": DEFAULTS["horizon_weeks"],
         "seed": SCENARIO_KEYS["seed"].default,
     }
+    skipped: dict[str, str] = {}
+    notes: list[str] = []
+    allowed = list(REGIMES)
+    s = None
     if args.scenario is not None:
-        base |= _from_scenario(args.scenario)
-    allowed = [*REGIMES, *base["custom_regimes"]]
+        s = load_scenario(args.scenario)
+        allowed += [r for r in s.regimes if r not in REGIMES]
     (baseline,) = _list(args.baseline, "--baseline", allowed)
+    if s is not None:
+        found, skipped = scenario_arguments(s, baseline)
+        base |= found
     if args.regimes is not None:
         regimes = _list(args.regimes, "--regimes", allowed)
+        for r in regimes:
+            if r in skipped:
+                raise UsageError(
+                    f"--regimes: {r!r} cannot be explained: it {skipped[r]}; allowed: "
+                    f"{', '.join(n for n in allowed if n not in skipped and n != baseline)}"
+                )
     elif base["regimes"] is not None:
         regimes = tuple(r for r in base["regimes"] if r != baseline)
         if not regimes:
             raise UsageError(
-                f"--scenario {args.scenario}: its only regime is the baseline {baseline!r}; "
-                "allowed: a scenario with another regime, or name them with --regimes"
+                f"--scenario {args.scenario}: no regime to explain against the baseline "
+                f"{baseline!r} (regimes: {', '.join(s.regimes)}); allowed: a scenario with "
+                "another regime that differs from the baseline in training only, or name "
+                "them with --regimes"
             )
+        notes = [f"explain: not explaining {r!r}: it {why}" for r, why in skipped.items()]
     else:
         regimes = DEFAULTS["regimes"]
     if baseline in regimes:
@@ -151,8 +197,10 @@ def _explain(args: argparse.Namespace) -> int:
             f"{flag} {reps} is not allowed; must be at least 2 (a confidence "
             "interval needs two replications)"
         )
-    reference = "foundation" if baseline != "foundation" else "hybrid"
+    reference = reference_for(baseline)
     check_out(args.out, "--out")
+    for note in notes:
+        print(note)
     expl = explain(
         regimes,
         baseline=baseline,

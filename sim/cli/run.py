@@ -1,11 +1,14 @@
 """``workforce-sim compare`` (the three regimes on the default agency) and ``workforce-sim
 run SCENARIO.toml``: a scenario's replications, its summary and findings printed, and its
-output folder written (:func:`sim.report.write.write_outputs`)."""
+output folder written (:func:`sim.report.write.write_outputs`). With ``--explain``, the
+attribution of ``workforce-sim explain`` (:func:`sim.experiments.attribution.explain`)
+runs after them on the same scenario and is written into the same folder."""
 
 from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import Any
 
 from sim.core.errors import UsageError
 from sim.core.params import SETTING_LABELS
@@ -22,12 +25,25 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="compare JIT-only, foundation-first and hybrid on the default agency (the main job)",
     )
     add_run_options(c, "output/compare")
+    _add_explain(c)
     c.set_defaults(func=_compare)
 
     r = subparsers.add_parser("run", help="run a scenario file (TOML)")
     r.add_argument("scenario", type=Path, help="path to a scenario .toml file")
     add_run_options(r, None)
+    _add_explain(r)
     r.set_defaults(func=_run)
+
+
+def _add_explain(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--explain",
+        action="store_true",
+        help="then split each regime's effect against the baseline (jit, or the first "
+        "regime) into its channels, as `workforce-sim explain` does, with the same agency, "
+        "seed and sizes: attribution.csv, counterfactual.csv, a chart and a report "
+        "section 'Why the regimes differ' (many more runs)",
+    )
 
 
 def _apply_overrides(s: Scenario, args: argparse.Namespace) -> Scenario:
@@ -64,7 +80,43 @@ def _check_out(out: Path) -> None:
     check_out(out, "--out")
 
 
+def _explain_plan(s: Scenario, args: argparse.Namespace) -> tuple[dict[str, Any], dict[str, str]]:
+    """``--explain``: the arguments of :func:`sim.experiments.attribution.explain` for
+    scenario ``s`` (as ``workforce-sim explain --scenario`` builds them,
+    :func:`sim.cli.explain.scenario_arguments`), checked with its size before anything
+    runs; and the regimes it leaves out, with why."""
+    from sim.cli.explain import reference_for, scenario_arguments
+    from sim.experiments.attribution import check
+
+    where = s.source or "the scenario"
+    baseline = "jit" if "jit" in s.regimes else s.regimes[0]
+    found, skipped = scenario_arguments(s, baseline)
+    if not found["regimes"]:
+        left = "".join(f"; {r!r} {why}" for r, why in skipped.items())
+        raise UsageError(
+            f"--explain: {where} has no regime to explain against its baseline "
+            f"{baseline!r} (regimes: {', '.join(s.regimes)}{left}); allowed: a scenario "
+            "with another regime that differs from the baseline in training only"
+        )
+    if s.replications < 2:
+        flag = "--replications" if args.replications is not None else f"{where}: replications"
+        raise UsageError(
+            f"--explain with {flag} = {s.replications} is not allowed; must be at least 2 "
+            "(a confidence interval needs two replications)"
+        )
+    kwargs = dict(
+        found,
+        baseline=baseline,
+        reference=reference_for(baseline),
+        jobs=args.jobs,
+        allow_large=getattr(args, "allow_large", False),
+    )
+    check(**kwargs)
+    return kwargs, skipped
+
+
 def run_and_report(s: Scenario, args: argparse.Namespace, out: Path) -> int:
+    import sys
     import textwrap
 
     from sim.analysis.findings import findings
@@ -73,9 +125,22 @@ def run_and_report(s: Scenario, args: argparse.Namespace, out: Path) -> int:
     from sim.report.write import write_outputs
 
     _check_out(out)
+    plan = _explain_plan(s, args) if getattr(args, "explain", False) else None
     progress = False if args.no_progress else None
     results = run_scenario(s, jobs=args.jobs, progress=progress)
-    written = write_outputs(results, out, fmt=args.format, classroom=args.classroom)
+    expl = None
+    if plan is not None:
+        from sim.experiments.attribution import explain
+
+        kwargs, skipped = plan
+        for r, why in skipped.items():
+            print(f"--explain: not explaining {r!r}: it {why}")
+        expl = explain(**kwargs, progress=False if args.no_progress else sys.stderr.isatty())
+        expl.meta["not_explained"] = skipped
+        expl.meta["regime_labels"].update({r: s.regime_labels[r] for r in skipped})
+    written = write_outputs(
+        results, out, fmt=args.format, classroom=args.classroom, explanation=expl
+    )
     table = summary_table(summarise(results.runs, regimes=list(s.regimes)), s.regime_labels)
     print(
         f"{s.name} [{SETTING_LABELS[s.setting]}]: {len(s.regimes)} regime(s) x "
@@ -92,9 +157,18 @@ def run_and_report(s: Scenario, args: argparse.Namespace, out: Path) -> int:
                 f"{f.topic}. {f.text}", width=100, initial_indent="- ", subsequent_indent="  "
             )
         )
+    if expl is not None:
+        m = expl.meta
+        print(
+            f"\nWhy the regimes differ: {len(m['regimes'])} regime(s) against "
+            f"{m['baseline']} split into {len(m['channels'])} channels, {m['runs']} runs "
+            f"({m['elapsed_seconds']:.1f} s); see report.md and attribution.csv"
+        )
+    extra = ", attribution.csv, counterfactual.csv" if expl is not None else ""
     print(
         f"\nWrote {len(written)} files to {out}/ (report.html, report.md, charts, "
-        "timeseries.csv, runs.csv, survival.csv, summary.csv, columns.csv, manifest.json)"
+        f"timeseries.csv, runs.csv, survival.csv, summary.csv{extra}, columns.csv, "
+        "manifest.json)"
     )
     return 0
 

@@ -42,7 +42,8 @@ worker knows what they don't know (``self_assessment = 1``), against JIT-only an
 foundation-first, on the same random numbers.
 
 :func:`explain` runs both at once (one process pool; what ``workforce-sim explain``
-calls). The results do not depend on ``jobs``.
+and ``compare --explain`` call). The results do not depend on ``jobs``. :func:`check`
+checks the same arguments and the size of the runs without running anything.
 """
 
 from __future__ import annotations
@@ -81,6 +82,7 @@ __all__ = [
     "Channel",
     "Explanation",
     "attribute",
+    "check",
     "counterfactual",
     "explain",
 ]
@@ -306,6 +308,25 @@ def _key(spec: RunSpec) -> str:
     return json.dumps([spec.seed, spec.horizon_weeks, sorted(params.items())], default=str)
 
 
+def _specs(
+    s: Scenario, arms: Sequence[tuple[str, str, str, Mapping[str, Any]]]
+) -> tuple[dict[str, RunSpec], list[tuple[str, str, int, int, str]]]:
+    """The distinct runs of ``arms`` (by :func:`_key`), and one row per (arm,
+    replication): ``(variant, name, replicate, seed, key)``."""
+    base_specs = {(sp.regime, sp.replicate): sp for sp in plan(s)}
+    unique: dict[str, RunSpec] = {}
+    rows: list[tuple[str, str, int, int, str]] = []
+    for variant, name, regime, over in arms:
+        for r in range(s.replications):
+            sp = base_specs[(regime, r)]
+            sp = replace(sp, regime=name, kwargs={**sp.kwargs, **over})
+            key = _key(sp)
+            if key not in unique:
+                unique[key] = replace(sp, run_id=len(unique))
+            rows.append((variant, name, r, sp.seed, key))
+    return unique, rows
+
+
 def _run_arms(
     s: Scenario,
     arms: Sequence[tuple[str, str, str, Mapping[str, Any]]],
@@ -319,17 +340,7 @@ def _run_arms(
     regime, replicate) with the final-year values, and timing metadata.
     """
     jobs = default_jobs() if jobs is None else max(1, int(jobs))
-    base_specs = {(sp.regime, sp.replicate): sp for sp in plan(s)}
-    unique: dict[str, RunSpec] = {}
-    rows: list[tuple[str, str, int, int, str]] = []
-    for variant, name, regime, over in arms:
-        for r in range(s.replications):
-            sp = base_specs[(regime, r)]
-            sp = replace(sp, regime=name, kwargs={**sp.kwargs, **over})
-            key = _key(sp)
-            if key not in unique:
-                unique[key] = replace(sp, run_id=len(unique))
-            rows.append((variant, name, r, sp.seed, key))
+    unique, rows = _specs(s, arms)
     specs = list(unique.values())
     _check_scale(len(specs), s, jobs, allow_large)
     start = time.perf_counter()
@@ -457,35 +468,34 @@ def _counterfactual(
 # --- public -----------------------------------------------------------------------------
 
 
-def explain(
-    regimes: Sequence[str] = ("foundation", "hybrid"),
-    *,
-    baseline: str = "jit",
-    setting: str = "dsp",
-    replications: int = 20,
-    seed: int = SCENARIO_KEYS["seed"].default,
-    horizon_weeks: int = 156,
-    metrics: Sequence[str] = DEFAULT_METRICS,
-    channels: Sequence[str] | None = None,
-    counterfactual: bool = True,
-    reference: str = "foundation",
-    jobs: int | None = None,
-    overrides: Mapping[str, Any] | None = None,
-    custom_regimes: Mapping[str, Mapping[str, Any]] | None = None,
-    progress: bool = False,
-    allow_large: bool = False,
-) -> Explanation:
-    """Attribute each regime's effect against ``baseline`` to the channels, and (with
-    ``counterfactual``) run ``baseline`` with every new worker knowing their gaps.
+@dataclass(frozen=True)
+class _Plan:
+    """What :func:`explain` will run, checked: the runs' scenario and the arms."""
 
-    ``regimes`` and ``baseline``: built-in regime names or names defined in
-    ``custom_regimes`` (``{name: {"base": "jit", "mentoring_hours": 1.0, ...}}``, as the
-    ``[regimes.NAME]`` tables of a scenario file). ``overrides``: model parameters for
-    every run (a scenario's ``[parameters]``; not training parameters). ``channels``:
-    names from :data:`CHANNELS` (default all). ``reference``: the regime the
-    counterfactual is also compared with. Bad input raises a
-    :class:`~sim.core.errors.UsageError` (or a ``ScenarioError``) before anything runs.
-    """
+    scenario: Scenario
+    regimes: tuple[str, ...]
+    metrics: tuple[str, ...]
+    channels: list[Channel]
+    knows: str
+    arms: list[tuple[str, str, str, Mapping[str, Any]]]
+
+
+def _prepare(
+    regimes: Sequence[str],
+    *,
+    baseline: str,
+    setting: str,
+    replications: int,
+    seed: int,
+    horizon_weeks: int,
+    metrics: Sequence[str],
+    channels: Sequence[str] | None,
+    counterfactual: bool,
+    reference: str,
+    overrides: Mapping[str, Any] | None,
+    custom_regimes: Mapping[str, Mapping[str, Any]] | None,
+) -> _Plan:
+    """Check :func:`explain`'s arguments and plan its arms (nothing runs)."""
     regimes = _names(regimes, "regimes")
     metrics = _names(metrics, "metrics")
     if not metrics:
@@ -518,6 +528,101 @@ def explain(
         arms.append((NONE, knows, baseline, KNOWS_OVERRIDES))
     for c in chans:
         arms += [(c.name, r, r, c.off) for r in (baseline, *regimes)]
+    return _Plan(s, regimes, metrics, chans, knows, arms)
+
+
+def check(
+    regimes: Sequence[str] = ("foundation", "hybrid"),
+    *,
+    baseline: str = "jit",
+    setting: str = "dsp",
+    replications: int = 20,
+    seed: int = SCENARIO_KEYS["seed"].default,
+    horizon_weeks: int = 156,
+    metrics: Sequence[str] = DEFAULT_METRICS,
+    channels: Sequence[str] | None = None,
+    counterfactual: bool = True,
+    reference: str = "foundation",
+    jobs: int | None = None,
+    overrides: Mapping[str, Any] | None = None,
+    custom_regimes: Mapping[str, Mapping[str, Any]] | None = None,
+    allow_large: bool = False,
+) -> int:
+    """Check :func:`explain`'s arguments, and its size against the limits on runs and
+    memory, without running anything: what a command that runs other things first
+    calls before it starts. Returns the number of distinct runs :func:`explain` would
+    make; raises as :func:`explain` would."""
+    pl = _prepare(
+        regimes,
+        baseline=baseline,
+        setting=setting,
+        replications=replications,
+        seed=seed,
+        horizon_weeks=horizon_weeks,
+        metrics=metrics,
+        channels=channels,
+        counterfactual=counterfactual,
+        reference=reference,
+        overrides=overrides,
+        custom_regimes=custom_regimes,
+    )
+    unique, _ = _specs(pl.scenario, pl.arms)
+    jobs = default_jobs() if jobs is None else max(1, int(jobs))
+    _check_scale(len(unique), pl.scenario, jobs, allow_large)
+    return len(unique)
+
+
+def explain(
+    regimes: Sequence[str] = ("foundation", "hybrid"),
+    *,
+    baseline: str = "jit",
+    setting: str = "dsp",
+    replications: int = 20,
+    seed: int = SCENARIO_KEYS["seed"].default,
+    horizon_weeks: int = 156,
+    metrics: Sequence[str] = DEFAULT_METRICS,
+    channels: Sequence[str] | None = None,
+    counterfactual: bool = True,
+    reference: str = "foundation",
+    jobs: int | None = None,
+    overrides: Mapping[str, Any] | None = None,
+    custom_regimes: Mapping[str, Mapping[str, Any]] | None = None,
+    progress: bool = False,
+    allow_large: bool = False,
+) -> Explanation:
+    """Attribute each regime's effect against ``baseline`` to the channels, and (with
+    ``counterfactual``) run ``baseline`` with every new worker knowing their gaps.
+
+    ``regimes`` and ``baseline``: built-in regime names or names defined in
+    ``custom_regimes`` (``{name: {"base": "jit", "mentoring_hours": 1.0, ...}}``, as the
+    ``[regimes.NAME]`` tables of a scenario file). ``overrides``: model parameters for
+    every run (a scenario's ``[parameters]``; not training parameters). ``channels``:
+    names from :data:`CHANNELS` (default all). ``reference``: the regime the
+    counterfactual is also compared with. Bad input raises a
+    :class:`~sim.core.errors.UsageError` (or a ``ScenarioError``) before anything runs.
+    """
+    pl = _prepare(
+        regimes,
+        baseline=baseline,
+        setting=setting,
+        replications=replications,
+        seed=seed,
+        horizon_weeks=horizon_weeks,
+        metrics=metrics,
+        channels=channels,
+        counterfactual=counterfactual,
+        reference=reference,
+        overrides=overrides,
+        custom_regimes=custom_regimes,
+    )
+    s, regimes, metrics, chans, knows, arms = (
+        pl.scenario,
+        pl.regimes,
+        pl.metrics,
+        pl.channels,
+        pl.knows,
+        pl.arms,
+    )
     runs, run_meta = _run_arms(s, arms, jobs, progress, allow_large)
     attribution = _attribution(runs, regimes, baseline, chans, metrics)
     cf = (

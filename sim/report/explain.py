@@ -18,11 +18,13 @@ channels (:mod:`sim.experiments.attribution`) as tables, a chart and plain langu
 
 from __future__ import annotations
 
+import io
 import json
 import math
 import sys
 import time
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -40,14 +42,21 @@ from sim.experiments.attribution import CHANNELS, INTERACTION, TOTAL, Explanatio
 from sim.experiments.columns import write_columns
 from sim.experiments.outdir import atomic_dir
 from sim.experiments.runner import provenance
-from sim.report.charts import FORMATS, regime_color, style_rc
+from sim.report.charts import FORMATS, Chart, regime_color, style_rc
 
 __all__ = [
+    "CompareSection",
+    "compare_section",
+    "counterfactual_line",
+    "effect_sentence",
     "effect_text",
+    "manifest_entry",
     "plot_attribution",
     "report_text",
+    "save_chart",
     "summary_tables",
     "write_explanation",
+    "write_tables",
 ]
 
 _DASH = "–"
@@ -174,15 +183,66 @@ def plot_attribution(attribution: pd.DataFrame, meta: Mapping[str, Any]) -> Figu
     return fig
 
 
-def _save(fig: Figure, path: Path, fmt: str) -> None:
+def _save(fig: Figure, path: Path | io.BytesIO, fmt: str) -> None:
     metadata = {"svg": {"Date": None}, "pdf": {"CreationDate": None}}.get(fmt)
     fig.savefig(path, format=fmt, bbox_inches="tight", metadata=metadata)
+
+
+def save_chart(
+    expl: Explanation, folder: Path, fmt: str = "png", classroom: bool = False, png: bool = False
+) -> Chart:
+    """Write :func:`plot_attribution`'s chart to ``folder/attribution.<fmt>``; with
+    ``png`` also render it to PNG bytes (for a self-contained HTML report)."""
+    path = Path(folder) / f"attribution.{fmt}"
+    with mpl.rc_context(style_rc(classroom)):
+        fig = plot_attribution(expl.attribution, expl.meta)
+        _save(fig, path, fmt)
+        data = None
+        if png:
+            if fmt == "png":
+                data = path.read_bytes()
+            else:
+                buf = io.BytesIO()
+                _save(fig, buf, "png")
+                data = buf.getvalue()
+        title = " ".join(str(fig.get_suptitle()).split())
+        fig.clear()
+    return Chart("attribution", path, title, data)
+
+
+def write_tables(expl: Explanation, folder: Path) -> list[Path]:
+    """Write ``attribution.csv`` and (if run) ``counterfactual.csv`` into ``folder``."""
+    folder = Path(folder)
+    paths = [folder / "attribution.csv"]
+    expl.attribution.to_csv(paths[0], index=False)
+    if expl.counterfactual is not None:
+        paths.append(folder / "counterfactual.csv")
+        expl.counterfactual.to_csv(paths[1], index=False)
+    return paths
+
+
+def manifest_entry(meta: Mapping[str, Any]) -> dict[str, Any]:
+    """What a manifest records of an explanation: its metadata without the timings."""
+    return {k: v for k, v in meta.items() if k not in ("elapsed_seconds", "jobs")}
 
 
 # --- text -------------------------------------------------------------------------------
 
 
-def _sentence(part: pd.DataFrame, regime: str, metric: str, meta: Mapping[str, Any]) -> str:
+def _unclear(row: Any) -> bool:
+    """Whether a row's 95 % CI includes 0, or there is none: its effect is not
+    distinguishable from 0."""
+    return not (row["ci_low"] > 0 or row["ci_high"] < 0)
+
+
+def effect_sentence(
+    part: pd.DataFrame, regime: str, metric: str, meta: Mapping[str, Any], zeros: bool = True
+) -> str:
+    """One sentence on what ``regime``'s effect on ``metric`` is made of (``part``: its
+    rows of the attribution table): the total with its CI, each channel whose 95 % CI
+    excludes 0 with its contribution, share and CI (largest first), the channels whose
+    CI includes 0 by name as not distinguishable from zero, and the interaction.
+    ``zeros``: name the channels that change nothing (the same runs)."""
     part = part.set_index("channel")
     tot = part.loc[TOTAL]
     base = _label(meta.get("baseline", "jit"), meta)
@@ -194,31 +254,43 @@ def _sentence(part: pd.DataFrame, regime: str, metric: str, meta: Mapping[str, A
         return f"{name} and {base} have the same {subject} in every replication."
     word = "lower" if tot["effect"] < 0 else "higher"
     total = effect_text(tot["effect"], metric, signed=False).lstrip("-")
-    head = (
-        f"Of {name}'s {total} {word} {subject} than {base} "
-        f"(95 % CI {_ci(tot['ci_low'], tot['ci_high'], metric)})"
+    ci = _ci(tot["ci_low"], tot["ci_high"], metric)
+    head = f"Of {name}'s {total} {word} {subject} than {base} " + (
+        f"(95 % CI {ci}: not distinguishable from zero)" if _unclear(tot) else f"(95 % CI {ci})"
     )
     chans = part.drop(index=[TOTAL, INTERACTION])
     nonzero = chans[(chans["effect"] != 0) | (chans["ci_low"] != chans["ci_high"])]
     zero = [c for c in chans.index if c not in nonzero.index]
     order = nonzero.reindex(nonzero["effect"].abs().sort_values(ascending=False).index)
+    found = [(ch, row) for ch, row in order.iterrows() if not _unclear(row)]
+    unclear = [ch for ch, row in order.iterrows() if _unclear(row)]
     bits = []
-    for ch, row in order.iterrows():
-        chance = row["ci_low"] <= 0 <= row["ci_high"]
+    for ch, row in found:
         share = f", {row['share'] * 100:.0f} %" if math.isfinite(row["share"]) else ""
         bits.append(
             f"{ch} accounts for {effect_text(row['effect'], metric)}{share} "
-            f"(95 % CI {_ci(row['ci_low'], row['ci_high'], metric)}"
-            + ("; may be chance)" if chance else ")")
+            f"(95 % CI {_ci(row['ci_low'], row['ci_high'], metric)})"
         )
+    if bits:
+        text = head + ", " + "; ".join(bits)
+        if unclear:
+            text += (
+                f"; {', '.join(unclear)} {'is' if len(unclear) == 1 else 'are'} not "
+                "distinguishable from zero (95 % CI includes 0)"
+            )
+    elif unclear:
+        text = head + ", no single channel's contribution is distinguishable from zero"
+    else:
+        text = head + ", no single channel accounts for any"
     inter = part.loc[INTERACTION]
-    text = head + (", " + "; ".join(bits) if bits else ", no single channel accounts for any")
-    text += (
-        f"; the interaction (what the channels do only together) is "
-        f"{effect_text(inter['effect'], metric)} "
-        f"(95 % CI {_ci(inter['ci_low'], inter['ci_high'], metric)})."
+    inter_ci = _ci(inter["ci_low"], inter["ci_high"], metric)
+    text += "; the interaction (what the channels do only together) is " + (
+        f"not distinguishable from zero ({effect_text(inter['effect'], metric)}, 95 % CI "
+        f"{inter_ci})."
+        if _unclear(inter)
+        else f"{effect_text(inter['effect'], metric)} (95 % CI {inter_ci})."
     )
-    if zero:
+    if zero and zeros:
         text += (
             f" Switching off {', '.join(zero)} changes nothing here (the same runs in "
             "every replication)."
@@ -324,7 +396,7 @@ def report_text(expl: Explanation, chart: str | None = "attribution.png") -> str
     for regime in dict.fromkeys(a["regime"]):
         for metric in dict.fromkeys(a["metric"]):
             part = a[(a.regime == regime) & (a.metric == metric)]
-            lines.append(f"- {_sentence(part, regime, metric, meta)}")
+            lines.append(f"- {effect_sentence(part, regime, metric, meta)}")
     if expl.counterfactual is not None:
         lines += [
             "",
@@ -364,6 +436,145 @@ def report_text(expl: Explanation, chart: str | None = "attribution.png") -> str
     return "\n".join(lines)
 
 
+# --- a section of the compare report ----------------------------------------------------
+
+#: Marks a table cell whose 95 % CI includes 0.
+UNCLEAR_MARK = "†"
+
+
+def _num(x: float, metric: str) -> str:
+    """A signed number in the unit a compact table's column names (points, USD, ...)."""
+    if not math.isfinite(x):
+        return _DASH
+    kind = value_kind(metric)
+    if kind == "percent":
+        return f"{x * 100:+.1f}"
+    if kind == "usd":
+        return f"{x:+,.0f}"
+    return f"{x:+.3g}"
+
+
+def _column(metric: str) -> str:
+    kind = value_kind(metric)
+    unit = "points" if kind == "percent" else "USD" if kind == "usd" else final_unit(metric)
+    return f"{_short_label(metric)} ({unit})" if unit else _short_label(metric)
+
+
+def _compact(row: Any, metric: str, with_share: bool) -> str:
+    """``-9.1 (-12.0 to -6.2), 45 %``, marked when its CI includes 0."""
+    text = _num(row["effect"], metric)
+    if math.isfinite(row["ci_low"]) and math.isfinite(row["ci_high"]):
+        text += f" ({_num(row['ci_low'], metric)} to {_num(row['ci_high'], metric)})"
+    if with_share and math.isfinite(row["share"]):
+        text += f", {round(row['share'] * 100) + 0} %"
+    return text + (f" {UNCLEAR_MARK}" if _unclear(row) else "")
+
+
+def _idle(g: pd.DataFrame) -> list[str]:
+    """Channels that change nothing for one regime: exactly 0 on every measure."""
+    chans = g[~g["channel"].isin([TOTAL, INTERACTION])]
+    busy = chans[(chans["effect"] != 0) | (chans["ci_low"] != chans["ci_high"])]
+    return [c for c in dict.fromkeys(chans["channel"]) if c not in set(busy["channel"])]
+
+
+def counterfactual_line(cf: pd.DataFrame, meta: Mapping[str, Any]) -> str:
+    """The essay's counterfactual in one sentence: per measure, the difference the
+    baseline with every new worker knowing their gaps makes, and the share of the
+    reference regime's difference that is (only where both are distinguishable from 0)."""
+    knows, base, ref = meta["counterfactual"], meta["baseline"], meta["reference"]
+    bits = []
+    for metric, g in cf.groupby("metric", sort=False):
+        g = g.set_index("regime")
+        k, r = g.loc[knows], g.loc[ref]
+        ci = _ci(k["diff_ci_low"], k["diff_ci_high"], metric)
+        bit = f"{_subject(metric)} {effect_text(k['diff'], metric)} (95 % CI {ci}"
+        k_unclear = not (k["diff_ci_low"] > 0 or k["diff_ci_high"] < 0)
+        r_unclear = not (r["diff_ci_low"] > 0 or r["diff_ci_high"] < 0)
+        bit += ": not distinguishable from zero)" if k_unclear else ")"
+        if r_unclear:
+            bit += f", while {_label(ref, meta)}'s own difference is not distinguishable from zero"
+        elif not k_unclear and math.isfinite(k["gap_closed"]):
+            bit += (
+                f", {k['gap_closed'] * 100:.0f} % of the {effect_text(r['diff'], metric)} "
+                f"{_label(ref, meta)} makes"
+            )
+        bits.append(bit)
+    return (
+        f"{_label(base, meta)} where every new worker knows what they don't know "
+        f"(self_assessment = 1 for every new hire, everything else as {_label(base, meta)}; "
+        f"the same random numbers), against {_label(base, meta)}: " + "; ".join(bits) + "."
+    )
+
+
+@dataclass(frozen=True)
+class CompareSection:
+    """The text and tables of the "Why the regimes differ" section of a ``compare``
+    report (:func:`compare_section`): ``regimes`` holds, per regime explained, its title,
+    its compact table (first column the row names) and a paragraph reading it."""
+
+    intro: str
+    regimes: list[tuple[str, pd.DataFrame, str]]
+    legend: str
+    counterfactual: str | None
+    notes: list[str]
+
+
+def compare_section(expl: Explanation) -> CompareSection:
+    """The section of the ``compare`` report that explains why the regimes differ."""
+    a, meta = expl.attribution, expl.meta
+    base = _label(meta["baseline"], meta)
+    chans = "; ".join(f"{c['name']}: {c['description']}" for c in meta["channels"])
+    intro = (
+        f"Each regime's effect against {base} on the final-year measures, split into the "
+        "model's channels: each channel was switched off in turn, in both arms, and the "
+        "effect measured again; the effect lost is the channel's contribution, and the "
+        "interaction is what the contributions leave of the total. Replication r uses the "
+        f"same seed in every run ({meta['replications']} replications, the seeds of the "
+        "runs above), so the differences are paired. A contribution whose 95 % CI "
+        "includes 0 is not distinguishable from zero: it is not a finding. "
+        f"The channels: {chans}."
+    )
+    metrics = list(dict.fromkeys(a["metric"]))
+    regimes = []
+    for regime, g in a.groupby("regime", sort=False):
+        idle = _idle(g)
+        names = [c for c in dict.fromkeys(g["channel"]) if c not in idle]
+        rows = []
+        for ch in names:
+            cells = []
+            for metric in metrics:
+                row = g[(g["channel"] == ch) & (g["metric"] == metric)].iloc[0]
+                cells.append(_compact(row, metric, with_share=ch != TOTAL))
+            rows.append((ch, *cells))
+        table = pd.DataFrame(rows, columns=["", *(_column(m) for m in metrics)])
+        text = " ".join(
+            effect_sentence(g[g["metric"] == m], regime, m, meta, zeros=False) for m in metrics
+        )
+        if idle:
+            text += (
+                f" Switching off {', '.join(idle)} changes none of these measures in any "
+                "replication."
+            )
+        regimes.append((f"{_label(regime, meta)} against {base}", table, text))
+    legend = (
+        "Each cell: the mean over replications of the row's part of the effect, in the "
+        "column's unit, its 95 % CI in brackets and its share of the total effect. "
+        f"{UNCLEAR_MARK}: the 95 % CI includes 0 (not distinguishable from zero)."
+    )
+    cf = expl.counterfactual
+    notes = [
+        f"Not explained: {_label(r, meta)} ({r}), which {why}."
+        for r, why in (meta.get("not_explained") or {}).items()
+    ]
+    return CompareSection(
+        intro=intro,
+        regimes=regimes,
+        legend=legend,
+        counterfactual=None if cf is None else counterfactual_line(cf, meta),
+        notes=notes,
+    )
+
+
 # --- files ------------------------------------------------------------------------------
 
 
@@ -381,22 +592,17 @@ def write_explanation(
     out = Path(out)
     meta = expl.meta
     with atomic_dir(out) as tmp:
-        expl.attribution.to_csv(tmp / "attribution.csv", index=False)
-        if expl.counterfactual is not None:
-            expl.counterfactual.to_csv(tmp / "counterfactual.csv", index=False)
+        write_tables(expl, tmp)
         cols = ["variant", "regime", "replicate", "seed", "run_id", *meta["metrics"]]
         expl.runs[cols].to_csv(tmp / "runs.csv", index=False)
-        with mpl.rc_context(style_rc(classroom)):
-            fig = plot_attribution(expl.attribution, meta)
-            _save(fig, tmp / f"attribution.{fmt}", fmt)
-            fig.clear()
+        save_chart(expl, tmp, fmt, classroom)
         (tmp / "report.md").write_text(report_text(expl, f"attribution.{fmt}"), encoding="utf-8")
         manifest = {
             "tool": "workforce-sim",
             "kind": "explain",
             "command": list(command or sys.argv),
             "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-            "explain": {k: v for k, v in meta.items() if k not in ("elapsed_seconds", "jobs")},
+            "explain": manifest_entry(meta),
             "seeding": "numpy.random.SeedSequence(seed).spawn(replications); replication r "
             "uses child r in every run (every regime and channel), as compare does",
             **provenance(),

@@ -22,7 +22,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -42,7 +42,14 @@ from sim.analysis.summary import (
 from sim.core.params import PARAMS, format_value
 from sim.report.charts import Chart, render_charts
 
-__all__ = ["CHART_HEADINGS", "write_report"]
+if TYPE_CHECKING:
+    from sim.experiments.attribution import Explanation
+    from sim.report.explain import CompareSection
+
+__all__ = ["CHART_HEADINGS", "WHY_HEADING", "write_report"]
+
+#: Heading of the section ``compare --explain`` adds.
+WHY_HEADING = "Why the regimes differ"
 
 #: Section heading of each chart in the reports.
 CHART_HEADINGS: dict[str, str] = {
@@ -241,6 +248,7 @@ def _markdown(
     charts: list[Chart],
     params: list[tuple[str, str, str]],
     parts: _Parts,
+    why: tuple[CompareSection, Chart] | None = None,
 ) -> str:
     """The Markdown report. Every piece of text that can hold user input (scenario
     name and description, regime labels, in facts, tables, findings and chart titles)
@@ -259,6 +267,8 @@ def _markdown(
     lines += ["The full table with the unrounded values is in `summary.csv`.", ""]
     lines += ["## Costs", "", f"{_COST_CAPTION}.", "", to_markdown_table(parts.costs)]
     lines += [*(e(t) + "\n" for t in parts.cost_notes)]
+    if why is not None:
+        lines += _why_markdown(*why)
     lines += ["## Charts", ""]
     for c in charts:
         lines += [f"### {e(CHART_HEADINGS.get(c.name, c.name))}", ""]
@@ -288,6 +298,56 @@ def _markdown(
             "",
         ]
     return "\n".join(lines)
+
+
+def _why_markdown(section: CompareSection, chart: Chart) -> list[str]:
+    """The section "Why the regimes differ" (``compare --explain``) in Markdown."""
+    e = md_text
+    lines = [f"## {WHY_HEADING}", "", e(section.intro), ""]
+    for title, table, text in section.regimes:
+        lines += [f"### {e(title)}", "", e(section.legend), "", to_markdown_table(table)]
+        lines += [e(text), ""]
+    if section.counterfactual:
+        lines += ["### The essay's counterfactual", "", e(section.counterfactual), ""]
+    lines += [f"- {e(n)}" for n in section.notes] + ([""] if section.notes else [])
+    if chart.path.suffix == ".pdf":
+        lines += [f"[{e(chart.title)} (PDF)]({chart.path.name})", ""]
+    else:
+        alt = e(chart.title).replace("[", "(").replace("]", ")")
+        lines += [f"![{alt}]({chart.path.name})", "", f"*{e(chart.title)}*", ""]
+    lines += [
+        "The numbers are in `attribution.csv` and `counterfactual.csv` (columns in `columns.csv`).",
+        "",
+    ]
+    return lines
+
+
+def _why_html(section: CompareSection, chart: Chart) -> list[str]:
+    """The section "Why the regimes differ" (``compare --explain``) in HTML."""
+    e = html.escape
+    out = [f"<h2>{e(WHY_HEADING)}</h2>", f'<p class="note">{_text(section.intro)}</p>']
+    for title, table, text in section.regimes:
+        out += [
+            f"<h3>{e(title)}</h3>",
+            _html_table(table),
+            f'<p class="note">{_text(section.legend)}</p>',
+        ]
+        out.append(f"<p>{_text(text)}</p>")
+    if section.counterfactual:
+        out += ["<h3>The essay's counterfactual</h3>", f"<p>{_text(section.counterfactual)}</p>"]
+    if section.notes:
+        out.append("<ul>" + "".join(f"<li>{_text(n)}</li>" for n in section.notes) + "</ul>")
+    if chart.png is not None:
+        data = base64.b64encode(chart.png).decode("ascii")
+        out.append(
+            f'<figure><img src="data:image/png;base64,{data}" alt="{e(chart.title)}">'
+            f"<figcaption>{e(chart.title)}</figcaption></figure>"
+        )
+    out.append(
+        '<p class="note">The numbers are in <code>attribution.csv</code> and '
+        "<code>counterfactual.csv</code> (columns in <code>columns.csv</code>).</p>"
+    )
+    return out
 
 
 # ---------------------------------------------------------------------------
@@ -380,6 +440,7 @@ def _html(
     charts: list[Chart],
     params: list[tuple[str, str, str]],
     parts: _Parts,
+    why: tuple[CompareSection, Chart] | None = None,
 ) -> str:
     e = html.escape
     title = str(meta.get("title") or "Workforce simulation: regime comparison")
@@ -421,6 +482,8 @@ def _html(
     out.append("<h2>Costs</h2>")
     out.append(_html_table(parts.costs, caption=_COST_CAPTION))
     out += [f'<p class="note">{_text(t)}</p>' for t in parts.cost_notes]
+    if why is not None:
+        out += _why_html(*why)
     out.append("<h2>Charts</h2>")
     for c in charts:
         if c.png is None:
@@ -469,6 +532,7 @@ def write_report(
     meta: Mapping[str, Any],
     fmt: str = "png",
     classroom: bool = False,
+    explanation: Explanation | None = None,
 ) -> dict[str, Path]:
     """Write charts, ``summary.csv``, ``report.md`` and ``report.html`` to ``out_dir``.
 
@@ -476,6 +540,9 @@ def write_report(
     :data:`sim.report.charts.CHARTS`, then ``summary_csv``, ``report_md`` and ``report_html``.
     ``fmt`` (``png``, ``svg`` or ``pdf``) is the format of the chart files; the HTML
     report always embeds PNG renderings. ``classroom`` uses large fonts and thick lines.
+    ``explanation`` (``compare --explain``: :func:`sim.experiments.attribution.explain`
+    on the same scenario) adds the section "Why the regimes differ" to both reports and
+    its chart ``attribution.<fmt>`` (path ``attribution``).
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -498,15 +565,26 @@ def write_report(
     params = _param_rows(meta.get("params"))
     parts = _report_parts(runs, survival, meta, order, labels)
 
+    why = None
+    if explanation is not None:
+        from sim.report.explain import compare_section, save_chart
+
+        why = (
+            compare_section(explanation),
+            save_chart(explanation, out, fmt, classroom, png=True),
+        )
+
     paths: dict[str, Path] = {c.name: c.path for c in charts}
+    if why is not None:
+        paths["attribution"] = why[1].path
     paths["summary_csv"] = out / "summary.csv"
     summary.to_csv(paths["summary_csv"], index=False)
     paths["report_md"] = out / "report.md"
     paths["report_md"].write_text(
-        _markdown(meta, facts, table, charts, params, parts), encoding="utf-8"
+        _markdown(meta, facts, table, charts, params, parts, why), encoding="utf-8"
     )
     paths["report_html"] = out / "report.html"
     paths["report_html"].write_text(
-        _html(meta, facts, table, charts, params, parts), encoding="utf-8"
+        _html(meta, facts, table, charts, params, parts, why), encoding="utf-8"
     )
     return paths

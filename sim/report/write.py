@@ -8,11 +8,15 @@ import json
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sim.experiments.columns import write_columns
 from sim.experiments.outdir import atomic_dir
 from sim.experiments.runner import Results, provenance
 from sim.report.report import write_report
+
+if TYPE_CHECKING:
+    from sim.experiments.attribution import Explanation
 
 __all__ = ["write_outputs"]
 
@@ -23,8 +27,15 @@ def write_outputs(
     fmt: str = "png",
     classroom: bool = False,
     command: list[str] | None = None,
+    explanation: Explanation | None = None,
 ) -> dict[str, Path]:
     """Write report, charts, tidy data, column dictionary and manifest into ``out``.
+
+    ``explanation`` (``compare --explain``): the attribution of the regimes' effects
+    (:func:`sim.experiments.attribution.explain`), written as ``attribution.csv``,
+    ``counterfactual.csv`` and the chart ``attribution.<fmt>``
+    (:mod:`sim.report.explain`), a section of the reports, and ``"explain"`` in the
+    manifest. Without it the folder is exactly what it was before the option existed.
 
     Everything is written into a temporary sibling directory first, then put in place
     in one step (:func:`sim.experiments.outdir.atomic_dir`), so an interrupted or failed write never
@@ -38,6 +49,10 @@ def write_outputs(
         r.timeseries.to_csv(tmp / "timeseries.csv", index=False)
         r.runs.to_csv(tmp / "runs.csv", index=False)
         r.survival.to_csv(tmp / "survival.csv", index=False)
+        if explanation is not None:
+            from sim.report.explain import write_tables
+
+            write_tables(explanation, tmp)
         write_report(
             tmp,
             timeseries=r.timeseries,
@@ -47,6 +62,7 @@ def write_outputs(
             meta=r.meta,
             fmt=fmt,
             classroom=classroom,
+            explanation=explanation,
         )
         manifest = {
             "tool": "workforce-sim",
@@ -88,6 +104,13 @@ def write_outputs(
                 "run_seconds_total": round(float(r.runs.wall_seconds.sum()), 3),
             },
         }
+        if explanation is not None:
+            from sim.report.explain import manifest_entry
+
+            manifest["explain"] = manifest_entry(explanation.meta)
+            manifest["timings"]["explain_elapsed_seconds"] = round(
+                float(explanation.meta["elapsed_seconds"]), 3
+            )
         write_columns(tmp)
         (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str))
     return {p.name: p for p in sorted(out.iterdir())}
