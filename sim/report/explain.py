@@ -14,6 +14,13 @@ channels (:mod:`sim.experiments.attribution`) as tables, a chart and plain langu
   (:func:`plot_attribution`);
 * ``report.md``: what was run and what it finds, in sentences (:func:`report_text`);
 * ``columns.csv`` and ``manifest.json``, as every output folder.
+
+``compare --explain`` writes the two tables and the chart into the compare folder
+instead (:func:`write_tables`, :func:`save_chart`, :func:`manifest_entry`, called by
+:func:`sim.report.write.write_outputs`), and its report gains a section built by
+:func:`compare_section` (a compact table per regime, :func:`effect_sentence` per measure,
+:func:`counterfactual_line`). A contribution whose 95 % CI includes 0 is called not
+distinguishable from zero, never a finding.
 """
 
 from __future__ import annotations

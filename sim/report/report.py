@@ -12,6 +12,11 @@
 * ``report.html``: the same, self-contained (charts embedded as base64 PNG data URIs
   whatever ``fmt`` is, no external files, fonts or scripts) with print-friendly CSS
   (tables, figures and findings are not split across pages).
+
+With an explanation (``compare --explain``) both reports gain the section "Why the
+regimes differ" (:func:`sim.report.explain.compare_section`: per regime a compact table
+of the channels' contributions, a paragraph reading it, the counterfactual line and the
+chart ``attribution.<fmt>``).
 """
 
 from __future__ import annotations
