@@ -338,7 +338,8 @@ def test_recorded_calibration_reproduces_the_adopted_values(setting):
         replications=rec["replications"],
         horizon_weeks=rec["horizon_weeks"],
     )
-    assert res.values == rec["values"]
+    # values changed by hand after the search (``adjusted``: what the search adopted)
+    assert res.values == {**rec["values"], **rec.get("adjusted", {})}
     assert res.record["score"] == rec["score"]
 
 
