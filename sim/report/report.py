@@ -7,7 +7,8 @@
   replications of each run's final-year value, per measure and regime);
 * ``report.md``: the key findings in plain language (:mod:`sim.analysis.findings`, computed
   from the results), what was run, the summary table, the cost breakdown per regime
-  (with the cost per client-year of stable care and its definition), the charts as
+  (with the cost per client-year of stable care and its definition, and the cost of one
+  leaver in current dollars with its source), the charts as
   image links, how to read them, the caveats and the non-default parameters;
 * ``report.html``: the same, self-contained (charts embedded as base64 PNG data URIs
   whatever ``fmt`` is, no external files, fonts or scripts) with print-friendly CSS
