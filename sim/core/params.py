@@ -1101,7 +1101,8 @@ _p(
     260,
     "Weeks on the floor over which onboarding_cost is spread.",
     "Assumption: about six months to competence, the window in which DSP turnover "
-    "concentrates (41 % of DSPs leave within the first six months, Sherlock Center, RI College) and mentoring_weeks' default.",
+    "concentrates (41 % of DSPs leave within the first six months; Sherlock Center, "
+    "RI College) and mentoring_weeks' default.",
     "costs",
     "int",
 )

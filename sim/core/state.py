@@ -46,9 +46,7 @@ COSTS = (
     "modules",
     "onboarding",
 )
-WAGES, BENEFITS, OVERTIME_COST, COVER, RECRUITING, TRAINING, MODULES, ONBOARDING = range(
-    len(COSTS)
-)
+WAGES, BENEFITS, OVERTIME_COST, COVER, RECRUITING, TRAINING, MODULES, ONBOARDING = range(len(COSTS))
 
 #: Rolling 52-week ledgers (rows of ``model.ledgers``, one column per week % 52).
 LEDGERS = ("separations", "under_3m", "under_6m", "under_12m", "cost", "care_hours")
