@@ -525,7 +525,9 @@ def test_cost_breakdown_uses_each_regimes_census():
         {
             "regime": ["a", "b"],
             "cost_wages": [1000.0, 1000.0],
+            "cost_benefits": 0.0,
             "cost_overtime": 0.0,
+            "cost_onboarding": 0.0,
             "cost_cover": 0.0,
             "cost_recruiting": 0.0,
             "cost_training": 0.0,

@@ -215,6 +215,6 @@ def measure(W, C, L, P, costs, led, events, t, out):  # pragma: no cover (compil
     out[SLOT.cost_modules] = costs[MODULES]
     out[SLOT.cost_onboarding] = costs[ONBOARDING]
     out[SLOT.cost_total] = costs.sum()
-    out[SLOT.cost_per_client_year] = led[COST].sum() / n_clients
     year_hours = led[CARE_HOURS].sum()
     out[SLOT.cost_per_care_hour] = led[COST].sum() / year_hours if year_hours > 0 else 0.0
+    out[SLOT.cost_per_client_year] = led[COST].sum() / n_clients

@@ -166,9 +166,9 @@ def _leaver_cost_note(meta: Mapping[str, Any], order: list[str]) -> str:
     else:
         amount = ", ".join(f"{regime_label(r, meta)} ${sum(v):,.0f}" for r, v in parts.items())
     return (
-        f"One leaver costs {amount} in about 2024 dollars: Larson, Tolbize, Kim & York "
+        f"One leaver costs {amount} in about 2024 dollars: Larson, Tolbize, Kim and York "
         "(2016) found $3,278 per direct-support leaver in 2004 dollars ($892 separation, "
-        "$437 hiring, $1,949 training to competence), here x 1.67 for US consumer prices "
+        "$437 hiring, $1,949 training to competence), here times 1.67 for US consumer prices "
         "2004 to 2024."
     )
 
