@@ -26,7 +26,7 @@ from sim.core.agents import Client, Worker
 from sim.core.outputs import METRICS
 from sim.core.params import PARAMS, SETTINGS, ParameterError
 from sim.core.phases.clients import ESCALATION_CAP
-from sim.core.state import AGENCY, CONTACT_WINDOW, COSTS, NONE
+from sim.core.state import AGENCY, CARE_HOURS, CONTACT_WINDOW, COSTS, EVENT, NONE
 
 #: Sub-ranges (inside the registry's) for the parameters that set the run's size.
 SMALL_RANGES = {
@@ -196,6 +196,21 @@ def check_state(m: WorkforceModel, previous_headcount: float | None) -> None:
     parts = sum(mt[f"cost_{k}"] for k in COSTS)
     assert mt["cost_total"] == pytest.approx(parts, rel=1e-12, abs=1e-9)
     assert mt["cost_benefits"] == pytest.approx(p.benefits_rate * mt["cost_wages"], rel=1e-12)
+    # every hour above the contract at the premium (rows that left this week included:
+    # care zeroes every row's hours first)
+    above = np.maximum(w.hours - p.contract_hours, 0.0).sum()
+    assert mt["cost_overtime"] == pytest.approx(
+        above * p.wage * p.overtime_premium, rel=1e-9, abs=1e-9
+    )
+    assert mt["cost_onboarding"] <= p.onboarding_cost / p.onboarding_weeks * (
+        np.count_nonzero((t - w.start_week[a] >= 0) & (t - w.start_week[a] < p.onboarding_weeks))
+        + m.events[EVENT.leavers]
+    ) * (1 + 1e-12)
+    cared = c.kind != NONE
+    assert mt["care_hours_delivered"] == pytest.approx(c.hours[cared].sum(), rel=1e-9, abs=1e-9)
+    assert mt["unmet_hours"] == pytest.approx(c.hours[~cared].sum(), rel=1e-9, abs=1e-9)
+    slot = t % CONTACT_WINDOW
+    assert m.ledgers[CARE_HOURS, slot] == pytest.approx(mt["care_hours_delivered"], rel=1e-12)
     assert (w.found[a] <= w.incidents[a]).all()  # a gap is revealed by an incident
     assert mt["leavers_under_3m"] <= mt["leavers_under_6m"] <= mt["leavers_under_12m"]
     assert mt["unmet_need_share"] == pytest.approx(np.count_nonzero(c.kind == NONE) / c.n)

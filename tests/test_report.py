@@ -10,6 +10,7 @@ import pytest
 from scipy import stats
 
 from sim.analysis.summary import (
+    COST_COMPONENTS,
     SUMMARY_COLUMNS,
     format_cell,
     summarise,
@@ -39,7 +40,14 @@ COC = {"jit": 0.40, "foundation": 0.55, "hybrid": 0.62}
 # Share of clients who kept one primary worker all year: 3, 7 and 5 in 10.
 SAME = {"jit": 0.30, "foundation": 0.70, "hybrid": 0.50}
 # Weekly costs (USD): foundation trains more and recruits less.
-COSTS = {"cost_wages": 50_000.0, "cost_overtime": 900.0, "cost_cover": 700.0, "cost_modules": 60.0}
+COSTS = {
+    "cost_wages": 50_000.0,
+    "cost_benefits": 10_000.0,
+    "cost_overtime": 900.0,
+    "cost_cover": 700.0,
+    "cost_onboarding": 400.0,
+    "cost_modules": 60.0,
+}
 RECRUIT = {"jit": 1_500.0, "foundation": 600.0, "hybrid": 1_000.0}
 TRAIN = {"jit": 100.0, "foundation": 800.0, "hybrid": 500.0}
 N_CLIENTS = 300
@@ -74,17 +82,7 @@ def make_data(regimes=REGIMES, reps=REPS, horizon=H, seed=1):
                 "cost_training": TRAIN.get(regime, 300.0),
             }.items():
                 cols[name] = level * rng.uniform(0.9, 1.1, horizon)
-            cols["cost_total"] = sum(
-                cols[c]
-                for c in (
-                    "cost_wages",
-                    "cost_overtime",
-                    "cost_cover",
-                    "cost_recruiting",
-                    "cost_training",
-                    "cost_modules",
-                )
-            )
+            cols["cost_total"] = sum(cols[c] for c in COST_COMPONENTS)
             rolling = pd.Series(cols["cost_total"]).rolling(52, min_periods=1)
             cols["cost_per_client_year"] = (rolling.mean() * 52 / N_CLIENTS).to_numpy()
             df = pd.DataFrame(
@@ -527,7 +525,9 @@ def test_cost_breakdown_uses_each_regimes_census():
         {
             "regime": ["a", "b"],
             "cost_wages": [1000.0, 1000.0],
+            "cost_benefits": 0.0,
             "cost_overtime": 0.0,
+            "cost_onboarding": 0.0,
             "cost_cover": 0.0,
             "cost_recruiting": 0.0,
             "cost_training": 0.0,

@@ -77,10 +77,12 @@ _DASH = "–"  # en dash, for ranges and missing cells
 #: up to ``cost_total`` (see docs/ODD.md, 7.9).
 COST_COMPONENTS: dict[str, str] = {
     "cost_wages": "Wages",
+    "cost_benefits": "Benefits",
     "cost_overtime": "Overtime",
     "cost_cover": "Agency cover",
     "cost_recruiting": "Recruiting and separation",
     "cost_training": "Training (trainers, mentoring)",
+    "cost_onboarding": "Onboarding (to competence)",
     "cost_modules": "On-demand modules",
 }
 

@@ -2,7 +2,8 @@
 
 Reads: every state array, the continuity ledger (:mod:`sim.core.continuity`), this week's
 costs and event counts (hires, quits, dismissals: :data:`sim.core.phases.EVENT`), the
-model's rolling 52-week ledgers (separations, leavers' tenure, costs) and the
+model's rolling 52-week ledgers (separations, leavers' tenure, costs, care hours
+delivered), clients' ``hours`` of need this week and the
 parameters ``burnout_high_threshold``, ``n_workers`` and ``float_pool``.
 Writes: one value per measure, each into its slot of a buffer (:data:`sim.core.outputs.SLOT`,
 generated from :data:`~sim.core.outputs.METRICS`); :func:`as_metrics` turns the buffer into
@@ -12,7 +13,8 @@ the dict keyed by metric name. Every value is finite and within the range
 Conventions: continuity indices are averaged over clients with at least two contacts
 in the last 52 weeks (one contact gives no defined COC/SECON; see
 :mod:`sim.analysis.metrics`), and are 1.0 when no client has two contacts yet. Shares of an
-empty group are 0.
+empty group are 0. Unmet hours are the need of clients with no care this week; cost per
+care hour is the 52-week cost over the 52-week delivered hours (0 before any).
 """
 
 from __future__ import annotations
@@ -25,11 +27,13 @@ from sim.core.jit import kernel
 from sim.core.outputs import METRICS, SLOT
 from sim.core.state import (
     BENEFITS,
+    CARE_HOURS,
     COST,
     COVER,
     EVENT,
     MODULES,
     NONE,
+    ONBOARDING,
     OVERTIME_COST,
     RECRUITING,
     SEPARATIONS,
@@ -128,6 +132,8 @@ def measure(W, C, L, P, costs, led, events, t, out):  # pragma: no cover (compil
     distinct_seen = 0
     n_cared = 0
     q_sum = 0.0
+    need_hours = 0.0
+    care_hours = 0.0
     incidents = 0
     wb_sum = 0.0
     for c in range(kind.size):
@@ -144,9 +150,11 @@ def measure(W, C, L, P, costs, led, events, t, out):  # pragma: no cover (compil
             n_year += 1
             distinct_year += distinct[c]
             same_primary += primary[c] >= 0 and primary_since[c] <= t - window
+        need_hours += C.hours[c]
         if kind[c] != NONE:
             n_cared += 1
             q_sum += quality[c]
+            care_hours += C.hours[c]
         incidents += incident[c]
         wb_sum += wellbeing[c]
     distinct_mean = 0.0
@@ -193,6 +201,8 @@ def measure(W, C, L, P, costs, led, events, t, out):  # pragma: no cover (compil
     # care
     out[SLOT.care_quality_mean] = q_sum / n_cared if n_cared else 0.0
     out[SLOT.unmet_need_share] = (n_clients - n_cared) / n_clients if n_clients else 0.0
+    out[SLOT.care_hours_delivered] = care_hours
+    out[SLOT.unmet_hours] = need_hours - care_hours
     out[SLOT.incidents] = incidents
     out[SLOT.client_wellbeing_mean] = wb_sum / n_clients if n_clients else 0.0
     # cost
@@ -203,5 +213,8 @@ def measure(W, C, L, P, costs, led, events, t, out):  # pragma: no cover (compil
     out[SLOT.cost_recruiting] = costs[RECRUITING]
     out[SLOT.cost_training] = costs[TRAINING]
     out[SLOT.cost_modules] = costs[MODULES]
+    out[SLOT.cost_onboarding] = costs[ONBOARDING]
     out[SLOT.cost_total] = costs.sum()
+    year_hours = led[CARE_HOURS].sum()
+    out[SLOT.cost_per_care_hour] = led[COST].sum() / year_hours if year_hours > 0 else 0.0
     out[SLOT.cost_per_client_year] = led[COST].sum() / n_clients

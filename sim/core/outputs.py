@@ -323,6 +323,26 @@ _M = [
         "lower",
         "Share of clients who got no care this week.",
     ),
+    Metric(
+        "care_hours_delivered",
+        "Care hours delivered",
+        "hours/week",
+        0,
+        None,
+        "sum",
+        "higher",
+        "Hours of care given this week by anyone (staff, float, overtime, agency).",
+    ),
+    Metric(
+        "unmet_hours",
+        "Unmet need hours",
+        "hours/week",
+        0,
+        None,
+        "sum",
+        "lower",
+        "Hours of need this week of clients who got no care.",
+    ),
     Metric("incidents", "Incidents", "per week", 0, None, "sum", "lower", "Incidents this week."),
     Metric(
         "client_wellbeing_mean",
@@ -363,7 +383,8 @@ _M = [
         None,
         "sum",
         "lower",
-        "Overtime pay for covering vacancies and absences.",
+        "Pay for every hour a worker gives above contract_hours (own caseload or cover) "
+        "at wage x overtime_premium.",
     ),
     Metric(
         "cost_cover",
@@ -405,6 +426,17 @@ _M = [
         "lower",
         "Licence cost of on-demand modules.",
     ),
+    Metric(
+        "cost_onboarding",
+        "Onboarding",
+        "USD/week",
+        0,
+        None,
+        "sum",
+        "lower",
+        "Bringing new hires to competence (lost productivity, supervisor time): "
+        "onboarding_cost spread over each hire's first onboarding_weeks on the floor.",
+    ),
     Metric("cost_total", "Total cost", "USD/week", 0, None, "sum", "lower", "All costs this week."),
     Metric(
         "cost_per_client_year",
@@ -415,6 +447,16 @@ _M = [
         "last",
         "lower",
         "Cost over the last 52 weeks / client census.",
+    ),
+    Metric(
+        "cost_per_care_hour",
+        "Cost per care hour",
+        "USD/hour",
+        0,
+        None,
+        "last",
+        "lower",
+        "Cost over the last 52 weeks / hours of care delivered over the last 52 weeks.",
     ),
 ]
 

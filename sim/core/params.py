@@ -1037,7 +1037,16 @@ _p(
     "relative to today's.",
     "pay",
 )
-_p("overtime_premium", 1.5, "x wage", 1, 3, "Overtime pay multiple.", "US FLSA.", "costs")
+_p(
+    "overtime_premium",
+    1.5,
+    "x wage",
+    1,
+    3,
+    "Pay multiple for every hour a worker gives above contract_hours in a week.",
+    "US FLSA: time and a half above 40 hours a week.",
+    "costs",
+)
 _p(
     "agency_rate",
     34.0,
@@ -1055,7 +1064,7 @@ _p(
     0,
     20_000,
     "Cost of recruiting one hire (advertising, interviews, checks).",
-    "Larson et al. 2016: 437 USD (2004), inflated to ~2024.",
+    "Larson et al. 2016: 437 USD (2004), x 1.67 (US CPI-U 2004 to 2024).",
     "costs",
 )
 _p(
@@ -1065,8 +1074,37 @@ _p(
     0,
     20_000,
     "Administrative cost of one separation.",
-    "Larson et al. 2016: 892 USD (2004), inflated to ~2024.",
+    "Larson et al. 2016: 892 USD (2004), x 1.67 (US CPI-U 2004 to 2024).",
     "costs",
+)
+_p(
+    "onboarding_cost",
+    3250.0,
+    "USD/hire",
+    0,
+    50_000,
+    "Cost of bringing one new hire to competence on the floor (their reduced "
+    "productivity and a supervisor's time), spread evenly over their first "
+    "onboarding_weeks on the floor; a hire who leaves earlier costs only the weeks worked.",
+    "Larson, Tolbize, Kim & York 2016 (DSP turnover costs, 2004 study): 1,949 USD (2004) "
+    "of the 3,278 USD per leaver is training a new employee to competence; x 1.67 for US "
+    "CPI-U 2004 to 2024 (annual averages 188.9 and 313.7), as for recruit_cost and "
+    "separation_cost. Part of that figure is training hours the model also charges as "
+    "trainer and mentor cost, so the total counts some of it twice (upper end).",
+    "costs",
+)
+_p(
+    "onboarding_weeks",
+    26,
+    "weeks",
+    1,
+    260,
+    "Weeks on the floor over which onboarding_cost is spread.",
+    "Assumption: about six months to competence, the window in which DSP turnover "
+    "concentrates (41 % of DSPs leave within the first six months; Sherlock Center, "
+    "RI College) and mentoring_weeks' default.",
+    "costs",
+    "int",
 )
 _p(
     "trainer_cost",

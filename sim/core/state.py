@@ -36,12 +36,21 @@ AGENCY_IDS = (1 << 31) - 1 - AGENCY_ID_BASE
 PRIMARY, FLOAT, OVERTIME, AGENCY, NONE = 0, 1, 2, 3, 4
 
 #: This week's costs, in order (``model.costs``; indices below).
-COSTS = ("wages", "benefits", "overtime", "cover", "recruiting", "training", "modules")
-WAGES, BENEFITS, OVERTIME_COST, COVER, RECRUITING, TRAINING, MODULES = range(len(COSTS))
+COSTS = (
+    "wages",
+    "benefits",
+    "overtime",
+    "cover",
+    "recruiting",
+    "training",
+    "modules",
+    "onboarding",
+)
+WAGES, BENEFITS, OVERTIME_COST, COVER, RECRUITING, TRAINING, MODULES, ONBOARDING = range(len(COSTS))
 
 #: Rolling 52-week ledgers (rows of ``model.ledgers``, one column per week % 52).
-LEDGERS = ("separations", "under_3m", "under_6m", "under_12m", "cost")
-SEPARATIONS, UNDER_3M, UNDER_6M, UNDER_12M, COST = range(len(LEDGERS))
+LEDGERS = ("separations", "under_3m", "under_6m", "under_12m", "cost", "care_hours")
+SEPARATIONS, UNDER_3M, UNDER_6M, UNDER_12M, COST, CARE_HOURS = range(len(LEDGERS))
 
 #: Running counters of ids handed out (``model.counters``).
 AGENCY_COUNTER, NEXT_WORKER_ID, NEXT_PERSON = range(3)

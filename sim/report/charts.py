@@ -816,7 +816,7 @@ def _cost_breakdown_title(tidy: pd.DataFrame, meta: Mapping[str, Any], order: Se
 
     clauses: list[tuple[float, str, str]] = []
     for item in COST_COMPONENTS:
-        if item == "cost_wages":
+        if item in _PAY:
             continue
         part = tidy[tidy["item"] == item]
         st = [
@@ -866,8 +866,12 @@ def _cost_breakdown_title(tidy: pd.DataFrame, meta: Mapping[str, Any], order: Se
     return text
 
 
+#: Pay of everyone employed: left out of the cost chart and its title (it dwarfs the rest).
+_PAY = ("cost_wages", "cost_benefits")
+
 #: Short tick labels of the cost categories.
 _COST_TICKS: dict[str, str] = {
+    "cost_onboarding": "Onboarding",
     "cost_overtime": "Overtime",
     "cost_cover": "Agency\ncover",
     "cost_recruiting": "Recruiting,\nseparation",
@@ -879,11 +883,13 @@ _COST_TICKS: dict[str, str] = {
 def plot_cost_breakdown(
     runs: pd.DataFrame, meta: Mapping[str, Any], ax: Axes | None = None
 ) -> Figure:
-    """Cost per client-year by category and regime, wages left out (they dwarf the rest).
+    """Cost per client-year by category and regime, wages and benefits left out (they
+    dwarf the rest).
 
     Grouped bars: one group per cost category (overtime, agency cover, recruiting and
-    separation, training, modules), one bar per regime with its 95 % CI. The note under
-    the chart gives the wage cost per client-year and its share of the total. The title
+    separation, training, onboarding, modules), one bar per regime with its 95 % CI. The
+    note under the chart gives the pay (wages and benefits) per client-year and its share
+    of the total. The title
     names the categories where the regimes differ most clearly.
     """
     from sim.analysis.summary import COST_COMPONENTS, cost_breakdown, n_clients_by_regime
@@ -891,7 +897,7 @@ def plot_cost_breakdown(
     fig, ax, own = _new_axes(ax)
     order = [r for r in regime_order(meta, runs) if (runs["regime"] == r).any()]
     tidy = cost_breakdown(runs, n_clients_by_regime(meta, order), order)
-    items = [i for i in COST_COMPONENTS if i != "cost_wages"]
+    items = [i for i in COST_COMPONENTS if i not in _PAY]
     xs = np.arange(len(items))
     width = 0.8 / max(len(order), 1)
     for i, r in enumerate(order):
@@ -918,17 +924,18 @@ def plot_cost_breakdown(
     ax.grid(axis="x", visible=False)
     _format_axis(ax.yaxis, "usd")
     ax.set_ylim(bottom=0)
-    ax.set_xlabel("Cost category (wages not shown)")
+    ax.set_xlabel("Cost category (wages and benefits not shown)")
     ax.set_ylabel("Cost per client-year (USD)")
     _legend(ax)
     _title(ax, _cost_breakdown_title(tidy, meta, order))
     if own:
-        wages = tidy[tidy["item"] == "cost_wages"].set_index("regime")["mean"]
+        pay = tidy[tidy["item"].isin(_PAY)]
+        wages = pay.groupby("regime", sort=False)["mean"].sum(min_count=1)
         total = tidy[tidy["item"] == "cost_total"].set_index("regime")["mean"]
         share = (wages / total).replace([np.inf, -np.inf], np.nan).dropna()
         w = wages.dropna()
         wage_txt = (
-            f"Wages, not shown: {_range(w.min(), w.max(), 'usd')} per client-year, "
+            f"Wages and benefits, not shown: {_range(w.min(), w.max(), 'usd')} per client-year, "
             f"{_range(share.min(), share.max(), 'percent')} of the total. "
             if len(w) and len(share)
             else ""

@@ -7,7 +7,8 @@
   replications of each run's final-year value, per measure and regime);
 * ``report.md``: the key findings in plain language (:mod:`sim.analysis.findings`, computed
   from the results), what was run, the summary table, the cost breakdown per regime
-  (with the cost per client-year of stable care and its definition), the charts as
+  (with the cost per client-year of stable care and its definition, and the cost of one
+  leaver in current dollars with its source), the charts as
   image links, how to read them, the caveats and the non-default parameters;
 * ``report.html``: the same, self-contained (charts embedded as base64 PNG data URIs
   whatever ``fmt`` is, no external files, fonts or scripts) with print-friendly CSS
@@ -130,7 +131,46 @@ def _cost_notes(meta: Mapping[str, Any], order: list[str]) -> list[str]:
         "replications; totals show the 95 % CI in brackets. Categories may not add up "
         "to the total exactly because of rounding.",
         STABLE_CARE_DEFINITION,
+        _leaver_cost_note(meta, order),
     ]
+
+
+#: The parts of the cost of one leaver, each a registry parameter (USD, ~2024).
+_LEAVER_PARTS = ("separation_cost", "recruit_cost", "onboarding_cost")
+
+
+def _leaver_cost_note(meta: Mapping[str, Any], order: list[str]) -> str:
+    """One sentence: the cost of one leaver in current dollars (separation, recruiting
+    the replacement, bringing the hire to competence) with its published source."""
+    from sim.core.params import PARAMS
+
+    params = meta.get("params") or {}
+
+    def value(regime: str, name: str) -> float:
+        own = params.get(regime) if isinstance(params, Mapping) else None
+        if isinstance(own, Mapping) and own.get(name) is not None:
+            return float(own[name])
+        if isinstance(params, Mapping) and not isinstance(params.get(name), Mapping):
+            if params.get(name) is not None:
+                return float(params[name])
+        return float(PARAMS[name].default)
+
+    parts = {r: [value(r, n) for n in _LEAVER_PARTS] for r in order}
+    if len({tuple(v) for v in parts.values()}) <= 1:
+        v = next(iter(parts.values()), [float(PARAMS[n].default) for n in _LEAVER_PARTS])
+        amount = (
+            f"${sum(v):,.0f} (separation ${v[0]:,.0f}, recruiting the replacement "
+            f"${v[1]:,.0f}, bringing the hire to competence ${v[2]:,.0f}, spread over "
+            "their first weeks on the floor)"
+        )
+    else:
+        amount = ", ".join(f"{regime_label(r, meta)} ${sum(v):,.0f}" for r, v in parts.items())
+    return (
+        f"One leaver costs {amount} in about 2024 dollars: Larson, Tolbize, Kim and York "
+        "(2016) found $3,278 per direct-support leaver in 2004 dollars ($892 separation, "
+        "$437 hiring, $1,949 training to competence), here times 1.67 for US consumer prices "
+        "2004 to 2024."
+    )
 
 
 # ---------------------------------------------------------------------------

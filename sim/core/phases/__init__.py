@@ -13,7 +13,7 @@ from sim.core import observe
 from sim.core.continuity import LedgerArrays
 from sim.core.jit import kernel
 from sim.core.phases import assignment, burnout, care, clients, hiring, learning, separation, shocks
-from sim.core.state import CONTACT_WINDOW, COST, EVENT, ClientArrays, WorkerArrays
+from sim.core.state import CARE_HOURS, CONTACT_WINDOW, COST, EVENT, ClientArrays, WorkerArrays
 
 # where each group of ``week``'s flat arrays ends
 _W_END = len(WorkerArrays._fields)
@@ -79,6 +79,7 @@ def run_week(
     hired = hiring.step(W, P, policy, pool, pos, counters, costs, t, ttf_mult)
     assignment.step(W, C, L, P, pool, pos, counters, t, absence)
     care.step(W, C, P, pool, pos, costs, t, demand)
+    led[CARE_HOURS, slot] = care.delivered_hours(C)
     learning.step(W, P, pool, pos, costs, t)
     burnout.step(W, P, t)
     leavers, quits, dismissals = separation.step(W, C, P, pool, pos, costs, led, t, quit_mult)

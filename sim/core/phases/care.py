@@ -4,12 +4,13 @@ Reads: ``client_hours``, ``crisis_multiplier``, ``competence_required``,
 ``agency_competence``, ``relationship_weeks``, ``exhaustion_quality_penalty``,
 ``incident_rate``, ``incident_gap_weight``, ``known_gap_risk``, ``incident_learning``,
 ``mentoring_weeks``, ``inservice_*``, ``contract_hours``, ``wage``, ``benefits_rate``,
-``overtime_premium``, ``agency_rate``; this week's demand multiplier; this week's
+``overtime_premium``, ``agency_rate``, ``onboarding_cost``, ``onboarding_weeks``; this
+week's demand multiplier; this week's
 providers from assignment; workers' competence, ``known`` and exhaustion.
 Writes: clients' ``hours``, ``gap``, ``quality``, ``incident``; workers' ``hours``,
 ``overtime_hours``, ``gap``, ``unseen``, ``incidents``, ``found``, ``use`` (hours per
 domain), ``relationship``, ``mentored``, and ``competence``/``known`` where an incident
-reveals a gap; wage, benefits, overtime and agency-cover costs.
+reveals a gap; wage, benefits, overtime, agency-cover, mentoring and onboarding costs.
 
 For client *c* with need shares *s_ck*, acuity *a_c*, crisis multiplier *x_c*,
 escalation *e_c* and demand multiplier *D*:
@@ -32,6 +33,17 @@ escalation *e_c* and demand multiplier *D*:
 * mentoring hours this week: the hire's ``mentoring_hours`` during their first
   ``mentoring_weeks`` on the floor, plus ``inservice_supervision_hours`` in the
   in-service programme's weeks, if not absent; a mentor's time is paid at the wage
+
+Costs this week, over employed workers *i* with hours ``H_i`` (own caseload and cover
+together, each hour counted once), ``N`` employed and ``n_i`` weeks on the floor:
+
+* wages ``N * contract_hours * wage``; benefits ``benefits_rate`` times that
+* overtime ``sum_i max(0, H_i - contract_hours) * wage * overtime_premium``: every hour
+  above the contract is paid at the premium, whether own caseload or cover
+* agency cover ``agency_rate`` per hour of agency-covered clients
+* mentoring ``mentored_i * wage`` (in the training cost)
+* onboarding ``onboarding_cost / onboarding_weeks`` for each worker with
+  ``0 <= n_i < onboarding_weeks``: a hire who stays costs ``onboarding_cost`` in all
 """
 
 from __future__ import annotations
@@ -47,6 +59,7 @@ from sim.core.state import (
     BENEFITS,
     COVER,
     NONE,
+    ONBOARDING,
     OVERTIME,
     OVERTIME_COST,
     PRIMARY,
@@ -137,8 +150,23 @@ def step(W, C, P, pool, pos, costs, t, demand_mult):  # pragma: no cover (compil
         W.mentored[i] = W.mentoring_hours[i] if mentoring else 0.0
         if present and programme:
             W.mentored[i] += P.inservice_supervision_hours
-        costs[OVERTIME_COST] += W.overtime_hours[i] * P.wage * P.overtime_premium
+        extra = max(W.hours[i] - P.contract_hours, 0.0)  # cover hours included, once
+        costs[OVERTIME_COST] += extra * P.wage * P.overtime_premium
+        floor_weeks = t - W.start_week[i]
+        if W.alive[i] and 0 <= floor_weeks < P.onboarding_weeks:
+            costs[ONBOARDING] += P.onboarding_cost / P.onboarding_weeks
         costs[TRAINING] += W.mentored[i] * P.wage  # a mentor's time is paid at the wage rate
         headcount += W.alive[i]
     costs[WAGES] += headcount * P.contract_hours * P.wage
     costs[BENEFITS] += headcount * P.contract_hours * P.wage * P.benefits_rate
+
+
+@kernel
+def delivered_hours(C):  # pragma: no cover (compiled)
+    """Hours of care given this week by anyone (workers, float, overtime, agency):
+    ``sum_c h_c`` over clients whose ``kind`` is not NONE (after :func:`step`)."""
+    total = 0.0
+    for c in range(C.kind.size):
+        if C.kind[c] != NONE:
+            total += C.hours[c]
+    return total
