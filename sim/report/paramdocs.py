@@ -66,7 +66,17 @@ GROUP_TITLES: dict[str, tuple[str, str]] = {
     ),
     "hiring": ("Hiring", "How fast open posts are filled and how often staff are absent."),
     "cover": ("Cover", "Who covers a client whose worker is absent or whose post is vacant."),
+    "pay": (
+        "Pay",
+        "What workers are paid against the local market: pay above the market lowers the "
+        "quit hazard (with the elasticity in Separation) and raises the wage bill.",
+    ),
     "costs": ("Costs", "Prices used to cost staffing, cover, turnover and training (USD)."),
+    "inservice": (
+        "In-service programme",
+        "Training, supervision and module access for everyone employed, from a given "
+        "reported week (a regime reaches only new hires). Off by default.",
+    ),
     "shocks": (
         "Shocks",
         "A scheduled shock such as a pandemic: when it starts, how long it lasts and "
