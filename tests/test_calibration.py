@@ -56,7 +56,16 @@ def test_targets_are_complete_and_well_formed():
     }
     assert (dsp["turnover_rate"].low, dsp["turnover_rate"].high) == (0.40, 0.46)
     home = {t.metric: t for t in cal.load_targets("home_care")}
-    assert set(home) == {"turnover_rate", "leavers_under_3m"}
+    assert set(home) == {
+        "turnover_rate",
+        "leavers_under_3m",
+        "coc_6m_few_hours",
+        "coc_6m_moderate_hours",
+        "coc_6m_many_hours",
+    }
+    # continuity falls with daily hours, as published
+    coc = [home[f"coc_6m_{g}_hours"].value for g in ("few", "moderate", "many")]
+    assert coc == sorted(coc, reverse=True)
     assert home["leavers_under_3m"].low == 0.5  # "most" leavers
     p = cal.protocol()
     assert p.horizon_weeks >= 52 and p.calibration_replications >= 2
@@ -239,7 +248,7 @@ def test_calibrate_command_writes_results_and_how_to_adopt(tmp_path, capsys):
     hist = pd.read_csv(out / "history.csv")
     assert {d.name for d in cal.SEARCH["home_care"]} <= set(hist.columns)
     fit = pd.read_csv(out / "fit.csv")
-    assert set(fit["metric"]) == {"turnover_rate", "leavers_under_3m"}
+    assert set(fit["metric"]) == {t.metric for t in cal.load_targets("home_care")}
     assert "--budget 2" in (out / "adopt.txt").read_text()
 
 

@@ -10,6 +10,7 @@ from sim import WorkforceModel
 from sim.core import params as registry
 from sim.core.draws import UniformPool, gamma2, normal
 from sim.core.observe import observe
+from sim.core.state import PRIMARY
 
 
 def test_pool_hands_out_the_generators_uniforms_in_order_and_refills_only_when_short():
@@ -83,8 +84,18 @@ def test_contacts_name_workers_by_worker_id(medium_agency):
         m.step()
     workers = {w.worker_id: w for w in m.agents if hasattr(w, "worker_id")}
     assert len(workers) == m.metrics["headcount"]  # ids are unique among the employed
+    checked = 0
     for client in list(m.agents_by_type[type(m.client_handle(0))])[:40]:
         primary = client.primary_worker
-        if primary is None or m.workers.absent[primary.row]:
-            continue
-        assert client.contacts[-1] == primary.worker_id  # this week's contact
+        visits = client.visits_this_week
+        kinds = m.clients.vkind[client.row, : visits.size]
+        rows = m.clients.vprov[client.row, : visits.size]
+        for wid, kind, row in zip(visits, kinds, rows, strict=True):
+            if row >= 0:  # a worker's visit carries that worker's id
+                assert wid == m.workers.wid[row]
+            if kind == PRIMARY:
+                assert wid == primary.worker_id
+        if primary is not None and not m.workers.absent[primary.row]:
+            checked += 1
+            assert primary.worker_id in visits  # the primary makes some of the visits
+    assert checked > 10

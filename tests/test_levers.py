@@ -149,7 +149,7 @@ def _incidents(rng: int, known: float, **kw) -> np.ndarray:
     of their gaps (``known`` = 1) or none (0) at week 0. Nobody learns from seeing a gap
     (no modules, no self-study), so ``known`` acts only through the consequences of
     unseen gaps."""
-    m = model(rng, 0, selfstudy_gain=0.0, **agency(60, warmup_weeks=52), **kw)
+    m = model(rng, 0, selfstudy_gain=0.0, **agency(100, warmup_weeks=52), **kw)
     m.workers.known[:] = known
     m.workers.module_chance[:] = 0.0
     for _ in range(26):
@@ -162,7 +162,7 @@ def test_unseen_gaps_cause_more_incidents_and_only_through_their_rules():
     saved = np.array(
         [
             _incidents(700 + r, 0.0, **kw).sum() - _incidents(700 + r, 1.0, **kw).sum()
-            for r in range(8)
+            for r in range(12)
         ]
     )
     assert clearly_positive(saved)  # recognised gaps keep only part of their risk

@@ -226,8 +226,8 @@ def test_shock_raises_burnout_and_vacancies_and_float_pool_softens_it():
     assert clearly_greater_paired(hit["vacancy_rate"], base["vacancy_rate"])
     pooled = finals("burnout_mean", 10, **kw, **shock, float_pool=6)
     assert clearly_greater(hit["burnout_mean"], pooled)
-    unmet = finals("unmet_need_share", 10, **kw, **shock)
-    unmet_pooled = finals("unmet_need_share", 10, **kw, **shock, float_pool=6)
+    unmet = finals("missed_visit_share", 10, **kw, **shock)
+    unmet_pooled = finals("missed_visit_share", 10, **kw, **shock, float_pool=6)
     assert clearly_greater(unmet, unmet_pooled)
 
 

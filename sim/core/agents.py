@@ -14,6 +14,8 @@ from __future__ import annotations
 import mesa
 import numpy as np
 
+from sim.core.state import CONTACT_WINDOW, SHORT_WINDOW
+
 
 class Worker(mesa.Agent):
     """A front-line worker (or float-pool cover worker)."""
@@ -131,6 +133,40 @@ class Client(mesa.Agent):
 
     @property
     def contacts(self) -> np.ndarray:
-        """Worker ids (``Worker.worker_id``) of those who gave care in the last 52 weeks,
-        oldest first (-1 = none; ids from 2**30 on are temp agency staff)."""
+        """Worker ids (``Worker.worker_id``) of those who made this client's visits in the
+        last 52 weeks, oldest first, ``VISITS_MAX`` places a week (-1 = no visit or a
+        missed one; ids from 2**30 on are temp agency staff)."""
         return self.model.contact_history()[self.row]
+
+    @property
+    def visits_this_week(self) -> np.ndarray:
+        """Worker ids of this week's visits in order (-1 = missed), one per scheduled
+        visit."""
+        n = int(self._s.visits[self.row])
+        week = self.model.continuity.contacts[self.row, self.model.t % CONTACT_WINDOW]
+        return week[:n].copy()
+
+    @property
+    def team(self) -> list[Worker]:
+        """The client's backup workers (besides the primary worker)."""
+        rows = self._s.backup[self.row]
+        return [self.model.workers_handle(int(r)) for r in rows if r >= 0]
+
+    @property
+    def continuity(self) -> dict[str, float]:
+        """This client's continuity indices over the last 26 and 52 weeks' visits
+        (``coc_6m``, ``coc``, ``upc``, ``secon``, ``distinct_workers``, ...; NaN where
+        undefined)."""
+        out: dict[str, float] = {}
+        for window, suffix in ((CONTACT_WINDOW, ""), (SHORT_WINDOW, "_6m")):
+            ix = self.model.continuity.indices(np.array([self.row]), window=window)
+            for key, name in (
+                ("coc", "coc"),
+                ("upc", "upc"),
+                ("secon", "secon"),
+                ("distinct", "distinct_workers"),
+                ("n", "visits"),
+                ("missed", "missed_visits"),
+            ):
+                out[name + suffix] = float(ix[key][0])
+        return out

@@ -1,23 +1,33 @@
-"""Continuity ledger: each client's last 52 weeks of care contacts, kept incrementally.
+"""Continuity ledger: each client's visits of the last 52 weeks, kept incrementally.
 
-Recomputing continuity from the whole contact history every week means sorting a
-clients x 52 array; this ledger instead updates, week by week, what the indices need,
-touching only the clients whose entering contact differs from the leaving one (the
-frequencies ``n_i`` of the two workers involved are counted along those rows):
+Care is delivered as visits (or shifts), up to ``VISITS_MAX`` a week
+(:mod:`sim.core.phases.assignment`). The ledger keeps, for two windows at once (the last
+26 weeks and the last 52 weeks, :data:`WINDOWS`), what the continuity indices need, and
+updates it week by week: the week that leaves each window is taken out and the new week
+put in, so no week recounts a client's whole history.
 
-* ``contacts[c, s]``: worker id of client *c*'s contact in ring slot *s* (-1 = none);
-* ``top``, ``ntop``: ``max_i n_i`` and how many workers reach it. A change of contact
-  moves one worker's ``n_i`` down by one and another's up to ``n_new``, so both update
-  in O(1), except when the only worker at the top loses a contact and another could
-  tie at the new top: those few rows are recounted (:func:`_ids_with_count`);
-* ``sumsq``: ``sum_i n_i**2`` (a contact raising ``n_i`` to *m* adds ``2m - 1``);
-* ``n``, ``distinct``: contacts and distinct workers in the window;
-* ``same``: consecutive contact pairs with the same worker in the window, with
-  ``pair_same[c, s]`` marking the pair that starts at slot *s* (dropped when that
-  slot leaves the window).
+* ``contacts[c, s, j]``: worker id of client *c*'s visit *j* in ring slot *s* (one slot
+  per week, visits in the order of the week), ``-1`` for a missed visit or no visit;
+* ``tab_id[c, e]`` and ``tab_cnt[w, c, e]``: the workers (other than temp agency staff)
+  client *c* saw in the last 52 weeks and their number of visits ``n_i`` in window *w*,
+  packed in the first ``used[c]`` entries (an entry goes when its 52-week count is 0);
+* ``n[w, c]``, ``sumsq[w, c] = sum_i n_i**2`` (a visit raising ``n_i`` to *m* adds
+  ``2m - 1``), ``distinct[w, c]`` and ``top[w, c] = max_i n_i`` per window;
+* ``same[w, c]``: consecutive visit pairs with the same worker whose first visit is in
+  the window, with ``wk_pairs[c, s]`` counting the pairs that start in slot *s* (a pair
+  across weeks is added to the earlier week's slot when the later week is recorded);
+* ``missed[w, c]``: missed visits in the window (``wk_missed[c, s]`` per week).
 
-:meth:`indices` returns the same dictionary as :func:`sim.analysis.metrics.continuity_rows` on
-the chronological history (the tests check this against the pure functions).
+Temp agency staff are a new face at every visit (ids from
+:data:`sim.core.state.AGENCY_ID_BASE` up): each such visit counts once in ``n``,
+``sumsq`` and ``distinct`` and needs no table entry. A client who sees more than
+``TABLE`` other workers in 52 weeks has the extra ones counted the same way (a new
+face at each visit, ``overflow``), which can only lower their indices; no test or
+scenario of the project comes near it.
+
+:meth:`ContinuityLedger.indices` returns the same dictionary as
+:func:`sim.analysis.metrics.continuity_rows` on the chronological visit history
+(:meth:`ContinuityLedger.history`; the tests check this against the pure functions).
 """
 
 from __future__ import annotations
@@ -27,67 +37,108 @@ from collections import namedtuple
 import numpy as np
 
 from sim.core.jit import kernel
+from sim.core.state import AGENCY_ID_BASE, CONTACT_WINDOW, SHORT_WINDOW
 
-__all__ = ["NO_CONTACT", "ContinuityLedger", "LedgerArrays", "forget", "record_contacts"]
+__all__ = [
+    "NO_CONTACT",
+    "TABLE",
+    "WINDOWS",
+    "ContinuityLedger",
+    "LedgerArrays",
+    "forget",
+    "record_visits",
+]
 
-#: Worker id marking "no contact" in a ring slot (and in the buffers passed to
+#: Worker id marking "no visit" in a slot (and in the buffers passed to
 #: :func:`sim.analysis.metrics.continuity_rows`).
 NO_CONTACT: int = -1
 
-#: ``last_week`` of a client with no contact yet (far before any window).
+#: The two continuity windows, in weeks: index 0 is 6 months, index 1 is 12 months.
+WINDOWS: tuple[int, int] = (SHORT_WINDOW, CONTACT_WINDOW)
+
+#: Most workers (other than temp agency staff) one client's table holds.
+TABLE = 48
+
+#: ``last_week`` of a client with no visit yet (far before any window).
 NEVER = np.iinfo(np.int64).min // 2
 
 
 class ContinuityLedger:
-    """Ring buffer of ``window`` weeks of contacts for ``n_clients`` clients."""
+    """Ring buffer of 52 weeks of up to ``visits`` visits a week for ``n_clients`` clients."""
 
-    def __init__(self, n_clients: int, window: int = 52) -> None:
-        if not 0 < window < 256:
-            raise ValueError(f"window must be 1-255 weeks, got {window}")
+    def __init__(self, n_clients: int, visits: int, window: int = CONTACT_WINDOW) -> None:
+        if window != CONTACT_WINDOW:
+            raise ValueError(f"window must be {CONTACT_WINDOW} weeks, got {window}")
+        n = n_clients
         self.window = window
-        self.contacts = np.full((n_clients, window), NO_CONTACT, dtype=np.int32)
-        self.pair_same = np.zeros((n_clients, window), dtype=bool)
-        self.n = np.zeros(n_clients, dtype=np.int64)
-        self.distinct = np.zeros(n_clients, dtype=np.int64)
-        self.same = np.zeros(n_clients, dtype=np.int64)
-        self.sumsq = np.zeros(n_clients, dtype=np.int64)
-        self.top = np.zeros(n_clients, dtype=np.int64)
-        self.ntop = np.zeros(n_clients, dtype=np.int64)
-        self.last_id = np.full(n_clients, NO_CONTACT, dtype=np.int32)
-        self.last_slot = np.zeros(n_clients, dtype=np.int64)
-        self.last_week = np.full(n_clients, NEVER, dtype=np.int64)
+        self.contacts = np.full((n, window, visits), NO_CONTACT, dtype=np.int32)
+        self.overflow = np.zeros((n, window, visits), dtype=np.bool_)
+        self.wk_pairs = np.zeros((n, window), dtype=np.int64)
+        self.wk_missed = np.zeros((n, window), dtype=np.int64)
+        self.tab_id = np.full((n, TABLE), NO_CONTACT, dtype=np.int32)
+        self.tab_cnt = np.zeros((2, n, TABLE), dtype=np.int64)
+        self.used = np.zeros(n, dtype=np.int64)
+        self.n = np.zeros((2, n), dtype=np.int64)
+        self.sumsq = np.zeros((2, n), dtype=np.int64)
+        self.distinct = np.zeros((2, n), dtype=np.int64)
+        self.top = np.zeros((2, n), dtype=np.int64)
+        self.same = np.zeros((2, n), dtype=np.int64)
+        self.missed = np.zeros((2, n), dtype=np.int64)
+        self.last_id = np.full(n, NO_CONTACT, dtype=np.int32)
+        self.last_slot = np.zeros(n, dtype=np.int64)
+        self.last_week = np.full(n, NEVER, dtype=np.int64)
         self.arrays = LedgerArrays(*(getattr(self, f) for f in LedgerArrays._fields))
 
     def reset(self, rows: np.ndarray) -> None:
         """Forget the history of client places ``rows`` (a new admission)."""
         forget(self.arrays, np.asarray(rows, dtype=np.int64))
 
-    def record(self, week: int, ids: np.ndarray) -> None:
-        """Enter week ``week``'s contact of every client (``-1`` = no contact)."""
-        record_contacts(self.arrays, week, np.asarray(ids, dtype=np.int32))
+    def record(self, week: int, ids: np.ndarray, scheduled: np.ndarray | None = None) -> None:
+        """Enter week ``week``'s visits of every client: ``ids[c, j]`` is the worker id of
+        visit *j* (``-1`` = missed or none); ``scheduled[c]`` the visits planned (default:
+        the number of ids that are not -1, i.e. none missed)."""
+        ids = np.asarray(ids, dtype=np.int32)
+        if ids.ndim == 1:
+            ids = ids[:, None]
+        full = np.full((ids.shape[0], self.contacts.shape[2]), NO_CONTACT, dtype=np.int32)
+        full[:, : ids.shape[1]] = ids
+        if scheduled is None:
+            scheduled = np.count_nonzero(full != NO_CONTACT, axis=1)
+        record_visits(self.arrays, week, full, np.asarray(scheduled, dtype=np.int64))
 
-    def history(self, week: int) -> np.ndarray:
-        """Contacts in chronological order (oldest first) as of ``week``."""
-        order = (np.arange(self.window) + week + 1) % self.window
-        return self.contacts[:, order]
+    def history(self, week: int, window: int = CONTACT_WINDOW) -> np.ndarray:
+        """Visits of the last ``window`` weeks (26 or 52) in chronological order (oldest
+        first), one row per client (``-1`` = no visit)."""
+        if window not in WINDOWS:
+            raise ValueError(f"window must be one of {WINDOWS} weeks, got {window}")
+        order = (np.arange(CONTACT_WINDOW - window, CONTACT_WINDOW) + week + 1) % CONTACT_WINDOW
+        h = self.contacts[:, order, :]
+        return h.reshape(h.shape[0], -1)
 
-    def indices(self, rows: np.ndarray | None = None) -> dict[str, np.ndarray]:
-        """Per-client ``n``, ``coc``, ``upc``, ``secon``, ``distinct`` (NaN where undefined)."""
+    def indices(
+        self, rows: np.ndarray | None = None, window: int = CONTACT_WINDOW
+    ) -> dict[str, np.ndarray]:
+        """Per-client ``n``, ``coc``, ``upc``, ``secon``, ``distinct`` (NaN where
+        undefined) and ``missed`` over the last ``window`` weeks (26 or 52)."""
+        if window not in WINDOWS:
+            raise ValueError(f"window must be one of {WINDOWS} weeks, got {window}")
+        w = WINDOWS.index(window)
         sel = slice(None) if rows is None else rows
-        n = self.n[sel]
-        sumsq = self.sumsq[sel]
-        top = self.top[sel]
+        n = self.n[w, sel]
+        sumsq = self.sumsq[w, sel]
+        top = self.top[w, sel]
         nf = n.astype(float)
         with np.errstate(invalid="ignore", divide="ignore"):
             coc = np.where(n >= 2, (sumsq - nf) / (nf * (nf - 1)), np.nan)
             upc = np.where(n >= 1, top / nf, np.nan)
-            secon = np.where(n >= 2, self.same[sel] / (nf - 1), np.nan)
+            secon = np.where(n >= 2, self.same[w, sel] / (nf - 1), np.nan)
         return {
             "n": n.copy(),
             "coc": coc,
             "upc": upc,
             "secon": secon,
-            "distinct": self.distinct[sel].copy(),
+            "distinct": self.distinct[w, sel].copy(),
+            "missed": self.missed[w, sel].copy(),
         }
 
 
@@ -95,13 +146,18 @@ LedgerArrays = namedtuple(  # type: ignore[misc]
     "LedgerArrays",
     [
         "contacts",
-        "pair_same",
+        "overflow",
+        "wk_pairs",
+        "wk_missed",
+        "tab_id",
+        "tab_cnt",
+        "used",
         "n",
-        "distinct",
-        "same",
         "sumsq",
+        "distinct",
         "top",
-        "ntop",
+        "same",
+        "missed",
         "last_id",
         "last_slot",
         "last_week",
@@ -113,85 +169,130 @@ LedgerArrays = namedtuple(  # type: ignore[misc]
 def forget(L, rows):  # pragma: no cover (compiled)
     """Forget the history of client places ``rows`` (ledger arrays ``L``)."""
     for c in rows:
-        L.contacts[c, :] = NO_CONTACT
-        L.pair_same[c, :] = False
-        L.n[c] = 0
-        L.distinct[c] = 0
-        L.same[c] = 0
-        L.sumsq[c] = 0
-        L.top[c] = 0
-        L.ntop[c] = 0
+        L.contacts[c, :, :] = NO_CONTACT
+        L.overflow[c, :, :] = False
+        L.wk_pairs[c, :] = 0
+        L.wk_missed[c, :] = 0
+        L.tab_id[c, :] = NO_CONTACT
+        L.tab_cnt[:, c, :] = 0
+        L.used[c] = 0
+        for w in range(2):
+            L.n[w, c] = 0
+            L.sumsq[w, c] = 0
+            L.distinct[w, c] = 0
+            L.top[w, c] = 0
+            L.same[w, c] = 0
+            L.missed[w, c] = 0
         L.last_id[c] = NO_CONTACT
         L.last_week[c] = NEVER
 
 
 @kernel
-def record_contacts(L, week, ids):  # pragma: no cover (compiled)
-    """One week's contacts ``ids`` enter ring slot ``week % W``; the oldest week leaves."""
-    contacts, n, distinct, top, ntop = L.contacts, L.n, L.distinct, L.top, L.ntop
-    width = contacts.shape[1]
-    s = week % width
-    for c in range(contacts.shape[0]):
-        new = ids[c]
-        old = contacts[c, s]
-        if old != new:  # frequencies change only where the entering contact differs
-            n_old = 0  # frequency of the leaving id, before
-            n_new = 1  # frequency of the entering id, after
-            for j in range(width):
-                v = contacts[c, j]
-                if v == old:
-                    n_old += 1
-                elif v == new:
-                    n_new += 1
-            contacts[c, s] = new
-            if old != NO_CONTACT:
-                n[c] -= 1
-                distinct[c] -= n_old == 1
-                L.sumsq[c] -= 2 * n_old - 1
-                if n_old == top[c]:  # the leaving id was at the top
-                    ntop[c] -= 1
-                    if ntop[c] == 0:  # ... alone: the top falls by one
-                        top[c] -= 1
-                        ntop[c] = 1 if n_old > 1 else 0
-                        # another id may tie at the new top if the rest could reach it
-                        if n_old > 1 and n[c] + 1 - n_old >= n_old - 1:
-                            ntop[c] = _ids_with_count(contacts[c], new, n_old - 1)
-            if new != NO_CONTACT:
-                n[c] += 1
-                distinct[c] += n_new == 1
-                L.sumsq[c] += 2 * n_new - 1
-                if n_new > top[c]:
-                    top[c] = n_new
-                    ntop[c] = 1
-                elif n_new == top[c]:
-                    ntop[c] += 1
-        # consecutive pairs: the pair starting at the leaving slot goes, a new one comes
-        if L.pair_same[c, s]:
-            L.same[c] -= 1
-            L.pair_same[c, s] = False
-        if new != NO_CONTACT:
-            if L.last_week[c] > week - width and L.last_id[c] == new:
-                L.same[c] += 1
-                L.pair_same[c, L.last_slot[c]] = True
-            L.last_id[c] = new
-            L.last_slot[c] = s
-            L.last_week[c] = week
+def _find(L, c, wid):  # pragma: no cover (compiled)
+    """Entry of worker id ``wid`` in client ``c``'s table, or -1."""
+    for e in range(L.used[c]):
+        if L.tab_id[c, e] == wid:
+            return e
+    return -1
 
 
 @kernel
-def _ids_with_count(row, new, k):  # pragma: no cover (compiled)
-    """How many ids have frequency ``k`` in ``row``, not counting the ``new`` id's entry.
+def _leave(L, c, w, slot):  # pragma: no cover (compiled)
+    """The week in ring ``slot`` leaves window ``w`` of client ``c``."""
+    for j in range(L.contacts.shape[2]):
+        wid = L.contacts[c, slot, j]
+        if wid == NO_CONTACT:
+            continue
+        L.n[w, c] -= 1
+        e = -1 if wid >= AGENCY_ID_BASE or L.overflow[c, slot, j] else _find(L, c, wid)
+        if e < 0:  # a new face at each visit
+            L.sumsq[w, c] -= 1
+            L.distinct[w, c] -= 1
+            continue
+        m = L.tab_cnt[w, c, e]
+        L.sumsq[w, c] -= 2 * m - 1
+        L.distinct[w, c] -= m == 1
+        L.tab_cnt[w, c, e] = m - 1
+        if w == 1 and m == 1:  # gone from the 52 weeks (so from the 26 too): free it
+            last = L.used[c] - 1
+            L.tab_id[c, e] = L.tab_id[c, last]
+            L.tab_cnt[0, c, e] = L.tab_cnt[0, c, last]
+            L.tab_cnt[1, c, e] = L.tab_cnt[1, c, last]
+            L.tab_id[c, last] = NO_CONTACT
+            L.tab_cnt[0, c, last] = 0
+            L.tab_cnt[1, c, last] = 0
+            L.used[c] = last
+    L.same[w, c] -= L.wk_pairs[c, slot]
+    L.missed[w, c] -= L.wk_missed[c, slot]
 
-    ``row`` already holds ``new`` in the slot the leaving id had; sorted, equal ids form
-    runs whose lengths are the frequencies.
-    """
-    values = np.sort(row)
-    found = 0
-    run = 0
-    for j in range(values.size):
-        run = run + 1 if j > 0 and values[j] == values[j - 1] else 1
-        end = j == values.size - 1 or values[j + 1] != values[j]
-        if end and values[j] != NO_CONTACT:
-            freq = run - 1 if values[j] == new else run  # ``new`` has not entered yet
-            found += freq == k
-    return found
+
+@kernel
+def record_visits(L, week, ids, scheduled):  # pragma: no cover (compiled)
+    """Week ``week``'s visits ``ids[c, j]`` (worker ids, -1 = none) enter ring slot
+    ``week % 52``; the week 26 weeks back leaves the short window and the week 52 back
+    the long one. ``scheduled[c]``: visits planned (the ones without an id were missed)."""
+    ring = L.contacts.shape[1]
+    per = L.contacts.shape[2]
+    short = WINDOWS[0]
+    s = week % ring
+    s_short = (week - short) % ring
+    for c in range(ids.shape[0]):
+        _leave(L, c, 0, s_short)
+        _leave(L, c, 1, s)
+        made = 0
+        within = 0
+        first = NO_CONTACT
+        prev = NO_CONTACT
+        for j in range(per):
+            wid = ids[c, j]
+            L.contacts[c, s, j] = wid
+            L.overflow[c, s, j] = False
+            if wid == NO_CONTACT:
+                continue
+            made += 1
+            if first == NO_CONTACT:
+                first = wid
+            elif wid == prev and wid < AGENCY_ID_BASE:
+                within += 1
+            prev = wid
+            L.n[0, c] += 1
+            L.n[1, c] += 1
+            e = -1
+            if wid < AGENCY_ID_BASE:
+                e = _find(L, c, wid)
+                if e < 0 and L.used[c] < L.tab_id.shape[1]:
+                    e = L.used[c]
+                    L.tab_id[c, e] = wid
+                    L.used[c] = e + 1
+                elif e < 0:
+                    L.overflow[c, s, j] = True
+            if e < 0:  # temp agency staff (or a full table): a new face
+                for w in range(2):
+                    L.sumsq[w, c] += 1
+                    L.distinct[w, c] += 1
+                continue
+            for w in range(2):
+                m = L.tab_cnt[w, c, e] + 1
+                L.tab_cnt[w, c, e] = m
+                L.sumsq[w, c] += 2 * m - 1
+                L.distinct[w, c] += m == 1
+        L.wk_missed[c, s] = max(scheduled[c] - made, 0)
+        L.wk_pairs[c, s] = within
+        for w in range(2):
+            L.missed[w, c] += L.wk_missed[c, s]
+            L.same[w, c] += within
+        if made:
+            # the pair across weeks: the last visit before this week and the first of it
+            if first == L.last_id[c] and first < AGENCY_ID_BASE and L.last_week[c] > week - ring:
+                L.wk_pairs[c, L.last_slot[c]] += 1
+                L.same[1, c] += 1
+                if L.last_week[c] > week - short:
+                    L.same[0, c] += 1
+            L.last_id[c] = prev
+            L.last_slot[c] = s
+            L.last_week[c] = week
+        for w in range(2):
+            top = 1 if L.n[w, c] > 0 else 0
+            for e in range(L.used[c]):
+                top = max(top, L.tab_cnt[w, c, e])
+            L.top[w, c] = top

@@ -20,7 +20,15 @@ from sim.core.draws import UniformPool
 from sim.core.observe import as_metrics, measure, observe
 from sim.core.outputs import METRICS, SLOT
 from sim.core.phases import clients, hiring
-from sim.core.state import CONTACT_WINDOW, COSTS, EVENT, LEDGERS, ClientState, WorkerState
+from sim.core.state import (
+    CONTACT_WINDOW,
+    COSTS,
+    EVENT,
+    LEDGERS,
+    VISITS_MAX,
+    ClientState,
+    WorkerState,
+)
 
 __all__ = ["WARMUP_CACHE_SIZE", "WorkforceModel", "clear_warmup_cache"]
 
@@ -153,7 +161,7 @@ class WorkforceModel(mesa.Model):
         else:
             self.workers = WorkerState(int(1.3 * posts) + 8, p["n_domains"])
             self.clients = ClientState(p["n_clients"], p["n_domains"])
-            self.continuity = ContinuityLedger(p["n_clients"], CONTACT_WINDOW)
+            self.continuity = ContinuityLedger(p["n_clients"], VISITS_MAX)
             self._worker_handles = np.empty(self.workers.capacity, dtype=object)
             self._client_handles = np.empty(p["n_clients"], dtype=object)
             self.counters = np.zeros(3, dtype=np.int64)  # agency ids, worker ids, person ids

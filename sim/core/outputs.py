@@ -250,7 +250,7 @@ _M = [
         None,
         "Hours spent on on-demand modules this week.",
     ),
-    # continuity (per client over the last 52 weeks of contacts, averaged)
+    # continuity (per client over the visits of the last 52 or 26 weeks, averaged)
     Metric(
         "coc",
         "Continuity of care (COC)",
@@ -259,7 +259,8 @@ _M = [
         1,
         "last",
         "higher",
-        "Bice-Boxerman continuity index, mean over clients with 2+ contacts.",
+        "Bice-Boxerman continuity index over the visits of the last 52 weeks, mean over "
+        "clients with 2+ visits.",
     ),
     Metric(
         "upc",
@@ -269,7 +270,8 @@ _M = [
         1,
         "last",
         "higher",
-        "Share of contacts with the most frequent worker, mean over clients.",
+        "Share of the last 52 weeks' visits made by the client's most frequent worker, "
+        "mean over clients.",
     ),
     Metric(
         "secon",
@@ -279,7 +281,7 @@ _M = [
         1,
         "last",
         "higher",
-        "Share of consecutive contacts with the same worker, mean over clients.",
+        "Share of consecutive visits (last 52 weeks) made by the same worker, mean over clients.",
     ),
     Metric(
         "distinct_workers",
@@ -289,8 +291,128 @@ _M = [
         None,
         "last",
         "lower",
-        "Different workers who gave a client care in the last 52 weeks, mean over clients "
-        "in care all that year.",
+        "Different workers who made a client's visits in the last 52 weeks, mean over "
+        "clients in care all that year.",
+    ),
+    Metric(
+        "coc_6m",
+        "Continuity of care, 6 months",
+        "0-1",
+        0,
+        1,
+        "last",
+        "higher",
+        "Bice-Boxerman index over the visits of the last 26 weeks, mean over clients in "
+        "care all 26 weeks (Reckrey et al.'s 6-month windows).",
+    ),
+    Metric(
+        "upc_6m",
+        "Usual provider continuity, 6 months",
+        "0-1",
+        0,
+        1,
+        "last",
+        "higher",
+        "Share of the last 26 weeks' visits made by the most frequent worker, mean over "
+        "clients in care all 26 weeks.",
+    ),
+    Metric(
+        "secon_6m",
+        "Sequential continuity, 6 months",
+        "0-1",
+        0,
+        1,
+        "last",
+        "higher",
+        "Share of consecutive visits of the last 26 weeks made by the same worker, mean "
+        "over clients in care all 26 weeks.",
+    ),
+    Metric(
+        "distinct_workers_6m",
+        "Distinct workers per client, 6 months",
+        "workers",
+        0,
+        None,
+        "last",
+        "lower",
+        "Different workers who made a client's visits in the last 26 weeks, mean over "
+        "clients in care all 26 weeks.",
+    ),
+    Metric(
+        "coc_6m_few_hours",
+        "COC, 6 months: under 3 hours a day",
+        "0-1",
+        0,
+        1,
+        "last",
+        "higher",
+        "coc_6m over clients whose usual need is under 21 hours a week (Reckrey et al.'s "
+        "group of under 3 hours a day); 0 when there is no such client.",
+    ),
+    Metric(
+        "coc_6m_moderate_hours",
+        "COC, 6 months: 3-7 hours a day",
+        "0-1",
+        0,
+        1,
+        "last",
+        "higher",
+        "coc_6m over clients whose usual need is 21-49 hours a week (3-7 hours a day); 0 "
+        "when there is no such client.",
+    ),
+    Metric(
+        "coc_6m_many_hours",
+        "COC, 6 months: over 7 hours a day",
+        "0-1",
+        0,
+        1,
+        "last",
+        "higher",
+        "coc_6m over clients whose usual need is over 49 hours a week (over 7 hours a "
+        "day); 0 when there is no such client.",
+    ),
+    Metric(
+        "primary_visit_share",
+        "Visits by the primary worker",
+        "share of visits",
+        0,
+        1,
+        "mean",
+        "higher",
+        "Share of this week's scheduled visits made by the client's primary worker.",
+    ),
+    Metric(
+        "missed_visit_share",
+        "Missed visits",
+        "share of visits",
+        0,
+        1,
+        "mean",
+        "lower",
+        "Share of this week's scheduled visits that nobody made.",
+    ),
+    Metric(
+        "cover_hours",
+        "Cover hours",
+        "hours/week",
+        0,
+        None,
+        "sum",
+        None,
+        "Hours of visits made this week by float staff, colleagues in overtime or temp "
+        "agency staff: cover for absent or off-duty team members and for clients above "
+        "the caseload norm.",
+    ),
+    Metric(
+        "no_primary_share",
+        "Clients without a primary worker",
+        "share of clients",
+        0,
+        1,
+        "mean",
+        "lower",
+        "Share of clients with no primary worker this week: no worker has room within the "
+        "caseload norm (contract_hours, max_caseload).",
     ),
     Metric(
         "same_primary_share",
@@ -321,7 +443,7 @@ _M = [
         1,
         "mean",
         "lower",
-        "Share of clients who got no care this week.",
+        "Share of clients none of whose visits was made this week.",
     ),
     Metric(
         "care_hours_delivered",
@@ -341,7 +463,7 @@ _M = [
         None,
         "sum",
         "lower",
-        "Hours of need this week of clients who got no care.",
+        "Hours of this week's missed visits.",
     ),
     Metric("incidents", "Incidents", "per week", 0, None, "sum", "lower", "Incidents this week."),
     Metric(
@@ -394,7 +516,19 @@ _M = [
         None,
         "sum",
         "lower",
-        "Temp agency hours bought to cover clients.",
+        "Temp agency hours bought to cover visits, at agency_rate.",
+    ),
+    Metric(
+        "cost_agency_premium",
+        "Agency premium",
+        "USD/week",
+        0,
+        None,
+        "sum",
+        "lower",
+        "Of the agency cover cost, what it costs above the same hours of the agency's own "
+        "staff (agency_rate - wage * (1 + benefits_rate) per hour); part of cost_cover, "
+        "not added again to the total.",
     ),
     Metric(
         "cost_recruiting",
@@ -457,6 +591,17 @@ _M = [
         "last",
         "lower",
         "Cost over the last 52 weeks / hours of care delivered over the last 52 weeks.",
+    ),
+    Metric(
+        "cost_per_stable_client_year",
+        "Cost per client-year of stable care",
+        "USD",
+        0,
+        None,
+        "last",
+        "lower",
+        "Cost over the last 52 weeks / client-years of stable care in them (client-weeks "
+        "whose visits were all made by the client's primary worker or team).",
     ),
 ]
 

@@ -212,7 +212,7 @@ _p(
     10.0,
     "hours/week",
     1,
-    40,
+    120,
     "Average weekly hours of direct support one person needs.",
     "Assumption; sets the typical workload (caseload 3 ~ 80 % of a week).",
     "agency",
@@ -241,12 +241,59 @@ _p(
 )
 _p(
     "float_capacity",
-    3,
-    "clients/worker",
+    2,
+    "visits/day",
     1,
-    50,
-    "People one float worker can cover in a week.",
-    "Assumption.",
+    20,
+    "Visits (or shifts) one float worker can cover in a day they work.",
+    "Assumption: two visits or shifts a day.",
+    "agency",
+    "int",
+)
+_p(
+    "visit_hours_min",
+    2.0,
+    "hours",
+    0.25,
+    24,
+    "Shortest visit: a client's weekly hours are spread over as many days (at most 7) as "
+    "give visits at least this long.",
+    "Quinn et al. 2016: agency home care aides averaged 13.4 visits and 25.8 hours a week "
+    "(about 1.9 hours a visit).",
+    "agency",
+)
+_p(
+    "shift_hours_max",
+    8.0,
+    "hours",
+    1,
+    24,
+    "Longest shift one worker gives one client in a day; a day that needs more is split "
+    "into two shifts by different workers.",
+    "Assumption: an eight-hour shift.",
+    "agency",
+)
+_p(
+    "work_days",
+    5,
+    "days/week",
+    1,
+    7,
+    "Days a week a worker works; each worker has the other days off, always the same days.",
+    "Assumption: a five-day full-time week.",
+    "agency",
+    "int",
+)
+_p(
+    "team_backups",
+    1,
+    "workers",
+    0,
+    2,
+    "Backup workers in each client's team beyond those the schedule needs (one per five "
+    "visit days and per second daily shift): the regular fill-in on the primary's days "
+    "off and absences.",
+    "Assumption: agencies keep a named fill-in (consistent assignment, Castle 2013).",
     "agency",
     "int",
 )
@@ -260,6 +307,18 @@ _p(
     1.5,
     "Spread of need intensity between clients (log-normal, mean 1).",
     "Assumption.",
+    "clients",
+)
+_p(
+    "hours_sd",
+    0.0,
+    "log-sd",
+    0,
+    1.5,
+    "Spread of clients' weekly hours beyond their need intensity (log-normal, mean 1): "
+    "hours are client_hours * acuity * this factor.",
+    "Assumption for dsp (hours follow acuity). Home care: Reckrey et al. 2022's cohort "
+    "(32 % under 3 hours a day, 26 % over 7) needs a log-sd of hours of about 0.76.",
     "clients",
 )
 _p(
@@ -1338,6 +1397,33 @@ SETTING_ASSUMPTIONS: dict[str, dict[str, tuple[Any, str]]] = {
             16.5,
             "The status quo pays the local market rate: 15 USD * 1.1 (so pay ratio 1, as in "
             "dsp; a scenario's pay is read relative to today's).",
+        ),
+        "client_hours": (
+            40.0,
+            "Medicaid home care clients in New York (Reckrey et al. 2022): 32 % had under 3 "
+            "hours a day, 42 % 3-7 and 26 % over 7; a log-normal with median 30 hours a week "
+            "and log-sd 0.76 (acuity_sd with hours_sd) matches, mean 40.",
+        ),
+        "hours_sd": (
+            0.67,
+            "With acuity_sd 0.35, a log-sd of weekly hours of 0.76 (Reckrey et al. 2022's "
+            "hour groups).",
+        ),
+        "n_clients": (
+            75,
+            "As many care hours a week as dsp's 300 clients of 10 hours (75 * 40 = 3,000) for "
+            "the same 100 posts.",
+        ),
+        "visit_hours_min": (
+            4.0,
+            "Assumption: home care aides are scheduled in blocks of at least four hours, "
+            "so a client with few hours has visits on fewer days.",
+        ),
+        "work_days": (
+            6,
+            "Chosen with the continuity targets (Reckrey et al. 2022): of 5 and 6 days, 6 "
+            "gives their fall of COC with daily hours; home care aides often work six days "
+            "for the same clients (assumption).",
         ),
         "time_to_fill": (
             6.0,

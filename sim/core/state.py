@@ -24,16 +24,27 @@ import numpy as np
 from sim.core.jit import kernel
 from sim.core.outputs import indices
 
-#: Weeks of care contacts kept per client (the continuity window).
+#: Weeks of care visits kept per client (the long continuity window, 12 months).
 CONTACT_WINDOW = 52
+
+#: The short continuity window (6 months), in weeks.
+SHORT_WINDOW = 26
+
+#: Most visits (or shifts) one client can have in a week: two a day.
+VISITS_MAX = 14
+
+#: Most backup workers in one client's team (besides the primary worker).
+BACKUPS_MAX = 3
 
 #: Contact ids at or above this value are temp agency staff (a new face each time).
 #: Worker ids stay far below it; ids are stored as int32.
 AGENCY_ID_BASE = 1 << 30
 AGENCY_IDS = (1 << 31) - 1 - AGENCY_ID_BASE
 
-# Provider kinds for a client-week (``ClientState.kind``).
-PRIMARY, FLOAT, OVERTIME, AGENCY, NONE = 0, 1, 2, 3, 4
+# Provider kinds of a visit (``ClientState.vkind``) and of a client's week
+# (``ClientState.kind``): the primary worker, float staff, a colleague in overtime, temp
+# agency staff, nobody (a missed visit), a backup worker of the client's team.
+PRIMARY, FLOAT, OVERTIME, AGENCY, NONE, TEAM = 0, 1, 2, 3, 4, 5
 
 #: This week's costs, in order (``model.costs``; indices below).
 COSTS = (
@@ -49,8 +60,16 @@ COSTS = (
 WAGES, BENEFITS, OVERTIME_COST, COVER, RECRUITING, TRAINING, MODULES, ONBOARDING = range(len(COSTS))
 
 #: Rolling 52-week ledgers (rows of ``model.ledgers``, one column per week % 52).
-LEDGERS = ("separations", "under_3m", "under_6m", "under_12m", "cost", "care_hours")
-SEPARATIONS, UNDER_3M, UNDER_6M, UNDER_12M, COST, CARE_HOURS = range(len(LEDGERS))
+LEDGERS = (
+    "separations",
+    "under_3m",
+    "under_6m",
+    "under_12m",
+    "cost",
+    "care_hours",
+    "stable_weeks",
+)
+SEPARATIONS, UNDER_3M, UNDER_6M, UNDER_12M, COST, CARE_HOURS, STABLE_WEEKS = range(len(LEDGERS))
 
 #: Running counters of ids handed out (``model.counters``).
 AGENCY_COUNTER, NEXT_WORKER_ID, NEXT_PERSON = range(3)
@@ -83,6 +102,7 @@ class WorkerState:
         "refresher_hours": float,  # yearly refresher hours (regime at hire)
         "regime_code": np.int8,  # 0 = status quo at warm-up, 1 = regime under study
         "caseload": np.int64,  # clients naming this worker as primary
+        "backups": np.int64,  # clients naming this worker as a backup (team member)
         "absent": bool,  # absent this week
         "hours": float,  # direct-care hours this week
         "overtime_hours": float,  # cover hours beyond own caseload this week
@@ -147,6 +167,7 @@ class ClientState:
         self.person = np.zeros(n, dtype=np.int64)  # id of the person now in this place
         self.share = np.zeros((n, n_domains))  # share of need in each domain (rows sum to 1)
         self.acuity = np.ones(n)  # need intensity (mean 1)
+        self.hours_factor = np.ones(n)  # weekly hours beyond acuity (mean 1)
         self.crisis_left = np.zeros(n, dtype=np.int64)  # weeks of crisis remaining
         self.escalation = np.zeros(n)  # extra need from broken-down care
         self.primary = np.full(n, -1, dtype=np.int64)  # worker row, or -1
@@ -154,9 +175,15 @@ class ClientState:
         self.relationship_weeks = np.zeros(n)  # weeks of care from the current primary
         self.wellbeing = np.full(n, 0.6)
         self.admit_week = np.zeros(n, dtype=np.int64)
+        self.backup = np.full((n, BACKUPS_MAX), -1, dtype=np.int64)  # team: worker rows, or -1
         # this week's care
-        self.kind = np.full(n, NONE, dtype=np.int8)
+        self.kind = np.full(n, NONE, dtype=np.int8)  # PRIMARY if the primary made a visit, ...
         self.provider = np.full(n, -1, dtype=np.int64)  # worker row giving care, or -1
+        self.visits = np.zeros(n, dtype=np.int64)  # visits scheduled this week
+        self.vkind = np.full((n, VISITS_MAX), NONE, dtype=np.int8)  # each visit's provider kind
+        self.vprov = np.full((n, VISITS_MAX), -1, dtype=np.int64)  # ... and worker row, or -1
+        self.missed = np.zeros(n, dtype=np.int64)  # visits nobody made this week
+        self.by_primary = np.zeros(n, dtype=np.int64)  # visits made by the primary worker
         self.hours = np.zeros(n)  # hours of need this week
         self.gap = np.zeros(n)  # skill gap of the care given
         self.quality = np.zeros(n)
@@ -171,6 +198,7 @@ ClientArrays = namedtuple(  # type: ignore[misc]
         "person",
         "share",
         "acuity",
+        "hours_factor",
         "crisis_left",
         "escalation",
         "primary",
@@ -178,8 +206,14 @@ ClientArrays = namedtuple(  # type: ignore[misc]
         "relationship_weeks",
         "wellbeing",
         "admit_week",
+        "backup",
         "kind",
         "provider",
+        "visits",
+        "vkind",
+        "vprov",
+        "missed",
+        "by_primary",
         "hours",
         "gap",
         "quality",

@@ -13,7 +13,15 @@ from sim.core import observe
 from sim.core.continuity import LedgerArrays
 from sim.core.jit import kernel
 from sim.core.phases import assignment, burnout, care, clients, hiring, learning, separation, shocks
-from sim.core.state import CARE_HOURS, CONTACT_WINDOW, COST, EVENT, ClientArrays, WorkerArrays
+from sim.core.state import (
+    CARE_HOURS,
+    CONTACT_WINDOW,
+    COST,
+    EVENT,
+    STABLE_WEEKS,
+    ClientArrays,
+    WorkerArrays,
+)
 
 # where each group of ``week``'s flat arrays ends
 _W_END = len(WorkerArrays._fields)
@@ -77,9 +85,10 @@ def run_week(
     costs[:] = 0.0
     _, demand, absence, ttf_mult, quit_mult = shocks.step(P, t)
     hired = hiring.step(W, P, policy, pool, pos, counters, costs, t, ttf_mult)
-    assignment.step(W, C, L, P, pool, pos, counters, t, absence)
-    care.step(W, C, P, pool, pos, costs, t, demand)
+    assignment.step(W, C, L, P, pool, pos, counters, t, absence, demand)
+    care.step(W, C, P, pool, pos, costs, t)
     led[CARE_HOURS, slot] = care.delivered_hours(C)
+    led[STABLE_WEEKS, slot] = care.stable_weeks(C)
     learning.step(W, P, pool, pos, costs, t)
     burnout.step(W, P, t)
     leavers, quits, dismissals = separation.step(W, C, P, pool, pos, costs, led, t, quit_mult)

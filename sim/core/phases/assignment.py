@@ -1,26 +1,58 @@
-"""Assignment: who gives each client care this week.
+"""Assignment: who makes each client's visits (or shifts) this week.
 
-Reads: ``max_caseload``, ``float_capacity``, ``overtime_cover``, ``agency_cover``;
-this week's absence rate; worker rows (alive, on the floor, float or not); clients'
-``primary``.
-Writes: clients' ``primary`` / ``primary_since`` / ``relationship_weeks`` for new
-assignments; workers' ``caseload`` and ``absent``; this week's provider of each client
-(``kind``, ``provider``) and its care contact in the continuity ledger
-(:mod:`sim.core.continuity`).
+Reads: ``client_hours``, ``crisis_multiplier``, ``visit_hours_min``, ``shift_hours_max``,
+``work_days``, ``team_backups``, ``max_caseload``, ``contract_hours``,
+``float_capacity``, ``overtime_cover``, ``agency_cover``; this week's demand multiplier
+and absence rate; worker rows (alive, on the floor, float or not, worker id); clients'
+acuity, hours factor, crisis, escalation, ``primary`` and ``backup`` (the team).
+Writes: clients' ``hours`` (this week's need), ``visits``, each visit's provider
+(``vkind``, ``vprov``), ``missed``, ``by_primary``, the week's main provider (``kind``,
+``provider``), ``primary``/``primary_since``/``relationship_weeks`` for new primary
+workers and ``backup`` for new team members; workers' ``caseload``, ``backups`` and
+``absent``; the week's visits in the continuity ledger (:mod:`sim.core.continuity`).
 
-1. Clients without a primary worker get one, filling the workers with the most spare
-   capacity first (never above ``max_caseload``). Float staff are never primary.
-2. A client whose primary is present is cared for by the primary. Otherwise, in
-   order: a float worker with capacity (stable order, so often the same float worker);
-   staff overtime (probability ``overtime_cover``; a random colleague); temp agency
-   staff (probability ``agency_cover``; a new face every week); or nobody (unmet).
+**Schedule.** Client *c* needs ``h_c = client_hours * a_c * f_c * x_c * D * (1 + e_c)``
+hours this week (acuity *a*, hours factor *f*, crisis multiplier *x*, demand multiplier
+*D*, escalation *e*). They are spread over ``days = min(7, max(1, floor(h /
+visit_hours_min)))`` days; a day of more than ``shift_hours_max`` hours is split into
+two shifts. So a client has ``visits = days * shifts`` visits a week (at most 14), each
+of ``h_c / visits`` hours. The agency schedules the visits on the primary worker's
+working days when there are no more days than ``work_days`` (evenly spread over them);
+otherwise, and for a client without a primary worker, the days are evenly spaced over
+the week from a weekday fixed per client.
+
+**Workers' days.** Each worker works ``work_days`` days a week and has the others off,
+always the same days (``(day - wid) mod 7 < 7 - work_days`` is a day off). A worker
+makes at most one visit (shift) a day to one client.
+
+**Primary workers** (the caseload norm). Float staff are never primary. A client
+without one gets, in random order, the regular worker with the most spare primary
+hours among ``PROBE`` workers from a random place in the staff list, if that worker
+has room: fewer than ``max_caseload`` clients and primary hours within
+``contract_hours`` after taking the client's primary hours ``h_b / shifts_b * min(1,
+work_days / days_b)`` (``h_b`` the client's base hours, without crisis or escalation,
+and its schedule). A client
+for whom no worker has room has no primary worker: all their visits need cover.
+
+**Teams.** Each client also has ``ceil(visits_b / work_days) - 1 + team_backups``
+backup workers (at most ``BACKUPS_MAX``), chosen as the regular worker who is backup to
+the fewest clients among ``PROBE`` from a random place (not already in the team).
+
+**Each visit**, in order, goes to: the primary, if present and working that day (the
+first shift of the day); else the first backup present, working that day and not
+already on the client's other shift that day; else a float worker working that day with
+fewer than ``float_capacity`` visits that day (always the first such, so often the same
+one); else a colleague in overtime (probability ``overtime_cover``; a present regular
+worker drawn at random, the same for all the client's visits covered so that week);
+else temp agency staff (probability ``agency_cover``, a new face each visit); else
+nobody: the visit is missed.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from sim.core.continuity import record_contacts
+from sim.core.continuity import record_visits
 from sim.core.draws import take
 from sim.core.jit import kernel
 from sim.core.outputs import indices
@@ -33,71 +65,103 @@ from sim.core.state import (
     NONE,
     OVERTIME,
     PRIMARY,
+    TEAM,
+    VISITS_MAX,
 )
 
 #: The uniforms taken a week for each worker slot, by name; each is one block over all
 #: the slots, in this order: absence, then the random order of workers.
 WORKER_DRAWS = indices(("absence", "order"))
 
-#: The uniforms taken a week for each client place, in a block after the workers': the
-#: random order in which clients without a primary worker get one.
-CLIENT_DRAWS = indices(("order",))
+#: The uniforms taken a week for each client place, in a block after the workers':
+#: the random order in which clients without a primary worker get one, where the search
+#: for their primary starts, and where the search for each backup starts.
+CLIENT_DRAWS = indices(("order", "primary", "backup0", "backup1", "backup2"))
 
-#: The uniforms each client without care from the primary or a float worker takes, by
-#: name (the client's block holds them in this order): overtime cover or not, which
-#: colleague, agency cover or not.
+#: The uniforms each visit without a primary, backup or float worker takes, by name:
+#: overtime cover or not, which colleague, agency cover or not.
 COVER_DRAWS = indices(("overtime", "colleague", "agency"))
+
+#: Workers looked at when choosing a client's primary or backup worker.
+PROBE = 16
 
 
 def uniforms(worker_slots: int, n_clients: int, posts: int, n_domains: int) -> int:
-    """Most uniforms :func:`step` takes in a week (every client needing cover)."""
-    return len(WORKER_DRAWS) * worker_slots + (len(CLIENT_DRAWS) + len(COVER_DRAWS)) * n_clients
+    """Most uniforms :func:`step` takes in a week (every visit needing cover)."""
+    return (
+        len(WORKER_DRAWS) * worker_slots
+        + len(CLIENT_DRAWS) * n_clients
+        + len(COVER_DRAWS) * VISITS_MAX * n_clients
+    )
 
 
 @kernel
-def step(W, C, L, P, pool, pos, counters, t, absence):  # pragma: no cover (compiled)
+def schedule(P, hours):  # pragma: no cover (compiled)
+    """Days and shifts a day of a client who needs ``hours`` this week."""
+    days = min(7, max(1, int(hours / P.visit_hours_min)))
+    shifts = 2 if hours / days > P.shift_hours_max else 1
+    return days, shifts
+
+
+@kernel
+def base_hours(C, P, c):  # pragma: no cover (compiled)
+    """Client ``c``'s weekly hours without crisis, escalation or a shock."""
+    return P.client_hours * C.acuity[c] * C.hours_factor[c]
+
+
+@kernel
+def works(W, i, day, work_days):  # pragma: no cover (compiled)
+    """Whether worker row ``i`` works on weekday ``day`` (0-6)."""
+    return (day - W.wid[i]) % 7 >= 7 - work_days
+
+
+@kernel
+def step(W, C, L, P, pool, pos, counters, t, absence, demand_mult):  # pragma: no cover (compiled)
     n = W.alive.size
     u = take(pool, pos, len(WORKER_DRAWS) * n + len(CLIENT_DRAWS) * C.primary.size)
     u_absence = u[WORKER_DRAWS.absence * n : (WORKER_DRAWS.absence + 1) * n]
     u_order = u[WORKER_DRAWS.order * n : (WORKER_DRAWS.order + 1) * n]
     u_client = u[len(WORKER_DRAWS) * n :]
     per_client = len(CLIENT_DRAWS)
-    regular, floats, need = _absence_and_caseload(W, C, u_absence, absence, t)
+    regular, floats, need, load = _absence_and_caseload(W, C, P, u_absence, absence, t)
+    staff = regular[np.argsort(u_order[regular])]  # this week's random order of staff
 
-    # 1. primary assignment
-    if need.size and regular.size:
+    # 1. primary workers, then teams
+    if need.size and staff.size:
         need = need[np.argsort(u_client[per_client * need + CLIENT_DRAWS.order])]
-        _assign(W, C, regular, u_order[regular], need, P.max_caseload, t)
+        _assign(W, C, P, staff, load, need, u_client, t)
+    if staff.size > 1:
+        _teams(W, C, P, staff, u_client)
 
-    # 2. this week's provider: primary, float, overtime, agency or nobody
-    rest, staff = _primary_or_float(W, C, regular, floats, P.float_capacity)
-    per = len(COVER_DRAWS)
-    draws = take(pool, pos, per * rest.size)
-    for j in range(rest.size):
-        c = rest[j]
-        d = draws[per * j : per * (j + 1)]
-        if staff.size and d[COVER_DRAWS.overtime] < P.overtime_cover:  # a present colleague
-            C.kind[c] = OVERTIME
-            C.provider[c] = staff[min(int(d[COVER_DRAWS.colleague] * staff.size), staff.size - 1)]
-        elif d[COVER_DRAWS.agency] < P.agency_cover:
-            C.kind[c] = AGENCY
-    record_contacts(L, t, _contacts(W, C, counters))
+    # 2. this week's visits
+    present = np.empty(staff.size, dtype=np.int64)  # regular staff present (overtime)
+    k = 0
+    for i in regular:
+        if not W.absent[i]:
+            present[k] = i
+            k += 1
+    present = present[:k]
+    ids = _visits(W, C, P, pool, pos, counters, floats, present, demand_mult)
+    record_visits(L, t, ids, C.visits)
 
 
 @kernel
-def _absence_and_caseload(W, C, absent_draw, absence, t):  # pragma: no cover (compiled)
-    """Mark this week's absences and count caseloads.
+def _absence_and_caseload(W, C, P, absent_draw, absence, t):  # pragma: no cover (compiled)
+    """Mark this week's absences and count caseloads (clients and primary hours) and
+    backup roles.
 
-    Returns the rows of regular and of float staff on the floor, and the client rows
-    without a primary worker.
+    Returns the rows of regular and of float staff on the floor, the client rows
+    without a primary worker, and each worker row's primary hours.
     """
     n = W.alive.size
     regular = np.empty(n, dtype=np.int64)
     floats = np.empty(n, dtype=np.int64)
+    load = np.zeros(n)
     n_reg = 0
     n_float = 0
     for i in range(n):
         W.caseload[i] = 0
+        W.backups[i] = 0
         W.absent[i] = False
         if W.alive[i] and W.start_week[i] <= t:
             W.absent[i] = absent_draw[i] < absence
@@ -110,95 +174,170 @@ def _absence_and_caseload(W, C, absent_draw, absence, t):  # pragma: no cover (c
     need = np.empty(C.primary.size, dtype=np.int64)
     n_need = 0
     for c in range(C.primary.size):
+        for k in range(C.backup.shape[1]):
+            if C.backup[c, k] >= 0:
+                W.backups[C.backup[c, k]] += 1
         if C.primary[c] >= 0:
             W.caseload[C.primary[c]] += 1
+            load[C.primary[c]] += primary_hours(C, P, c)
         else:
             need[n_need] = c
             n_need += 1
-    return regular[:n_reg], floats[:n_float], need[:n_need]
+    return regular[:n_reg], floats[:n_float], need[:n_need], load
 
 
 @kernel
-def _assign(W, C, regular, keys, need, cap, t):  # pragma: no cover (compiled)
-    """Clients ``need`` (in random order) get primary workers, emptiest workers first.
-
-    A worker with caseload *L* offers a place at level *L*, another at *L* + 1, ... up
-    to ``cap``; places are taken level by level, and within a level in the random order
-    of ``keys`` (one uniform draw per regular worker), until every client in ``need``
-    has a worker or no place is left.
-    """
-    order = regular[np.argsort(keys)]
-    load = W.caseload[order]  # caseloads before this week's assignments
-    level = cap
-    for i in range(order.size):
-        level = min(level, load[i])
-    got = 0
-    while got < need.size and level < cap:
-        for j in range(order.size):
-            if load[j] <= level:
-                c = need[got]
-                C.primary[c] = order[j]
-                C.primary_since[c] = t
-                C.relationship_weeks[c] = 0.0
-                W.caseload[order[j]] += 1
-                got += 1
-                if got == need.size:
-                    break
-        level += 1
+def primary_hours(C, P, c):  # pragma: no cover (compiled)
+    """Hours a week client ``c``'s primary worker gives them in a usual week: one shift
+    on each visit day that is one of their working days (all of them when the client's
+    days fit in a working week)."""
+    hb = base_hours(C, P, c)
+    days, shifts = schedule(P, hb)
+    return hb / shifts * min(1.0, P.work_days / days)
 
 
 @kernel
-def _primary_or_float(W, C, regular, floats, float_capacity):  # pragma: no cover (compiled)
-    """A client whose primary is present gets the primary; the others, in client order,
-    a place with a present float worker (``float_capacity`` each, in float order).
+def _assign(W, C, P, staff, load, need, u_client, t):  # pragma: no cover (compiled)
+    """Clients ``need`` (in random order) get a primary worker with room (the module
+    docstring's caseload norm), the one with most spare hours of ``PROBE`` looked at."""
+    per = len(CLIENT_DRAWS)
+    m = staff.size
+    for c in need:
+        hours = min(primary_hours(C, P, c), P.contract_hours)
+        start = min(int(u_client[per * c + CLIENT_DRAWS.primary] * m), m - 1)
+        best = -1
+        spare_best = -1.0
+        for j in range(min(PROBE, m)):
+            i = staff[(start + j) % m]
+            spare = P.contract_hours - load[i]
+            if W.caseload[i] < P.max_caseload and spare >= hours and spare > spare_best:
+                best = i
+                spare_best = spare
+        if best >= 0:
+            C.primary[c] = best
+            C.primary_since[c] = t
+            C.relationship_weeks[c] = 0.0
+            W.caseload[best] += 1
+            load[best] += hours
 
-    Returns the clients still without care, and the regular staff present (who may
-    cover them in overtime).
-    """
-    rest = np.empty(C.primary.size, dtype=np.int64)
-    n_rest = 0
-    f = 0  # next float worker with places
-    used = 0  # places taken with float worker ``f``
-    while f < floats.size and (W.absent[floats[f]] or float_capacity <= 0):
-        f += 1
+
+@kernel
+def _teams(W, C, P, staff, u_client):  # pragma: no cover (compiled)
+    """Fill each client's empty team places (module docstring)."""
+    per = len(CLIENT_DRAWS)
+    m = staff.size
     for c in range(C.primary.size):
-        if C.primary[c] >= 0 and not W.absent[C.primary[c]]:
+        days, shifts = schedule(P, base_hours(C, P, c))
+        want = -(-(days * shifts) // P.work_days) - 1 + P.team_backups
+        want = min(want, C.backup.shape[1])
+        for k in range(want):
+            if C.backup[c, k] >= 0:
+                continue
+            start = min(int(u_client[per * c + CLIENT_DRAWS.backup0 + k] * m), m - 1)
+            best = -1
+            for j in range(min(PROBE, m)):
+                i = staff[(start + j) % m]
+                if i == C.primary[c]:
+                    continue
+                taken = False
+                for q in range(C.backup.shape[1]):
+                    taken = taken or C.backup[c, q] == i
+                if not taken and (best < 0 or W.backups[i] < W.backups[best]):
+                    best = i
+            if best >= 0:
+                C.backup[c, k] = best
+                W.backups[best] += 1
+
+
+@kernel
+def _visits(W, C, P, pool, pos, counters, floats, present, demand_mult):  # pragma: no cover
+    """Each client's visits this week and who makes them (module docstring); returns the
+    contact ids of the visits for the continuity ledger (-1 = missed or none)."""
+    n_clients = C.primary.size
+    ids = np.full((n_clients, VISITS_MAX), -1, dtype=np.int32)
+    float_used = np.zeros((floats.size, 7), dtype=np.int64)
+    per = len(COVER_DRAWS)
+    for c in range(n_clients):
+        crisis = P.crisis_multiplier if C.crisis_left[c] > 0 else 1.0
+        hours = base_hours(C, P, c) * crisis * demand_mult * (1 + C.escalation[c])
+        C.hours[c] = hours
+        days, shifts = schedule(P, hours)
+        nv = days * shifts
+        C.visits[c] = nv
+        p = C.primary[c]
+        p_here = p >= 0 and not W.absent[p]
+        # visit days: the primary's working days if they cover the schedule, else
+        # evenly spaced from a weekday fixed per client
+        fit = p >= 0 and days <= P.work_days
+        offset = (W.wid[p] + 7 - P.work_days) % 7 if fit else C.person[c] % 7
+        spread = P.work_days if fit else 7
+        colleague = -1  # the colleague covering this client in overtime this week
+        missed = 0
+        by_primary = 0
+        main = -1  # the first visit made by someone (the week's provider if no primary)
+        for j in range(VISITS_MAX):
+            C.vkind[c, j] = NONE
+            C.vprov[c, j] = -1
+        for j in range(nv):
+            day = (offset + ((j // shifts) * spread) // days) % 7
+            second = j % shifts == 1
+            other = C.vprov[c, j - 1] if second else -1  # on the day's first shift
+            kind = NONE
+            prov = -1
+            if not second and p_here and works(W, p, day, P.work_days):
+                kind = PRIMARY
+                prov = p
+            else:
+                for k in range(C.backup.shape[1]):
+                    b = C.backup[c, k]
+                    if b >= 0 and b != other and not W.absent[b] and works(W, b, day, P.work_days):
+                        kind = TEAM
+                        prov = b
+                        break
+            if kind == NONE:
+                for f in range(floats.size):
+                    fi = floats[f]
+                    if (
+                        not W.absent[fi]
+                        and fi != other
+                        and float_used[f, day] < P.float_capacity
+                        and works(W, fi, day, P.work_days)
+                    ):
+                        float_used[f, day] += 1
+                        kind = FLOAT
+                        prov = fi
+                        break
+            if kind == NONE:
+                d = take(pool, pos, per)
+                if present.size and d[COVER_DRAWS.overtime] < P.overtime_cover:
+                    kind = OVERTIME
+                    if colleague < 0:
+                        q = min(int(d[COVER_DRAWS.colleague] * present.size), present.size - 1)
+                        colleague = present[q]
+                    prov = colleague
+                elif d[COVER_DRAWS.agency] < P.agency_cover:
+                    kind = AGENCY
+            C.vkind[c, j] = kind
+            C.vprov[c, j] = prov
+            if prov >= 0:
+                ids[c, j] = W.wid[prov]
+            elif kind == AGENCY:
+                ids[c, j] = AGENCY_ID_BASE + counters[AGENCY_COUNTER] % AGENCY_IDS
+                counters[AGENCY_COUNTER] += 1
+            if kind == NONE:
+                missed += 1
+            elif main < 0:
+                main = j
+            by_primary += kind == PRIMARY
+        C.missed[c] = missed
+        C.by_primary[c] = by_primary
+        if by_primary:
             C.kind[c] = PRIMARY
-            C.provider[c] = C.primary[c]
-        elif f < floats.size:
-            C.kind[c] = FLOAT
-            C.provider[c] = floats[f]
-            used += 1
-            if used == float_capacity:
-                used = 0
-                f += 1
-                while f < floats.size and W.absent[floats[f]]:
-                    f += 1
+            C.provider[c] = p
+        elif main >= 0:
+            C.kind[c] = C.vkind[c, main]
+            C.provider[c] = C.vprov[c, main]
         else:
             C.kind[c] = NONE
             C.provider[c] = -1
-            rest[n_rest] = c
-            n_rest += 1
-    staff = np.empty(regular.size, dtype=np.int64)
-    n_staff = 0
-    for i in regular:
-        if not W.absent[i]:
-            staff[n_staff] = i
-            n_staff += 1
-    return rest[:n_rest], staff[:n_staff]
-
-
-@kernel
-def _contacts(W, C, counters):  # pragma: no cover (compiled)
-    """Each client's care contact this week: the provider's worker id, a fresh temp id for
-    agency cover (wrapping far beyond any 52-week window), or -1."""
-    ids = np.empty(C.kind.size, dtype=np.int32)
-    for c in range(C.kind.size):
-        if C.provider[c] >= 0:
-            ids[c] = W.wid[C.provider[c]]
-        elif C.kind[c] == AGENCY:
-            ids[c] = AGENCY_ID_BASE + counters[AGENCY_COUNTER] % AGENCY_IDS
-            counters[AGENCY_COUNTER] += 1
-        else:
-            ids[c] = -1
     return ids

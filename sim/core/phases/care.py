@@ -1,35 +1,39 @@
-"""Care delivery: the demand each worker faces and the quality each client receives.
+"""Care delivery: the demand each worker faces and the quality each visit gives.
 
-Reads: ``client_hours``, ``crisis_multiplier``, ``competence_required``,
+Reads: ``crisis_multiplier``, ``competence_required``,
 ``agency_competence``, ``relationship_weeks``, ``exhaustion_quality_penalty``,
 ``incident_rate``, ``incident_gap_weight``, ``known_gap_risk``, ``incident_learning``,
 ``mentoring_weeks``, ``inservice_*``, ``contract_hours``, ``wage``, ``benefits_rate``,
-``overtime_premium``, ``agency_rate``, ``onboarding_cost``, ``onboarding_weeks``; this
-week's demand multiplier; this week's
-providers from assignment; workers' competence, ``known`` and exhaustion.
-Writes: clients' ``hours``, ``gap``, ``quality``, ``incident``; workers' ``hours``,
+``overtime_premium``, ``agency_rate``, ``onboarding_cost``, ``onboarding_weeks``;
+clients' hours and visits this week and who made each visit
+(:mod:`sim.core.phases.assignment`); workers' competence, ``known`` and exhaustion.
+Writes: clients' ``gap``, ``quality``, ``incident``; workers' ``hours``,
 ``overtime_hours``, ``gap``, ``unseen``, ``incidents``, ``found``, ``use`` (hours per
 domain), ``relationship``, ``mentored``, and ``competence``/``known`` where an incident
 reveals a gap; wage, benefits, overtime, agency-cover, mentoring and onboarding costs.
 
-For client *c* with need shares *s_ck*, acuity *a_c*, crisis multiplier *x_c*,
-escalation *e_c* and demand multiplier *D*:
+Client *c* needs ``h_c`` hours this week in ``n_c`` visits of ``h_c / n_c`` hours. With
+need shares *s_ck*, acuity *a_c* and crisis multiplier *x_c*, for a visit made by
+provider *p*:
 
-* hours ``h_c = client_hours * a_c * x_c * D * (1 + e_c)``
 * required competence ``r_c = min(1, competence_required * a_c * x_c)``
-* skill gap ``g_c = sum_k s_ck * max(0, r_c - comp_pk)`` for provider *p*; its
-  *unrecognised* part ``v_c`` sums only the domains the provider has not recognised
-  (``known``; all of an agency temp's gap counts as unrecognised)
-* quality ``q_c = (0.5 + 0.5 * min(1, m_c / r_c)) * rel_c * (1 - penalty * E_p)`` with
-  competence match ``m_c = sum_k s_ck comp_pk`` and relationship factor
-  ``rel_c = 1 - 0.5 exp(-weeks / relationship_weeks)`` (0.5 for cover staff)
-* incident with probability ``incident_rate * (1 + incident_gap_weight * (v_c +
-  known_gap_risk * (g_c - v_c))) * (1 + E_p)``: a recognised gap keeps only
-  ``known_gap_risk`` of its extra risk (the worker asks, checks, takes care)
+* skill gap ``g = sum_k s_ck * max(0, r_c - comp_pk)``; its *unrecognised* part ``v``
+  sums only the domains the provider has not recognised (``known``; all of an agency
+  temp's gap counts as unrecognised)
+* quality ``q = (0.5 + 0.5 * min(1, m / r_c)) * rel * (1 - penalty * E_p)`` with
+  competence match ``m = sum_k s_ck comp_pk`` and relationship factor
+  ``rel = 1 - 0.5 exp(-weeks / relationship_weeks)`` for the primary worker (0.5 for
+  anyone else); the client's week has the mean quality and gap of the visits made
+* incident with probability ``incident_rate * (1 + incident_gap_weight * (v +
+  known_gap_risk * (g - v))) * (1 + E_p) / n_c``: a recognised gap keeps only
+  ``known_gap_risk`` of its extra risk (the worker asks, checks, takes care); a week of
+  visits by one worker carries about ``incident_rate * ...`` in all
 * an incident with a worker who has an unrecognised gap with this client reveals the
   domain with the largest unrecognised gap: it is marked ``known`` and its competence
   closes ``incident_learning`` of the distance to 1 (``found``); the incident's strain
   (:mod:`sim.core.phases.burnout`) is the cost of learning it this way
+* the provider's week gains the visit's hours (``hours``; ``overtime_hours`` too for a
+  visit in overtime cover), its gap and its hours in each domain
 * mentoring hours this week: the hire's ``mentoring_hours`` during their first
   ``mentoring_weeks`` on the floor, plus ``inservice_supervision_hours`` in the
   in-service programme's weeks, if not absent; a mentor's time is paid at the wage
@@ -40,7 +44,7 @@ together, each hour counted once), ``N`` employed and ``n_i`` weeks on the floor
 * wages ``N * contract_hours * wage``; benefits ``benefits_rate`` times that
 * overtime ``sum_i max(0, H_i - contract_hours) * wage * overtime_premium``: every hour
   above the contract is paid at the premium, whether own caseload or cover
-* agency cover ``agency_rate`` per hour of agency-covered clients
+* agency cover ``agency_rate`` per hour of visits by temp agency staff
 * mentoring ``mentored_i * wage`` (in the training cost)
 * onboarding ``onboarding_cost / onboarding_weeks`` for each worker with
   ``0 <= n_i < onboarding_weeks``: a hire who stays costs ``onboarding_cost`` in all
@@ -63,24 +67,25 @@ from sim.core.state import (
     OVERTIME,
     OVERTIME_COST,
     PRIMARY,
+    TEAM,
     TRAINING,
+    VISITS_MAX,
     WAGES,
 )
 
-#: The uniforms each client place takes a week, by name.
+#: The uniforms each visit takes, by name.
 DRAWS = indices(("incident",))
 
 
 def uniforms(worker_slots: int, n_clients: int, posts: int, n_domains: int) -> int:
-    """Most uniforms :func:`step` takes in a week."""
-    return len(DRAWS) * n_clients
+    """Most uniforms :func:`step` takes in a week (one per visit)."""
+    return len(DRAWS) * VISITS_MAX * n_clients
 
 
 @kernel
-def step(W, C, P, pool, pos, costs, t, demand_mult):  # pragma: no cover (compiled)
+def step(W, C, P, pool, pos, costs, t):  # pragma: no cover (compiled)
     n_domains = C.share.shape[1]
     per = len(DRAWS)
-    u = take(pool, pos, per * C.kind.size)
     W.hours[:] = 0.0
     W.gap[:] = 0.0  # gap-weighted hours until divided below
     W.unseen[:] = 0.0  # likewise
@@ -90,55 +95,77 @@ def step(W, C, P, pool, pos, costs, t, demand_mult):  # pragma: no cover (compil
     W.use[:] = 0.0
     W.relationship[:] = 0.0  # summed maturity until divided below
     for c in range(C.kind.size):
+        hours = C.hours[c]
+        nv = C.visits[c]
+        length = hours / nv if nv > 0 else 0.0
+        u = take(pool, pos, per * nv)
         crisis = P.crisis_multiplier if C.crisis_left[c] > 0 else 1.0
-        hours = P.client_hours * C.acuity[c] * crisis * demand_mult * (1 + C.escalation[c])
-        C.hours[c] = hours
         required = min(1.0, P.competence_required * C.acuity[c] * crisis)
         maturity = 1.0 - np.exp(-C.relationship_weeks[c] / P.relationship_weeks)
         if C.primary[c] >= 0:
             W.relationship[C.primary[c]] += maturity
-        by_worker = C.provider[c] >= 0
-        pr = C.provider[c] if by_worker else 0
+        made = 0
+        q_sum = 0.0
+        g_sum = 0.0
+        incident = False
+        last = -2  # provider whose gaps are in gap/unseen/match/dom (-1: agency)
         gap = 0.0
         unseen = 0.0
         match = 0.0
-        worst = -1.0
         dom = -1
-        for k in range(n_domains):
-            comp = P.agency_competence if C.kind[c] == AGENCY else W.competence[pr, k]
-            g = C.share[c, k] * max(required - comp, 0.0)
-            gap += g
-            if not by_worker or W.known[pr, k] == 0:
-                unseen += g
-                if g > worst and g > 0:
-                    worst = g
-                    dom = k
-            match += C.share[c, k] * comp
-        exh = W.exhaustion[pr] if by_worker else 0.0
-        rel = 0.5 + 0.5 * maturity if C.kind[c] == PRIMARY else 0.5
-        quality = (0.5 + 0.5 * min(1.0, match / required)) * rel
-        quality *= 1.0 - P.exhaustion_quality_penalty * exh
-        cared = C.kind[c] != NONE
-        C.gap[c] = gap if cared else 0.0
-        C.quality[c] = quality if cared else 0.0
-        risk = unseen + P.known_gap_risk * (gap - unseen)
-        p_inc = P.incident_rate * (1 + P.incident_gap_weight * risk) * (1 + exh)
-        C.incident[c] = cared and u[per * c + DRAWS.incident] < p_inc
-        if C.kind[c] == AGENCY:
-            costs[COVER] += hours * P.agency_rate
-        if by_worker:
-            W.hours[pr] += hours
-            W.gap[pr] += hours * C.gap[c]
-            W.unseen[pr] += hours * unseen
-            W.incidents[pr] += C.incident[c]
-            if C.incident[c] and dom >= 0:  # the incident reveals the unseen gap
+        for j in range(nv):
+            kind = C.vkind[c, j]
+            if kind == NONE:
+                continue
+            pr = C.vprov[c, j]
+            by_worker = pr >= 0
+            if pr != last:  # the provider's skill gaps with this client
+                last = pr
+                gap = 0.0
+                unseen = 0.0
+                match = 0.0
+                worst = -1.0
+                dom = -1
+                for k in range(n_domains):
+                    comp = W.competence[pr, k] if by_worker else P.agency_competence
+                    g = C.share[c, k] * max(required - comp, 0.0)
+                    gap += g
+                    if not by_worker or W.known[pr, k] == 0:
+                        unseen += g
+                        if g > worst and g > 0:
+                            worst = g
+                            dom = k
+                    match += C.share[c, k] * comp
+            exh = W.exhaustion[pr] if by_worker else 0.0
+            rel = 0.5 + 0.5 * maturity if kind == PRIMARY else 0.5
+            quality = (0.5 + 0.5 * min(1.0, match / required)) * rel
+            quality *= 1.0 - P.exhaustion_quality_penalty * exh
+            made += 1
+            q_sum += quality
+            g_sum += gap
+            risk = unseen + P.known_gap_risk * (gap - unseen)
+            p_inc = P.incident_rate * (1 + P.incident_gap_weight * risk) * (1 + exh) / nv
+            hit = u[per * j + DRAWS.incident] < p_inc
+            incident = incident or hit
+            if kind == AGENCY:
+                costs[COVER] += length * P.agency_rate
+                continue
+            W.hours[pr] += length
+            W.gap[pr] += length * gap
+            W.unseen[pr] += length * unseen
+            W.incidents[pr] += hit
+            if hit and dom >= 0:  # the incident reveals the unseen gap
                 W.known[pr, dom] = 1.0
                 W.competence[pr, dom] += P.incident_learning * (1 - W.competence[pr, dom])
                 W.found[pr] += 1
-            if C.kind[c] == OVERTIME:
-                W.overtime_hours[pr] += hours
+                last = -2  # its gaps changed
+            if kind == OVERTIME:
+                W.overtime_hours[pr] += length
             for k in range(n_domains):
-                W.use[pr, k] += C.share[c, k] * hours
+                W.use[pr, k] += C.share[c, k] * length
+        C.gap[c] = g_sum / made if made else 0.0
+        C.quality[c] = q_sum / made if made else 0.0
+        C.incident[c] = incident
     headcount = 0
     programme = inservice_on(P, t)
     for i in range(W.alive.size):
@@ -163,10 +190,23 @@ def step(W, C, P, pool, pos, costs, t, demand_mult):  # pragma: no cover (compil
 
 @kernel
 def delivered_hours(C):  # pragma: no cover (compiled)
-    """Hours of care given this week by anyone (workers, float, overtime, agency):
-    ``sum_c h_c`` over clients whose ``kind`` is not NONE (after :func:`step`)."""
+    """Hours of care given this week by anyone (workers, float, overtime, agency): the
+    hours of every visit made, ``sum_c h_c * (visits_c - missed_c) / visits_c``."""
     total = 0.0
     for c in range(C.kind.size):
-        if C.kind[c] != NONE:
-            total += C.hours[c]
+        if C.visits[c] > 0:
+            total += C.hours[c] * (C.visits[c] - C.missed[c]) / C.visits[c]
+    return total
+
+
+@kernel
+def stable_weeks(C):  # pragma: no cover (compiled)
+    """Clients whose visits this week were all made by their primary worker or team
+    (client-weeks of stable care)."""
+    total = 0
+    for c in range(C.kind.size):
+        stable = C.visits[c] > 0
+        for j in range(C.visits[c]):
+            stable = stable and (C.vkind[c, j] == PRIMARY or C.vkind[c, j] == TEAM)
+        total += stable
     return total

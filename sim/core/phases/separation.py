@@ -6,10 +6,10 @@ Reads: ``base_quit_hazard``, ``reality_shock``, ``reality_shock_weeks``,
 this week's quit multiplier; workers' tenure, realism, exhaustion, competence,
 incidents.
 Writes: leavers are no longer ``alive``; clients of leavers lose their primary worker
-(``primary = -1``, ``lost_primary``); leavers (and those under 3, 6 and 12 months) in
-the 52-week ledgers; separation costs. Returns the leavers' rows (the model removes
-their Mesa agents and keeps their spells for the survival curve) and the numbers of
-quits and dismissals.
+(``primary = -1``, ``lost_primary``) and leavers leave the clients' teams (``backup``);
+leavers (and those under 3, 6 and 12 months) in the 52-week ledgers; separation costs.
+Returns the leavers' rows (the model removes their Mesa agents and keeps their spells
+for the survival curve) and the numbers of quits and dismissals.
 
 Weekly quit hazard of a worker with floor tenure *tau* (weeks since the first shift):
 
@@ -106,5 +106,8 @@ def step(W, C, P, pool, pos, costs, led, t, quit_mult):  # pragma: no cover (com
         C.lost_primary[c] = C.primary[c] >= 0 and not W.alive[C.primary[c]]
         if C.lost_primary[c]:
             C.primary[c] = -1
+        for k in range(C.backup.shape[1]):  # leavers leave the clients' teams too
+            if C.backup[c, k] >= 0 and not W.alive[C.backup[c, k]]:
+                C.backup[c, k] = -1
     costs[RECRUITING] += n * P.separation_cost
     return leaving[:n], quits, dismissals
