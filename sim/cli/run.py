@@ -26,12 +26,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     add_run_options(c, "output/compare")
     _add_explain(c)
+    _add_ensemble(c)
     c.set_defaults(func=_compare)
 
     r = subparsers.add_parser("run", help="run a scenario file (TOML)")
     r.add_argument("scenario", type=Path, help="path to a scenario .toml file")
     add_run_options(r, None)
     _add_explain(r)
+    _add_ensemble(r)
     r.set_defaults(func=_run)
 
 
@@ -44,6 +46,57 @@ def _add_explain(p: argparse.ArgumentParser) -> None:
         "seed and sizes: attribution.csv, counterfactual.csv, a chart and a report "
         "section 'Why the regimes differ' (many more runs)",
     )
+
+
+def _add_ensemble(p: argparse.ArgumentParser) -> None:
+    from sim.cli.options import REPLICATIONS, positive_int
+
+    p.add_argument(
+        "--ensemble",
+        action="store_true",
+        help="also run each regime across the installed ensemble of the setting "
+        "(`workforce-sim ensemble --install`): summary.csv gains ensemble_low/high, "
+        "and the report says which effects survive parameter uncertainty",
+    )
+    p.add_argument(
+        "--ensemble-members",
+        type=positive_int,
+        default=None,
+        metavar="N",
+        help="with --ensemble: use the first N members (default all)",
+    )
+    p.add_argument(
+        "--ensemble-replications",
+        type=REPLICATIONS,
+        default=4,
+        metavar="R",
+        help="with --ensemble: runs per member and regime (default 4; same seeds for "
+        "every member and regime)",
+    )
+
+
+def _ensemble_plan(s: Scenario, args: argparse.Namespace) -> dict[str, Any] | None:
+    """``--ensemble``: check the installed ensemble and the run count before anything
+    runs; the arguments of :func:`sim.experiments.ensemble.across_ensemble`."""
+    if not getattr(args, "ensemble", False):
+        if getattr(args, "ensemble_members", None) is not None:
+            raise UsageError(
+                f"--ensemble-members {args.ensemble_members} is not allowed without "
+                "--ensemble; allowed: add --ensemble"
+            )
+        return None
+    from sim.experiments.ensemble import installed
+    from sim.experiments.limits import check_runs
+
+    members, _ = installed(s.setting)
+    n = len(members) if args.ensemble_members is None else min(args.ensemble_members, len(members))
+    check_runs(
+        n * len(s.regimes) * args.ensemble_replications,
+        f"--ensemble: {n} members x {len(s.regimes)} regimes x --ensemble-replications "
+        f"{args.ensemble_replications}",
+        getattr(args, "allow_large", False),
+    )
+    return {"members": n, "replications": args.ensemble_replications, "jobs": args.jobs or 1}
 
 
 def _apply_overrides(s: Scenario, args: argparse.Namespace) -> Scenario:
@@ -126,8 +179,18 @@ def run_and_report(s: Scenario, args: argparse.Namespace, out: Path) -> int:
 
     _check_out(out)
     plan = _explain_plan(s, args) if getattr(args, "explain", False) else None
+    ens_plan = _ensemble_plan(s, args)
     progress = False if args.no_progress else None
     results = run_scenario(s, jobs=args.jobs, progress=progress)
+    ens = None
+    if ens_plan is not None:
+        from sim.experiments.ensemble import across_ensemble
+        from sim.experiments.runner import default_jobs
+
+        ens_plan["jobs"] = args.jobs or default_jobs()
+        ens = across_ensemble(
+            s, progress=False if args.no_progress else sys.stderr.isatty(), **ens_plan
+        )
     expl = None
     if plan is not None:
         from sim.experiments.attribution import explain
@@ -139,7 +202,7 @@ def run_and_report(s: Scenario, args: argparse.Namespace, out: Path) -> int:
         expl.meta["not_explained"] = skipped
         expl.meta["regime_labels"].update({r: s.regime_labels[r] for r in skipped})
     written = write_outputs(
-        results, out, fmt=args.format, classroom=args.classroom, explanation=expl
+        results, out, fmt=args.format, classroom=args.classroom, explanation=expl, ensemble=ens
     )
     table = summary_table(summarise(results.runs, regimes=list(s.regimes)), s.regime_labels)
     print(
@@ -164,7 +227,17 @@ def run_and_report(s: Scenario, args: argparse.Namespace, out: Path) -> int:
             f"{m['baseline']} split into {len(m['channels'])} channels, {m['runs']} runs "
             f"({m['elapsed_seconds']:.1f} s); see report.md and attribution.csv"
         )
+    if ens is not None:
+        from sim.report.ensemble import effects_text
+
+        print(
+            f"\nAcross the installed ensemble ({len(ens.members)} members x "
+            f"{ens.replications} runs per regime, {ens.elapsed_seconds:.1f} s):"
+        )
+        print(effects_text(results.runs, ens, list(s.regimes), s.regime_labels))
     extra = ", attribution.csv, counterfactual.csv" if expl is not None else ""
+    if ens is not None:
+        extra += ", ensemble_runs.csv, ensemble_effects.csv, ensemble_sensitivity.csv"
     print(
         f"\nWrote {len(written)} files to {out}/ (report.html, report.md, charts, "
         f"timeseries.csv, runs.csv, survival.csv, summary.csv{extra}, columns.csv, "

@@ -448,6 +448,134 @@ _TABLES: dict[str, dict[str, tuple[str, str, str, str]]] = {
 }
 
 
+# --- ensemble outputs (`workforce-sim ensemble`, `compare --ensemble`) -----------------
+_MEMBER = ("Member", "", "id", "Number of the ensemble member (1, 2, ...).")
+_ENSEMBLE_INTERVAL = (
+    "the 5th to 95th percentile of the member means with 20 or more members, their "
+    "minimum to maximum with fewer (sim/analysis/ensemble.py)"
+)
+_ENSEMBLE_SUMMARY: dict[str, tuple[str, str, str, str]] = {
+    "ensemble_members": (
+        "Ensemble members",
+        "members",
+        "other",
+        "Members of the installed ensemble the ensemble columns are computed over.",
+    ),
+    "ensemble_mean": (
+        "Ensemble mean",
+        _UNIT,
+        "final-year",
+        "Mean over ensemble members of the member mean (each member's mean over its runs).",
+    ),
+    "ensemble_low": (
+        "Ensemble interval low",
+        _UNIT,
+        "final-year",
+        "Lower end of the interval over ensemble members of the member mean: "
+        + _ENSEMBLE_INTERVAL
+        + "; it includes parameter uncertainty.",
+    ),
+    "ensemble_high": (
+        "Ensemble interval high",
+        _UNIT,
+        "final-year",
+        "Upper end of the interval over ensemble members of the member mean: "
+        + _ENSEMBLE_INTERVAL
+        + ".",
+    ),
+}
+_ENSEMBLE_TABLES: dict[str, dict[str, tuple[str, str, str, str]]] = {
+    "ensemble": {"member": _MEMBER},
+    "ensemble_members": {"member": _MEMBER},
+    "ensemble_runs": {"member": _MEMBER},
+    "ensemble_history": {
+        "stage": (
+            "Stage",
+            "",
+            "id",
+            "wave K = a candidate of history-matching wave K; final = a non-implausible "
+            "candidate run with the final replications.",
+        ),
+        "candidate": ("Candidate", "", "id", "Number of the candidate (0, 1, ...)."),
+        "inside": (
+            "Inside",
+            "true/false",
+            "other",
+            "Whether the candidate's mean of every target lies inside its range (a final "
+            "candidate inside all targets is an ensemble member).",
+        ),
+    },
+    "ensemble_effects": {
+        "metric": ("Measure", "", "id", "Name of the measure (see runs.csv)."),
+        "label": ("Label", "", "other", "Readable name of the measure."),
+        "regime": ("Regime", "", "id", "The regime whose effect the row is."),
+        "baseline": ("Baseline", "", "id", "The regime it is compared with (jit or the first)."),
+        "n": ("Replications", "runs", "other", "Paired replications of the scenario's own runs."),
+        "diff_mean": (
+            "Difference",
+            _UNIT,
+            "final-year",
+            "Mean over replications of regime minus baseline (the scenario's own runs).",
+        ),
+        "diff_ci_low": (
+            "Difference 95 % CI low",
+            _UNIT,
+            "final-year",
+            "Lower end of the Student-t 95 % CI of the paired differences.",
+        ),
+        "diff_ci_high": (
+            "Difference 95 % CI high",
+            _UNIT,
+            "final-year",
+            "Upper end of the Student-t 95 % CI of the paired differences.",
+        ),
+        "ensemble_members": _ENSEMBLE_SUMMARY["ensemble_members"],
+        "ensemble_mean": (
+            "Ensemble mean difference",
+            _UNIT,
+            "final-year",
+            "Mean over members of the member's difference (its regime mean minus its "
+            "baseline mean, same seeds).",
+        ),
+        "ensemble_low": (
+            "Ensemble interval low",
+            _UNIT,
+            "final-year",
+            "Lower end of the interval over members of the member's difference: "
+            + _ENSEMBLE_INTERVAL
+            + ".",
+        ),
+        "ensemble_high": (
+            "Ensemble interval high",
+            _UNIT,
+            "final-year",
+            "Upper end of the interval over members of the member's difference.",
+        ),
+        "survives": (
+            "Survives parameter uncertainty",
+            "true/false",
+            "other",
+            "Whether the ensemble interval of the difference excludes zero.",
+        ),
+    },
+    "ensemble_sensitivity": {
+        "metric": ("Measure", "", "id", "Name of the measure whose regime effect is analysed."),
+        "regime": ("Regime", "", "id", "The regime whose effect against the baseline it is."),
+        "baseline": ("Baseline", "", "id", "The regime the effect is measured against."),
+        "parameter": ("Parameter", "", "id", "The ensemble parameter."),
+        "prcc": (
+            "PRCC",
+            "-1 to 1",
+            "other",
+            "Partial rank correlation of the parameter with the member's effect, the "
+            "other parameters' ranks regressed out (sim/analysis/ensemble.py).",
+        ),
+        "p_value": ("p-value", "", "other", "Two-sided p-value of the PRCC (t test)."),
+        "members": ("Members", "members", "other", "Members the PRCC is computed over."),
+    },
+}
+
+
 def _humanise(name: str) -> str:
     text = name.replace("_", " ")
     return text[:1].upper() + text[1:]
@@ -468,7 +596,9 @@ def describe(table: str, name: str) -> dict[str, str]:
             "description": description,
         }
 
-    spec = _TABLES.get(table, {}).get(name)
+    spec = _TABLES.get(table, {}).get(name) or _ENSEMBLE_TABLES.get(table, {}).get(name)
+    if spec is None and table == "summary":
+        spec = _ENSEMBLE_SUMMARY.get(name)
     if spec is not None:
         return row(*spec)
     m = METRICS.get(name)
@@ -485,8 +615,16 @@ def describe(table: str, name: str) -> dict[str, str]:
         )
     if name in _COMMON:
         return row(*_COMMON[name])
-    for prefix, what in (("mean_", "Mean"), ("se_", "Standard error of the mean")):
-        if table == "history" and name.startswith(prefix) and name[len(prefix) :] in METRICS:
+    for prefix, what in (
+        ("mean_", "Mean"),
+        ("se_", "Standard error of the mean"),
+        ("sd_", "Standard deviation"),
+    ):
+        if (
+            table in ("history", "ensemble", "ensemble_members", "ensemble_history")
+            and name.startswith(prefix)
+            and name[len(prefix) :] in METRICS
+        ):
             base = name[len(prefix) :]
             from sim.analysis.summary import final_unit
 

@@ -50,6 +50,7 @@ from sim.report.charts import Chart, render_charts
 
 if TYPE_CHECKING:
     from sim.experiments.attribution import Explanation
+    from sim.experiments.ensemble import EnsembleRuns
     from sim.report.explain import CompareSection
 
 __all__ = ["CHART_HEADINGS", "WHY_HEADING", "write_report"]
@@ -578,6 +579,7 @@ def write_report(
     fmt: str = "png",
     classroom: bool = False,
     explanation: Explanation | None = None,
+    ensemble: EnsembleRuns | None = None,
 ) -> dict[str, Path]:
     """Write charts, ``summary.csv``, ``report.md`` and ``report.html`` to ``out_dir``.
 
@@ -587,7 +589,9 @@ def write_report(
     report always embeds PNG renderings. ``classroom`` uses large fonts and thick lines.
     ``explanation`` (``compare --explain``: :func:`sim.experiments.attribution.explain`
     on the same scenario) adds the section "Why the regimes differ" to both reports and
-    its chart ``attribution.<fmt>`` (path ``attribution``).
+    its chart ``attribution.<fmt>`` (path ``attribution``). ``ensemble``
+    (``compare --ensemble``) adds the ensemble columns to ``summary.csv`` and the section
+    "Parameter uncertainty" (:mod:`sim.report.ensemble`).
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -623,13 +627,21 @@ def write_report(
     if why is not None:
         paths["attribution"] = why[1].path
     paths["summary_csv"] = out / "summary.csv"
+    md, page = (
+        _markdown(meta, facts, table, charts, params, parts, why),
+        _html(meta, facts, table, charts, params, parts, why),
+    )
+    if ensemble is not None:
+        from sim.report import ensemble as ens_report
+
+        summary = ens_report.summary_with_ensemble(summary, ensemble)
+        sec_md = "\n".join(ens_report.markdown_section(runs, ensemble, order, labels))
+        sec_html = "\n".join(ens_report.html_section(runs, ensemble, order, labels))
+        md = md.replace("## Costs\n", sec_md + "\n## Costs\n", 1)
+        page = page.replace("<h2>Costs</h2>", sec_html + "\n<h2>Costs</h2>", 1)
     summary.to_csv(paths["summary_csv"], index=False)
     paths["report_md"] = out / "report.md"
-    paths["report_md"].write_text(
-        _markdown(meta, facts, table, charts, params, parts, why), encoding="utf-8"
-    )
+    paths["report_md"].write_text(md, encoding="utf-8")
     paths["report_html"] = out / "report.html"
-    paths["report_html"].write_text(
-        _html(meta, facts, table, charts, params, parts, why), encoding="utf-8"
-    )
+    paths["report_html"].write_text(page, encoding="utf-8")
     return paths

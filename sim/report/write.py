@@ -17,6 +17,7 @@ from sim.report.report import write_report
 
 if TYPE_CHECKING:
     from sim.experiments.attribution import Explanation
+    from sim.experiments.ensemble import EnsembleRuns
 
 __all__ = ["write_outputs"]
 
@@ -28,6 +29,7 @@ def write_outputs(
     classroom: bool = False,
     command: list[str] | None = None,
     explanation: Explanation | None = None,
+    ensemble: EnsembleRuns | None = None,
 ) -> dict[str, Path]:
     """Write report, charts, tidy data, column dictionary and manifest into ``out``.
 
@@ -36,6 +38,9 @@ def write_outputs(
     ``counterfactual.csv`` and the chart ``attribution.<fmt>``
     (:mod:`sim.report.explain`), a section of the reports, and ``"explain"`` in the
     manifest. Without it the folder is exactly what it was before the option existed.
+    ``ensemble`` (``compare --ensemble``): the runs across the installed ensemble, written
+    as ``ensemble_*.csv`` (:mod:`sim.report.ensemble`), columns of ``summary.csv``, a
+    section of the reports and ``"ensemble"`` in the manifest.
 
     Everything is written into a temporary sibling directory first, then put in place
     in one step (:func:`sim.experiments.outdir.atomic_dir`), so an interrupted or failed write never
@@ -53,6 +58,10 @@ def write_outputs(
             from sim.report.explain import write_tables
 
             write_tables(explanation, tmp)
+        if ensemble is not None:
+            from sim.report.ensemble import write_tables as write_ensemble
+
+            write_ensemble(r.runs, ensemble, list(r.meta["regimes"]), tmp)
         write_report(
             tmp,
             timeseries=r.timeseries,
@@ -63,6 +72,7 @@ def write_outputs(
             fmt=fmt,
             classroom=classroom,
             explanation=explanation,
+            ensemble=ensemble,
         )
         manifest = {
             "tool": "workforce-sim",
@@ -111,6 +121,16 @@ def write_outputs(
             manifest["timings"]["explain_elapsed_seconds"] = round(
                 float(explanation.meta["elapsed_seconds"]), 3
             )
+        if ensemble is not None:
+            manifest["ensemble"] = {
+                "members": len(ensemble.members),
+                "replications": ensemble.replications,
+                "baseline": ensemble.baseline,
+                "seeding": "replicate r uses child r of SeedSequence(root_seed) for every "
+                "member and regime",
+                "record": ensemble.record,
+                "elapsed_seconds": round(ensemble.elapsed_seconds, 3),
+            }
         write_columns(tmp)
         (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str))
     return {p.name: p for p in sorted(out.iterdir())}
