@@ -26,7 +26,16 @@ from sim.core.agents import Client, Worker
 from sim.core.outputs import METRICS
 from sim.core.params import PARAMS, SETTINGS, ParameterError
 from sim.core.phases.clients import ESCALATION_CAP
-from sim.core.state import AGENCY, CARE_HOURS, CONTACT_WINDOW, COSTS, EVENT, NONE
+from sim.core.state import (
+    AGENCY,
+    CARE_HOURS,
+    CONTACT_WINDOW,
+    COSTS,
+    EVENT,
+    NONE,
+    SHORT_WINDOW,
+    VISITS_MAX,
+)
 
 #: Sub-ranges (inside the registry's) for the parameters that set the run's size.
 SMALL_RANGES = {
@@ -164,12 +173,35 @@ def check_state(m: WorkforceModel, previous_headcount: float | None) -> None:
     assert (c.provider[by_worker] >= 0).all() and (c.provider[~by_worker] == -1).all()
     assert w.caseload[a].sum() >= has_primary.sum()
 
-    # continuity ledger
+    # visits and teams
+    _within(c.visits, 1, VISITS_MAX, "visits scheduled")
+    _within(c.missed, 0, inf, "missed visits")
+    assert (c.missed <= c.visits).all() and (c.by_primary <= c.visits - c.missed).all()
+    for j in range(VISITS_MAX):
+        scheduled = j < c.visits
+        assert (c.vkind[~scheduled, j] == NONE).all() and (c.vprov[~scheduled, j] == -1).all()
+        made = scheduled & (c.vkind[:, j] != NONE)
+        by_staff = made & (c.vkind[:, j] != AGENCY)
+        left = m.events[len(EVENT) + m.events[EVENT.hires] :][: m.events[EVENT.leavers]]
+        employed = w.alive.copy()
+        employed[left] = True  # (this week's leavers made their visits before leaving)
+        assert employed[c.vprov[by_staff, j]].all(), "a visit by someone not employed"
+        assert (c.vprov[made & ~by_staff, j] == -1).all()
+    assert (c.missed == ((c.vkind == NONE) & (np.arange(VISITS_MAX) < c.visits[:, None])).sum(1)).all()
+    team = c.backup[c.backup >= 0]
+    assert w.alive[team].all() and not w.is_float[team].any(), "a backup has left or floats"
+    for row in c.backup:
+        members = row[row >= 0]
+        assert members.size == np.unique(members).size, "a worker twice in one team"
+
+    # continuity ledger (window 0: 26 weeks, 1: 52 weeks)
     led = m.continuity
-    _within(led.n, 0, CONTACT_WINDOW, "contacts in the window")
+    _within(led.n[0], 0, SHORT_WINDOW * VISITS_MAX, "visits in 26 weeks")
+    _within(led.n[1], 0, CONTACT_WINDOW * VISITS_MAX, "visits in 52 weeks")
+    assert (led.n[0] <= led.n[1]).all() and (led.missed[0] <= led.missed[1]).all()
     assert (led.distinct <= led.n).all() and (led.top <= led.n).all()
     assert (led.same <= np.maximum(led.n - 1, 0)).all()
-    assert (led.sumsq >= led.n).all()
+    assert (led.sumsq >= led.n).all() and (led.missed >= 0).all()
 
     # this week's costs and the 52-week ledgers
     _within(m.costs, 0, inf, "costs")
@@ -206,9 +238,14 @@ def check_state(m: WorkforceModel, previous_headcount: float | None) -> None:
         np.count_nonzero((t - w.start_week[a] >= 0) & (t - w.start_week[a] < p.onboarding_weeks))
         + m.events[EVENT.leavers]
     ) * (1 + 1e-12)
-    cared = c.kind != NONE
-    assert mt["care_hours_delivered"] == pytest.approx(c.hours[cared].sum(), rel=1e-9, abs=1e-9)
-    assert mt["unmet_hours"] == pytest.approx(c.hours[~cared].sum(), rel=1e-9, abs=1e-9)
+    length = c.hours / c.visits  # hours of each of a client's visits this week
+    made = c.visits - c.missed
+    assert mt["care_hours_delivered"] == pytest.approx((length * made).sum(), rel=1e-9, abs=1e-9)
+    assert mt["unmet_hours"] == pytest.approx((length * c.missed).sum(), rel=1e-9, abs=1e-9)
+    by_staff = ((c.vkind != NONE) & (c.vkind != AGENCY)).sum(axis=1)
+    if m.events[EVENT.pending] == 0 and not m.events[EVENT.leavers]:
+        # every hour of a visit by staff is an hour of some worker's week
+        assert w.hours[a].sum() == pytest.approx((length * by_staff).sum(), rel=1e-9, abs=1e-9)
     slot = t % CONTACT_WINDOW
     assert m.ledgers[CARE_HOURS, slot] == pytest.approx(mt["care_hours_delivered"], rel=1e-12)
     assert (w.found[a] <= w.incidents[a]).all()  # a gap is revealed by an incident

@@ -143,7 +143,7 @@ class Client(mesa.Agent):
         """Worker ids of this week's visits in order (-1 = missed), one per scheduled
         visit."""
         n = int(self._s.visits[self.row])
-        week = self.model.continuity.contacts[self.row, self.model.t % CONTACT_WINDOW]
+        week = self.model.continuity.contacts[self.model.t % CONTACT_WINDOW, self.row]
         return week[:n].copy()
 
     @property

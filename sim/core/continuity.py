@@ -71,12 +71,13 @@ class ContinuityLedger:
             raise ValueError(f"window must be {CONTACT_WINDOW} weeks, got {window}")
         n = n_clients
         self.window = window
-        self.contacts = np.full((n, window, visits), NO_CONTACT, dtype=np.int32)
-        self.overflow = np.zeros((n, window, visits), dtype=np.bool_)
-        self.wk_pairs = np.zeros((n, window), dtype=np.int64)
-        self.wk_missed = np.zeros((n, window), dtype=np.int64)
+        # week-major, so that one week's slot of every client is one block of memory
+        self.contacts = np.full((window, n, visits), NO_CONTACT, dtype=np.int32)
+        self.overflow = np.zeros((window, n, visits), dtype=np.bool_)
+        self.wk_pairs = np.zeros((window, n), dtype=np.int64)
+        self.wk_missed = np.zeros((window, n), dtype=np.int64)
         self.tab_id = np.full((n, TABLE), NO_CONTACT, dtype=np.int32)
-        self.tab_cnt = np.zeros((2, n, TABLE), dtype=np.int64)
+        self.tab_cnt = np.zeros((n, 2, TABLE), dtype=np.int64)
         self.used = np.zeros(n, dtype=np.int64)
         self.n = np.zeros((2, n), dtype=np.int64)
         self.sumsq = np.zeros((2, n), dtype=np.int64)
@@ -112,7 +113,7 @@ class ContinuityLedger:
         if window not in WINDOWS:
             raise ValueError(f"window must be one of {WINDOWS} weeks, got {window}")
         order = (np.arange(CONTACT_WINDOW - window, CONTACT_WINDOW) + week + 1) % CONTACT_WINDOW
-        h = self.contacts[:, order, :]
+        h = self.contacts[order].transpose(1, 0, 2)  # client, week, visit
         return h.reshape(h.shape[0], -1)
 
     def indices(
@@ -169,12 +170,12 @@ LedgerArrays = namedtuple(  # type: ignore[misc]
 def forget(L, rows):  # pragma: no cover (compiled)
     """Forget the history of client places ``rows`` (ledger arrays ``L``)."""
     for c in rows:
-        L.contacts[c, :, :] = NO_CONTACT
-        L.overflow[c, :, :] = False
-        L.wk_pairs[c, :] = 0
-        L.wk_missed[c, :] = 0
+        L.contacts[:, c, :] = NO_CONTACT
+        L.overflow[:, c, :] = False
+        L.wk_pairs[:, c] = 0
+        L.wk_missed[:, c] = 0
         L.tab_id[c, :] = NO_CONTACT
-        L.tab_cnt[:, c, :] = 0
+        L.tab_cnt[c, :, :] = 0
         L.used[c] = 0
         for w in range(2):
             L.n[w, c] = 0
@@ -199,54 +200,112 @@ def _find(L, c, wid):  # pragma: no cover (compiled)
 @kernel
 def _leave(L, c, w, slot):  # pragma: no cover (compiled)
     """The week in ring ``slot`` leaves window ``w`` of client ``c``."""
-    for j in range(L.contacts.shape[2]):
-        wid = L.contacts[c, slot, j]
+    week = L.contacts[slot, c]
+    for j in range(week.size):
+        wid = week[j]
         if wid == NO_CONTACT:
             continue
         L.n[w, c] -= 1
-        e = -1 if wid >= AGENCY_ID_BASE or L.overflow[c, slot, j] else _find(L, c, wid)
+        e = -1 if wid >= AGENCY_ID_BASE or L.overflow[slot, c, j] else _find(L, c, wid)
         if e < 0:  # a new face at each visit
             L.sumsq[w, c] -= 1
             L.distinct[w, c] -= 1
             continue
-        m = L.tab_cnt[w, c, e]
+        m = L.tab_cnt[c, w, e]
         L.sumsq[w, c] -= 2 * m - 1
         L.distinct[w, c] -= m == 1
-        L.tab_cnt[w, c, e] = m - 1
+        L.tab_cnt[c, w, e] = m - 1
         if w == 1 and m == 1:  # gone from the 52 weeks (so from the 26 too): free it
             last = L.used[c] - 1
             L.tab_id[c, e] = L.tab_id[c, last]
-            L.tab_cnt[0, c, e] = L.tab_cnt[0, c, last]
-            L.tab_cnt[1, c, e] = L.tab_cnt[1, c, last]
+            L.tab_cnt[c, 0, e] = L.tab_cnt[c, 0, last]
+            L.tab_cnt[c, 1, e] = L.tab_cnt[c, 1, last]
             L.tab_id[c, last] = NO_CONTACT
-            L.tab_cnt[0, c, last] = 0
-            L.tab_cnt[1, c, last] = 0
+            L.tab_cnt[c, 0, last] = 0
+            L.tab_cnt[c, 1, last] = 0
             L.used[c] = last
-    L.same[w, c] -= L.wk_pairs[c, slot]
-    L.missed[w, c] -= L.wk_missed[c, slot]
+    L.same[w, c] -= L.wk_pairs[slot, c]
+    L.missed[w, c] -= L.wk_missed[slot, c]
+
+
+@kernel
+def _same_week(a, b, overflow):  # pragma: no cover (compiled)
+    """Whether two weeks' visits are the same ids in the same places, none of them temp
+    agency staff (whose ids are new each visit) and none of ``b``'s an overflow."""
+    for j in range(a.size):
+        if a[j] != b[j] or a[j] >= AGENCY_ID_BASE or overflow[j]:
+            return False
+    return True
+
+
+@kernel
+def _enter(L, c, s, w):  # pragma: no cover (compiled)
+    """The visits in ring slot ``s`` enter window ``w`` only (or both when ``w`` is 2)."""
+    week = L.contacts[s, c]
+    for j in range(week.size):
+        wid = week[j]
+        if wid == NO_CONTACT:
+            continue
+        e = -1
+        if wid < AGENCY_ID_BASE:
+            e = _find(L, c, wid)
+            if e < 0 and L.used[c] < L.tab_id.shape[1]:
+                e = L.used[c]
+                L.tab_id[c, e] = wid
+                L.used[c] = e + 1
+            elif e < 0:
+                L.overflow[s, c, j] = True
+        for v in range(2):
+            if w != 2 and v != w:
+                continue
+            L.n[v, c] += 1
+            if e < 0:  # temp agency staff (or a full table): a new face
+                L.sumsq[v, c] += 1
+                L.distinct[v, c] += 1
+            else:
+                m = L.tab_cnt[c, v, e] + 1
+                L.tab_cnt[c, v, e] = m
+                L.sumsq[v, c] += 2 * m - 1
+                L.distinct[v, c] += m == 1
 
 
 @kernel
 def record_visits(L, week, ids, scheduled):  # pragma: no cover (compiled)
     """Week ``week``'s visits ``ids[c, j]`` (worker ids, -1 = none) enter ring slot
     ``week % 52``; the week 26 weeks back leaves the short window and the week 52 back
-    the long one. ``scheduled[c]``: visits planned (the ones without an id were missed)."""
-    ring = L.contacts.shape[1]
+    the long one. ``scheduled[c]``: visits planned (the ones without an id were missed).
+
+    A client whose week is the same as the one leaving a window (the same workers in the
+    same places, no temp staff) keeps that window's worker counts as they are: only the
+    pairs and missed visits are updated.
+    """
+    ring = L.contacts.shape[0]
     per = L.contacts.shape[2]
     short = WINDOWS[0]
     s = week % ring
     s_short = (week - short) % ring
     for c in range(ids.shape[0]):
-        _leave(L, c, 0, s_short)
-        _leave(L, c, 1, s)
+        new = ids[c]
+        keep_long = _same_week(new, L.contacts[s, c], L.overflow[s, c])
+        keep_short = _same_week(new, L.contacts[s_short, c], L.overflow[s_short, c])
+        if keep_short:
+            L.same[0, c] -= L.wk_pairs[s_short, c]
+            L.missed[0, c] -= L.wk_missed[s_short, c]
+        else:
+            _leave(L, c, 0, s_short)
+        if keep_long:
+            L.same[1, c] -= L.wk_pairs[s, c]
+            L.missed[1, c] -= L.wk_missed[s, c]
+        else:
+            _leave(L, c, 1, s)
         made = 0
         within = 0
         first = NO_CONTACT
         prev = NO_CONTACT
         for j in range(per):
-            wid = ids[c, j]
-            L.contacts[c, s, j] = wid
-            L.overflow[c, s, j] = False
+            wid = new[j]
+            L.contacts[s, c, j] = wid
+            L.overflow[s, c, j] = False
             if wid == NO_CONTACT:
                 continue
             made += 1
@@ -255,44 +314,27 @@ def record_visits(L, week, ids, scheduled):  # pragma: no cover (compiled)
             elif wid == prev and wid < AGENCY_ID_BASE:
                 within += 1
             prev = wid
-            L.n[0, c] += 1
-            L.n[1, c] += 1
-            e = -1
-            if wid < AGENCY_ID_BASE:
-                e = _find(L, c, wid)
-                if e < 0 and L.used[c] < L.tab_id.shape[1]:
-                    e = L.used[c]
-                    L.tab_id[c, e] = wid
-                    L.used[c] = e + 1
-                elif e < 0:
-                    L.overflow[c, s, j] = True
-            if e < 0:  # temp agency staff (or a full table): a new face
-                for w in range(2):
-                    L.sumsq[w, c] += 1
-                    L.distinct[w, c] += 1
-                continue
-            for w in range(2):
-                m = L.tab_cnt[w, c, e] + 1
-                L.tab_cnt[w, c, e] = m
-                L.sumsq[w, c] += 2 * m - 1
-                L.distinct[w, c] += m == 1
-        L.wk_missed[c, s] = max(scheduled[c] - made, 0)
-        L.wk_pairs[c, s] = within
+        if not (keep_short and keep_long):
+            _enter(L, c, s, 2 if not (keep_short or keep_long) else (1 if keep_short else 0))
+        L.wk_missed[s, c] = max(scheduled[c] - made, 0)
+        L.wk_pairs[s, c] = within
         for w in range(2):
-            L.missed[w, c] += L.wk_missed[c, s]
+            L.missed[w, c] += L.wk_missed[s, c]
             L.same[w, c] += within
         if made:
             # the pair across weeks: the last visit before this week and the first of it
             if first == L.last_id[c] and first < AGENCY_ID_BASE and L.last_week[c] > week - ring:
-                L.wk_pairs[c, L.last_slot[c]] += 1
+                L.wk_pairs[L.last_slot[c], c] += 1
                 L.same[1, c] += 1
                 if L.last_week[c] > week - short:
                     L.same[0, c] += 1
             L.last_id[c] = prev
             L.last_slot[c] = s
             L.last_week[c] = week
+        if keep_short and keep_long:
+            continue  # no count changed, nor the tops
         for w in range(2):
             top = 1 if L.n[w, c] > 0 else 0
             for e in range(L.used[c]):
-                top = max(top, L.tab_cnt[w, c, e])
+                top = max(top, L.tab_cnt[c, w, e])
             L.top[w, c] = top
