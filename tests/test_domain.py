@@ -187,7 +187,8 @@ def check_state(m: WorkforceModel, previous_headcount: float | None) -> None:
         employed[left] = True  # (this week's leavers made their visits before leaving)
         assert employed[c.vprov[by_staff, j]].all(), "a visit by someone not employed"
         assert (c.vprov[made & ~by_staff, j] == -1).all()
-    assert (c.missed == ((c.vkind == NONE) & (np.arange(VISITS_MAX) < c.visits[:, None])).sum(1)).all()
+    planned = np.arange(VISITS_MAX) < c.visits[:, None]
+    assert (c.missed == ((c.vkind == NONE) & planned).sum(axis=1)).all()
     team = c.backup[c.backup >= 0]
     assert w.alive[team].all() and not w.is_float[team].any(), "a backup has left or floats"
     for row in c.backup:

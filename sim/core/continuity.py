@@ -199,74 +199,89 @@ def _find(L, c, wid):  # pragma: no cover (compiled)
 
 @kernel
 def _leave(L, c, w, slot):  # pragma: no cover (compiled)
-    """The week in ring ``slot`` leaves window ``w`` of client ``c``."""
-    week = L.contacts[slot, c]
-    for j in range(week.size):
-        wid = week[j]
-        if wid == NO_CONTACT:
-            continue
-        L.n[w, c] -= 1
-        e = -1 if wid >= AGENCY_ID_BASE or L.overflow[slot, c, j] else _find(L, c, wid)
-        if e < 0:  # a new face at each visit
-            L.sumsq[w, c] -= 1
-            L.distinct[w, c] -= 1
-            continue
-        m = L.tab_cnt[c, w, e]
-        L.sumsq[w, c] -= 2 * m - 1
-        L.distinct[w, c] -= m == 1
-        L.tab_cnt[c, w, e] = m - 1
-        if w == 1 and m == 1:  # gone from the 52 weeks (so from the 26 too): free it
-            last = L.used[c] - 1
-            L.tab_id[c, e] = L.tab_id[c, last]
-            L.tab_cnt[c, 0, e] = L.tab_cnt[c, 0, last]
-            L.tab_cnt[c, 1, e] = L.tab_cnt[c, 1, last]
-            L.tab_id[c, last] = NO_CONTACT
-            L.tab_cnt[c, 0, last] = 0
-            L.tab_cnt[c, 1, last] = 0
-            L.used[c] = last
+    """The week in ring ``slot`` leaves window ``w`` of client ``c``. Visits are taken
+    in runs of the same worker (one table look-up a run): ``r`` visits lowering ``n_i``
+    from *m* to *m - r* remove ``m**2 - (m - r)**2`` from ``sumsq``."""
+    per = L.contacts.shape[2]
+    j = 0
+    while j < per:
+        wid = L.contacts[slot, c, j]
+        r = 1
+        while j + r < per and L.contacts[slot, c, j + r] == wid:
+            r += 1
+        if wid != NO_CONTACT:
+            L.n[w, c] -= r
+            e = -1 if wid >= AGENCY_ID_BASE or L.overflow[slot, c, j] else _find(L, c, wid)
+            if e < 0:  # a new face at each visit
+                L.sumsq[w, c] -= r
+                L.distinct[w, c] -= r
+            else:
+                m = L.tab_cnt[c, w, e]
+                L.sumsq[w, c] -= m * m - (m - r) * (m - r)
+                L.distinct[w, c] -= m == r
+                L.tab_cnt[c, w, e] = m - r
+                if w == 1 and m == r:  # gone from the 52 weeks (so from the 26): free it
+                    last = L.used[c] - 1
+                    L.tab_id[c, e] = L.tab_id[c, last]
+                    L.tab_cnt[c, 0, e] = L.tab_cnt[c, 0, last]
+                    L.tab_cnt[c, 1, e] = L.tab_cnt[c, 1, last]
+                    L.tab_id[c, last] = NO_CONTACT
+                    L.tab_cnt[c, 0, last] = 0
+                    L.tab_cnt[c, 1, last] = 0
+                    L.used[c] = last
+        j += r
     L.same[w, c] -= L.wk_pairs[slot, c]
     L.missed[w, c] -= L.wk_missed[slot, c]
 
 
 @kernel
-def _same_week(a, b, overflow):  # pragma: no cover (compiled)
-    """Whether two weeks' visits are the same ids in the same places, none of them temp
-    agency staff (whose ids are new each visit) and none of ``b``'s an overflow."""
-    for j in range(a.size):
-        if a[j] != b[j] or a[j] >= AGENCY_ID_BASE or overflow[j]:
+def _same_week(ids, c, L, slot):  # pragma: no cover (compiled)
+    """Whether client ``c``'s visits ``ids[c]`` are the same ids in the same places as
+    the week in ring ``slot``, none of them temp agency staff (whose ids are new each
+    visit) and none of that week's an overflow."""
+    for j in range(ids.shape[1]):
+        a = ids[c, j]
+        if a != L.contacts[slot, c, j] or a >= AGENCY_ID_BASE or L.overflow[slot, c, j]:
             return False
     return True
 
 
 @kernel
 def _enter(L, c, s, w):  # pragma: no cover (compiled)
-    """The visits in ring slot ``s`` enter window ``w`` only (or both when ``w`` is 2)."""
-    week = L.contacts[s, c]
-    for j in range(week.size):
-        wid = week[j]
-        if wid == NO_CONTACT:
-            continue
-        e = -1
-        if wid < AGENCY_ID_BASE:
-            e = _find(L, c, wid)
-            if e < 0 and L.used[c] < L.tab_id.shape[1]:
-                e = L.used[c]
-                L.tab_id[c, e] = wid
-                L.used[c] = e + 1
-            elif e < 0:
-                L.overflow[s, c, j] = True
-        for v in range(2):
-            if w != 2 and v != w:
-                continue
-            L.n[v, c] += 1
-            if e < 0:  # temp agency staff (or a full table): a new face
-                L.sumsq[v, c] += 1
-                L.distinct[v, c] += 1
-            else:
-                m = L.tab_cnt[c, v, e] + 1
-                L.tab_cnt[c, v, e] = m
-                L.sumsq[v, c] += 2 * m - 1
-                L.distinct[v, c] += m == 1
+    """The visits in ring slot ``s`` enter window ``w`` only (or both when ``w`` is 2),
+    in runs of the same worker: ``r`` visits raising ``n_i`` from *m* to *m + r* add
+    ``(m + r)**2 - m**2`` to ``sumsq``."""
+    per = L.contacts.shape[2]
+    j = 0
+    while j < per:
+        wid = L.contacts[s, c, j]
+        r = 1
+        while j + r < per and L.contacts[s, c, j + r] == wid:
+            r += 1
+        if wid != NO_CONTACT:
+            e = -1
+            if wid < AGENCY_ID_BASE:
+                e = _find(L, c, wid)
+                if e < 0 and L.used[c] < L.tab_id.shape[1]:
+                    e = L.used[c]
+                    L.tab_id[c, e] = wid
+                    L.used[c] = e + 1
+                elif e < 0:
+                    for q in range(j, j + r):
+                        L.overflow[s, c, q] = True
+            for v in range(2):
+                if w != 2 and v != w:
+                    continue
+                L.n[v, c] += r
+                if e < 0:  # temp agency staff (or a full table): a new face each visit
+                    L.sumsq[v, c] += r
+                    L.distinct[v, c] += r
+                else:
+                    m = L.tab_cnt[c, v, e]
+                    L.tab_cnt[c, v, e] = m + r
+                    L.sumsq[v, c] += (m + r) * (m + r) - m * m
+                    L.distinct[v, c] += m == 0
+        j += r
 
 
 @kernel
@@ -285,9 +300,8 @@ def record_visits(L, week, ids, scheduled):  # pragma: no cover (compiled)
     s = week % ring
     s_short = (week - short) % ring
     for c in range(ids.shape[0]):
-        new = ids[c]
-        keep_long = _same_week(new, L.contacts[s, c], L.overflow[s, c])
-        keep_short = _same_week(new, L.contacts[s_short, c], L.overflow[s_short, c])
+        keep_long = _same_week(ids, c, L, s)
+        keep_short = _same_week(ids, c, L, s_short)
         if keep_short:
             L.same[0, c] -= L.wk_pairs[s_short, c]
             L.missed[0, c] -= L.wk_missed[s_short, c]
@@ -303,7 +317,7 @@ def record_visits(L, week, ids, scheduled):  # pragma: no cover (compiled)
         first = NO_CONTACT
         prev = NO_CONTACT
         for j in range(per):
-            wid = new[j]
+            wid = ids[c, j]
             L.contacts[s, c, j] = wid
             L.overflow[s, c, j] = False
             if wid == NO_CONTACT:

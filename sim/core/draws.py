@@ -29,7 +29,7 @@ import numpy as np
 
 from sim.core.jit import kernel
 
-__all__ = ["UniformPool", "gamma2", "normal", "take"]
+__all__ = ["UniformPool", "gamma2", "normal", "sub_uniform", "take"]
 
 
 class UniformPool:
@@ -72,3 +72,17 @@ def normal(u1, u2):  # pragma: no cover (compiled)
 def gamma2(u1, u2):  # pragma: no cover (compiled)
     """A Gamma(2, 1) variate (the sum of two unit exponentials) from two uniforms."""
     return -math.log(1.0 - u1) - math.log(1.0 - u2)
+
+
+@kernel
+def sub_uniform(u, k):  # pragma: no cover (compiled)
+    """The ``k``-th of a stream of uniforms on [0, 1) derived from one uniform ``u`` of
+    the pool: the 53 bits of ``u`` and ``k`` mixed by the SplitMix64 finaliser (Steele,
+    Lea & Flood 2014). A phase that needs a variable number of uniforms per client (one
+    per visit) takes one from the pool and derives the rest, so the pool's bound stays
+    one per client; the result still depends on nothing but the seed."""
+    x = np.uint64(u * 9007199254740992.0) ^ (np.uint64(k + 1) * np.uint64(0x9E3779B97F4A7C15))
+    x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    x = x ^ (x >> np.uint64(31))
+    return float(x >> np.uint64(11)) * (1.0 / 9007199254740992.0)

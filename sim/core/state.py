@@ -168,6 +168,8 @@ class ClientState:
         self.share = np.zeros((n, n_domains))  # share of need in each domain (rows sum to 1)
         self.acuity = np.ones(n)  # need intensity (mean 1)
         self.hours_factor = np.ones(n)  # weekly hours beyond acuity (mean 1)
+        self.phours = np.zeros(n)  # hours a week the primary worker gives in a usual week
+        self.team_want = np.zeros(n, dtype=np.int64)  # backups the usual schedule needs
         self.crisis_left = np.zeros(n, dtype=np.int64)  # weeks of crisis remaining
         self.escalation = np.zeros(n)  # extra need from broken-down care
         self.primary = np.full(n, -1, dtype=np.int64)  # worker row, or -1
@@ -199,6 +201,8 @@ ClientArrays = namedtuple(  # type: ignore[misc]
         "share",
         "acuity",
         "hours_factor",
+        "phours",
+        "team_want",
         "crisis_left",
         "escalation",
         "primary",

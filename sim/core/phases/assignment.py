@@ -53,7 +53,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.core.continuity import record_visits
-from sim.core.draws import take
+from sim.core.draws import sub_uniform, take
 from sim.core.jit import kernel
 from sim.core.outputs import indices
 from sim.core.state import (
@@ -61,6 +61,7 @@ from sim.core.state import (
     AGENCY_COUNTER,
     AGENCY_ID_BASE,
     AGENCY_IDS,
+    BACKUPS_MAX,
     FLOAT,
     NONE,
     OVERTIME,
@@ -73,13 +74,15 @@ from sim.core.state import (
 #: the slots, in this order: absence, then the random order of workers.
 WORKER_DRAWS = indices(("absence", "order"))
 
-#: The uniforms taken a week for each client place, in a block after the workers':
-#: the random order in which clients without a primary worker get one, where the search
-#: for their primary starts, and where the search for each backup starts.
-CLIENT_DRAWS = indices(("order", "primary", "backup0", "backup1", "backup2"))
+#: The uniforms taken a week for the clients without a primary worker, each one block
+#: over those clients, in this order: the random order in which they get one, and where
+#: the search for each one's primary starts. A team place to fill takes one more (where
+#: the search starts), and a client with a visit needing cover one (``COVER_DRAWS``).
+NEED_DRAWS = indices(("order", "start"))
 
-#: The uniforms each visit without a primary, backup or float worker takes, by name:
-#: overtime cover or not, which colleague, agency cover or not.
+#: The uniforms each visit without a primary, backup or float worker uses, by name:
+#: overtime cover or not, which colleague, agency cover or not. They are derived
+#: (:func:`sim.core.draws.sub_uniform`) from one uniform the client takes that week.
 COVER_DRAWS = indices(("overtime", "colleague", "agency"))
 
 #: Workers looked at when choosing a client's primary or backup worker.
@@ -88,11 +91,7 @@ PROBE = 16
 
 def uniforms(worker_slots: int, n_clients: int, posts: int, n_domains: int) -> int:
     """Most uniforms :func:`step` takes in a week (every visit needing cover)."""
-    return (
-        len(WORKER_DRAWS) * worker_slots
-        + len(CLIENT_DRAWS) * n_clients
-        + len(COVER_DRAWS) * VISITS_MAX * n_clients
-    )
+    return len(WORKER_DRAWS) * worker_slots + (len(NEED_DRAWS) + BACKUPS_MAX + 1) * n_clients
 
 
 @kernel
@@ -110,6 +109,19 @@ def base_hours(C, P, c):  # pragma: no cover (compiled)
 
 
 @kernel
+def usual_schedule(C, P, c):  # pragma: no cover (compiled)
+    """Set client ``c``'s usual (admission) schedule figures: the hours a week their
+    primary worker gives in a usual week (``phours``: one shift on each visit day that
+    is one of the worker's working days, all of them when the client's days fit in a
+    working week) and the backups their team needs (``team_want``)."""
+    hb = base_hours(C, P, c)
+    days, shifts = schedule(P, hb)
+    C.phours[c] = hb / shifts * min(1.0, P.work_days / days)
+    want = -(-(days * shifts) // P.work_days) - 1 + P.team_backups
+    C.team_want[c] = min(max(want, 0), C.backup.shape[1])
+
+
+@kernel
 def works(W, i, day, work_days):  # pragma: no cover (compiled)
     """Whether worker row ``i`` works on weekday ``day`` (0-6)."""
     return (day - W.wid[i]) % 7 >= 7 - work_days
@@ -118,20 +130,21 @@ def works(W, i, day, work_days):  # pragma: no cover (compiled)
 @kernel
 def step(W, C, L, P, pool, pos, counters, t, absence, demand_mult):  # pragma: no cover (compiled)
     n = W.alive.size
-    u = take(pool, pos, len(WORKER_DRAWS) * n + len(CLIENT_DRAWS) * C.primary.size)
+    u = take(pool, pos, len(WORKER_DRAWS) * n)
     u_absence = u[WORKER_DRAWS.absence * n : (WORKER_DRAWS.absence + 1) * n]
     u_order = u[WORKER_DRAWS.order * n : (WORKER_DRAWS.order + 1) * n]
-    u_client = u[len(WORKER_DRAWS) * n :]
-    per_client = len(CLIENT_DRAWS)
-    regular, floats, need, load = _absence_and_caseload(W, C, P, u_absence, absence, t)
+    regular, floats, need, load = _absence_and_caseload(W, C, u_absence, absence, t)
     staff = regular[np.argsort(u_order[regular])]  # this week's random order of staff
 
     # 1. primary workers, then teams
     if need.size and staff.size:
-        need = need[np.argsort(u_client[per_client * need + CLIENT_DRAWS.order])]
-        _assign(W, C, P, staff, load, need, u_client, t)
+        d = take(pool, pos, len(NEED_DRAWS) * need.size)
+        keys = d[NEED_DRAWS.order * need.size : (NEED_DRAWS.order + 1) * need.size]
+        starts = d[NEED_DRAWS.start * need.size : (NEED_DRAWS.start + 1) * need.size]
+        order = np.argsort(keys)
+        _assign(W, C, P, staff, load, need[order], starts[order], t)
     if staff.size > 1:
-        _teams(W, C, P, staff, u_client)
+        _teams(W, C, staff, pool, pos)
 
     # 2. this week's visits
     present = np.empty(staff.size, dtype=np.int64)  # regular staff present (overtime)
@@ -146,7 +159,7 @@ def step(W, C, L, P, pool, pos, counters, t, absence, demand_mult):  # pragma: n
 
 
 @kernel
-def _absence_and_caseload(W, C, P, absent_draw, absence, t):  # pragma: no cover (compiled)
+def _absence_and_caseload(W, C, absent_draw, absence, t):  # pragma: no cover (compiled)
     """Mark this week's absences and count caseloads (clients and primary hours) and
     backup roles.
 
@@ -179,7 +192,7 @@ def _absence_and_caseload(W, C, P, absent_draw, absence, t):  # pragma: no cover
                 W.backups[C.backup[c, k]] += 1
         if C.primary[c] >= 0:
             W.caseload[C.primary[c]] += 1
-            load[C.primary[c]] += primary_hours(C, P, c)
+            load[C.primary[c]] += C.phours[c]
         else:
             need[n_need] = c
             n_need += 1
@@ -187,24 +200,15 @@ def _absence_and_caseload(W, C, P, absent_draw, absence, t):  # pragma: no cover
 
 
 @kernel
-def primary_hours(C, P, c):  # pragma: no cover (compiled)
-    """Hours a week client ``c``'s primary worker gives them in a usual week: one shift
-    on each visit day that is one of their working days (all of them when the client's
-    days fit in a working week)."""
-    hb = base_hours(C, P, c)
-    days, shifts = schedule(P, hb)
-    return hb / shifts * min(1.0, P.work_days / days)
-
-
-@kernel
-def _assign(W, C, P, staff, load, need, u_client, t):  # pragma: no cover (compiled)
+def _assign(W, C, P, staff, load, need, starts, t):  # pragma: no cover (compiled)
     """Clients ``need`` (in random order) get a primary worker with room (the module
-    docstring's caseload norm), the one with most spare hours of ``PROBE`` looked at."""
-    per = len(CLIENT_DRAWS)
+    docstring's caseload norm), the one with most spare hours of ``PROBE`` looked at
+    from place ``starts`` (a uniform per client) in the staff list."""
     m = staff.size
-    for c in need:
-        hours = min(primary_hours(C, P, c), P.contract_hours)
-        start = min(int(u_client[per * c + CLIENT_DRAWS.primary] * m), m - 1)
+    for q in range(need.size):
+        c = need[q]
+        hours = min(C.phours[c], P.contract_hours)
+        start = min(int(starts[q] * m), m - 1)
         best = -1
         spare_best = -1.0
         for j in range(min(PROBE, m)):
@@ -222,18 +226,15 @@ def _assign(W, C, P, staff, load, need, u_client, t):  # pragma: no cover (compi
 
 
 @kernel
-def _teams(W, C, P, staff, u_client):  # pragma: no cover (compiled)
-    """Fill each client's empty team places (module docstring)."""
-    per = len(CLIENT_DRAWS)
+def _teams(W, C, staff, pool, pos):  # pragma: no cover (compiled)
+    """Fill each client's empty team places (module docstring); one uniform from the
+    pool for each place filled, where the search starts."""
     m = staff.size
     for c in range(C.primary.size):
-        days, shifts = schedule(P, base_hours(C, P, c))
-        want = -(-(days * shifts) // P.work_days) - 1 + P.team_backups
-        want = min(want, C.backup.shape[1])
-        for k in range(want):
+        for k in range(C.team_want[c]):
             if C.backup[c, k] >= 0:
                 continue
-            start = min(int(u_client[per * c + CLIENT_DRAWS.backup0 + k] * m), m - 1)
+            start = min(int(take(pool, pos, 1)[0] * m), m - 1)
             best = -1
             for j in range(min(PROBE, m)):
                 i = staff[(start + j) % m]
@@ -272,6 +273,7 @@ def _visits(W, C, P, pool, pos, counters, floats, present, demand_mult):  # prag
         offset = (W.wid[p] + 7 - P.work_days) % 7 if fit else C.person[c] % 7
         spread = P.work_days if fit else 7
         colleague = -1  # the colleague covering this client in overtime this week
+        seed = -1.0  # the client's uniform for this week's cover draws (taken if needed)
         missed = 0
         by_primary = 0
         main = -1  # the first visit made by someone (the week's provider if no primary)
@@ -308,14 +310,17 @@ def _visits(W, C, P, pool, pos, counters, floats, present, demand_mult):  # prag
                         prov = fi
                         break
             if kind == NONE:
-                d = take(pool, pos, per)
-                if present.size and d[COVER_DRAWS.overtime] < P.overtime_cover:
+                if seed < 0:
+                    seed = take(pool, pos, 1)[0]
+                if present.size and sub_uniform(seed, per * j + COVER_DRAWS.overtime) < (
+                    P.overtime_cover
+                ):
                     kind = OVERTIME
                     if colleague < 0:
-                        q = min(int(d[COVER_DRAWS.colleague] * present.size), present.size - 1)
-                        colleague = present[q]
+                        x = sub_uniform(seed, per * j + COVER_DRAWS.colleague)
+                        colleague = present[min(int(x * present.size), present.size - 1)]
                     prov = colleague
-                elif d[COVER_DRAWS.agency] < P.agency_cover:
+                elif sub_uniform(seed, per * j + COVER_DRAWS.agency) < P.agency_cover:
                     kind = AGENCY
             C.vkind[c, j] = kind
             C.vprov[c, j] = prov

@@ -54,7 +54,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.core.draws import take
+from sim.core.draws import sub_uniform, take
 from sim.core.jit import kernel
 from sim.core.outputs import indices
 from sim.core.phases.learning import inservice_on
@@ -69,17 +69,17 @@ from sim.core.state import (
     PRIMARY,
     TEAM,
     TRAINING,
-    VISITS_MAX,
     WAGES,
 )
 
-#: The uniforms each visit takes, by name.
+#: The uniforms each client takes a week, by name: the one from which each visit's
+#: incident draw is derived (:func:`sim.core.draws.sub_uniform`).
 DRAWS = indices(("incident",))
 
 
 def uniforms(worker_slots: int, n_clients: int, posts: int, n_domains: int) -> int:
-    """Most uniforms :func:`step` takes in a week (one per visit)."""
-    return len(DRAWS) * VISITS_MAX * n_clients
+    """Most uniforms :func:`step` takes in a week (one per client)."""
+    return len(DRAWS) * n_clients
 
 
 @kernel
@@ -94,11 +94,12 @@ def step(W, C, P, pool, pos, costs, t):  # pragma: no cover (compiled)
     W.overtime_hours[:] = 0.0
     W.use[:] = 0.0
     W.relationship[:] = 0.0  # summed maturity until divided below
+    u = take(pool, pos, per * C.kind.size)
     for c in range(C.kind.size):
         hours = C.hours[c]
         nv = C.visits[c]
         length = hours / nv if nv > 0 else 0.0
-        u = take(pool, pos, per * nv)
+        seed = u[per * c + DRAWS.incident]
         crisis = P.crisis_multiplier if C.crisis_left[c] > 0 else 1.0
         required = min(1.0, P.competence_required * C.acuity[c] * crisis)
         maturity = 1.0 - np.exp(-C.relationship_weeks[c] / P.relationship_weeks)
@@ -113,11 +114,22 @@ def step(W, C, P, pool, pos, costs, t):  # pragma: no cover (compiled)
         unseen = 0.0
         match = 0.0
         dom = -1
-        for j in range(nv):
-            kind = C.vkind[c, j]
+        run = 0.0  # hours of the current run of visits by worker ``last``
+        for j in range(nv + 1):
+            pr = C.vprov[c, j] if j < nv else -3
+            kind = C.vkind[c, j] if j < nv else NONE
+            if pr != last or j == nv:  # a new provider: the last one's run ends
+                if last >= 0 and run > 0:
+                    W.hours[last] += run
+                    W.gap[last] += run * gap
+                    W.unseen[last] += run * unseen
+                    for k in range(n_domains):
+                        W.use[last, k] += C.share[c, k] * run
+                run = 0.0
+            if j == nv:
+                break
             if kind == NONE:
                 continue
-            pr = C.vprov[c, j]
             by_worker = pr >= 0
             if pr != last:  # the provider's skill gaps with this client
                 last = pr
@@ -145,24 +157,26 @@ def step(W, C, P, pool, pos, costs, t):  # pragma: no cover (compiled)
             g_sum += gap
             risk = unseen + P.known_gap_risk * (gap - unseen)
             p_inc = P.incident_rate * (1 + P.incident_gap_weight * risk) * (1 + exh) / nv
-            hit = u[per * j + DRAWS.incident] < p_inc
+            hit = sub_uniform(seed, j) < p_inc
             incident = incident or hit
             if kind == AGENCY:
                 costs[COVER] += length * P.agency_rate
                 continue
-            W.hours[pr] += length
-            W.gap[pr] += length * gap
-            W.unseen[pr] += length * unseen
+            run += length
             W.incidents[pr] += hit
+            if kind == OVERTIME:
+                W.overtime_hours[pr] += length
             if hit and dom >= 0:  # the incident reveals the unseen gap
+                W.hours[pr] += run  # (the run so far, with the gaps it had)
+                W.gap[pr] += run * gap
+                W.unseen[pr] += run * unseen
+                for k in range(n_domains):
+                    W.use[pr, k] += C.share[c, k] * run
+                run = 0.0
                 W.known[pr, dom] = 1.0
                 W.competence[pr, dom] += P.incident_learning * (1 - W.competence[pr, dom])
                 W.found[pr] += 1
                 last = -2  # its gaps changed
-            if kind == OVERTIME:
-                W.overtime_hours[pr] += length
-            for k in range(n_domains):
-                W.use[pr, k] += C.share[c, k] * length
         C.gap[c] = g_sum / made if made else 0.0
         C.quality[c] = q_sum / made if made else 0.0
         C.incident[c] = incident

@@ -31,6 +31,7 @@ from sim.core.continuity import forget
 from sim.core.draws import gamma2, normal, take
 from sim.core.jit import kernel
 from sim.core.outputs import indices
+from sim.core.phases.assignment import usual_schedule
 from sim.core.state import NEXT_PERSON
 
 #: Most extra need (as a multiple of the client's base need) escalation can add.
@@ -87,6 +88,7 @@ def admit(C, L, P, pool, pos, counters, rows, t):  # pragma: no cover (compiled)
         z_hours = normal(v[h], v[h + 1])
         C.acuity[c] = np.exp(-0.5 * sd * sd + sd * z_acuity)  # mean 1
         C.hours_factor[c] = np.exp(-0.5 * P.hours_sd * P.hours_sd + P.hours_sd * z_hours)
+        usual_schedule(C, P, c)
         C.crisis_left[c] = 0
         C.escalation[c] = 0.0
         C.primary[c] = -1
