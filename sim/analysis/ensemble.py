@@ -20,7 +20,11 @@ interval includes parameter uncertainty and some replication noise.
   partial rank correlation coefficients (PRCC; Marino et al. 2008), the correlation
   between the ranks of a parameter and of the effect once the ranks of the other
   parameters are regressed out of both, with its two-sided p-value (t test with
-  ``n - 2 - k`` degrees of freedom, ``k`` the other parameters).
+  ``n - 2 - k`` degrees of freedom, ``k`` the other parameters) and an approximate 95 %
+  interval (:func:`prcc_interval`: Fisher's z transform with standard error
+  ``1 / sqrt(n - 3 - k)``, as for a partial correlation). With ``levels=True`` (used by
+  ``sensitivity --ensemble``) it also analyses each regime's own value of each measure
+  (``quantity`` ``level``) beside its effect against the baseline (``effect``).
 """
 
 from __future__ import annotations
@@ -46,6 +50,7 @@ __all__ = [
     "interval_method",
     "member_means",
     "prcc",
+    "prcc_interval",
 ]
 
 #: Percentiles of the ensemble interval (with enough members).
@@ -70,14 +75,20 @@ EFFECT_COLUMNS: tuple[str, ...] = (
 )
 
 SENSITIVITY_COLUMNS: tuple[str, ...] = (
-    "metric",
+    "quantity",
     "regime",
     "baseline",
+    "metric",
     "parameter",
     "prcc",
     "p_value",
+    "ci_low",
+    "ci_high",
     "members",
 )
+
+#: Confidence level of :func:`prcc_interval`.
+PRCC_LEVEL = 0.95
 
 
 def interval_method(n: int) -> str:
@@ -220,6 +231,48 @@ def prcc(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return coef, pval
 
 
+def prcc_interval(
+    coef: np.ndarray, n: int, k: int, level: float = PRCC_LEVEL
+) -> tuple[np.ndarray, np.ndarray]:
+    """Approximate ``level`` interval of partial rank correlations ``coef`` computed over
+    ``n`` points with ``k`` parameters varying: Fisher's z transform, standard error
+    ``1 / sqrt(n - 3 - (k - 1))`` (a partial correlation with ``k - 1`` variables held
+    fixed). NaN where ``coef`` is NaN or ``n - 2 - k <= 0``; ``+-1`` stays ``+-1``."""
+    c = np.asarray(coef, dtype=float)
+    lo = np.full(c.shape, math.nan)
+    hi = np.full(c.shape, math.nan)
+    dof = n - 3 - (k - 1)
+    if dof <= 0:
+        return lo, hi
+    zq = float(stats.norm.ppf(0.5 + level / 2))
+    ok = np.isfinite(c)
+    z = np.arctanh(np.clip(c[ok], -1.0, 1.0))
+    half = zq / math.sqrt(dof)
+    lo[ok] = np.tanh(z - half)
+    hi[ok] = np.tanh(z + half)
+    return lo, hi
+
+
+def _prcc_rows(
+    quantity: str,
+    regime: str,
+    baseline: str,
+    metric: str,
+    values: pd.Series,
+    params: pd.DataFrame,
+    parameters: Sequence[str],
+) -> list[tuple]:
+    values = values.dropna()
+    x = params.loc[values.index].to_numpy(float)
+    coef, pval = prcc(x, values.to_numpy(float))
+    kv = int(sum(np.ptp(x[:, j]) > 0 for j in range(x.shape[1]))) if len(x) else 0
+    lo, hi = prcc_interval(coef, len(values), kv)
+    return [
+        (quantity, regime, baseline, metric, name, c, p, a, b, len(values))
+        for name, c, p, a, b in zip(parameters, coef, pval, lo, hi, strict=True)
+    ]
+
+
 def ensemble_sensitivity(
     ens_runs: pd.DataFrame,
     members: pd.DataFrame,
@@ -227,19 +280,25 @@ def ensemble_sensitivity(
     metrics: Sequence[str],
     regimes: Sequence[str],
     baseline: str,
+    levels: bool = False,
 ) -> pd.DataFrame:
     """PRCC of each parameter with each regime's effect against ``baseline`` over the
-    members (columns :data:`SENSITIVITY_COLUMNS`)."""
-    rows = []
+    members (``quantity`` ``effect``) and, with ``levels``, with each regime's own value
+    (``level``, the baseline's included); columns :data:`SENSITIVITY_COLUMNS`."""
+    rows: list[tuple] = []  # effects first, then levels
+    level_rows: list[tuple] = []
     params = members.set_index("member")[list(parameters)]
     for metric in metrics:
         mm = member_means(ens_runs, [metric]).pivot(index="member", columns="regime", values=metric)
         for regime in regimes:
-            if regime == baseline or regime not in mm.columns or baseline not in mm.columns:
+            if regime not in mm.columns:
                 continue
-            eff = (mm[regime] - mm[baseline]).dropna()
-            x = params.loc[eff.index].to_numpy(float)
-            coef, pval = prcc(x, eff.to_numpy(float))
-            for name, c, p in zip(parameters, coef, pval, strict=True):
-                rows.append((metric, regime, baseline, name, c, p, len(eff)))
-    return pd.DataFrame(rows, columns=list(SENSITIVITY_COLUMNS))
+            if levels:
+                level_rows += _prcc_rows(
+                    "level", regime, baseline, metric, mm[regime], params, parameters
+                )
+            if regime == baseline or baseline not in mm.columns:
+                continue
+            eff = mm[regime] - mm[baseline]
+            rows += _prcc_rows("effect", regime, baseline, metric, eff, params, parameters)
+    return pd.DataFrame(rows + level_rows, columns=list(SENSITIVITY_COLUMNS))

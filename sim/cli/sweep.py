@@ -30,11 +30,18 @@ EXECUTORS: tuple[str, ...] = ("local", "dask")
 CHUNK_FORMATS: tuple[str, ...] = ("parquet", "csv")
 
 
-def add_sweep_options(p: argparse.ArgumentParser) -> None:
-    """The options shared by ``sweep`` and ``sensitivity``."""
+def add_sweep_options(p: argparse.ArgumentParser, spec_optional: bool = False) -> None:
+    """The options shared by ``sweep`` and ``sensitivity`` (whose spec is optional: it
+    has ``--ensemble`` instead)."""
     from sim.experiments.outdir import out_path
 
-    p.add_argument("spec", type=Path, help="sweep spec (.toml); see scenarios/sweep_*.toml")
+    p.add_argument(
+        "spec",
+        type=Path,
+        nargs="?" if spec_optional else None,
+        default=None,
+        help="sweep spec (.toml); see scenarios/sweep_*.toml",
+    )
     p.add_argument(
         "--out",
         type=out_path,

@@ -559,18 +559,44 @@ _ENSEMBLE_TABLES: dict[str, dict[str, tuple[str, str, str, str]]] = {
         ),
     },
     "ensemble_sensitivity": {
-        "metric": ("Measure", "", "id", "Name of the measure whose regime effect is analysed."),
-        "regime": ("Regime", "", "id", "The regime whose effect against the baseline it is."),
+        "quantity": (
+            "Quantity",
+            "",
+            "id",
+            "effect: the regime's member mean minus the baseline's (same member, same "
+            "seeds); level: the regime's own member mean (sensitivity --ensemble only).",
+        ),
+        "metric": ("Measure", "", "id", "Name of the measure analysed."),
+        "regime": (
+            "Regime",
+            "",
+            "id",
+            "The regime whose effect against the baseline (or level) is analysed.",
+        ),
         "baseline": ("Baseline", "", "id", "The regime the effect is measured against."),
         "parameter": ("Parameter", "", "id", "The ensemble parameter."),
         "prcc": (
             "PRCC",
             "-1 to 1",
             "other",
-            "Partial rank correlation of the parameter with the member's effect, the "
-            "other parameters' ranks regressed out (sim/analysis/ensemble.py).",
+            "Partial rank correlation of the parameter with the member's effect (or "
+            "level), the other parameters' ranks regressed out (sim/analysis/ensemble.py).",
         ),
         "p_value": ("p-value", "", "other", "Two-sided p-value of the PRCC (t test)."),
+        "ci_low": (
+            "PRCC 95 % interval, low",
+            "-1 to 1",
+            "other",
+            "Lower end of the approximate 95 % interval of the PRCC (Fisher's z, "
+            "standard error 1/sqrt(members - 2 - parameters)).",
+        ),
+        "ci_high": (
+            "PRCC 95 % interval, high",
+            "-1 to 1",
+            "other",
+            "Upper end of the approximate 95 % interval of the PRCC (Fisher's z, "
+            "standard error 1/sqrt(members - 2 - parameters)).",
+        ),
         "members": ("Members", "members", "other", "Members the PRCC is computed over."),
     },
 }
@@ -597,6 +623,8 @@ def describe(table: str, name: str) -> dict[str, str]:
         }
 
     spec = _TABLES.get(table, {}).get(name) or _ENSEMBLE_TABLES.get(table, {}).get(name)
+    if spec is None and table == "sensitivity":  # sensitivity --ensemble: PRCC columns
+        spec = _ENSEMBLE_TABLES["ensemble_sensitivity"].get(name)
     if spec is None and table == "summary":
         spec = _ENSEMBLE_SUMMARY.get(name)
     if spec is not None:
