@@ -280,8 +280,8 @@ def measure(W, C, L, P, costs, led, events, t, out):  # pragma: no cover (compil
     out[SLOT.cost_total] = costs.sum()
     year_hours = led[CARE_HOURS].sum()
     out[SLOT.cost_per_care_hour] = led[COST].sum() / year_hours if year_hours > 0 else 0.0
-    out[SLOT.cost_per_client_year] = led[COST].sum() / n_clients
     stable_years = led[STABLE_WEEKS].sum() / 52.0
     out[SLOT.cost_per_stable_client_year] = (
         led[COST].sum() / stable_years if stable_years > 0 else 0.0
     )
+    out[SLOT.cost_per_client_year] = led[COST].sum() / n_clients
