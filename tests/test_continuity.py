@@ -4,6 +4,7 @@ over visits and for both windows (6 and 12 months)."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from sim import WorkforceModel
 from sim.analysis.metrics import continuity_rows
@@ -69,3 +70,22 @@ def test_ledger_in_a_running_model_matches_recomputation(medium_agency):
     for _ in range(60):
         m.step()
         check(m.continuity, m.t)
+
+
+def test_per_client_table_agrees_with_the_agency_measures():
+    m = WorkforceModel(rng=3, setting="home_care", warmup_weeks=60)
+    for _ in range(4):
+        m.step()
+    for window, suffix in ((26, "_6m"), (52, "")):
+        d = m.client_continuity(window)
+        assert len(d) == m.params["n_clients"]
+        assert (d["visits"] >= 0).all() and (d["missed"] >= 0).all()
+        ok = d["visits"] >= 2
+        if window == 26:
+            ok &= d["weeks_in_care"] >= 26
+        assert d.loc[ok, "coc"].mean() == pytest.approx(m.metrics["coc" + suffix], rel=1e-9)
+    # clients with more hours see more workers: continuity falls with daily hours
+    d = m.client_continuity(26)
+    few = d[(d["usual_hours"] < 21) & (d["weeks_in_care"] >= 26)]["coc"].mean()
+    many = d[(d["usual_hours"] > 49) & (d["weeks_in_care"] >= 26)]["coc"].mean()
+    assert few > many

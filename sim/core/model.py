@@ -369,9 +369,34 @@ class WorkforceModel(mesa.Model):
         return self._client_handles[row]
 
     # -- views -----------------------------------------------------------------------
-    def contact_history(self) -> np.ndarray:
-        """Care contacts of every client over the last 52 weeks, oldest first (-1 = none)."""
-        return self.continuity.history(self.t)
+    def contact_history(self, window: int = CONTACT_WINDOW) -> np.ndarray:
+        """Who made every client's visits over the last ``window`` weeks (52 or 26), oldest
+        first: one row per client, ``VISITS_MAX`` places a week (worker ids; -1 = no
+        visit or a missed one)."""
+        return self.continuity.history(self.t, window)
+
+    def client_continuity(self, window: int = CONTACT_WINDOW) -> pd.DataFrame:
+        """One row per client place: person id, usual weekly hours, this week's visits and
+        missed visits, and the continuity indices over the last ``window`` weeks' visits
+        (``coc``, ``upc``, ``secon``, ``distinct_workers``, ``visits``, ``missed``; NaN
+        where undefined)."""
+        c = self.clients
+        ix = self.continuity.indices(window=window)
+        return pd.DataFrame(
+            {
+                "person_id": c.person,
+                "usual_hours": self.params["client_hours"] * c.acuity * c.hours_factor,
+                "weeks_in_care": self.t - c.admit_week,
+                "visits_this_week": c.visits,
+                "missed_this_week": c.missed,
+                "visits": ix["n"],
+                "missed": ix["missed"],
+                "coc": ix["coc"],
+                "upc": ix["upc"],
+                "secon": ix["secon"],
+                "distinct_workers": ix["distinct"],
+            }
+        )
 
     def survival_data(self) -> pd.DataFrame:
         """Spells of workers hired in reported weeks: duration (weeks) and event (1 = left)."""

@@ -1026,7 +1026,8 @@ _p(
     "probability",
     0,
     1,
-    "Chance that a client-week left without a worker is covered by staff overtime.",
+    "Chance that a visit left without its primary worker, a backup or float staff is "
+    "covered by a colleague in overtime.",
     "Assumption.",
     "cover",
 )
@@ -1036,7 +1037,8 @@ _p(
     "probability",
     0,
     1,
-    "Chance that a still-uncovered client-week is covered by agency (temp) staff.",
+    "Chance that a visit still uncovered is made by agency (temp) staff; otherwise it is "
+    "missed.",
     "Assumption.",
     "cover",
 )
