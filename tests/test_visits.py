@@ -9,11 +9,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from helpers import MEDIUM, make_model
 from sim import WorkforceModel
 from sim.core import params as registry
 from sim.core.phases.assignment import schedule
 from sim.core.state import AGENCY, FLOAT, NONE, OVERTIME, PRIMARY, TEAM, VISITS_MAX
+
+from helpers import MEDIUM, make_model
 
 
 def _record(**kw):
