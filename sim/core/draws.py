@@ -16,6 +16,9 @@ their sum (:func:`sim.core.phases.week_draws`). :func:`take` refuses to hand out
 the pool holds, so a phase that takes more than it declares fails loudly instead of
 reading past the block.
 
+A phase that needs a number of uniforms that varies per client (one per visit) takes
+one uniform per client from the pool and derives the rest from it (:func:`sub_uniform`).
+
 Other distributions are made from uniforms inside the kernels: normal variates by the
 Box-Muller transform (:func:`normal`), Gamma(2, 1) as a sum of two exponentials
 (:func:`gamma2`), binomial counts as the number of uniforms below the probability.
