@@ -143,8 +143,7 @@ class Client(mesa.Agent):
         """Worker ids of this week's visits in order (-1 = missed), one per scheduled
         visit."""
         n = int(self._s.visits[self.row])
-        week = self.model.continuity.contacts[self.model.t % CONTACT_WINDOW, self.row]
-        return week[:n].copy()
+        return self.model.continuity.visits_in(self.model.t, self.row)[:n]
 
     @property
     def team(self) -> list[Worker]:

@@ -6,17 +6,26 @@ Care is delivered as visits (or shifts), up to ``VISITS_MAX`` a week
 updates it week by week: the week that leaves each window is taken out and the new week
 put in, so no week recounts a client's whole history.
 
-* ``contacts[c, s, j]``: worker id of client *c*'s visit *j* in ring slot *s* (one slot
-  per week, visits in the order of the week), ``-1`` for a missed visit or no visit;
-* ``tab_id[c, e]`` and ``tab_cnt[w, c, e]``: the workers (other than temp agency staff)
+* A week is kept as its **runs**: the visits in order, consecutive visits by the same
+  worker (or missed ones) as one run ``(run_id, run_len)``, ``nruns`` runs a week, in
+  ring slot ``t mod 52`` (week-major, so one week of every client is one block of
+  memory). A client's week usually has one to three runs, so the work per week follows
+  the runs, not the visits. :meth:`ContinuityLedger.history` expands them again.
+* ``tab_id[c, e]`` and ``tab_cnt[c, w, e]``: the workers (other than temp agency staff)
   client *c* saw in the last 52 weeks and their number of visits ``n_i`` in window *w*,
-  packed in the first ``used[c]`` entries (an entry goes when its 52-week count is 0);
-* ``n[w, c]``, ``sumsq[w, c] = sum_i n_i**2`` (a visit raising ``n_i`` to *m* adds
-  ``2m - 1``), ``distinct[w, c]`` and ``top[w, c] = max_i n_i`` per window;
-* ``same[w, c]``: consecutive visit pairs with the same worker whose first visit is in
-  the window, with ``wk_pairs[c, s]`` counting the pairs that start in slot *s* (a pair
-  across weeks is added to the earlier week's slot when the later week is recorded);
-* ``missed[w, c]``: missed visits in the window (``wk_missed[c, s]`` per week).
+  packed in the first ``used[c]`` entries (an entry goes when its 52-week count is 0).
+  A run of ``r`` visits raising ``n_i`` from *m* to *m + r* adds ``(m + r)**2 - m**2``
+  to ``sumsq``;
+* ``n[w, c]``, ``sumsq[w, c] = sum_i n_i**2``, ``distinct[w, c]`` and ``top[w, c] =
+  max_i n_i`` per window;
+* ``same[w, c]``: consecutive made visits with the same worker whose first visit is in
+  the window (missed visits are skipped), with ``wk_pairs[s, c]`` counting the pairs
+  that start in slot *s* (a pair across weeks is added to the earlier week's slot when
+  the later week is recorded);
+* ``missed[w, c]``: missed visits in the window (``wk_missed[s, c]`` per week).
+
+A client whose new week has the same runs as a week leaving a window (no temp staff)
+keeps that window's worker counts as they are; only pairs and missed visits change.
 
 Temp agency staff are a new face at every visit (ids from
 :data:`sim.core.state.AGENCY_ID_BASE` up): each such visit counts once in ``n``,
@@ -37,6 +46,7 @@ from collections import namedtuple
 import numpy as np
 
 from sim.core.jit import kernel
+from sim.core.outputs import indices
 from sim.core.state import AGENCY_ID_BASE, CONTACT_WINDOW, SHORT_WINDOW
 
 __all__ = [
@@ -62,6 +72,31 @@ TABLE = 48
 #: ``last_week`` of a client with no visit yet (far before any window).
 NEVER = np.iinfo(np.int64).min // 2
 
+#: The columns of a client's row of counts (``ContinuityLedger.stats``): each count of
+#: both windows (``n0``: 26 weeks, ``n1``: 52 weeks), the table's entries in use, and
+#: the last visit's worker id, ring slot and week.
+_STATS = indices(
+    (
+        "n0",
+        "n1",
+        "sumsq0",
+        "sumsq1",
+        "distinct0",
+        "distinct1",
+        "top0",
+        "top1",
+        "same0",
+        "same1",
+        "missed0",
+        "missed1",
+        "used",
+        "last_id",
+        "last_slot",
+        "last_week",
+    ),
+    "LedgerStats",
+)
+
 
 class ContinuityLedger:
     """Ring buffer of 52 weeks of up to ``visits`` visits a week for ``n_clients`` clients."""
@@ -71,24 +106,45 @@ class ContinuityLedger:
             raise ValueError(f"window must be {CONTACT_WINDOW} weeks, got {window}")
         n = n_clients
         self.window = window
+        self.visits = visits
         # week-major, so that one week's slot of every client is one block of memory
-        self.contacts = np.full((window, n, visits), NO_CONTACT, dtype=np.int32)
+        self.run_id = np.full((window, n, visits), NO_CONTACT, dtype=np.int32)
+        self.run_len = np.zeros((window, n, visits), dtype=np.int16)
+        self.nruns = np.zeros((window, n), dtype=np.int16)
         self.overflow = np.zeros((window, n, visits), dtype=np.bool_)
-        self.wk_pairs = np.zeros((window, n), dtype=np.int64)
-        self.wk_missed = np.zeros((window, n), dtype=np.int64)
+        # the pairs and missed visits of each week, side by side
+        self.wk = np.zeros((window, n, 2), dtype=np.int64)
         self.tab_id = np.full((n, TABLE), NO_CONTACT, dtype=np.int32)
         self.tab_cnt = np.zeros((n, 2, TABLE), dtype=np.int64)
-        self.used = np.zeros(n, dtype=np.int64)
-        self.n = np.zeros((2, n), dtype=np.int64)
-        self.sumsq = np.zeros((2, n), dtype=np.int64)
-        self.distinct = np.zeros((2, n), dtype=np.int64)
-        self.top = np.zeros((2, n), dtype=np.int64)
-        self.same = np.zeros((2, n), dtype=np.int64)
-        self.missed = np.zeros((2, n), dtype=np.int64)
-        self.last_id = np.full(n, NO_CONTACT, dtype=np.int32)
-        self.last_slot = np.zeros(n, dtype=np.int64)
-        self.last_week = np.full(n, NEVER, dtype=np.int64)
+        # every per-client count in one row per client (one block of memory a client);
+        # the named arrays below are views into it, [window, client] for the counts
+        self.stats = np.zeros((n, len(_STATS)), dtype=np.int64)
+        self.stats[:, _STATS.last_id] = NO_CONTACT
+        self.stats[:, _STATS.last_week] = NEVER
+        self._views()
+
+    def _views(self) -> None:
+        st = self.stats
+        self.wk_pairs = self.wk[:, :, 0]
+        self.wk_missed = self.wk[:, :, 1]
+        for name in ("n", "sumsq", "distinct", "top", "same", "missed"):
+            i = getattr(_STATS, name + "0")
+            setattr(self, name, st[:, i : i + 2].T)
+        for name in ("used", "last_id", "last_slot", "last_week"):
+            setattr(self, name, st[:, getattr(_STATS, name)])
         self.arrays = LedgerArrays(*(getattr(self, f) for f in LedgerArrays._fields))
+
+    def __deepcopy__(self, memo: dict) -> ContinuityLedger:
+        """A copy whose named arrays are views into its own ``stats`` and ``wk`` again."""
+        new = object.__new__(ContinuityLedger)
+        for name in ("window", "visits"):
+            setattr(new, name, getattr(self, name))
+        for name in ("run_id", "run_len", "nruns", "overflow", "wk", "tab_id", "tab_cnt", "stats"):
+            setattr(new, name, getattr(self, name).copy())
+        new._views()
+        new.arrays = LedgerArrays(*(getattr(new, f) for f in LedgerArrays._fields))
+        memo[id(self)] = new
+        return new
 
     def reset(self, rows: np.ndarray) -> None:
         """Forget the history of client places ``rows`` (a new admission)."""
@@ -101,7 +157,7 @@ class ContinuityLedger:
         ids = np.asarray(ids, dtype=np.int32)
         if ids.ndim == 1:
             ids = ids[:, None]
-        full = np.full((ids.shape[0], self.contacts.shape[2]), NO_CONTACT, dtype=np.int32)
+        full = np.full((ids.shape[0], self.visits), NO_CONTACT, dtype=np.int32)
         full[:, : ids.shape[1]] = ids
         if scheduled is None:
             scheduled = np.count_nonzero(full != NO_CONTACT, axis=1)
@@ -113,8 +169,21 @@ class ContinuityLedger:
         if window not in WINDOWS:
             raise ValueError(f"window must be one of {WINDOWS} weeks, got {window}")
         order = (np.arange(CONTACT_WINDOW - window, CONTACT_WINDOW) + week + 1) % CONTACT_WINDOW
-        h = self.contacts[order].transpose(1, 0, 2)  # client, week, visit
+        h = np.full((self.n.shape[1], window, self.visits), NO_CONTACT, dtype=np.int32)
+        _expand(self.run_id, self.run_len, self.nruns, order, h)
         return h.reshape(h.shape[0], -1)
+
+    def visits_in(self, week: int, row: int) -> np.ndarray:
+        """Client ``row``'s visits in week ``week`` (one of the last 52 recorded), in
+        order, ``visits`` places (-1 = no visit or a missed one)."""
+        slot = week % CONTACT_WINDOW
+        out = np.full(self.visits, NO_CONTACT, dtype=np.int32)
+        j = 0
+        for q in range(int(self.nruns[slot, row])):
+            r = int(self.run_len[slot, row, q])
+            out[j : j + r] = self.run_id[slot, row, q]
+            j += r
+        return out
 
     def indices(
         self, rows: np.ndarray | None = None, window: int = CONTACT_WINDOW
@@ -146,7 +215,9 @@ class ContinuityLedger:
 LedgerArrays = namedtuple(  # type: ignore[misc]
     "LedgerArrays",
     [
-        "contacts",
+        "run_id",
+        "run_len",
+        "nruns",
         "overflow",
         "wk_pairs",
         "wk_missed",
@@ -170,7 +241,9 @@ LedgerArrays = namedtuple(  # type: ignore[misc]
 def forget(L, rows):  # pragma: no cover (compiled)
     """Forget the history of client places ``rows`` (ledger arrays ``L``)."""
     for c in rows:
-        L.contacts[:, c, :] = NO_CONTACT
+        L.run_id[:, c, :] = NO_CONTACT
+        L.run_len[:, c, :] = 0
+        L.nruns[:, c] = 0
         L.overflow[:, c, :] = False
         L.wk_pairs[:, c] = 0
         L.wk_missed[:, c] = 0
@@ -198,90 +271,94 @@ def _find(L, c, wid):  # pragma: no cover (compiled)
 
 
 @kernel
+def _expand(run_id, run_len, nruns, order, out):  # pragma: no cover (compiled)
+    """Write the visits of ring slots ``order`` (oldest first) into ``out[c, k, j]``."""
+    for k in range(order.size):
+        s = order[k]
+        for c in range(out.shape[0]):
+            j = 0
+            for q in range(nruns[s, c]):
+                for _ in range(run_len[s, c, q]):
+                    out[c, k, j] = run_id[s, c, q]
+                    j += 1
+
+
+@kernel
 def _leave(L, c, w, slot):  # pragma: no cover (compiled)
-    """The week in ring ``slot`` leaves window ``w`` of client ``c``. Visits are taken
-    in runs of the same worker (one table look-up a run): ``r`` visits lowering ``n_i``
-    from *m* to *m - r* remove ``m**2 - (m - r)**2`` from ``sumsq``."""
-    per = L.contacts.shape[2]
-    j = 0
-    while j < per:
-        wid = L.contacts[slot, c, j]
-        r = 1
-        while j + r < per and L.contacts[slot, c, j + r] == wid:
-            r += 1
-        if wid != NO_CONTACT:
-            L.n[w, c] -= r
-            e = -1 if wid >= AGENCY_ID_BASE or L.overflow[slot, c, j] else _find(L, c, wid)
-            if e < 0:  # a new face at each visit
-                L.sumsq[w, c] -= r
-                L.distinct[w, c] -= r
-            else:
-                m = L.tab_cnt[c, w, e]
-                L.sumsq[w, c] -= m * m - (m - r) * (m - r)
-                L.distinct[w, c] -= m == r
-                L.tab_cnt[c, w, e] = m - r
-                if w == 1 and m == r:  # gone from the 52 weeks (so from the 26): free it
-                    last = L.used[c] - 1
-                    L.tab_id[c, e] = L.tab_id[c, last]
-                    L.tab_cnt[c, 0, e] = L.tab_cnt[c, 0, last]
-                    L.tab_cnt[c, 1, e] = L.tab_cnt[c, 1, last]
-                    L.tab_id[c, last] = NO_CONTACT
-                    L.tab_cnt[c, 0, last] = 0
-                    L.tab_cnt[c, 1, last] = 0
-                    L.used[c] = last
-        j += r
+    """The week in ring ``slot`` leaves window ``w`` of client ``c``, run by run: ``r``
+    visits lowering ``n_i`` from *m* to *m - r* remove ``m**2 - (m - r)**2``."""
+    for q in range(L.nruns[slot, c]):
+        wid = L.run_id[slot, c, q]
+        if wid == NO_CONTACT:
+            continue
+        r = np.int64(L.run_len[slot, c, q])
+        L.n[w, c] -= r
+        e = -1 if wid >= AGENCY_ID_BASE or L.overflow[slot, c, q] else _find(L, c, wid)
+        if e < 0:  # a new face at each visit
+            L.sumsq[w, c] -= r
+            L.distinct[w, c] -= r
+            continue
+        m = L.tab_cnt[c, w, e]
+        L.sumsq[w, c] -= m * m - (m - r) * (m - r)
+        L.distinct[w, c] -= m == r
+        L.tab_cnt[c, w, e] = m - r
+        if w == 1 and m == r:  # gone from the 52 weeks (so from the 26): free it
+            last = L.used[c] - 1
+            L.tab_id[c, e] = L.tab_id[c, last]
+            L.tab_cnt[c, 0, e] = L.tab_cnt[c, 0, last]
+            L.tab_cnt[c, 1, e] = L.tab_cnt[c, 1, last]
+            L.tab_id[c, last] = NO_CONTACT
+            L.tab_cnt[c, 0, last] = 0
+            L.tab_cnt[c, 1, last] = 0
+            L.used[c] = last
     L.same[w, c] -= L.wk_pairs[slot, c]
     L.missed[w, c] -= L.wk_missed[slot, c]
 
 
 @kernel
-def _same_week(ids, c, L, slot):  # pragma: no cover (compiled)
-    """Whether client ``c``'s visits ``ids[c]`` are the same ids in the same places as
-    the week in ring ``slot``, none of them temp agency staff (whose ids are new each
-    visit) and none of that week's an overflow."""
-    for j in range(ids.shape[1]):
-        a = ids[c, j]
-        if a != L.contacts[slot, c, j] or a >= AGENCY_ID_BASE or L.overflow[slot, c, j]:
+def _same_runs(rid, rlen, k, L, c, slot):  # pragma: no cover (compiled)
+    """Whether the runs ``rid[:k]``, ``rlen[:k]`` are those of client ``c``'s week in ring
+    ``slot``, none of them temp agency staff (new ids each visit) nor an overflow."""
+    if L.nruns[slot, c] != k:
+        return False
+    for q in range(k):
+        wid = rid[q]
+        if wid != L.run_id[slot, c, q] or rlen[q] != L.run_len[slot, c, q]:
+            return False
+        if wid >= AGENCY_ID_BASE or L.overflow[slot, c, q]:
             return False
     return True
 
 
 @kernel
 def _enter(L, c, s, w):  # pragma: no cover (compiled)
-    """The visits in ring slot ``s`` enter window ``w`` only (or both when ``w`` is 2),
-    in runs of the same worker: ``r`` visits raising ``n_i`` from *m* to *m + r* add
-    ``(m + r)**2 - m**2`` to ``sumsq``."""
-    per = L.contacts.shape[2]
-    j = 0
-    while j < per:
-        wid = L.contacts[s, c, j]
-        r = 1
-        while j + r < per and L.contacts[s, c, j + r] == wid:
-            r += 1
-        if wid != NO_CONTACT:
-            e = -1
-            if wid < AGENCY_ID_BASE:
-                e = _find(L, c, wid)
-                if e < 0 and L.used[c] < L.tab_id.shape[1]:
-                    e = L.used[c]
-                    L.tab_id[c, e] = wid
-                    L.used[c] = e + 1
-                elif e < 0:
-                    for q in range(j, j + r):
-                        L.overflow[s, c, q] = True
-            for v in range(2):
-                if w != 2 and v != w:
-                    continue
-                L.n[v, c] += r
-                if e < 0:  # temp agency staff (or a full table): a new face each visit
-                    L.sumsq[v, c] += r
-                    L.distinct[v, c] += r
-                else:
-                    m = L.tab_cnt[c, v, e]
-                    L.tab_cnt[c, v, e] = m + r
-                    L.sumsq[v, c] += (m + r) * (m + r) - m * m
-                    L.distinct[v, c] += m == 0
-        j += r
+    """The runs in ring slot ``s`` enter window ``w`` only (or both when ``w`` is 2)."""
+    for q in range(L.nruns[s, c]):
+        wid = L.run_id[s, c, q]
+        if wid == NO_CONTACT:
+            continue
+        r = np.int64(L.run_len[s, c, q])
+        e = -1
+        if wid < AGENCY_ID_BASE:
+            e = _find(L, c, wid)
+            if e < 0 and L.used[c] < L.tab_id.shape[1]:
+                e = L.used[c]
+                L.tab_id[c, e] = wid
+                L.used[c] = e + 1
+            elif e < 0:
+                L.overflow[s, c, q] = True
+        for v in range(2):
+            if w != 2 and v != w:
+                continue
+            L.n[v, c] += r
+            if e < 0:  # temp agency staff (or a full table): a new face each visit
+                L.sumsq[v, c] += r
+                L.distinct[v, c] += r
+            else:
+                m = L.tab_cnt[c, v, e]
+                L.tab_cnt[c, v, e] = m + r
+                L.sumsq[v, c] += (m + r) * (m + r) - m * m
+                L.distinct[v, c] += m == 0
 
 
 @kernel
@@ -289,19 +366,43 @@ def record_visits(L, week, ids, scheduled):  # pragma: no cover (compiled)
     """Week ``week``'s visits ``ids[c, j]`` (worker ids, -1 = none) enter ring slot
     ``week % 52``; the week 26 weeks back leaves the short window and the week 52 back
     the long one. ``scheduled[c]``: visits planned (the ones without an id were missed).
-
-    A client whose week is the same as the one leaving a window (the same workers in the
-    same places, no temp staff) keeps that window's worker counts as they are: only the
-    pairs and missed visits are updated.
     """
-    ring = L.contacts.shape[0]
-    per = L.contacts.shape[2]
+    ring = L.run_id.shape[0]
+    per = ids.shape[1]
     short = WINDOWS[0]
     s = week % ring
     s_short = (week - short) % ring
+    rid = np.empty(per, dtype=np.int32)
+    rlen = np.empty(per, dtype=np.int16)
     for c in range(ids.shape[0]):
-        keep_long = _same_week(ids, c, L, s)
-        keep_short = _same_week(ids, c, L, s_short)
+        # this week's runs; the pairs of consecutive made visits by the same worker
+        k = 0
+        j = 0
+        made = 0
+        within = 0
+        first = NO_CONTACT
+        prev = NO_CONTACT
+        while j < per:
+            wid = ids[c, j]
+            r = 1
+            while j + r < per and ids[c, j + r] == wid:
+                r += 1
+            j += r
+            if wid == NO_CONTACT and j == per:
+                break  # trailing places without a visit
+            rid[k] = wid
+            rlen[k] = r
+            k += 1
+            if wid == NO_CONTACT:
+                continue
+            made += r
+            if wid < AGENCY_ID_BASE:
+                within += r - 1 + (wid == prev)
+            if first == NO_CONTACT:
+                first = wid
+            prev = wid
+        keep_long = _same_runs(rid, rlen, k, L, c, s)
+        keep_short = _same_runs(rid, rlen, k, L, c, s_short)
         if keep_short:
             L.same[0, c] -= L.wk_pairs[s_short, c]
             L.missed[0, c] -= L.wk_missed[s_short, c]
@@ -312,22 +413,11 @@ def record_visits(L, week, ids, scheduled):  # pragma: no cover (compiled)
             L.missed[1, c] -= L.wk_missed[s, c]
         else:
             _leave(L, c, 1, s)
-        made = 0
-        within = 0
-        first = NO_CONTACT
-        prev = NO_CONTACT
-        for j in range(per):
-            wid = ids[c, j]
-            L.contacts[s, c, j] = wid
-            L.overflow[s, c, j] = False
-            if wid == NO_CONTACT:
-                continue
-            made += 1
-            if first == NO_CONTACT:
-                first = wid
-            elif wid == prev and wid < AGENCY_ID_BASE:
-                within += 1
-            prev = wid
+            for q in range(k):
+                L.run_id[s, c, q] = rid[q]
+                L.run_len[s, c, q] = rlen[q]
+                L.overflow[s, c, q] = False
+            L.nruns[s, c] = k
         if not (keep_short and keep_long):
             _enter(L, c, s, 2 if not (keep_short or keep_long) else (1 if keep_short else 0))
         L.wk_missed[s, c] = max(scheduled[c] - made, 0)
