@@ -99,3 +99,31 @@ def test_care_hours_unmet_hours_and_cost_per_care_hour_agree_with_the_ledgers():
     # fewer workers for the same clients: more need goes unmet
     _, short = _run(60, n_workers=8)
     assert sum(r["unmet_hours"] for r in short) > sum(r["unmet_hours"] for r in rows)
+
+
+def test_the_agency_premium_is_the_part_of_agency_cover_above_own_staff_pay():
+    m, rows = _run(30, absence_rate=0.2, overtime_cover=0.0, agency_cover=1.0)
+    p = m.params
+    own = p["wage"] * (1 + p["benefits_rate"])
+    assert sum(r["cost_cover"] for r in rows) > 0
+    for r in rows:
+        assert r["cost_agency_premium"] == pytest.approx(
+            r["cost_cover"] * (1 - own / p["agency_rate"]), rel=1e-12, abs=1e-9
+        )
+        assert r["cost_agency_premium"] <= r["cost_cover"]
+    # agency hours at what the agency's own staff cost: no premium at all
+    _, even = _run(10, absence_rate=0.2, overtime_cover=0.0, agency_cover=1.0, agency_rate=own)
+    assert max(r["cost_agency_premium"] for r in even) == pytest.approx(0.0, abs=1e-9)
+
+
+def test_clients_above_the_caseload_norm_need_cover_and_it_costs():
+    # 20 workers of 2 clients at most for 60 clients: a third have no primary worker
+    kw = {"max_caseload": 2, "overtime_cover": 0.0, "agency_cover": 1.0}
+    _, rows = _run(20, **kw)
+    _, roomy = _run(20, max_caseload=5, overtime_cover=0.0, agency_cover=1.0)
+    late = rows[-10:]
+    assert np.mean([r["no_primary_share"] for r in late]) > 0.2
+    assert np.mean([r["cover_hours"] for r in late]) > np.mean(
+        [r["cover_hours"] for r in roomy[-10:]]
+    )
+    assert sum(r["cost_cover"] for r in late) > sum(r["cost_cover"] for r in roomy[-10:])

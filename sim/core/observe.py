@@ -43,7 +43,6 @@ from sim.core.state import (
     RECRUITING,
     SEPARATIONS,
     SHORT_WINDOW,
-    STABLE_WEEKS,
     TRAINING,
     UNDER_3M,
     UNDER_6M,
@@ -280,8 +279,4 @@ def measure(W, C, L, P, costs, led, events, t, out):  # pragma: no cover (compil
     out[SLOT.cost_total] = costs.sum()
     year_hours = led[CARE_HOURS].sum()
     out[SLOT.cost_per_care_hour] = led[COST].sum() / year_hours if year_hours > 0 else 0.0
-    stable_years = led[STABLE_WEEKS].sum() / 52.0
-    out[SLOT.cost_per_stable_client_year] = (
-        led[COST].sum() / stable_years if stable_years > 0 else 0.0
-    )
     out[SLOT.cost_per_client_year] = led[COST].sum() / n_clients

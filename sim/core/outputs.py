@@ -592,17 +592,6 @@ _M = [
         "lower",
         "Cost over the last 52 weeks / hours of care delivered over the last 52 weeks.",
     ),
-    Metric(
-        "cost_per_stable_client_year",
-        "Cost per client-year of stable care",
-        "USD",
-        0,
-        None,
-        "last",
-        "lower",
-        "Cost over the last 52 weeks / client-years of stable care in them (client-weeks "
-        "whose visits were all made by the client's primary worker or team).",
-    ),
 ]
 
 METRICS: dict[str, Metric] = {m.name: m for m in _M}

@@ -1037,8 +1037,7 @@ _p(
     "probability",
     0,
     1,
-    "Chance that a visit still uncovered is made by agency (temp) staff; otherwise it is "
-    "missed.",
+    "Chance that a visit still uncovered is made by agency (temp) staff; otherwise it is missed.",
     "Assumption.",
     "cover",
 )

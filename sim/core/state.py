@@ -67,9 +67,8 @@ LEDGERS = (
     "under_12m",
     "cost",
     "care_hours",
-    "stable_weeks",
 )
-SEPARATIONS, UNDER_3M, UNDER_6M, UNDER_12M, COST, CARE_HOURS, STABLE_WEEKS = range(len(LEDGERS))
+SEPARATIONS, UNDER_3M, UNDER_6M, UNDER_12M, COST, CARE_HOURS = range(len(LEDGERS))
 
 #: Running counters of ids handed out (``model.counters``).
 AGENCY_COUNTER, NEXT_WORKER_ID, NEXT_PERSON = range(3)

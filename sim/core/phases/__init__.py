@@ -18,7 +18,6 @@ from sim.core.state import (
     CONTACT_WINDOW,
     COST,
     EVENT,
-    STABLE_WEEKS,
     ClientArrays,
     WorkerArrays,
 )
@@ -88,7 +87,6 @@ def run_week(
     assignment.step(W, C, L, P, pool, pos, counters, t, absence, demand)
     care.step(W, C, P, pool, pos, costs, t)
     led[CARE_HOURS, slot] = care.delivered_hours(C)
-    led[STABLE_WEEKS, slot] = care.stable_weeks(C)
     learning.step(W, P, pool, pos, costs, t)
     burnout.step(W, P, t)
     leavers, quits, dismissals = separation.step(W, C, P, pool, pos, costs, led, t, quit_mult)

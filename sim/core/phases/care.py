@@ -67,7 +67,6 @@ from sim.core.state import (
     OVERTIME,
     OVERTIME_COST,
     PRIMARY,
-    TEAM,
     TRAINING,
     WAGES,
 )
@@ -210,17 +209,4 @@ def delivered_hours(C):  # pragma: no cover (compiled)
     for c in range(C.kind.size):
         if C.visits[c] > 0:
             total += C.hours[c] * (C.visits[c] - C.missed[c]) / C.visits[c]
-    return total
-
-
-@kernel
-def stable_weeks(C):  # pragma: no cover (compiled)
-    """Clients whose visits this week were all made by their primary worker or team
-    (client-weeks of stable care)."""
-    total = 0
-    for c in range(C.kind.size):
-        stable = C.visits[c] > 0
-        for j in range(C.visits[c]):
-            stable = stable and (C.vkind[c, j] == PRIMARY or C.vkind[c, j] == TEAM)
-        total += stable
     return total
