@@ -10,15 +10,10 @@ import numpy as np
 import pytest
 
 from sim import WorkforceModel
-from sim.core import params as registry
 from sim.core.phases.assignment import schedule
 from sim.core.state import AGENCY, FLOAT, NONE, OVERTIME, PRIMARY, TEAM, VISITS_MAX
 
 from helpers import MEDIUM, make_model
-
-
-def _record(**kw):
-    return registry.as_record(registry.resolve("jit", **kw))[0]
 
 
 @pytest.mark.parametrize(
@@ -33,8 +28,7 @@ def _record(**kw):
     ],
 )
 def test_schedule_spreads_hours_over_days_and_shifts(hours, days, shifts):
-    P = _record(visit_hours_min=2.0, shift_hours_max=8.0)
-    assert schedule(P, hours) == (days, shifts)
+    assert schedule(hours, 2.0, 8.0) == (days, shifts)
     assert days * shifts <= VISITS_MAX
 
 

@@ -233,6 +233,8 @@ LedgerArrays = namedtuple(  # type: ignore[misc]
         "last_id",
         "last_slot",
         "last_week",
+        "stats",
+        "wk",
     ],
 )
 
@@ -262,10 +264,11 @@ def forget(L, rows):  # pragma: no cover (compiled)
 
 
 @kernel
-def _find(L, c, wid):  # pragma: no cover (compiled)
-    """Entry of worker id ``wid`` in client ``c``'s table, or -1."""
-    for e in range(L.used[c]):
-        if L.tab_id[c, e] == wid:
+def _find(tab_id, used, c, wid):  # pragma: no cover (compiled)
+    """Entry of worker id ``wid`` among the ``used`` entries of client ``c``'s table, or
+    -1."""
+    for e in range(used):
+        if tab_id[c, e] == wid:
             return e
     return -1
 
@@ -284,81 +287,89 @@ def _expand(run_id, run_len, nruns, order, out):  # pragma: no cover (compiled)
 
 
 @kernel
-def _leave(L, c, w, slot):  # pragma: no cover (compiled)
+def _leave(
+    run_id, run_len, nruns, overflow, tab_id, tab_cnt, st, wk, c, w, slot
+):  # pragma: no cover
     """The week in ring ``slot`` leaves window ``w`` of client ``c``, run by run: ``r``
-    visits lowering ``n_i`` from *m* to *m - r* remove ``m**2 - (m - r)**2``."""
-    for q in range(L.nruns[slot, c]):
-        wid = L.run_id[slot, c, q]
+    visits lowering ``n_i`` from *m* to *m - r* remove ``m**2 - (m - r)**2``. (``st`` is
+    the ledger's ``stats``, ``wk`` its ``wk``; the arrays are passed one by one because a
+    call copies what it is passed, and the named tuple is large.)"""
+    for q in range(nruns[slot, c]):
+        wid = run_id[slot, c, q]
         if wid == NO_CONTACT:
             continue
-        r = np.int64(L.run_len[slot, c, q])
-        L.n[w, c] -= r
-        e = -1 if wid >= AGENCY_ID_BASE or L.overflow[slot, c, q] else _find(L, c, wid)
+        r = np.int64(run_len[slot, c, q])
+        st[c, _STATS.n0 + w] -= r
+        used = st[c, _STATS.used]
+        e = -1 if wid >= AGENCY_ID_BASE or overflow[slot, c, q] else _find(tab_id, used, c, wid)
         if e < 0:  # a new face at each visit
-            L.sumsq[w, c] -= r
-            L.distinct[w, c] -= r
+            st[c, _STATS.sumsq0 + w] -= r
+            st[c, _STATS.distinct0 + w] -= r
             continue
-        m = L.tab_cnt[c, w, e]
-        L.sumsq[w, c] -= m * m - (m - r) * (m - r)
-        L.distinct[w, c] -= m == r
-        L.tab_cnt[c, w, e] = m - r
+        m = tab_cnt[c, w, e]
+        st[c, _STATS.sumsq0 + w] -= m * m - (m - r) * (m - r)
+        st[c, _STATS.distinct0 + w] -= m == r
+        tab_cnt[c, w, e] = m - r
         if w == 1 and m == r:  # gone from the 52 weeks (so from the 26): free it
-            last = L.used[c] - 1
-            L.tab_id[c, e] = L.tab_id[c, last]
-            L.tab_cnt[c, 0, e] = L.tab_cnt[c, 0, last]
-            L.tab_cnt[c, 1, e] = L.tab_cnt[c, 1, last]
-            L.tab_id[c, last] = NO_CONTACT
-            L.tab_cnt[c, 0, last] = 0
-            L.tab_cnt[c, 1, last] = 0
-            L.used[c] = last
-    L.same[w, c] -= L.wk_pairs[slot, c]
-    L.missed[w, c] -= L.wk_missed[slot, c]
+            last = used - 1
+            tab_id[c, e] = tab_id[c, last]
+            tab_cnt[c, 0, e] = tab_cnt[c, 0, last]
+            tab_cnt[c, 1, e] = tab_cnt[c, 1, last]
+            tab_id[c, last] = NO_CONTACT
+            tab_cnt[c, 0, last] = 0
+            tab_cnt[c, 1, last] = 0
+            st[c, _STATS.used] = last
+    st[c, _STATS.same0 + w] -= wk[slot, c, 0]
+    st[c, _STATS.missed0 + w] -= wk[slot, c, 1]
 
 
 @kernel
-def _same_runs(rid, rlen, k, L, c, slot):  # pragma: no cover (compiled)
+def _same_runs(rid, rlen, k, run_id, run_len, nruns, overflow, c, slot):  # pragma: no cover
     """Whether the runs ``rid[:k]``, ``rlen[:k]`` are those of client ``c``'s week in ring
-    ``slot``, none of them temp agency staff (new ids each visit) nor an overflow."""
-    if L.nruns[slot, c] != k:
+    ``slot``, none of them temp agency staff (new ids each visit) nor an overflow. (The
+    ledger's arrays are passed one by one: a call that passes the whole named tuple
+    copies it.)"""
+    if nruns[slot, c] != k:
         return False
     for q in range(k):
         wid = rid[q]
-        if wid != L.run_id[slot, c, q] or rlen[q] != L.run_len[slot, c, q]:
+        if wid != run_id[slot, c, q] or rlen[q] != run_len[slot, c, q]:
             return False
-        if wid >= AGENCY_ID_BASE or L.overflow[slot, c, q]:
+        if wid >= AGENCY_ID_BASE or overflow[slot, c, q]:
             return False
     return True
 
 
 @kernel
-def _enter(L, c, s, w):  # pragma: no cover (compiled)
+def _enter(run_id, run_len, nruns, overflow, tab_id, tab_cnt, st, c, s, w):  # pragma: no cover
     """The runs in ring slot ``s`` enter window ``w`` only (or both when ``w`` is 2)."""
-    for q in range(L.nruns[s, c]):
-        wid = L.run_id[s, c, q]
+    for q in range(nruns[s, c]):
+        wid = run_id[s, c, q]
         if wid == NO_CONTACT:
             continue
-        r = np.int64(L.run_len[s, c, q])
+        r = np.int64(run_len[s, c, q])
         e = -1
         if wid < AGENCY_ID_BASE:
-            e = _find(L, c, wid)
-            if e < 0 and L.used[c] < L.tab_id.shape[1]:
-                e = L.used[c]
-                L.tab_id[c, e] = wid
-                L.used[c] = e + 1
+            used = st[c, _STATS.used]
+            e = _find(tab_id, used, c, wid)
+            if e < 0 and used < tab_id.shape[1]:
+                e = used
+                tab_id[c, e] = wid
+                st[c, _STATS.used] = e + 1
             elif e < 0:
-                L.overflow[s, c, q] = True
+                overflow[s, c, q] = True
         for v in range(2):
             if w != 2 and v != w:
                 continue
-            L.n[v, c] += r
+            st[c, _STATS.n0 + v] += r
             if e < 0:  # temp agency staff (or a full table): a new face each visit
-                L.sumsq[v, c] += r
-                L.distinct[v, c] += r
+                st[c, _STATS.sumsq0 + v] += r
+                st[c, _STATS.distinct0 + v] += r
             else:
-                m = L.tab_cnt[c, v, e]
-                L.tab_cnt[c, v, e] = m + r
-                L.sumsq[v, c] += (m + r) * (m + r) - m * m
-                L.distinct[v, c] += m == 0
+                m = tab_cnt[c, v, e]
+                tab_cnt[c, v, e] = m + r
+                st[c, _STATS.sumsq0 + v] += (m + r) * (m + r) - m * m
+                st[c, _STATS.distinct0 + v] += m == 0
 
 
 @kernel
@@ -374,6 +385,8 @@ def record_visits(L, week, ids, scheduled):  # pragma: no cover (compiled)
     s_short = (week - short) % ring
     rid = np.empty(per, dtype=np.int32)
     rlen = np.empty(per, dtype=np.int16)
+    run_id, run_len, nruns, overflow = L.run_id, L.run_len, L.nruns, L.overflow
+    tab_id, tab_cnt, st, wk = L.tab_id, L.tab_cnt, L.stats, L.wk
     for c in range(ids.shape[0]):
         # this week's runs; the pairs of consecutive made visits by the same worker
         k = 0
@@ -401,25 +414,26 @@ def record_visits(L, week, ids, scheduled):  # pragma: no cover (compiled)
             if first == NO_CONTACT:
                 first = wid
             prev = wid
-        keep_long = _same_runs(rid, rlen, k, L, c, s)
-        keep_short = _same_runs(rid, rlen, k, L, c, s_short)
+        keep_long = _same_runs(rid, rlen, k, run_id, run_len, nruns, overflow, c, s)
+        keep_short = _same_runs(rid, rlen, k, run_id, run_len, nruns, overflow, c, s_short)
         if keep_short:
             L.same[0, c] -= L.wk_pairs[s_short, c]
             L.missed[0, c] -= L.wk_missed[s_short, c]
         else:
-            _leave(L, c, 0, s_short)
+            _leave(run_id, run_len, nruns, overflow, tab_id, tab_cnt, st, wk, c, 0, s_short)
         if keep_long:
             L.same[1, c] -= L.wk_pairs[s, c]
             L.missed[1, c] -= L.wk_missed[s, c]
         else:
-            _leave(L, c, 1, s)
+            _leave(run_id, run_len, nruns, overflow, tab_id, tab_cnt, st, wk, c, 1, s)
             for q in range(k):
                 L.run_id[s, c, q] = rid[q]
                 L.run_len[s, c, q] = rlen[q]
                 L.overflow[s, c, q] = False
             L.nruns[s, c] = k
         if not (keep_short and keep_long):
-            _enter(L, c, s, 2 if not (keep_short or keep_long) else (1 if keep_short else 0))
+            w = 2 if not (keep_short or keep_long) else (1 if keep_short else 0)
+            _enter(run_id, run_len, nruns, overflow, tab_id, tab_cnt, st, c, s, w)
         L.wk_missed[s, c] = max(scheduled[c] - made, 0)
         L.wk_pairs[s, c] = within
         for w in range(2):

@@ -95,17 +95,20 @@ def uniforms(worker_slots: int, n_clients: int, posts: int, n_domains: int) -> i
 
 
 @kernel
-def schedule(P, hours):  # pragma: no cover (compiled)
+def schedule(hours, visit_hours_min, shift_hours_max):  # pragma: no cover (compiled)
     """Days and shifts a day of a client who needs ``hours`` this week."""
-    days = min(7, max(1, int(hours / P.visit_hours_min)))
-    shifts = 2 if hours / days > P.shift_hours_max else 1
+    days = min(7, max(1, int(hours / visit_hours_min)))
+    shifts = 2 if hours / days > shift_hours_max else 1
     return days, shifts
 
 
 @kernel
-def base_hours(C, P, c):  # pragma: no cover (compiled)
-    """Client ``c``'s weekly hours without crisis, escalation or a shock."""
-    return P.client_hours * C.acuity[c] * C.hours_factor[c]
+def base_hours(client_hours, acuity, hours_factor):  # pragma: no cover (compiled)
+    """A client's weekly hours without crisis, escalation or a shock.
+
+    (Compiled helpers called per client or per visit take numbers, not the named tuples
+    of state or the parameters' record: a call copies whatever it is passed.)"""
+    return client_hours * acuity * hours_factor
 
 
 @kernel
@@ -114,17 +117,17 @@ def usual_schedule(C, P, c):  # pragma: no cover (compiled)
     primary worker gives in a usual week (``phours``: one shift on each visit day that
     is one of the worker's working days, all of them when the client's days fit in a
     working week) and the backups their team needs (``team_want``)."""
-    hb = base_hours(C, P, c)
-    days, shifts = schedule(P, hb)
+    hb = base_hours(P.client_hours, C.acuity[c], C.hours_factor[c])
+    days, shifts = schedule(hb, P.visit_hours_min, P.shift_hours_max)
     C.phours[c] = hb / shifts * min(1.0, P.work_days / days)
     want = -(-(days * shifts) // P.work_days) - 1 + P.team_backups
     C.team_want[c] = min(max(want, 0), C.backup.shape[1])
 
 
 @kernel
-def works(W, i, day, work_days):  # pragma: no cover (compiled)
-    """Whether worker row ``i`` works on weekday ``day`` (0-6)."""
-    return (day - W.wid[i]) % 7 >= 7 - work_days
+def works(wid, day, work_days):  # pragma: no cover (compiled)
+    """Whether the worker with id ``wid`` works on weekday ``day`` (0-6)."""
+    return (day - wid) % 7 >= 7 - work_days
 
 
 @kernel
@@ -258,20 +261,28 @@ def _visits(W, C, P, pool, pos, counters, floats, present, demand_mult):  # prag
     ids = np.full((n_clients, VISITS_MAX), -1, dtype=np.int32)
     float_used = np.zeros((floats.size, 7), dtype=np.int64)
     per = len(COVER_DRAWS)
+    client_hours, visit_min, shift_max = P.client_hours, P.visit_hours_min, P.shift_hours_max
+    work_days, float_capacity = P.work_days, P.float_capacity
+    overtime_cover, agency_cover, crisis_multiplier = (
+        P.overtime_cover,
+        P.agency_cover,
+        P.crisis_multiplier,
+    )
     for c in range(n_clients):
-        crisis = P.crisis_multiplier if C.crisis_left[c] > 0 else 1.0
-        hours = base_hours(C, P, c) * crisis * demand_mult * (1 + C.escalation[c])
+        crisis = crisis_multiplier if C.crisis_left[c] > 0 else 1.0
+        hb = base_hours(client_hours, C.acuity[c], C.hours_factor[c])
+        hours = hb * crisis * demand_mult * (1 + C.escalation[c])
         C.hours[c] = hours
-        days, shifts = schedule(P, hours)
+        days, shifts = schedule(hours, visit_min, shift_max)
         nv = days * shifts
         C.visits[c] = nv
         p = C.primary[c]
         p_here = p >= 0 and not W.absent[p]
         # visit days: the primary's working days if they cover the schedule, else
         # evenly spaced from a weekday fixed per client
-        fit = p >= 0 and days <= P.work_days
-        offset = (W.wid[p] + 7 - P.work_days) % 7 if fit else C.person[c] % 7
-        spread = P.work_days if fit else 7
+        fit = p >= 0 and days <= work_days
+        offset = (W.wid[p] + 7 - work_days) % 7 if fit else C.person[c] % 7
+        spread = work_days if fit else 7
         colleague = -1  # the colleague covering this client in overtime this week
         seed = -1.0  # the client's uniform for this week's cover draws (taken if needed)
         missed = 0
@@ -286,13 +297,18 @@ def _visits(W, C, P, pool, pos, counters, floats, present, demand_mult):  # prag
             other = C.vprov[c, j - 1] if second else -1  # on the day's first shift
             kind = NONE
             prov = -1
-            if not second and p_here and works(W, p, day, P.work_days):
+            if not second and p_here and works(W.wid[p], day, work_days):
                 kind = PRIMARY
                 prov = p
             else:
                 for k in range(C.backup.shape[1]):
                     b = C.backup[c, k]
-                    if b >= 0 and b != other and not W.absent[b] and works(W, b, day, P.work_days):
+                    if (
+                        b >= 0
+                        and b != other
+                        and not W.absent[b]
+                        and works(W.wid[b], day, work_days)
+                    ):
                         kind = TEAM
                         prov = b
                         break
@@ -302,8 +318,8 @@ def _visits(W, C, P, pool, pos, counters, floats, present, demand_mult):  # prag
                     if (
                         not W.absent[fi]
                         and fi != other
-                        and float_used[f, day] < P.float_capacity
-                        and works(W, fi, day, P.work_days)
+                        and float_used[f, day] < float_capacity
+                        and works(W.wid[fi], day, work_days)
                     ):
                         float_used[f, day] += 1
                         kind = FLOAT
@@ -313,14 +329,14 @@ def _visits(W, C, P, pool, pos, counters, floats, present, demand_mult):  # prag
                 if seed < 0:
                     seed = take(pool, pos, 1)[0]
                 if present.size and sub_uniform(seed, per * j + COVER_DRAWS.overtime) < (
-                    P.overtime_cover
+                    overtime_cover
                 ):
                     kind = OVERTIME
                     if colleague < 0:
                         x = sub_uniform(seed, per * j + COVER_DRAWS.colleague)
                         colleague = present[min(int(x * present.size), present.size - 1)]
                     prov = colleague
-                elif sub_uniform(seed, per * j + COVER_DRAWS.agency) < P.agency_cover:
+                elif sub_uniform(seed, per * j + COVER_DRAWS.agency) < agency_cover:
                     kind = AGENCY
             C.vkind[c, j] = kind
             C.vprov[c, j] = prov
