@@ -32,7 +32,9 @@ from sim.core.state import (
     CONTACT_WINDOW,
     COSTS,
     EVENT,
+    FLOAT,
     NONE,
+    OVERTIME,
     SHORT_WINDOW,
     VISITS_MAX,
 )
@@ -189,6 +191,8 @@ def check_state(m: WorkforceModel, previous_headcount: float | None) -> None:
         assert (c.vprov[made & ~by_staff, j] == -1).all()
     planned = np.arange(VISITS_MAX) < c.visits[:, None]
     assert (c.missed == ((c.vkind == NONE) & planned).sum(axis=1)).all()
+    cover = (c.vkind == FLOAT) | (c.vkind == OVERTIME) | (c.vkind == AGENCY)
+    assert (c.covered == (cover & planned).sum(axis=1)).all()
     team = c.backup[c.backup >= 0]
     assert w.alive[team].all() and not w.is_float[team].any(), "a backup has left or floats"
     for row in c.backup:

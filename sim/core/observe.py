@@ -27,18 +27,15 @@ import numpy as np
 from sim.core.jit import kernel
 from sim.core.outputs import METRICS, SLOT
 from sim.core.state import (
-    AGENCY,
     BENEFITS,
     CARE_HOURS,
     CONTACT_WINDOW,
     COST,
     COVER,
     EVENT,
-    FLOAT,
     MODULES,
     NONE,
     ONBOARDING,
-    OVERTIME,
     OVERTIME_COST,
     RECRUITING,
     SEPARATIONS,
@@ -194,11 +191,7 @@ def measure(W, C, L, P, costs, led, events, t, out):  # pragma: no cover (compil
         if nv > 0:
             care_hours += C.hours[c] * (nv - C.missed[c]) / nv
             unmet_hours += C.hours[c] * C.missed[c] / nv
-            covered = 0
-            for j in range(nv):
-                k = C.vkind[c, j]
-                covered += k == FLOAT or k == OVERTIME or k == AGENCY
-            cover_hours += C.hours[c] * covered / nv
+            cover_hours += C.hours[c] * C.covered[c] / nv
         if kind[c] != NONE:
             n_cared += 1
             q_sum += quality[c]

@@ -185,6 +185,7 @@ class ClientState:
         self.vprov = np.full((n, VISITS_MAX), -1, dtype=np.int64)  # ... and worker row, or -1
         self.missed = np.zeros(n, dtype=np.int64)  # visits nobody made this week
         self.by_primary = np.zeros(n, dtype=np.int64)  # visits made by the primary worker
+        self.covered = np.zeros(n, dtype=np.int64)  # visits by float, overtime or agency staff
         self.hours = np.zeros(n)  # hours of need this week
         self.gap = np.zeros(n)  # skill gap of the care given
         self.quality = np.zeros(n)
@@ -217,6 +218,7 @@ ClientArrays = namedtuple(  # type: ignore[misc]
         "vprov",
         "missed",
         "by_primary",
+        "covered",
         "hours",
         "gap",
         "quality",

@@ -7,7 +7,8 @@ and absence rate; worker rows (alive, on the floor, float or not, worker id); cl
 acuity, hours factor, crisis, escalation, ``primary`` and ``backup`` (the team).
 Writes: clients' ``hours`` (this week's need), ``visits``, each visit's provider
 (``vkind``, ``vprov``), ``missed``, ``by_primary``, the week's main provider (``kind``,
-``provider``), ``primary``/``primary_since``/``relationship_weeks`` for new primary
+``provider``), ``covered`` (visits by float, overtime or agency staff),
+``primary``/``primary_since``/``relationship_weeks`` for new primary
 workers and ``backup`` for new team members; workers' ``caseload``, ``backups`` and
 ``absent``; the week's visits in the continuity ledger (:mod:`sim.core.continuity`).
 
@@ -287,6 +288,7 @@ def _visits(W, C, P, pool, pos, counters, floats, present, demand_mult):  # prag
         seed = -1.0  # the client's uniform for this week's cover draws (taken if needed)
         missed = 0
         by_primary = 0
+        covered = 0
         main = -1  # the first visit made by someone (the week's provider if no primary)
         for j in range(VISITS_MAX):
             C.vkind[c, j] = NONE
@@ -350,8 +352,10 @@ def _visits(W, C, P, pool, pos, counters, floats, present, demand_mult):  # prag
             elif main < 0:
                 main = j
             by_primary += kind == PRIMARY
+            covered += kind == FLOAT or kind == OVERTIME or kind == AGENCY
         C.missed[c] = missed
         C.by_primary[c] = by_primary
+        C.covered[c] = covered
         if by_primary:
             C.kind[c] = PRIMARY
             C.provider[c] = p
