@@ -317,3 +317,20 @@ def test_the_status_quo_does_not_drift_after_the_warm_up():
     assert abs(tenure10 / tenure2 - 1) <= 0.08
     assert abs(high10 - high2) <= 0.02
     assert abs(turnover10 - turnover2) <= 0.03
+
+
+def test_a_model_is_freed_when_dropped():
+    """Agents refer back to their model; nothing may hide that cycle from the garbage
+    collector (a NumPy object array does), or every run of a calibration or sweep would
+    keep its whole state until the process ends."""
+    import gc
+    import weakref
+
+    from sim.core.model import clear_warmup_cache
+
+    m = run(3)
+    ref, ledger = weakref.ref(m), weakref.ref(m.continuity.stats)
+    del m
+    clear_warmup_cache()
+    gc.collect()
+    assert ref() is None and ledger() is None

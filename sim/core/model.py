@@ -162,8 +162,11 @@ class WorkforceModel(mesa.Model):
             self.workers = WorkerState(int(1.3 * posts) + 8, p["n_domains"])
             self.clients = ClientState(p["n_clients"], p["n_domains"])
             self.continuity = ContinuityLedger(p["n_clients"], VISITS_MAX)
-            self._worker_handles = np.empty(self.workers.capacity, dtype=object)
-            self._client_handles = np.empty(p["n_clients"], dtype=object)
+            # plain lists, not NumPy object arrays: agents refer back to the model, and
+            # the garbage collector cannot see through an object array, so a model
+            # whose agents sat in one would never be freed
+            self._worker_handles: list[Worker | None] = [None] * self.workers.capacity
+            self._client_handles: list[Client | None] = [None] * p["n_clients"]
             self.counters = np.zeros(3, dtype=np.int64)  # agency ids, worker ids, person ids
             self.costs = np.zeros(len(COSTS))  # this week's, in the order of state.COSTS
             self.ledgers = np.zeros((len(LEDGERS), CONTACT_WINDOW))  # rolling 52 weeks
@@ -223,10 +226,9 @@ class WorkforceModel(mesa.Model):
         self.draws.buffer = snap["buffer"].copy()
         self.draws.pos = snap["pos"].copy()
         self.rng.bit_generator.state = copy.deepcopy(snap["rng"])
-        self._worker_handles = np.empty(self.workers.capacity, dtype=object)
+        self._worker_handles = [None] * self.workers.capacity
         self._add_worker_handles(np.flatnonzero(self.workers.alive))
-        self._client_handles = np.empty(self.params["n_clients"], dtype=object)
-        self._client_handles[:] = [Client(self, r) for r in range(self.params["n_clients"])]
+        self._client_handles = [Client(self, r) for r in range(self.params["n_clients"])]
         self._bind()
 
     # -- set-up ----------------------------------------------------------------------
@@ -265,7 +267,7 @@ class WorkforceModel(mesa.Model):
             w.exhaustion[rows] = np.clip(rng.normal(0.4, 0.15, n), 0, 1)
         places = np.arange(p["n_clients"])
         self._admit(places)
-        self._client_handles[:] = [Client(self, r) for r in places.tolist()]
+        self._client_handles = [Client(self, r) for r in places.tolist()]
         self.clients.admit_week[:] = self.t - rng.integers(0, 260, p["n_clients"])
 
     # -- the weekly step -------------------------------------------------------------
@@ -344,10 +346,10 @@ class WorkforceModel(mesa.Model):
 
     def _add_worker_handles(self, rows: np.ndarray) -> None:
         """One Mesa ``Worker`` per hire (events, not the population)."""
-        if self._worker_handles.size < self.workers.capacity:
-            grown = np.empty(self.workers.capacity, dtype=object)
-            grown[: self._worker_handles.size] = self._worker_handles
-            self._worker_handles = grown
+        if len(self._worker_handles) < self.workers.capacity:
+            self._worker_handles.extend(
+                [None] * (self.workers.capacity - len(self._worker_handles))
+            )
         for r in rows.tolist():
             self._worker_handles[r] = Worker(self, r)
 
@@ -358,9 +360,9 @@ class WorkforceModel(mesa.Model):
         rep = rows[w.reported[rows]]
         if rep.size:
             self._spells.append((w.hire_week[rep].copy(), np.full(rep.size, self.t)))
-        for agent in self._worker_handles[rows].tolist():
-            agent.remove()
-        self._worker_handles[rows] = None
+        for r in rows.tolist():
+            self._worker_handles[r].remove()
+            self._worker_handles[r] = None
 
     def workers_handle(self, row: int) -> Worker | None:
         return self._worker_handles[row]
