@@ -109,26 +109,27 @@ ASSUMPTION = "Modelling assumption; explored in sensitivity analysis (docs/ODD.m
 #: hand after the search, with the value the search had adopted, and a comment why.
 CALIBRATION: dict[str, dict[str, Any]] = {
     "dsp": {
-        "date": "2026-12-01",
+        "date": "2026-12-02",
         "command": "workforce-sim calibrate --setting dsp --budget 320 --seed 2026",
         "seed": 2026,
         "budget": 320,
         "replications": 32,
         "horizon_weeks": 156,
-        "score": 0.00337,
-        "search_score": 0.3226,
+        "score": 0.001925,
+        "search_score": 0.04106,
         "values": {
-            "base_quit_hazard": 0.00284,
-            "reality_shock": 17.6,
-            "reality_shock_weeks": 7.6,
-            "burnout_gain": 0.0493,
+            "base_quit_hazard": 0.00278,
+            "reality_shock": 19.0,
+            "reality_shock_weeks": 8.79,
+            "burnout_gain": 0.0486,
             "time_to_fill": 9.2,
         },
-        # changed by hand after the search, which adopted 8.28: its vacancy rate, 6.9 %
-        # in 200 validation runs, fell just below the 7 % target (every other target
-        # was met); 9.2 meets all five (docs/ODD.md 9.3). ``score`` is the search's, for
-        # the value it adopted; ``search_score`` is for the adjusted values.
-        "adjusted": {"time_to_fill": 8.28},
+        # changed by hand after the search, which adopted 8.29: its vacancy rate, 6.8 %
+        # in its 96 final runs, fell just below the 7 % target (every other target was
+        # met), as in the search of 2026-12-01; 9.2 is the value adopted then
+        # (docs/ODD.md 9.3). ``score`` is the search's, for the value it adopted;
+        # ``search_score`` is for the adjusted values, on the search's replicate seeds.
+        "adjusted": {"time_to_fill": 8.29},
         "context": {
             "outside_options": 1.0,
         },
