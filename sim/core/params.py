@@ -1016,7 +1016,10 @@ _p(
     0,
     0.9,
     "Share of on-floor staff absent (sick, leave) in a normal week.",
-    "Assumption (typical sickness absence).",
+    "Assumption for dsp (typical sickness absence; adult social care in England lost 5.1 "
+    "sickness days a worker a year before 2020, Skills for Care). Calibrated for home_care "
+    "against the continuity targets, which it pins with turnover (how often a fill-in "
+    "makes the usual aide's visits).",
     "hiring",
 )
 

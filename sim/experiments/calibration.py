@@ -232,6 +232,9 @@ SEARCH: dict[str, tuple[Dim, ...]] = {
         Dim("outside_options", 1.0, 3.0, log=True),
         Dim("reality_shock", 10.0, 100.0, log=True),
         Dim("reality_shock_weeks", 1.0, 12.0, log=True),
+        # pinned by the continuity targets: how often the usual aide is away (sickness
+        # and leave) and a fill-in comes (issue 12)
+        Dim("absence_rate", 0.02, 0.2, log=True),
     ),
 }
 
