@@ -132,6 +132,7 @@ CALIBRATION: dict[str, dict[str, Any]] = {
         "adjusted": {"time_to_fill": 8.29},
         "context": {
             "outside_options": 1.0,
+            "absence_rate": 0.03,
         },
     },
     "home_care": {
@@ -141,16 +142,17 @@ CALIBRATION: dict[str, dict[str, Any]] = {
         "budget": 320,
         "replications": 32,
         "horizon_weeks": 156,
-        "score": 3.918e-08,
-        "search_score": 2.131e-07,
+        "score": 0.03113,
+        "search_score": 0.023,
         "values": {
-            "outside_options": 1.15,
-            "reality_shock": 50.3,
-            "reality_shock_weeks": 4.87,
+            "outside_options": 1.51,
+            "reality_shock": 23.0,
+            "reality_shock_weeks": 9.38,
+            "absence_rate": 0.133,
         },
         "context": {
-            "burnout_gain": 0.0493,
-            "base_quit_hazard": 0.00284,
+            "burnout_gain": 0.0486,
+            "base_quit_hazard": 0.00278,
             "time_to_fill": 6.0,
         },
     },
