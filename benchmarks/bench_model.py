@@ -43,9 +43,12 @@ LARGE_AGENCY = {"n_workers": 5_000, "n_clients": 15_000}
 BOLTZMANN_AGENTS = 10_000
 BOLTZMANN_STEPS = 10
 
-TARGET_COMPARE_S = 30.0
+# issue 12: compare about 15 s on 2 cores; the default agency at least 20x and the large
+# agency at least 40x Mesa's BoltzmannWealth in agent-steps per second
+TARGET_COMPARE_S = 15.0
 TARGET_LARGE_TEN_YEARS_S = 10.0
 TARGET_RATIO = 20.0
+TARGET_RATIO_LARGE = 40.0
 
 
 # -- measurements, each run in a fresh child process ---------------------------------------
@@ -323,7 +326,7 @@ def main(argv: list[str] | None = None) -> int:
         else compare["seconds"] < TARGET_COMPARE_S,
         "large_ten_years_under_10s": large["ten_years_s"] < TARGET_LARGE_TEN_YEARS_S,
         "default_ratio_at_least_20x": ratio_default >= TARGET_RATIO,
-        "large_ratio_at_least_20x": ratio_large >= TARGET_RATIO,
+        "large_ratio_at_least_40x": ratio_large >= TARGET_RATIO_LARGE,
     }
 
     ten_note = f" (scaled from {years} y)" if large["ten_years_scaled"] else ""
@@ -398,8 +401,8 @@ def main(argv: list[str] | None = None) -> int:
         (
             "  ratio: large agency / Boltzmann",
             f"{ratio_large:.1f}x",
-            f">= {TARGET_RATIO:.0f}x",
-            _status(targets["large_ratio_at_least_20x"]),
+            f">= {TARGET_RATIO_LARGE:.0f}x",
+            _status(targets["large_ratio_at_least_40x"]),
         ),
         (f"## workforce-sim compare --jobs {args.jobs}", "", "", ""),
     ]
@@ -444,6 +447,7 @@ def main(argv: list[str] | None = None) -> int:
                 "compare_s": TARGET_COMPARE_S,
                 "large_ten_years_s": TARGET_LARGE_TEN_YEARS_S,
                 "ratio_to_boltzmann": TARGET_RATIO,
+                "ratio_to_boltzmann_large": TARGET_RATIO_LARGE,
                 "met": targets,
             },
         }
