@@ -5,7 +5,8 @@ Reads: ``wellbeing_rate``, ``unmet_penalty``, ``change_penalty``, ``incident_pen
 ``discharge_rate``, ``acuity_sd``, ``hours_sd``; this week's care (``visits``,
 ``missed``, ``by_primary``, ``quality``, ``incident``, ``lost_primary``).
 Writes: clients' ``wellbeing``, ``escalation``, ``relationship_weeks``,
-``crisis_left``; discharged clients' rows are replaced by new admissions.
+``crisis_left``; discharged clients' rows are replaced by new admissions (with their
+usual schedule's ``phours`` and ``team_want``).
 
 * Wellbeing moves toward the quality of care received,
   ``W <- W + wellbeing_rate * (target - W)`` with ``target = (1 - m) * quality - m *
@@ -65,7 +66,9 @@ def admit(C, L, P, pool, pos, counters, rows, t):  # pragma: no cover (compiled)
     Need shares ~ Dirichlet(2, ..., 2) over the domains (normalised Gamma(2) weights),
     acuity ~ lognormal with mean 1 and log-sd ``acuity_sd``, an hours factor ~ lognormal
     with mean 1 and log-sd ``hours_sd``, wellbeing ~ N(0.6, 0.1) clipped to 0-1;
-    ``2 * domains + 6`` uniforms each (:func:`admission_draws`).
+    ``2 * domains + 6`` uniforms each (:func:`admission_draws`). The usual schedule's
+    primary hours and team size are set once here
+    (:func:`sim.core.phases.assignment.usual_schedule`).
     """
     n_domains = C.share.shape[1]
     per = admission_draws(n_domains)
