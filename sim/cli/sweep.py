@@ -3,7 +3,11 @@
 
 Runs every (point, replicate) of a sweep spec on a local process pool (default) or a
 dask cluster (``--executor dask``, optionally ``--scheduler ADDRESS``), streaming the
-results into ``DIR`` as chunk files; ``--resume`` runs only what is missing. Exit
+results into ``DIR`` as chunk files; ``--resume`` runs only what is missing. When the
+sweep finishes (also when resumed, and when some runs failed) its report is written into
+``DIR`` (:mod:`sim.report.sweep`: ``report.html``, ``report.md``, ``report/``);
+``workforce-sim sweep --report-only DIR`` writes it again from the stored results and
+touches nothing else. Exit
 status: 0 when every run succeeded, 1 when some failed (they are recorded with their
 traceback), 2 for bad input, 130 when interrupted by Ctrl-C, 143 by SIGTERM (what
 finished is kept).
@@ -168,7 +172,58 @@ def run_guarded(args: argparse.Namespace, call) -> tuple[int | None, Any]:
         return EXIT_FAILED_RUNS, None
 
 
+#: Options that run a sweep, refused with ``--report-only``.
+_RUN_OPTIONS: tuple[tuple[str, str], ...] = (
+    ("out", "--out"),
+    ("executor", "--executor"),
+    ("scheduler", "--scheduler"),
+    ("resume", "--resume"),
+    ("retry_failed", "--retry-failed"),
+    ("format", "--format"),
+    ("allow_large", "--allow-large"),
+)
+
+
+def _report_only(args: argparse.Namespace) -> int:
+    """``--report-only DIR``: write the report of the sweep in DIR again."""
+    from sim.experiments.outdir import is_ours
+
+    if args.spec is not None:
+        raise UsageError(
+            f"--report-only {args.report_only} takes no spec (got {args.spec}): the "
+            "sweep folder's manifest.json has it"
+        )
+    given = [flag for name, flag in _RUN_OPTIONS if getattr(args, name, None)]
+    if given:
+        raise UsageError(f"--report-only cannot be combined with {given[0]} (it runs nothing)")
+    d = args.report_only
+    if not d.is_dir():
+        raise UsageError(f"--report-only {d}: no such folder")
+    if not (d / "manifest.json").is_file() or not is_ours(d, kind="sweep"):
+        raise UsageError(
+            f"--report-only {d} is not a sweep folder (no sweep manifest.json); name the "
+            "--out folder of a workforce-sim sweep"
+        )
+    from sim.report.sweep import write_sweep_report
+
+    write_sweep_report(d)
+    print(f"Report: {d / 'report.html'} (and report.md, charts and tables in {d / 'report'}/)")
+    return 0
+
+
+def write_report(out: Path) -> None:
+    """Write the report of the finished sweep in ``out`` and say where it is."""
+    from sim.report.sweep import write_sweep_report
+
+    write_sweep_report(out)
+    print(f"Report: {out / 'report.html'} (and report.md, charts and tables in {out / 'report'}/)")
+
+
 def _sweep(args: argparse.Namespace) -> int:
+    if args.report_only is not None:
+        return _report_only(args)
+    if args.spec is None:
+        raise UsageError("the sweep spec is required (a .toml file), or --report-only DIR")
     from sim.experiments.experiment import sweep
 
     spec, kwargs = load_checked(args)
@@ -176,6 +231,7 @@ def _sweep(args: argparse.Namespace) -> int:
     if status is not None:
         return status
     print(report.text())
+    write_report(out_dir(args))
     return EXIT_FAILED_RUNS if report.n_failed else 0
 
 
@@ -184,7 +240,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "sweep",
         help="run a parameter sweep (factorial, Latin hypercube, Sobol, Morris)",
         description="Run every point x replicate of a sweep spec; results stream into --out "
-        "as Parquet/CSV chunks; load them with sim.experiment.load(DIR).",
+        "as Parquet/CSV chunks; load them with sim.experiment.load(DIR). A finished sweep "
+        "writes its report (report.html, report.md, report/) into --out.",
     )
-    add_sweep_options(p)
+    add_sweep_options(p, spec_optional=True)
+    p.add_argument(
+        "--report-only",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="run nothing: write the report of the sweep in DIR again from its stored "
+        "results (report.html, report.md, report/); nothing else in DIR is touched",
+    )
     p.set_defaults(func=_sweep)
