@@ -203,3 +203,44 @@ def test_sampled_regime_that_is_not_crossed_gives_no_differences():
     reg = eff[eff.factor == "regime"].set_index("level")
     assert reg.loc["b", "mean"] - reg.loc["a", "mean"] == pytest.approx(0.05, abs=0.03)
     assert all(math.isfinite(v) for v in reg["ci_low"])
+
+
+# -- failed runs (a stand-in model, no simulation) ------------------------------------------
+def _stand_in(spec):
+    """A fast stand-in for run_one: fails at wage 22 when the run's seed is odd, else
+    returns made-up measures."""
+    from sim.core.outputs import METRICS
+
+    if spec.kwargs.get("wage") == 22.0 and spec.seed % 2:
+        raise RuntimeError("injected fault for the test")
+    final = {m: 0.1 + 0.01 * (spec.seed % 7) for m in METRICS}
+    return {"run": final, "timeseries": None}
+
+
+def _always_fails(spec):
+    raise RuntimeError("injected fault for the test")
+
+
+@pytest.mark.parametrize("model", [_stand_in, _always_fails])
+def test_failed_runs_are_left_out_and_said(tmp_path, model):
+    import tomllib
+    from concurrent.futures import ThreadPoolExecutor
+
+    from sim.experiments.experiment import sweep
+    from sim.report.sweep import write_sweep_report
+
+    out = tmp_path / "s"
+    with ThreadPoolExecutor(2) as ex:
+        rep = sweep(tomllib.loads(SPEC), ex, out, model=model, progress=False)
+    assert rep.n_failed > 0
+    write_sweep_report(out)
+    md = (out / "report.md").read_text()
+    assert f"{rep.n_failed:,} run(s) failed and are left out" in md
+    eff = pd.read_csv(out / "report" / "effects.csv")
+    if rep.n_ok == 0:
+        assert "No run succeeded" in md and eff.empty
+        assert not list((out / "report").glob("*.png"))
+    else:
+        wage22 = eff[(eff.factor == "wage") & (eff.level.astype(str) == "22")]
+        assert (wage22["n_runs"] < 2 * REPS).all()  # the failed runs are not counted
+        assert (out / "report" / "effect_wage.png").is_file()

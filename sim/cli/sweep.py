@@ -211,12 +211,25 @@ def _report_only(args: argparse.Namespace) -> int:
     return 0
 
 
-def write_report(out: Path) -> None:
-    """Write the report of the finished sweep in ``out`` and say where it is."""
+def write_report(out: Path) -> bool:
+    """Write the report of the finished sweep in ``out`` and say where it is; on a
+    failure say so (the results are safe) and return False."""
+    import sys
+
     from sim.report.sweep import write_sweep_report
 
-    write_sweep_report(out)
+    try:
+        write_sweep_report(out)
+    except Exception as exc:  # the runs are saved: report the failure, do not lose them
+        print(
+            f"workforce-sim: warning: the report could not be written ({type(exc).__name__}: "
+            f"{exc}); the results are saved in {out}/. Try again with: workforce-sim sweep "
+            f"--report-only {out}",
+            file=sys.stderr,
+        )
+        return False
     print(f"Report: {out / 'report.html'} (and report.md, charts and tables in {out / 'report'}/)")
+    return True
 
 
 def _sweep(args: argparse.Namespace) -> int:
@@ -231,8 +244,8 @@ def _sweep(args: argparse.Namespace) -> int:
     if status is not None:
         return status
     print(report.text())
-    write_report(out_dir(args))
-    return EXIT_FAILED_RUNS if report.n_failed else 0
+    reported = write_report(out_dir(args))
+    return EXIT_FAILED_RUNS if report.n_failed or not reported else 0
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
