@@ -294,10 +294,11 @@ def test_a_cached_warm_up_gives_the_same_run_as_a_fresh_one():
 
 @pytest.mark.xfail(
     strict=False,
-    reason="care as visits (issue 12): over 24 runs, turnover in reported years 9-10 came "
-    "out 2.1 and 4.9 points above years 2-3 for two sets of seeds (high burnout -0.4 and "
-    "+1.0, tenure -1.9 %), so the 3-point bound is not reliably met; a slow drift or "
-    "noise at the bound, not yet resolved (see the closing note of 2026-12-02)",
+    reason="care as visits (issue 12): a run-year's turnover has an SD of about 9.5 points, "
+    "so 12 runs cannot hold year 10 within 3 points of year 2. Over 48 runs (seeds "
+    "9000-9047, 2026-12-02) years 8-10 were 3.2 +/- 1.5 points above years 2-4 after the "
+    "10-year warm-up and -1.9 +/- 1.4 after a 30-year one: the 10-year warm-up may leave a "
+    "transient of a few points (the initial tenure mix); not yet resolved",
 )
 def test_the_status_quo_does_not_drift_after_the_warm_up():
     """Issue 11's stationary start: over 10 reported years of JIT-only (12 runs of the
