@@ -121,10 +121,16 @@ def report_periods(meta: Mapping[str, Any]) -> list[Period]:
     return out
 
 
-def window_values(timeseries: pd.DataFrame, period: Period) -> pd.DataFrame:
+def window_values(
+    timeseries: pd.DataFrame, period: Period, n_clients: Mapping[str, float] | None = None
+) -> pd.DataFrame:
     """One row per run (``run_id``, ``regime``, ``replicate`` as far as the timeseries
     has them) with each measure of :data:`METRICS` over ``period``'s weeks, formed by its
-    ``final`` rule (see the module docstring)."""
+    ``final`` rule (see the module docstring). The two cost ratios are taken over the
+    window like the costs: ``cost_per_care_hour`` is the window's cost over its care
+    hours, and, given each regime's client census ``n_clients``,
+    ``cost_per_client_year`` is the window's cost scaled to a year over the census (as
+    the cost table has it)."""
     keys = [k for k in ("run_id", "regime", "replicate") if k in timeseries.columns]
     window = timeseries[(timeseries["week"] > period.start) & (timeseries["week"] <= period.end)]
     window = window.sort_values([*keys, "week"])
@@ -140,5 +146,11 @@ def window_values(timeseries: pd.DataFrame, period: Period) -> pd.DataFrame:
             cols[name] = g[name].sum() * _YEAR / n_weeks
         else:
             cols[name] = g[name].last()
-    out = pd.DataFrame(cols)
-    return out.reset_index()
+    out = pd.DataFrame(cols).reset_index()
+    if "cost_total" in out and "care_hours_delivered" in out and "cost_per_care_hour" in out:
+        hours = out["care_hours_delivered"].where(out["care_hours_delivered"] > 0)
+        out["cost_per_care_hour"] = out["cost_total"] / hours
+    if n_clients is not None and "cost_total" in out and "cost_per_client_year" in out:
+        census = out["regime"].map(lambda r: float(n_clients.get(r, float("nan"))))
+        out["cost_per_client_year"] = out["cost_total"] / census.where(census > 0)
+    return out

@@ -943,6 +943,19 @@ _COST_TICKS: dict[str, str] = {
 _COST_CMAP = "cividis"
 
 
+def _usd_k(v: float, _pos: Any = None) -> str:
+    """``$25k`` (or ``$500`` under a thousand), for a crowded dollar axis."""
+    if abs(v) >= 1000:
+        return f"${v / 1000:,.0f}k" if v % 1000 == 0 else f"${v / 1000:,.1f}k"
+    return f"${v:,.0f}"
+
+
+def _usd_signed(v: float, _pos: Any = None) -> str:
+    """``+$1,000``, ``−$500``, ``$0``."""
+    sign = "+" if v > 0 else "\u2212" if v < 0 else ""
+    return f"{sign}${abs(v):,.0f}"
+
+
 def _difference_ci(a: np.ndarray, b: np.ndarray) -> tuple[float, float, float]:
     """Mean difference ``a - b`` of two sets of runs and its Welch 95 % CI (NaN bounds
     with fewer than two runs on a side)."""
@@ -1026,14 +1039,21 @@ def plot_cost_breakdown(
         )
     ax.set_yticks(ys, [regime_label(r, meta) for r in order])
     ax.grid(axis="y", visible=False)
-    _format_axis(ax.xaxis, "usd")
-    ax.set_xlim(0, (left.max() if len(left) else 1.0) * 1.15)
+    ax.xaxis.set_major_locator(MaxNLocator(nbins=6, steps=[1, 2, 2.5, 5, 10]))
+    ax.xaxis.set_major_formatter(FuncFormatter(_usd_k))
+    ax.set_xlim(0, (left.max() if len(left) else 1.0) * 1.22)
     ax.set_xlabel("Cost per client-year (USD), every category")
     ax.set_ylabel("Training regime (final year)")
-    _legend(ax)
+    ax.legend(
+        loc="upper left",
+        bbox_to_anchor=(0.0, -0.32),
+        ncol=4,
+        borderaxespad=0.0,
+        fontsize="small",
+    )
     _title(ax, _cost_title(_tuples(cost_stats(tidy, "cost_total", meta))))
     if ax2 is not None and ref is not None:
-        xs = np.arange(len(items))
+        xs = np.arange(len(items))[::-1]  # wages on top
         width = 0.8 / max(len(others), 1)
         for i, r in enumerate(others):
             diffs = [
@@ -1046,38 +1066,39 @@ def plot_cost_breakdown(
             d = np.array([x[0] for x in diffs])
             lo = np.array([x[1] for x in diffs])
             hi = np.array([x[2] for x in diffs])
-            x = xs - 0.4 + width * (i + 0.5)
-            ax2.bar(
+            x = xs + 0.4 - width * (i + 0.5)
+            ax2.barh(
                 x,
                 d,
-                width=width * 0.95,
+                height=width * 0.95,
                 color=regime_color(r, order),
                 label=regime_label(r, meta),
             )
             ok = np.isfinite(lo) & np.isfinite(hi)
             if ok.any():
                 ax2.errorbar(
-                    x[ok],
                     d[ok],
-                    yerr=[d[ok] - lo[ok], hi[ok] - d[ok]],
+                    x[ok],
+                    xerr=[d[ok] - lo[ok], hi[ok] - d[ok]],
                     fmt="none",
                     ecolor="black",
                     lw=mpl.rcParams["lines.linewidth"] * 0.5,
                     capsize=0,
                     zorder=3,
                 )
-        ax2.axhline(0, color="black", lw=mpl.rcParams["axes.linewidth"])
-        ax2.set_xticks(xs, [_COST_TICKS.get(i, COST_COMPONENTS[i]) for i in items])
-        ax2.grid(axis="x", visible=False)
-        ax2.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:+,.0f} $"))
-        ax2.set_ylabel(f"Difference from {regime_label(ref, meta)}\n(USD per client-year)")
+        ax2.axvline(0, color="black", lw=mpl.rcParams["axes.linewidth"])
+        ax2.set_yticks(xs, [COST_COMPONENTS[i].split(" (")[0] for i in items])
+        ax2.grid(axis="y", visible=False)
+        ax2.xaxis.set_major_formatter(FuncFormatter(_usd_signed))
+        ax2.set_xlabel(f"Difference from {regime_label(ref, meta)} (USD per client-year)")
+        ax2.set_ylabel("Cost category")
         ax2.set_title(
             f"Difference from {regime_label(ref, meta)} by category",
             loc="left",
             fontsize=mpl.rcParams["axes.labelsize"],
             fontweight="bold",
         )
-        _legend(ax2)
+        ax2.legend(loc="best")
     if own:
         pay = tidy[tidy["item"].isin(("cost_wages", "cost_benefits"))]
         wages = pay.groupby("regime", sort=False)["mean"].sum(min_count=1)

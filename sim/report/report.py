@@ -163,7 +163,7 @@ def _findings_intro(
         else "the final year of the run"
     )
     also = "".join(
-        f" The findings for {p.title[0].lower() + p.title[1:]} follow below." for p in others or []
+        f" The findings for the shock window ({p.span}) follow below." for p in others or []
     )
     return (
         f"Computed from {when}, averaged over {n} replication{'s' if n != 1 else ''} "
@@ -334,7 +334,8 @@ def period_runs(
         if p.name == FINAL_YEAR:
             out.append((p, runs))
         elif timeseries is not None and len(timeseries) and "week" in timeseries.columns:
-            out.append((p, window_values(timeseries, p)))
+            census = n_clients_by_regime(meta, regime_order(meta, runs))
+            out.append((p, window_values(timeseries, p, census)))
     return out
 
 
