@@ -15,7 +15,9 @@ the tables and the charts' shading all read them from here.
   scaled to a year (``x 52 / window length``), so they keep their per-year unit;
   rolling measures (``"last"``: turnover, continuity, leavers' tenure, ...) are their
   value in the window's last week, which covers the 52 (or 26) weeks ending then, so
-  for a shock shorter than that they mix the shock with the weeks before it.
+  for a shock shorter than that they mix the shock with the weeks before it. The cost
+  ratios are taken over the window too: cost per care hour is the window's cost over its
+  care hours, cost per client-year its cost scaled to a year over the client census.
 
 Week ``k`` of the timeseries is the ``k``-th reported week (week 0 is the end of the
 warm-up), so a window ``(start, end]`` is drawn on a chart as the span from ``start`` to
