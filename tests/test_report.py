@@ -117,15 +117,11 @@ def make_data(regimes=REGIMES, reps=REPS, horizon=H, seed=1):
                     }
                 )
             )
+            distinct = 1 + rng.poisson(1.0 / COC.get(regime, 0.5), 400)
             dist_rows.append(
-                pd.DataFrame(
-                    {
-                        "regime": regime,
-                        "replicate": rep,
-                        "distinct_workers": 1 + rng.poisson(1.0 / COC.get(regime, 0.5), 400),
-                    }
-                )
+                pd.DataFrame({"regime": regime, "replicate": rep, "distinct_workers": distinct})
             )
+            run["distinct_workers"] = float(distinct.mean())  # the run's measure, as the model
             run_id += 1
     meta = {
         "title": "Synthetic comparison",
@@ -390,7 +386,8 @@ def test_write_report_writes_all_files(report):
     assert {p.name for p in paths.values()} == set(EXPECTED)
     assert all(p.exists() for p in paths.values())
     csv = pd.read_csv(paths["summary_csv"])
-    assert list(csv.columns) == list(SUMMARY_COLUMNS)
+    assert list(csv.columns) == ["period", *SUMMARY_COLUMNS]
+    assert set(csv["period"]) == {"final_year"}  # no shock in the synthetic data
     assert len(csv) == len(SUMMARY_METRICS) * len(REGIMES)
 
 
@@ -584,12 +581,46 @@ def test_finding_states_natural_frequencies_best_first():
 
 def test_finding_says_about_the_same_when_intervals_overlap():
     runs = _runs(
-        "same_primary_share", {"jit": [0.50, 0.60, 0.70], "foundation": [0.55, 0.65, 0.75]}
+        "same_primary_share", {"jit": [0.59, 0.60, 0.61], "foundation": [0.60, 0.61, 0.62]}
     )
     f = _finding(runs, "stable_care")
     assert f.clear is False
     assert "about the same under JIT-only and Foundation-first" in f.text
-    assert "6 in 10" in f.text or "6–7 in 10" in f.text
+    assert "6 in 10" in f.text
+
+
+def test_too_wide_intervals_say_not_enough_replications():
+    """The one rule (sim.analysis.ranking.replications_needed): overlapping intervals
+    whose half-width is larger than the difference and than 5 % of the scale are not
+    'about the same' but 'not enough replications to tell', with a number needed; the
+    chart title says the same."""
+    from sim.analysis.ranking import RegimeStat, rank, replications_needed
+    from sim.report.charts import finding_title
+
+    wide = {"jit": [0.50, 0.60, 0.70], "foundation": [0.55, 0.65, 0.75]}
+    f = _finding(_runs("same_primary_share", wide), "stable_care")
+    assert f.clear is None and f.ranking.status == "too_wide"
+    assert f.text.startswith("Not enough replications to tell")
+    assert "about the same" not in f.text
+    needed = f.ranking.needed
+    assert needed > 3 and f"about {needed} replications per regime" in f.text
+    # the number needed narrows the widest half-width (0.25) to 5 % of the scale
+    assert 3 * (0.248 / 0.05) ** 2 < needed < 3 * (0.25 / 0.05) ** 2 + 1
+    stats = [(s.label, s.n, s.mean, s.lo, s.hi) for s in f.ranking.ranked]
+    title = finding_title("Stable care", stats, "percent", "higher", scale=1.0)
+    assert "not enough replications to tell the regimes apart" in title
+    assert f"about {needed} per regime needed" in title
+    # narrow intervals that overlap: about the same; wide ones around a clear gap: clear
+    a = RegimeStat("a", "A", 10, 0.50, 0.49, 0.51)
+    b = RegimeStat("b", "B", 10, 0.505, 0.495, 0.515)
+    assert replications_needed([a, b], 1.0) == 0 and rank([a, b], "higher", 1.0).status == "same"
+    c = RegimeStat("c", "C", 10, 0.90, 0.70, 1.0)
+    assert rank([c, a], "higher", 1.0).status == "clear"
+    # without a scale the rule is off (the old behaviour)
+    wide_a = RegimeStat("a", "A", 3, 0.6, 0.35, 0.85)
+    wide_b = RegimeStat("b", "B", 3, 0.65, 0.40, 0.90)
+    assert rank([wide_b, wide_a], "higher").status == "same"
+    assert rank([wide_b, wide_a], "higher", 1.0).status == "too_wide"
 
 
 def test_turnover_finding_and_middle_regime_hedge():
@@ -599,13 +630,24 @@ def test_turnover_finding_and_middle_regime_hedge():
         {"jit": [0.39, 0.40, 0.41], "foundation": [0.19, 0.20, 0.21], "hybrid": [0.20, 0.22, 0.24]},
     )
     f = _finding(runs, "turnover", meta)
+    # a rate per worker employed, not a share of the workers who left
     assert f.text.startswith(
-        "Under Foundation-first, 2 in 10 workers left within a year (turnover 20 %)"
+        "Under Foundation-first, 20 leavers in a year for every 100 workers employed "
+        "(turnover 20 %)"
     )
+    assert "in 10" not in f.text and "workers left" not in f.text
     assert (
-        "under Hybrid, about 2 in 10 (turnover 22 %), about the same as Foundation-first" in f.text
+        "under Hybrid, 22 for every 100 (turnover 22 %), about the same as Foundation-first"
+        in f.text
     )
-    assert f.text.endswith("under JIT-only, 4 in 10 (turnover 40 %).")
+    assert f.text.endswith("under JIT-only, 40 for every 100 (turnover 40 %).")
+
+
+def test_turnover_above_100_percent_is_worded_as_a_rate():
+    runs = _runs("turnover_rate", {"jit": [1.49, 1.50, 1.51], "foundation": [0.59, 0.60, 0.61]})
+    f = _finding(runs, "turnover")
+    assert "Under Foundation-first, 60 leavers in a year for every 100 workers employed" in f.text
+    assert "under JIT-only, 150 for every 100 (turnover 150 %)" in f.text
 
 
 def test_retention_finding_from_survival():

@@ -18,7 +18,9 @@ intervals are a cautious rule of thumb, not a significance test.
 
 Shares are given as natural frequencies ("about 7 in 10"), with the percentage in
 brackets; "in 100" is used where tenths would hide a clear difference or round a share
-to none or all.
+to none or all. Turnover is a rate, not a share of workers (leavers in a year over the
+current headcount, so it can exceed 100 %): *"about 49 leavers in a year for every 100
+workers employed (turnover 49 %)"*.
 
 :func:`caveats` lists the limits of the model, with those that depend on the run
 (few replications, a short horizon, a shock in the final year) computed from it.
@@ -34,7 +36,7 @@ from typing import Any
 import pandas as pd
 
 from sim.analysis.metrics import kaplan_meier, km_at
-from sim.analysis.ranking import RegimeStat, join, overlap, rank, words
+from sim.analysis.ranking import Ranking, RegimeStat, half_width, join, overlap, rank, words
 from sim.analysis.summary import (
     COST_COMPONENTS,
     cost_breakdown,
@@ -42,17 +44,25 @@ from sim.analysis.summary import (
     n_clients_by_regime,
     regime_label,
     regime_order,
+    value_kind,
 )
 from sim.core.outputs import METRICS
 
 __all__ = [
+    "RETENTION",
     "Finding",
     "RegimeStat",
     "caveats",
     "compare_sentence",
     "cost_differences",
+    "cost_stats",
     "findings",
+    "measure_scale",
+    "measure_stats",
     "natural_frequency",
+    "rank_measure",
+    "retention_stats",
+    "run_warnings",
 ]
 
 _YEAR = 52
@@ -65,13 +75,16 @@ class Finding:
 
     ``clear`` is True when the best and the worst regime clearly differ (their
     intervals do not overlap), False when the text says they are about the same, None
-    when there was nothing to compare.
+    when there was nothing to compare or the intervals were too wide to tell.
     """
 
     key: str
     topic: str
     text: str
     clear: bool | None
+    #: The ranking the text words (:func:`rank_measure`); None for a finding that ranks
+    #: nothing (where the money goes).
+    ranking: Ranking | None = None
 
 
 # ---------------------------------------------------------------------------
@@ -161,7 +174,17 @@ class _Phrasing:
     unit: str = ""
 
 
+def _per_100(x: float) -> str:
+    """A rate per year as ``"about 49"`` (per 100), ``"49"`` when exact at whole percent."""
+    if not math.isfinite(x):
+        return "an unknown number"
+    r = round(x * 100)
+    return f"{r}" if abs(x * 100 - r) < 1e-9 else f"about {r}"
+
+
 def _value(s: RegimeStat, ph: _Phrasing, denom: int) -> str:
+    if ph.style == "rate":
+        return f"{_per_100(s.mean)} for every 100 ({ph.detail}{_pct(s.mean)})"
     if ph.style == "share":
         return f"{natural_frequency(s.mean, denom)} ({ph.detail}{_pct(s.mean, denom)})"
     if ph.style == "usd":
@@ -171,6 +194,10 @@ def _value(s: RegimeStat, ph: _Phrasing, denom: int) -> str:
 
 def _range_text(stats: Sequence[RegimeStat], ph: _Phrasing, denom: int) -> str:
     values = [s.mean for s in stats]
+    if ph.style == "rate":
+        lo, hi = round(min(values) * 100), round(max(values) * 100)
+        n = f"{lo}" if lo == hi else f"{lo}{_DASH}{hi}"
+        return f"{n} {ph.what} ({ph.detail}{_pct_range(values)})"
     if ph.style == "share":
         return f"{_frequency_range(values, denom)} ({ph.detail}{_pct_range(values)})"
     if ph.style == "usd":
@@ -180,16 +207,17 @@ def _range_text(stats: Sequence[RegimeStat], ph: _Phrasing, denom: int) -> str:
 
 
 def compare_sentence(
-    stats: Sequence[RegimeStat], better: str, ph: _Phrasing
+    stats: Sequence[RegimeStat], better: str, ph: _Phrasing, scale: float | None = None
 ) -> tuple[str, bool | None]:
     """The sentence comparing regimes on one measure, and whether they clearly differ.
 
-    ``better`` is ``"higher"`` or ``"lower"``. The ranking and its hedges are
-    :func:`sim.analysis.ranking.rank` and :func:`sim.analysis.ranking.words`, as in the
-    chart titles.
+    ``better`` is ``"higher"`` or ``"lower"``; ``scale`` the measure's scale
+    (:func:`measure_scale`; None turns the too-wide-interval rule off). The ranking and
+    its hedges are :func:`sim.analysis.ranking.rank` and
+    :func:`sim.analysis.ranking.words`, as in the chart titles.
     """
     valid = [s for s in stats if s.valid]
-    ranking = rank(valid, better)
+    ranking = rank(valid, better, scale)
     if ranking.status == "none":
         return f"No data on {ph.subject[0].lower() + ph.subject[1:]}.", None
     denom = _choose_denominator(valid) if ph.style == "share" else 10
@@ -204,6 +232,15 @@ def compare_sentence(
             None,
         )
     w = words(ranking, valid)
+    if ranking.status == "too_wide":
+        return (
+            f"Not enough replications to tell: {_lower(ph.subject)} was "
+            f"{_range_text(valid, ph, denom)} under {w.everyone}, but the 95 % intervals "
+            f"(up to ±{_spread(max(half_width(s) for s in valid), ph)}) are wider than the "
+            "differences between the regimes; about "
+            f"{ranking.needed} replications per regime would be needed to tell them apart.",
+            None,
+        )
     if ranking.status == "same":
         return (
             f"{ph.subject} was about the same under {w.everyone}: {_range_text(valid, ph, denom)}.",
@@ -216,9 +253,24 @@ def compare_sentence(
     return "; ".join(parts) + ".", True
 
 
+def _lower(text: str) -> str:
+    return text[:1].lower() + text[1:] if text[1:2].islower() else text
+
+
+def _spread(h: float, ph: _Phrasing) -> str:
+    """A half-width in the measure's terms: points for shares and rates."""
+    if ph.style in ("share", "rate"):
+        return f"{h * 100:.0f} points" if h * 100 >= 1 else f"{h * 100:.1f} points"
+    if ph.style == "usd":
+        return _usd(h)
+    return f"{h:.1f}"
+
+
 def _lead(s: RegimeStat, ph: _Phrasing, denom: int) -> str:
     """The first clause: value and what it counts, e.g. 'about 7 in 10 clients kept ...
     (70 %)'."""
+    if ph.style == "rate":
+        return f"{_per_100(s.mean)} {ph.what} ({ph.detail}{_pct(s.mean)})"
     if ph.style == "share":
         return f"{natural_frequency(s.mean, denom)} {ph.what} ({ph.detail}{_pct(s.mean, denom)})"
     if ph.style == "usd":
@@ -231,9 +283,35 @@ def _lead(s: RegimeStat, ph: _Phrasing, denom: int) -> str:
 # ---------------------------------------------------------------------------
 
 
-def _run_stats(
+def measure_scale(metric: str, stats: Sequence[RegimeStat] = ()) -> float | None:
+    """The scale the too-wide-interval rule compares a half-width with: 1 for shares,
+    rates per year and 0-1 indices (a measure with an upper bound: its range); for any
+    other measure (USD, workers) the largest absolute mean among ``stats``."""
+    if metric == RETENTION:
+        return 1.0
+    m = METRICS.get(metric)
+    if m is not None and m.high is not None:
+        return float(m.high - m.low)
+    if metric in METRICS and value_kind(metric) == "percent":
+        return 1.0
+    means = [abs(s.mean) for s in stats if s.valid]
+    return max(means) if means else None
+
+
+def rank_measure(stats: Sequence[RegimeStat], metric: str, better: str | None = None) -> Ranking:
+    """The one ranking of a measure (:func:`sim.analysis.ranking.rank` with the measure's
+    direction and the too-wide-interval rule on its scale): findings and chart titles
+    both use it. ``better`` defaults to the measure's in :data:`METRICS`."""
+    if better is None and metric in METRICS:
+        better = METRICS[metric].better
+    return rank([s for s in stats if s.valid], better, measure_scale(metric, stats))
+
+
+def measure_stats(
     runs: pd.DataFrame, metric: str, order: Sequence[str], meta: Mapping[str, Any]
 ) -> list[RegimeStat]:
+    """Each regime's mean and 95 % CI (clipped to the measure's range) of ``metric``
+    over the runs in ``runs``: the statistics of the findings and the chart titles."""
     m = METRICS.get(metric)
     out = []
     for r in order:
@@ -246,7 +324,7 @@ def _run_stats(
     return out
 
 
-def _retention_stats(
+def retention_stats(
     survival: pd.DataFrame | None, order: Sequence[str], meta: Mapping[str, Any]
 ) -> tuple[list[RegimeStat], float]:
     """One-year retention of new hires (pooled Kaplan–Meier, Greenwood 95 % CI), or at
@@ -266,6 +344,28 @@ def _retention_stats(
             s, lo, hi = km_at(kms[r], t_ref)
             out.append(RegimeStat(r, regime_label(r, meta), len(kms[r]), s, lo, hi))
     return out, t_ref
+
+
+#: The name :func:`measure_scale` and :func:`rank_measure` know the retention of new
+#: hires by (a share: scale 1).
+RETENTION = "retention"
+
+
+def cost_stats(tidy: pd.DataFrame, item: str, meta: Mapping[str, Any]) -> list[RegimeStat]:
+    """Each regime's mean and CI of one item of a :func:`sim.analysis.summary.cost_breakdown`
+    (``cost_total``: cost per client-year; ``cost_stable_care``; a ``cost_*`` category)."""
+    part = tidy[tidy["item"] == item]
+    return [
+        RegimeStat(
+            row.regime,
+            regime_label(row.regime, meta),
+            int(row.n),
+            float(row.mean),
+            float(row.ci_low),
+            float(row.ci_high),
+        )
+        for row in part.itertuples(index=False)
+    ]
 
 
 def _param(meta: Mapping[str, Any], order: Sequence[str], name: str) -> Any:
@@ -358,10 +458,17 @@ def findings(
     out: list[Finding] = []
 
     def add(
-        key: str, topic: str, stats: list[RegimeStat], better: str | None, ph: _Phrasing
+        key: str,
+        topic: str,
+        stats: list[RegimeStat],
+        better: str | None,
+        ph: _Phrasing,
+        metric: str,
     ) -> None:
-        text, clear = compare_sentence(stats, better, ph)
-        out.append(Finding(key, topic, text, clear))
+        scale = measure_scale(metric, stats)
+        text, clear = compare_sentence(stats, better, ph, scale)
+        ranking = rank([s for s in stats if s.valid], better, scale)
+        out.append(Finding(key, topic, text, clear, ranking))
 
     def has(col: str) -> bool:
         return col in runs.columns and len(runs) > 0
@@ -370,22 +477,29 @@ def findings(
         add(
             "stable_care",
             "Continuity of care",
-            _run_stats(runs, "same_primary_share", order, meta),
+            measure_stats(runs, "same_primary_share", order, meta),
             METRICS["same_primary_share"].better,
             _Phrasing(
                 "clients kept the same primary worker all year",
                 "The share of clients who kept the same primary worker all year",
             ),
+            "same_primary_share",
         )
     if has("turnover_rate"):
         add(
             "turnover",
             "Turnover",
-            _run_stats(runs, "turnover_rate", order, meta),
+            measure_stats(runs, "turnover_rate", order, meta),
             METRICS["turnover_rate"].better,
-            _Phrasing("workers left within a year", "Turnover", detail="turnover "),
+            _Phrasing(
+                "leavers in a year for every 100 workers employed",
+                "Turnover",
+                style="rate",
+                detail="turnover ",
+            ),
+            "turnover_rate",
         )
-    retention, t_ref = _retention_stats(survival, order, meta)
+    retention, t_ref = retention_stats(survival, order, meta)
     if retention:
         when = "a year after hire" if t_ref >= _YEAR else f"{t_ref:g} weeks after hire"
         add(
@@ -397,32 +511,35 @@ def findings(
                 f"new hires were still employed {when}",
                 f"The share of new hires still employed {when}",
             ),
+            RETENTION,
         )
     if has("burnout_high_share"):
         thr = _param(meta, order, "burnout_high_threshold")
         add(
             "burnout",
             "Burnout",
-            _run_stats(runs, "burnout_high_share", order, meta),
+            measure_stats(runs, "burnout_high_share", order, meta),
             METRICS["burnout_high_share"].better,
             _Phrasing(
                 f"workers had high burnout (exhaustion of {thr:g} or more on a 0–1 scale)",
                 "The share of workers with high burnout",
             ),
+            "burnout_high_share",
         )
     if has("vacancy_rate"):
         add(
             "vacancies",
             "Vacancies",
-            _run_stats(runs, "vacancy_rate", order, meta),
+            measure_stats(runs, "vacancy_rate", order, meta),
             METRICS["vacancy_rate"].better,
             _Phrasing("posts were vacant in an average week", "The share of posts left vacant"),
+            "vacancy_rate",
         )
     if has("distinct_workers"):
         add(
             "distinct_workers",
             "Workers per client",
-            _run_stats(runs, "distinct_workers", order, meta),
+            measure_stats(runs, "distinct_workers", order, meta),
             METRICS["distinct_workers"].better,
             _Phrasing(
                 "a client in care all year saw",
@@ -430,6 +547,7 @@ def findings(
                 style="number",
                 unit=" different workers in the year, cover staff included",
             ),
+            "distinct_workers",
         )
     if (
         has("cost_total")
@@ -437,40 +555,27 @@ def findings(
         and has("same_primary_share")
     ):
         tidy = cost_breakdown(runs, n_clients_by_regime(meta, order), order)
-
-        def cost_stats(item: str) -> list[RegimeStat]:
-            part = tidy[tidy["item"] == item]
-            return [
-                RegimeStat(
-                    row.regime,
-                    regime_label(row.regime, meta),
-                    int(row.n),
-                    float(row.mean),
-                    float(row.ci_low),
-                    float(row.ci_high),
-                )
-                for row in part.itertuples(index=False)
-            ]
-
         add(
             "cost",
             "Cost",
-            cost_stats("cost_total"),
+            cost_stats(tidy, "cost_total", meta),
             METRICS["cost_per_client_year"].better,
             _Phrasing(
                 "care cost about", "Cost per client-year", style="usd", unit=" per client-year"
             ),
+            "cost_per_client_year",
         )
         add(
             "cost_stable_care",
             "Cost of stable care",
-            cost_stats("cost_stable_care"),
+            cost_stats(tidy, "cost_stable_care", meta),
             "lower",
             _Phrasing(
                 "each client-year of stable care cost about",
                 "Cost per client-year of stable care",
                 style="usd",
             ),
+            "cost_stable_care",
         )
         diff = cost_differences(runs, meta, order)
         if " on wages" in diff:
@@ -480,6 +585,37 @@ def findings(
             )
         if diff:
             out.append(Finding("cost_drivers", "Where the money goes", diff, None))
+    return out
+
+
+# ---------------------------------------------------------------------------
+# guard rails
+# ---------------------------------------------------------------------------
+
+
+def run_warnings(meta: Mapping[str, Any]) -> list[str]:
+    """The guard-rail warnings of a run (:func:`sim.core.guards.agency_warnings` of each
+    regime's parameters in ``meta["params"]`` over ``meta["horizon_weeks"]``), each
+    sentence once, in regime order. The CLI prints them before running and the report
+    lists them at the top."""
+    from sim.core.guards import agency_warnings
+
+    params = meta.get("params") or {}
+    if not isinstance(params, Mapping) or not params:
+        return []
+    horizon = meta.get("horizon_weeks")
+    horizon = int(horizon) if horizon else None
+    from sim.core.params import PARAMS
+
+    flat = {n: p.default for n, p in PARAMS.items()}
+    flat |= {k: v for k, v in params.items() if not isinstance(v, Mapping)}
+    sets = [{**flat, **v} for v in params.values() if isinstance(v, Mapping)] or [flat]
+    out: list[str] = []
+    for ps in sets:
+        for w in agency_warnings(ps, horizon):
+            text = w.message[:1].upper() + w.message[1:]
+            if text not in out:
+                out.append(text)
     return out
 
 
@@ -553,16 +689,24 @@ def caveats(
         start = int(_param(meta, order, "shock_start") or 0)
         end = start + weeks
         final_start = horizon - _YEAR
+        shock = "the findings and the table of the shock window describe the shock itself"
+        rolling = (
+            "; rolling measures there (turnover, continuity, leavers' tenure) cover the 52 "
+            "weeks ending with the shock, so they include weeks before it"
+            if weeks < _YEAR
+            else ""
+        )
         if start < horizon and end > final_start:
             out.append(
                 f"A shock ran from week {start} to week {min(end, horizon)}, overlapping the "
-                f"final year (weeks {final_start}–{horizon}) on which the findings and the "
-                "table are based; they mix the shock and the recovery from it."
+                f"final year (weeks {final_start}–{horizon}): the final-year findings and "
+                f"table mix the shock and the recovery from it; {shock}{rolling}."
             )
         elif start < horizon:
             out.append(
                 f"A shock ran from week {start} to week {end}, before the final year "
-                f"(weeks {final_start}–{horizon}): the findings and the table describe the "
-                "recovery, not the shock itself (see the charts for the shock weeks)."
+                f"(weeks {final_start}–{horizon}): the final-year findings and table describe "
+                f"the recovery, not the shock; {shock}{rolling}. The shaded band in the "
+                "charts marks the shock weeks."
             )
     return out + list(STATIC_CAVEATS)

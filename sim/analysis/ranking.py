@@ -14,7 +14,10 @@ direction, ranks the highest first). Then:
 * any regime with a single run has no confidence interval, so nothing is ranked:
   ``"unranked"``;
 * if the 95 % confidence intervals of the best and the worst regime overlap, the
-  regimes did *about the same*: ``"same"``;
+  regimes did *about the same*: ``"same"``; unless the intervals are too wide to mean
+  anything (:func:`replications_needed`, given the measure's ``scale``): then
+  ``"too_wide"``, and the words say *not enough replications to tell* with the number
+  of replications needed instead of "about the same";
 * otherwise the ranking is ``"clear"`` and every regime falls in a tier (:data:`TIERS`)
   by whether its interval overlaps the best regime's and the worst regime's.
 
@@ -35,7 +38,26 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-__all__ = ["TIERS", "Ranking", "RegimeStat", "Words", "join", "overlap", "rank", "words"]
+__all__ = [
+    "TIERS",
+    "WIDE_FRACTION",
+    "Ranking",
+    "RegimeStat",
+    "Words",
+    "half_width",
+    "join",
+    "overlap",
+    "rank",
+    "replications_needed",
+    "words",
+]
+
+#: The too-wide-interval rule (:func:`replications_needed`): an overlap of intervals
+#: says nothing when the widest 95 % CI half-width among the regimes is larger than the
+#: difference between the best and the worst mean AND larger than this fraction of the
+#: measure's scale (1 for shares, rates per year and 0-1 indices; for other measures
+#: the largest mean among the regimes, so 5 % of its size).
+WIDE_FRACTION = 0.05
 
 
 @dataclass(frozen=True)
@@ -81,6 +103,9 @@ class Ranking:
     ranked: tuple[RegimeStat, ...]
     tiers: tuple[str, ...]
     better: str | None
+    #: ``"too_wide"`` only: about how many replications per regime would tell the
+    #: regimes apart (or show that they are about the same).
+    needed: int = 0
 
     @property
     def best(self) -> RegimeStat:
@@ -93,7 +118,7 @@ class Ranking:
     @property
     def clear(self) -> bool | None:
         """True for a clear ranking, False for 'about the same', None when nothing was
-        compared (no data, one regime, one run)."""
+        compared (no data, one regime, one run) or the intervals were too wide to tell."""
         return {"clear": True, "same": False}.get(self.status)
 
     @property
@@ -112,8 +137,39 @@ class Ranking:
         return None
 
 
-def rank(stats: Sequence[RegimeStat], better: str | None) -> Ranking:
-    """Rank regimes on one measure (see the module docstring for the rule)."""
+def half_width(s: RegimeStat) -> float:
+    """Half the width of a regime's 95 % CI."""
+    return (s.hi - s.lo) / 2
+
+
+def replications_needed(ranked: Sequence[RegimeStat], scale: float | None) -> int:
+    """The too-wide-interval rule, in one place: 0 when the intervals of ``ranked`` (best
+    first, worst last) are narrow enough to mean something, else about how many
+    replications per regime would be needed.
+
+    Too wide: the widest half-width ``h`` is larger than the difference ``d`` between
+    the best and the worst mean and larger than :data:`WIDE_FRACTION` x ``scale``. The
+    number needed narrows ``h`` (which shrinks with the square root of the number of
+    runs) to ``max(d / 2, WIDE_FRACTION x scale)``: enough for intervals of the present
+    difference not to overlap, or to show that the regimes differ by less than that
+    fraction of the scale. It is a rough guide (the t quantile and the spread change
+    too), at least one more than now. ``scale`` None: never too wide.
+    """
+    if scale is None or not math.isfinite(scale) or scale <= 0 or len(ranked) < 2:
+        return 0
+    h = max(half_width(s) for s in ranked)
+    d = abs(ranked[0].mean - ranked[-1].mean)
+    floor = WIDE_FRACTION * scale
+    if not (h > d and h > floor):
+        return 0
+    n = min(s.n for s in ranked)
+    target = max(d / 2, floor)
+    return max(n + 1, math.ceil(n * (h / target) ** 2))
+
+
+def rank(stats: Sequence[RegimeStat], better: str | None, scale: float | None = None) -> Ranking:
+    """Rank regimes on one measure (see the module docstring for the rule); ``scale``
+    (the measure's scale) turns on the too-wide-interval rule."""
     valid = [s for s in stats if s.valid]
     ranked = tuple(sorted(valid, key=lambda s: s.mean, reverse=(better != "lower")))
     if not ranked:
@@ -124,6 +180,9 @@ def rank(stats: Sequence[RegimeStat], better: str | None) -> Ranking:
         return Ranking("unranked", ranked, (), better)
     best, worst = ranked[0], ranked[-1]
     if overlap(best, worst):
+        needed = replications_needed(ranked, scale)
+        if needed:
+            return Ranking("too_wide", ranked, (), better, needed)
         return Ranking("same", ranked, (), better)
     tiers = []
     for s in ranked:

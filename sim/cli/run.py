@@ -1,8 +1,12 @@
 """``workforce-sim compare`` (the three regimes on the default agency) and ``workforce-sim
-run SCENARIO.toml``: a scenario's replications, its summary and findings printed, and its
-output folder written (:func:`sim.report.write.write_outputs`). With ``--explain``, the
-attribution of ``workforce-sim explain`` (:func:`sim.experiments.attribution.explain`)
-runs after them on the same scenario and is written into the same folder."""
+run SCENARIO.toml``: a scenario's replications, its summary and findings printed (for the
+final year and, in a scenario with a shock, the shock window), and its output folder
+written (:func:`sim.report.write.write_outputs`). Before anything runs, the guard-rail
+warnings of the agency (:func:`sim.analysis.findings.run_warnings`) are printed on
+standard error, one line ``workforce-sim: warning: ...`` each; they never stop the run.
+With ``--explain``, the attribution of ``workforce-sim explain``
+(:func:`sim.experiments.attribution.explain`) runs after them on the same scenario and is
+written into the same folder."""
 
 from __future__ import annotations
 
@@ -14,7 +18,7 @@ from sim.core.errors import UsageError
 from sim.core.params import SETTING_LABELS
 from sim.experiments.scenario import Scenario, default_compare_scenario, load_scenario
 
-__all__ = ["register", "run_and_report"]
+__all__ = ["print_warnings", "register", "run_and_report"]
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -168,6 +172,24 @@ def _explain_plan(s: Scenario, args: argparse.Namespace) -> tuple[dict[str, Any]
     return kwargs, skipped
 
 
+def print_warnings(s: Scenario) -> list[str]:
+    """Print the guard-rail warnings of scenario ``s`` on standard error, one line
+    ``workforce-sim: warning: ...`` each; return them."""
+    import sys
+
+    from sim.analysis.findings import run_warnings
+    from sim.experiments.runner import regime_params
+
+    meta = {
+        "params": {r: regime_params(s, r) for r in s.regimes},
+        "horizon_weeks": s.horizon_weeks,
+    }
+    found = run_warnings(meta)
+    for w in found:
+        print(f"workforce-sim: warning: {w}", file=sys.stderr)
+    return found
+
+
 def run_and_report(s: Scenario, args: argparse.Namespace, out: Path) -> int:
     import sys
     import textwrap
@@ -175,11 +197,13 @@ def run_and_report(s: Scenario, args: argparse.Namespace, out: Path) -> int:
     from sim.analysis.findings import findings
     from sim.analysis.summary import summarise, summary_table
     from sim.experiments.runner import run_scenario
+    from sim.report.report import period_runs
     from sim.report.write import write_outputs
 
     _check_out(out)
     plan = _explain_plan(s, args) if getattr(args, "explain", False) else None
     ens_plan = _ensemble_plan(s, args)
+    print_warnings(s)
     progress = False if args.no_progress else None
     results = run_scenario(s, jobs=args.jobs, progress=progress)
     ens = None
@@ -220,6 +244,16 @@ def run_and_report(s: Scenario, args: argparse.Namespace, out: Path) -> int:
                 f"{f.topic}. {f.text}", width=100, initial_indent="- ", subsequent_indent="  "
             )
         )
+    for p, prun in period_runs(results.timeseries, results.runs, results.meta)[1:]:
+        print(f"\n{p.title}, mean (95 % CI over replications):")
+        print(summary_table(summarise(prun, regimes=list(s.regimes)), s.regime_labels).to_string())
+        print(f"\nKey findings, {p.title[0].lower() + p.title[1:]}:")
+        for f in findings(prun, None, results.meta, list(s.regimes)):
+            print(
+                textwrap.fill(
+                    f"{f.topic}. {f.text}", width=100, initial_indent="- ", subsequent_indent="  "
+                )
+            )
     if expl is not None:
         m = expl.meta
         print(

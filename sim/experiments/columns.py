@@ -260,6 +260,18 @@ _TABLES: dict[str, dict[str, tuple[str, str, str, str]]] = {
         ),
     },
     "summary": {
+        "period": (
+            "Period",
+            "",
+            "id",
+            "The weeks the statistics describe: final_year = the last 52 reported weeks "
+            "(each run's final-year value, as in runs.csv); shock = the shock window, "
+            "reported weeks shock_start + 1 to shock_start + shock_weeks, only in a "
+            "scenario with a shock (weekly stocks averaged over those weeks, weekly flows "
+            "and costs summed over them and scaled to a year, rolling measures such as "
+            "turnover and continuity at the shock's last week, over the 52 or 26 weeks "
+            "ending then). Defined in sim/analysis/periods.py.",
+        ),
         "metric": ("Measure", "", "id", "Name of the measure (a final-year column of runs.csv)."),
         "label": ("Label", "", "other", "The measure's label in the report."),
         "unit": ("Unit", "", "other", "Unit of the measure's final-year value."),
@@ -268,7 +280,8 @@ _TABLES: dict[str, dict[str, tuple[str, str, str, str]]] = {
             "Mean",
             "unit column",
             "final-year",
-            "Mean over replications of the runs' final-year values.",
+            "Mean over replications of the runs' values over the period (final-year "
+            "values for final_year).",
         ),
         "ci_low": (
             "95 % CI low",

@@ -7,8 +7,12 @@ states the finding computed from the data, e.g. *"Turnover is lowest under
 Foundation-first (38 % vs 45 % a year under JIT-only)"*.
 
 How a title decides (:func:`finding_title`): :func:`sim.analysis.ranking.rank`, the rule the
-findings use too, so a title and the finding on the same numbers name the same regimes
-as best. Regimes are ranked by their mean over replications in the direction that is
+findings use too, on the same statistics (:func:`sim.analysis.findings.measure_stats`,
+:func:`~sim.analysis.findings.retention_stats`, :func:`~sim.analysis.findings.cost_stats`
+of the runs' final-year values) and the same scale for the too-wide-interval rule
+(:func:`sim.analysis.findings.measure_scale`), so a title and the finding on the same
+measure always name the same regimes as best, or both say there were not enough
+replications to tell. Regimes are ranked by their mean over replications in the direction that is
 better for the measure (its ``better`` in
 :data:`sim.core.outputs.METRICS`: lower turnover, higher continuity, ...). If the
 best and the worst regime's 95 % CIs overlap, the title says the measure differs little
@@ -16,6 +20,12 @@ between regimes; otherwise it names the best regime together with those about th
 as it (CI overlapping the best's but not the worst's), with values precise enough to
 tell them from the worst. Overlapping intervals are a deliberately cautious test, not a
 significance test.
+
+Every weekly chart shades the shock window of a scenario with a shock
+(:func:`sim.analysis.periods.shock_window`), as a grey band labelled "Shock". The cost
+chart shows every cost category, wages and benefits included: stacked bars of the
+cost per client-year by regime, and each category's difference from the reference
+regime (JIT-only, or the first) with its 95 % CI.
 
 Figures are built with matplotlib's object-oriented API on the Agg canvas
 (:class:`matplotlib.figure.Figure` + ``FigureCanvasAgg``): no pyplot state is touched, so
@@ -52,8 +62,16 @@ from matplotlib.lines import Line2D
 from matplotlib.ticker import Formatter, FuncFormatter, MaxNLocator, MultipleLocator
 from scipy import stats
 
-from sim.analysis.metrics import greenwood_band, kaplan_meier, km_at
-from sim.analysis.ranking import RegimeStat, join, rank, words
+from sim.analysis.findings import (
+    RETENTION,
+    cost_stats,
+    measure_scale,
+    measure_stats,
+    retention_stats,
+)
+from sim.analysis.metrics import greenwood_band, kaplan_meier
+from sim.analysis.periods import shock_window
+from sim.analysis.ranking import RegimeStat, rank, words
 from sim.analysis.summary import mean_ci, measure_label, regime_label, regime_order, value_kind
 from sim.core.outputs import METRICS
 
@@ -265,21 +283,25 @@ def finding_title(
     kind: str = "number",
     better: str | None = None,
     suffix: str = "",
+    scale: float | None = None,
 ) -> str:
     """A sentence stating which regime does best on a measure, from the data.
 
     ``stats_`` holds ``(label, n, mean, ci_low, ci_high)`` per regime; ``kind`` is a
     :func:`sim.analysis.summary.value_kind`; ``better`` is ``"lower"``, ``"higher"`` or ``None``
     (then the highest value is named); ``suffix`` follows the values (e.g. ``" a
-    year"``). Examples::
+    year"``); ``scale`` is the measure's scale for the too-wide-interval rule
+    (:func:`sim.analysis.findings.measure_scale`; None: off). Examples::
 
         Turnover is lowest under Foundation-first (38 % vs 45 % a year under JIT-only)
         Turnover is lowest under Foundation-first and Hybrid (38–39 % vs 45 % a year
         under JIT-only)
         Turnover differs little between regimes (43–45 % a year)
+        Turnover: not enough replications to tell the regimes apart (31–49 % a year;
+        about 40 per regime needed)
     """
     valid = [s for s in _stats(stats_) if s.valid]
-    ranking = rank(valid, better)
+    ranking = rank(valid, better, scale)
     if ranking.status == "none":
         return f"{subject}: no data"
     if ranking.status == "single":
@@ -289,6 +311,12 @@ def finding_title(
         vals = ", ".join(f"{s.label} {_short(s.mean, kind)}" for s in valid)
         return f"{subject}: {vals}{suffix} (one run each, so no interval: may be chance)"
     best, worst = ranking.best, ranking.worst
+    if ranking.status == "too_wide":
+        return (
+            f"{subject}: not enough replications to tell the regimes apart "
+            f"({_range(best.mean, worst.mean, kind)}{suffix}; about {ranking.needed} per "
+            "regime needed)"
+        )
     if ranking.status == "same":
         return (
             f"{subject} differs little between regimes "
@@ -320,7 +348,45 @@ def _metric_title(metric: str, per_regime: Sequence[tuple[str, int, float, float
     suffix = " a year" if (metric in METRICS and METRICS[metric].unit == "per year") else ""
     m = METRICS.get(metric)
     subject = _SUBJECTS.get(metric, m.label if m else metric)
-    return finding_title(subject, per_regime, kind, m.better if m else None, suffix)
+    scale = measure_scale(metric, _stats(per_regime))
+    return finding_title(subject, per_regime, kind, m.better if m else None, suffix, scale)
+
+
+def _tuples(stats_: Sequence[RegimeStat]) -> list[tuple[str, int, float, float, float]]:
+    """:class:`RegimeStat` as the ``(label, n, mean, lo, hi)`` tuples of :func:`finding_title`."""
+    return [(s.label, s.n, s.mean, s.lo, s.hi) for s in stats_]
+
+
+def _final_stats(
+    runs: pd.DataFrame | None, metric: str, order: Sequence[str], meta: Mapping[str, Any]
+) -> list[tuple[str, int, float, float, float]] | None:
+    """The findings' statistics of ``metric`` (:func:`sim.analysis.findings.measure_stats`
+    of each run's final-year value), or None when ``runs`` does not hold it."""
+    if runs is None or metric not in runs.columns or not len(runs):
+        return None
+    order = [r for r in order if (runs["regime"] == r).any()]
+    return _tuples(measure_stats(runs, metric, order, meta))
+
+
+def _shade_shock(ax: Axes, meta: Mapping[str, Any]) -> bool:
+    """Shade the shock window (a grey band labelled "Shock", gid ``"shock"``); whether
+    there was one."""
+    window = shock_window(meta)
+    if window is None:
+        return False
+    start, end = window
+    ax.axvspan(start, end, color="#8c8c8c", alpha=0.2, lw=0, zorder=0, label="Shock", gid="shock")
+    ax.text(
+        (start + end) / 2,
+        0.98,
+        "shock",
+        transform=ax.get_xaxis_transform(),
+        ha="center",
+        va="top",
+        fontsize="small",
+        color="#444444",
+    )
+    return True
 
 
 # ---------------------------------------------------------------------------
@@ -424,13 +490,17 @@ def _final_from_timeseries(timeseries: pd.DataFrame, metric: str) -> pd.DataFram
 
 
 def _per_regime(
-    values: pd.DataFrame, order: Sequence[str], meta: Mapping[str, Any], col: str = "value"
+    values: pd.DataFrame,
+    order: Sequence[str],
+    meta: Mapping[str, Any],
+    metric: str | None = None,
+    col: str = "value",
 ) -> list[tuple[str, int, float, float, float]]:
-    out = []
-    for r in order:
-        n, m, lo, hi = mean_ci(values.loc[values["regime"] == r, col].to_numpy(float))
-        out.append((regime_label(r, meta), n, m, lo, hi))
-    return out
+    """Each regime's statistics of ``values[col]``, as
+    :func:`sim.analysis.findings.measure_stats` computes them for ``metric``."""
+    return _tuples(
+        measure_stats(values.rename(columns={col: metric or col}), metric or col, order, meta)
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -439,13 +509,19 @@ def _per_regime(
 
 
 def plot_timeseries(
-    timeseries: pd.DataFrame, metric: str, meta: Mapping[str, Any], ax: Axes | None = None
+    timeseries: pd.DataFrame,
+    metric: str,
+    meta: Mapping[str, Any],
+    ax: Axes | None = None,
+    runs: pd.DataFrame | None = None,
 ) -> Figure:
-    """Weekly mean of ``metric`` over replications per regime, with its 95 % CI band.
+    """Weekly mean of ``metric`` over replications per regime, with its 95 % CI band;
+    the shock window, if any, shaded.
 
-    The title states which regime does best on the final-year value of each run
-    (formed from the weekly series as :data:`METRICS` says: last value, mean or sum of
-    the last 52 weeks). Returns the figure (``ax.figure`` when ``ax`` is given).
+    The title states which regime does best on the final-year value of each run: from
+    ``runs`` (the findings' statistics) when given, else formed from the weekly series
+    as :data:`METRICS` says (last value, mean or sum of the last 52 weeks). Returns the
+    figure (``ax.figure`` when ``ax`` is given).
     """
     if metric not in timeseries.columns:
         raise KeyError(f"timeseries has no column '{metric}'")
@@ -481,15 +557,22 @@ def plot_timeseries(
     w0, w1 = timeseries["week"].min(), timeseries["week"].max()
     ax.set_xlim(w0, w1)
     _week_axis(ax.xaxis, w1 - w0)
+    shocked = _shade_shock(ax, meta)
     _legend(ax)
-    per_regime = _per_regime(_final_from_timeseries(timeseries, metric), order, meta)
+    per_regime = _final_stats(runs, metric, order, meta)
+    if per_regime is None:
+        per_regime = _per_regime(_final_from_timeseries(timeseries, metric), order, meta, metric)
     _title(ax, _metric_title(metric, per_regime))
     if own:
         nrep = int(reps.min()) if len(reps) else 0
+        window = shock_window(meta)
+        shock = (
+            f" Grey band: the shock (weeks {window[0]}–{window[1]})." if shocked and window else ""
+        )
         _note(
             fig,
             f"Lines: weekly mean of {nrep} replications per regime; bands: 95 % CI "
-            "of the mean. The title compares each run's final-year value.",
+            f"of the mean. The title compares each run's final-year value.{shock}",
         )
     return fig
 
@@ -527,7 +610,6 @@ def plot_survival(
     if not kms:
         _title(ax, "No hires in the reported period")
         return fig
-    t_ref = float(min(_YEAR, min(float(km["time"].max()) for km in kms.values())))
     t_max = max(float(km["time"].max()) for km in kms.values())
     for t, text in ((26, "6 months"), (_YEAR, "1 year")):
         if t <= t_max:
@@ -551,13 +633,15 @@ def plot_survival(
     ax.set_xlim(0, max(t_max, 1.0))
     _week_axis(ax.xaxis, t_max)
     _legend(ax)
-    per_regime = []
-    for r in order:
-        if r in kms:
-            s, lo, hi = km_at(kms[r], t_ref)
-            per_regime.append((regime_label(r, meta), len(kms[r]), s, lo, hi))
+    stats_, t_ref = retention_stats(survival, order, meta)
     what = "One-year" if t_ref >= _YEAR else f"{t_ref:g}-week"
-    title = finding_title(f"{what} retention of new hires", per_regime, "percent", "higher")
+    title = finding_title(
+        f"{what} retention of new hires",
+        _tuples(stats_),
+        "percent",
+        "higher",
+        scale=measure_scale(RETENTION),
+    )
     _title(ax, title)
     if own:
         _note(
@@ -569,12 +653,16 @@ def plot_survival(
 
 
 def plot_distinct(
-    client_distinct: pd.DataFrame, meta: Mapping[str, Any], ax: Axes | None = None
+    client_distinct: pd.DataFrame,
+    meta: Mapping[str, Any],
+    ax: Axes | None = None,
+    runs: pd.DataFrame | None = None,
 ) -> Figure:
     """Share of client-years by number of distinct workers seen, side-by-side by regime.
 
     Counts above 10 are pooled into ``10+``. The title compares the mean number of
-    distinct workers per client-year (mean over replications of each run's mean).
+    distinct workers per client-year (mean over replications of each run's mean): the
+    runs' ``distinct_workers`` as the findings do when ``runs`` is given.
     """
     fig, ax, own = _new_axes(ax)
     order = [
@@ -609,9 +697,12 @@ def plot_distinct(
     ax.set_xlabel("Distinct workers seen in the last year")
     ax.set_ylabel("Clients in care a full year (%)")
     _legend(ax)
-    keys = ["regime", "replicate"] if "replicate" in client_distinct.columns else ["regime"]
-    per_run = client_distinct.groupby(keys)["distinct_workers"].mean().rename("value").reset_index()
-    title = _metric_title("distinct_workers", _per_regime(per_run, order, meta))
+    per_regime = _final_stats(runs, "distinct_workers", order, meta)
+    if per_regime is None:
+        keys = ["regime", "replicate"] if "replicate" in client_distinct.columns else ["regime"]
+        per_run = client_distinct.groupby(keys)["distinct_workers"].mean().reset_index()
+        per_regime = _per_regime(per_run, order, meta, "distinct_workers", "distinct_workers")
+    title = _metric_title("distinct_workers", per_regime)
     _title(ax, title)
     if own:
         _note(
@@ -632,7 +723,7 @@ def plot_cost_continuity(
     fig, ax, own = _new_axes(ax)
     order = regime_order(meta, runs)
     ms = float(mpl.rcParams["lines.markersize"])
-    cost_stats, coc_stats, handles = [], [], []
+    handles = []
     for r in order:
         d = runs[runs["regime"] == r]
         if d.empty:
@@ -665,8 +756,6 @@ def plot_cost_continuity(
                 ls="none",
                 zorder=4,
             )
-        coc_stats.append((label, nx, mx, xlo, xhi))
-        cost_stats.append((label, ny, my, ylo, yhi))
         handles.append(
             Line2D(
                 [], [], marker=marker, color=color, mec="black", ls="none", ms=ms * 1.6, label=label
@@ -677,7 +766,9 @@ def plot_cost_continuity(
     ax.set_xlabel(_axis_label("coc"))
     ax.set_ylabel(_axis_label("cost_per_client_year"))
     _legend(ax, handles=handles)
-    _title(ax, _cost_continuity_title(coc_stats, cost_stats))
+    present = [r for r in order if (runs["regime"] == r).any()]
+    coc_st = _final_stats(runs, "coc", present, meta) or []
+    _title(ax, _cost_continuity_title(coc_st, _cost_total_stats(runs, meta, present)))
     if own:
         _note(
             fig,
@@ -687,14 +778,43 @@ def plot_cost_continuity(
     return fig
 
 
+def _cost_total_stats(
+    runs: pd.DataFrame, meta: Mapping[str, Any], order: Sequence[str]
+) -> list[tuple[str, int, float, float, float]]:
+    """Cost per client-year per regime as the cost finding has it (the total of
+    :func:`sim.analysis.summary.cost_breakdown`), or the runs' ``cost_per_client_year``
+    when the cost categories are missing."""
+    from sim.analysis.summary import COST_COMPONENTS, cost_breakdown, n_clients_by_regime
+
+    need = [*COST_COMPONENTS, "cost_total", "same_primary_share"]
+    if all(c in runs.columns for c in need):
+        tidy = cost_breakdown(runs, n_clients_by_regime(meta, order), order)
+        return _tuples(cost_stats(tidy, "cost_total", meta))
+    return _final_stats(runs, "cost_per_client_year", order, meta) or []
+
+
+def _cost_title(cost_st: Sequence[tuple[str, int, float, float, float]]) -> str:
+    """The cost finding's ranking as a title."""
+    return finding_title(
+        "Cost per client-year",
+        cost_st,
+        "usd",
+        METRICS["cost_per_client_year"].better,
+        scale=measure_scale("cost_per_client_year", _stats(cost_st)),
+    )
+
+
 def _cost_continuity_title(coc_stats: list, cost_stats: list) -> str:
-    """Both measures ranked by :func:`sim.analysis.ranking.rank`, as :func:`finding_title`."""
-    ranking_c = rank(_stats(coc_stats), METRICS["coc"].better)
-    ranking_k = rank(_stats(cost_stats), METRICS["cost_per_client_year"].better)
+    """Both measures ranked by :func:`sim.analysis.ranking.rank`, as :func:`finding_title`
+    and the findings (same statistics, same scales)."""
+    ranking_c = rank(_stats(coc_stats), METRICS["coc"].better, measure_scale("coc"))
+    ranking_k = rank(
+        _stats(cost_stats),
+        METRICS["cost_per_client_year"].better,
+        measure_scale("cost_per_client_year", _stats(cost_stats)),
+    )
     if not {ranking_c.status, ranking_k.status} <= {"same", "clear"}:
-        return finding_title(
-            "Cost per client-year", cost_stats, "usd", METRICS["cost_per_client_year"].better
-        )
+        return _cost_title(cost_stats)
     rc, tc = ranking_c.ranked, ranking_c.leaders
     rk, tk = ranking_k.ranked, ranking_k.leaders
     clear_c = ranking_c.status == "clear"
@@ -745,13 +865,11 @@ def plot_final(
     m = METRICS.get(metric)
     per_regime = []
     xs = np.arange(len(order))
-    for x, r in zip(xs, order, strict=True):
+    for x, st in zip(xs, measure_stats(runs, metric, order, meta), strict=True):
+        r = st.regime
         vals = runs.loc[runs["regime"] == r, metric].to_numpy(float)
-        n, mean, lo, hi = mean_ci(vals)
-        if m is not None and n > 1:
-            lo = max(lo, m.low)
-            hi = hi if m.high is None else min(hi, m.high)
-        per_regime.append((regime_label(r, meta), n, mean, lo, hi))
+        n, mean, lo, hi = st.n, st.mean, st.lo, st.hi
+        per_regime.append((st.label, n, mean, lo, hi))
         color = regime_color(r, order)
         ax.bar(x, mean, width=0.6, color=color, alpha=0.85)
         if n > 1:
@@ -808,142 +926,195 @@ def plot_final(
     return fig
 
 
-def _cost_breakdown_title(tidy: pd.DataFrame, meta: Mapping[str, Any], order: Sequence[str]) -> str:
-    """The categories where regimes differ most clearly, e.g. the training-for-recruiting
-    trade-off: *"Recruiting and separation cost least under Foundation-first (...);
-    training costs least under JIT-only (...)"*."""
-    from sim.analysis.summary import COST_COMPONENTS
-
-    clauses: list[tuple[float, str, str]] = []
-    for item in COST_COMPONENTS:
-        if item in _PAY:
-            continue
-        part = tidy[tidy["item"] == item]
-        st = [
-            RegimeStat(
-                r,
-                regime_label(r, meta),
-                int(g.n),
-                float(g["mean"]),
-                float(g.ci_low),
-                float(g.ci_high),
-            )
-            for r in order
-            for _, g in part[part.regime == r].iterrows()
-        ]
-        ranking = rank(st, METRICS[item].better)
-        if ranking.status == "unranked":
-            return "Cost per client-year by category (one run each, so no interval: may be chance)"
-        if ranking.status != "clear":
-            continue
-        best, worst, tied = ranking.best, ranking.worst, ranking.leaders
-        if _short(best.mean, "usd") == _short(worst.mean, "usd"):
-            continue  # a clear difference of under a dollar: not worth a title
-        names = join([x.label for x in tied])
-        vals = (
-            _short(best.mean, "usd")
-            if len(tied) == 1
-            else _range(tied[0].mean, tied[-1].mean, "usd")
-        )
-        subject = COST_COMPONENTS[item].split(" (")[0]
-        verb = "cost" if subject.endswith(("s", " and separation")) else "costs"
-        clauses.append(
-            (
-                worst.mean - best.mean,
-                names,
-                f"{subject} {verb} least under {names} ({vals} vs "
-                f"{_short(worst.mean, 'usd')} under {worst.label})",
-            )
-        )
-    if not clauses:
-        return "Spending on overtime, cover, recruiting and training differs little between regimes"
-    clauses.sort(key=lambda c: -c[0])
-    first = clauses[0]
-    second = next((c for c in clauses[1:] if c[1] != first[1]), None)
-    text = first[2]
-    if second is not None:
-        text += "; " + second[2][0].lower() + second[2][1:]
-    return text
-
-
-#: Pay of everyone employed: left out of the cost chart and its title (it dwarfs the rest).
-_PAY = ("cost_wages", "cost_benefits")
-
-#: Short tick labels of the cost categories.
+#: Short labels of the cost categories (legend and ticks).
 _COST_TICKS: dict[str, str] = {
-    "cost_onboarding": "Onboarding",
+    "cost_wages": "Wages",
+    "cost_benefits": "Benefits",
     "cost_overtime": "Overtime",
     "cost_cover": "Agency\ncover",
     "cost_recruiting": "Recruiting,\nseparation",
     "cost_training": "Training",
+    "cost_onboarding": "Onboarding",
     "cost_modules": "Modules",
 }
+
+#: Colours of the cost categories in the stacked bars (cividis: colour-blind safe and
+#: legible in greyscale), wages darkest.
+_COST_CMAP = "cividis"
+
+
+def _usd_k(v: float, _pos: Any = None) -> str:
+    """``$25k`` (or ``$500`` under a thousand), for a crowded dollar axis."""
+    if abs(v) >= 1000:
+        return f"${v / 1000:,.0f}k" if v % 1000 == 0 else f"${v / 1000:,.1f}k"
+    return f"${v:,.0f}"
+
+
+def _usd_signed(v: float, _pos: Any = None) -> str:
+    """``+$1,000``, ``−$500``, ``$0``."""
+    sign = "+" if v > 0 else "\u2212" if v < 0 else ""
+    return f"{sign}${abs(v):,.0f}"
+
+
+def _difference_ci(a: np.ndarray, b: np.ndarray) -> tuple[float, float, float]:
+    """Mean difference ``a - b`` of two sets of runs and its Welch 95 % CI (NaN bounds
+    with fewer than two runs on a side)."""
+    a, b = a[np.isfinite(a)], b[np.isfinite(b)]
+    if not len(a) or not len(b):
+        return math.nan, math.nan, math.nan
+    d = float(a.mean() - b.mean())
+    if len(a) < 2 or len(b) < 2:
+        return d, math.nan, math.nan
+    va, vb = a.var(ddof=1) / len(a), b.var(ddof=1) / len(b)
+    se = math.sqrt(va + vb)
+    if not se > 0:
+        return d, d, d
+    df = (va + vb) ** 2 / (va**2 / (len(a) - 1) + vb**2 / (len(b) - 1))
+    h = float(stats.t.ppf(0.975, df)) * se
+    return d, d - h, d + h
 
 
 def plot_cost_breakdown(
     runs: pd.DataFrame, meta: Mapping[str, Any], ax: Axes | None = None
 ) -> Figure:
-    """Cost per client-year by category and regime, wages and benefits left out (they
-    dwarf the rest).
+    """Cost per client-year by category and regime, every category shown, wages and
+    benefits included.
 
-    Grouped bars: one group per cost category (overtime, agency cover, recruiting and
-    separation, training, onboarding, modules), one bar per regime with its 95 % CI. The
-    note under the chart gives the pay (wages and benefits) per client-year and its share
-    of the total. The title
-    names the categories where the regimes differ most clearly.
+    Top: one stacked bar per regime, its segments the categories of
+    :data:`sim.analysis.summary.COST_COMPONENTS` (mean over replications), the total
+    written at its end. Bottom (with two or more regimes, and only when the figure is
+    made here, ``ax`` None): each category's difference from the reference regime (JIT-only if
+    compared, else the first), one bar per other regime with its Welch 95 % CI, so the
+    categories that carry the difference show, wages among them. The title is the cost
+    finding's ranking of the total (:func:`sim.analysis.findings.cost_stats`).
     """
     from sim.analysis.summary import COST_COMPONENTS, cost_breakdown, n_clients_by_regime
 
-    fig, ax, own = _new_axes(ax)
     order = [r for r in regime_order(meta, runs) if (runs["regime"] == r).any()]
-    tidy = cost_breakdown(runs, n_clients_by_regime(meta, order), order)
-    items = [i for i in COST_COMPONENTS if i not in _PAY]
-    xs = np.arange(len(items))
-    width = 0.8 / max(len(order), 1)
-    for i, r in enumerate(order):
-        part = tidy[tidy["regime"] == r].set_index("item")
-        mean = part.loc[items, "mean"].to_numpy(float)
-        lo = part.loc[items, "ci_low"].to_numpy(float)
-        hi = part.loc[items, "ci_high"].to_numpy(float)
-        x = xs - 0.4 + width * (i + 0.5)
-        ax.bar(
-            x, mean, width=width * 0.95, color=regime_color(r, order), label=regime_label(r, meta)
+    census = n_clients_by_regime(meta, order)
+    tidy = cost_breakdown(runs, census, order)
+    ref = "jit" if "jit" in order else (order[0] if order else None)
+    others = [r for r in order if r != ref]
+    if ax is None:
+        fig = Figure(layout="constrained")
+        FigureCanvasAgg(fig)
+        w, h = mpl.rcParams["figure.figsize"]
+        if others:
+            fig.set_size_inches(w, h * 1.6)
+            ax, ax2 = fig.subplots(2, 1, height_ratios=[1, 1.15])
+        else:
+            ax, ax2 = fig.add_subplot(), None
+        own = True
+    else:
+        fig, ax2, own = ax.figure, None, False
+    items = list(COST_COMPONENTS)
+    cmap = mpl.colormaps[_COST_CMAP]
+    colors = {i: cmap(k / max(len(items) - 1, 1)) for k, i in enumerate(items)}
+    ys = np.arange(len(order))[::-1]
+    left = np.zeros(len(order))
+    for item in items:
+        part = tidy[tidy["item"] == item].set_index("regime")
+        vals = np.nan_to_num(part.reindex(order)["mean"].to_numpy(float))
+        ax.barh(
+            ys,
+            vals,
+            left=left,
+            height=0.6,
+            color=colors[item],
+            edgecolor="white",
+            lw=0.5,
+            label=COST_COMPONENTS[item],
+            gid=item,
         )
-        if int(part.loc[items[0], "n"]) > 1:
-            ax.errorbar(
+        left = left + vals
+    for y, total in zip(ys, left, strict=True):
+        ax.annotate(
+            _short(total, "usd"),
+            (total, y),
+            xytext=(4, 0),
+            textcoords="offset points",
+            ha="left",
+            va="center",
+            fontweight="bold",
+        )
+    ax.set_yticks(ys, [regime_label(r, meta) for r in order])
+    ax.grid(axis="y", visible=False)
+    ax.xaxis.set_major_locator(MaxNLocator(nbins=6, steps=[1, 2, 2.5, 5, 10]))
+    ax.xaxis.set_major_formatter(FuncFormatter(_usd_k))
+    ax.set_xlim(0, (left.max() if len(left) else 1.0) * 1.22)
+    ax.set_xlabel("Cost per client-year (USD), every category")
+    ax.set_ylabel("Training regime (final year)")
+    ax.legend(
+        loc="upper left",
+        bbox_to_anchor=(0.0, -0.32),
+        ncol=4,
+        borderaxespad=0.0,
+        fontsize="small",
+    )
+    _title(ax, _cost_title(_tuples(cost_stats(tidy, "cost_total", meta))))
+    if ax2 is not None and ref is not None:
+        xs = np.arange(len(items))[::-1]  # wages on top
+        width = 0.8 / max(len(others), 1)
+        for i, r in enumerate(others):
+            diffs = [
+                _difference_ci(
+                    runs.loc[runs["regime"] == r, item].to_numpy(float) / census[r],
+                    runs.loc[runs["regime"] == ref, item].to_numpy(float) / census[ref],
+                )
+                for item in items
+            ]
+            d = np.array([x[0] for x in diffs])
+            lo = np.array([x[1] for x in diffs])
+            hi = np.array([x[2] for x in diffs])
+            x = xs + 0.4 - width * (i + 0.5)
+            ax2.barh(
                 x,
-                mean,
-                yerr=[mean - lo, hi - mean],
-                fmt="none",
-                ecolor="black",
-                lw=mpl.rcParams["lines.linewidth"] * 0.5,
-                capsize=0,
-                zorder=3,
+                d,
+                height=width * 0.95,
+                color=regime_color(r, order),
+                label=regime_label(r, meta),
             )
-    ax.set_xticks(xs, [_COST_TICKS.get(i, COST_COMPONENTS[i]) for i in items])
-    ax.grid(axis="x", visible=False)
-    _format_axis(ax.yaxis, "usd")
-    ax.set_ylim(bottom=0)
-    ax.set_xlabel("Cost category (wages and benefits not shown)")
-    ax.set_ylabel("Cost per client-year (USD)")
-    _legend(ax)
-    _title(ax, _cost_breakdown_title(tidy, meta, order))
+            ok = np.isfinite(lo) & np.isfinite(hi)
+            if ok.any():
+                ax2.errorbar(
+                    d[ok],
+                    x[ok],
+                    xerr=[d[ok] - lo[ok], hi[ok] - d[ok]],
+                    fmt="none",
+                    ecolor="black",
+                    lw=mpl.rcParams["lines.linewidth"] * 0.5,
+                    capsize=0,
+                    zorder=3,
+                )
+        ax2.axvline(0, color="black", lw=mpl.rcParams["axes.linewidth"])
+        ax2.set_yticks(xs, [COST_COMPONENTS[i].split(" (")[0] for i in items])
+        ax2.grid(axis="y", visible=False)
+        ax2.xaxis.set_major_formatter(FuncFormatter(_usd_signed))
+        ax2.set_xlabel(f"Difference from {regime_label(ref, meta)} (USD per client-year)")
+        ax2.set_ylabel("Cost category")
+        ax2.set_title(
+            f"Difference from {regime_label(ref, meta)} by category",
+            loc="left",
+            fontsize=mpl.rcParams["axes.labelsize"],
+            fontweight="bold",
+        )
+        ax2.legend(loc="best")
     if own:
-        pay = tidy[tidy["item"].isin(_PAY)]
+        pay = tidy[tidy["item"].isin(("cost_wages", "cost_benefits"))]
         wages = pay.groupby("regime", sort=False)["mean"].sum(min_count=1)
         total = tidy[tidy["item"] == "cost_total"].set_index("regime")["mean"]
         share = (wages / total).replace([np.inf, -np.inf], np.nan).dropna()
-        w = wages.dropna()
-        wage_txt = (
-            f"Wages and benefits, not shown: {_range(w.min(), w.max(), 'usd')} per client-year, "
-            f"{_range(share.min(), share.max(), 'percent')} of the total. "
-            if len(w) and len(share)
+        pay_txt = (
+            f"Wages and benefits are {_range(share.min(), share.max(), 'percent')} of the total. "
+            if len(share)
             else ""
         )
         _note(
             fig,
-            wage_txt + "Bars: mean over replications of each run's final-year cost "
-            "per client; black lines: 95 % CI. Training includes mentoring hours.",
+            pay_txt + "Bars: mean over replications of each run's final-year cost per "
+            "client; black lines: 95 % CI (of the difference, Welch). Training includes "
+            "mentoring hours; wages are paid for filled posts, so fewer vacancies cost "
+            "more in wages.",
         )
     return fig
 
@@ -1009,7 +1180,7 @@ def plot_regimes(
             return plot_cost_continuity(parts["runs"], meta, ax=ax)
         if kind == "bar":
             return plot_final(parts["runs"], metric, meta, ax=ax)
-        return plot_timeseries(parts["timeseries"], metric, meta, ax=ax)
+        return plot_timeseries(parts["timeseries"], metric, meta, ax=ax, runs=parts["runs"])
 
 
 # ---------------------------------------------------------------------------
@@ -1038,7 +1209,7 @@ def _figures(timeseries, runs, survival, client_distinct, meta):
         if name == "survival":
             yield name, plot_survival(survival, meta)
         elif name == "distinct_workers":
-            yield name, plot_distinct(client_distinct, meta)
+            yield name, plot_distinct(client_distinct, meta, runs=runs)
         elif name == "cost_continuity":
             yield name, plot_cost_continuity(runs, meta)
         elif name == "stable_care":
@@ -1046,7 +1217,7 @@ def _figures(timeseries, runs, survival, client_distinct, meta):
         elif name == "cost_breakdown":
             yield name, plot_cost_breakdown(runs, meta)
         else:
-            yield name, plot_timeseries(timeseries, what, meta)
+            yield name, plot_timeseries(timeseries, what, meta, runs=runs)
 
 
 def render_charts(

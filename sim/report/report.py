@@ -4,9 +4,14 @@
 
 * the charts of :data:`sim.report.charts.CHARTS` as ``<name>.<fmt>``;
 * ``summary.csv``: the tidy :func:`sim.analysis.summary.summarise` table (mean and 95 % CI over
-  replications of each run's final-year value, per measure and regime);
-* ``report.md``: the key findings in plain language (:mod:`sim.analysis.findings`, computed
-  from the results), what was run, the summary table, the cost breakdown per regime
+  replications of each run's value, per period, measure and regime), with a first column
+  ``period``: ``final_year``, and ``shock`` for a scenario with a shock
+  (:mod:`sim.analysis.periods`);
+* ``report.md``: the guard-rail warnings of the agency, if any
+  (:func:`sim.analysis.findings.run_warnings`), the key findings in plain language
+  (:mod:`sim.analysis.findings`, computed from the results; for the final year and, with
+  a shock, for the shock window), what was run, the summary table (one per period), the
+  cost breakdown per regime
   (with the cost per client-year of stable care and its definition, and the cost of one
   leaver in current dollars with its source), the charts as
   image links, how to read them, the caveats and the non-default parameters;
@@ -32,10 +37,12 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from sim.analysis.findings import Finding, caveats, findings
+from sim.analysis.findings import Finding, caveats, findings, run_warnings
 from sim.analysis.mdtable import md_text
+from sim.analysis.periods import FINAL_YEAR, Period, report_periods, window_values
 from sim.analysis.summary import (
     STABLE_CARE_DEFINITION,
+    SUMMARY_COLUMNS,
     cost_breakdown,
     cost_table,
     n_clients_by_regime,
@@ -53,7 +60,20 @@ if TYPE_CHECKING:
     from sim.experiments.ensemble import EnsembleRuns
     from sim.report.explain import CompareSection
 
-__all__ = ["CHART_HEADINGS", "WHY_HEADING", "write_report"]
+__all__ = [
+    "CHART_HEADINGS",
+    "SUMMARY_FILE_COLUMNS",
+    "WARNINGS_HEADING",
+    "WHY_HEADING",
+    "period_runs",
+    "write_report",
+]
+
+#: Heading of the guard-rail warnings at the top of the reports.
+WARNINGS_HEADING = "Warnings about this agency"
+
+#: Columns of ``summary.csv``: the period, then :data:`sim.analysis.summary.SUMMARY_COLUMNS`.
+SUMMARY_FILE_COLUMNS: tuple[str, ...] = ("period", *SUMMARY_COLUMNS)
 
 #: Heading of the section ``compare --explain`` adds.
 WHY_HEADING = "Why the regimes differ"
@@ -87,10 +107,21 @@ _HOW_TO_READ = [
     "Chart titles state the finding in the data: the regime that does best on the "
     "measure, against the one that does worst. Regimes whose intervals overlap the best "
     "one's but not the worst one's are named together with it; if the best and the worst "
-    "overlap, the title says the measure differs little. The key findings follow the "
-    "same rule.",
+    "overlap, the title says the measure differs little. The key findings use the same "
+    "ranking of the same numbers, so a title and its finding never disagree.",
+    "When the intervals are too wide to mean anything (the widest 95 % CI half-width is "
+    "larger than the difference between the best and the worst regime and larger than 5 % "
+    "of the measure's scale: 5 points of a share or rate, 5 % of a cost), findings and "
+    "titles say there were not enough replications to tell, with about how many would be "
+    "needed, instead of calling the regimes about the same.",
     "Turnover is leavers in the last 52 weeks divided by current headcount (the National "
-    "Core Indicators definition), so it can exceed 100 %.",
+    "Core Indicators definition): a rate, not a share of the workers, so 40 % means about "
+    "40 leavers in a year for every 100 workers employed, and it can exceed 100 %.",
+    "In a scenario with a shock the grey band in the weekly charts marks the shock weeks, "
+    "and the findings and the table are given for the shock window as well as the final "
+    "year. Over the shock window, weekly averages (vacancies, burnout, wellbeing) cover "
+    "the shock's weeks, costs are scaled to a year, and rolling measures (turnover, "
+    "continuity) are their value at the shock's end, over the 52 weeks ending then.",
 ]
 
 _CAVEATS_END = (
@@ -100,8 +131,29 @@ _CAVEATS_END = (
 
 _COST_CAPTION = "Cost per client-year by category, final year, mean over replications"
 
+_WARNINGS_NOTE = (
+    "These combinations of parameters are each allowed but make little sense together; "
+    "the run went ahead as asked. Read its results with the warnings in mind."
+)
 
-def _findings_intro(runs: pd.DataFrame, meta: Mapping[str, Any]) -> str:
+
+def _period_caption(p: Period) -> str:
+    return f"Mean and 95 % CI over replications, {p.title[0].lower() + p.title[1:]}"
+
+
+def _period_intro(p: Period) -> str:
+    return (
+        f"The same findings for the {p.weeks} weeks of the shock ({p.span} after the "
+        "warm-up): weekly averages over those weeks, costs scaled to a year, and rolling "
+        "measures (turnover, continuity of care, workers per client) at the shock's end, "
+        "over the 52 weeks ending then. Retention of new hires is given for the whole run "
+        "only."
+    )
+
+
+def _findings_intro(
+    runs: pd.DataFrame, meta: Mapping[str, Any], others: list[Period] | None = None
+) -> str:
     counts = runs.groupby("regime").size() if len(runs) else pd.Series(dtype=int)
     n = int(counts.min()) if len(counts) else 0
     h = int(meta.get("horizon_weeks", 0))
@@ -110,10 +162,14 @@ def _findings_intro(runs: pd.DataFrame, meta: Mapping[str, Any]) -> str:
         if h
         else "the final year of the run"
     )
+    also = "".join(
+        f" The findings for the shock window ({p.span}) follow below." for p in others or []
+    )
     return (
         f"Computed from {when}, averaged over {n} replication{'s' if n != 1 else ''} "
         "per regime. Where two regimes' 95 % confidence intervals overlap, they are "
-        "called about the same: the runs cannot tell them apart."
+        "called about the same: the runs cannot tell them apart; where the intervals are "
+        "too wide to mean anything, the finding says so." + also
     )
 
 
@@ -262,6 +318,25 @@ class _Parts:
     costs: pd.DataFrame
     cost_notes: list[str]
     caveats: list[str]
+    warnings: list[str]
+    #: Findings and summary table of each period after the final year (the shock).
+    periods: list[tuple[Period, list[Finding], pd.DataFrame]]
+
+
+def period_runs(
+    timeseries: pd.DataFrame, runs: pd.DataFrame, meta: Mapping[str, Any]
+) -> list[tuple[Period, pd.DataFrame]]:
+    """Each reported period (:func:`sim.analysis.periods.report_periods`) with one row
+    per run of the measures' values over it: ``runs`` itself for the final year, the
+    :func:`sim.analysis.periods.window_values` of the weekly series for the shock."""
+    out = []
+    for p in report_periods(meta):
+        if p.name == FINAL_YEAR:
+            out.append((p, runs))
+        elif timeseries is not None and len(timeseries) and "week" in timeseries.columns:
+            census = n_clients_by_regime(meta, regime_order(meta, runs))
+            out.append((p, window_values(timeseries, p, census)))
+    return out
 
 
 def _report_parts(
@@ -270,15 +345,24 @@ def _report_parts(
     meta: Mapping[str, Any],
     order: list[str],
     labels: Mapping[str, str],
+    by_period: list[tuple[Period, pd.DataFrame]] | None = None,
 ) -> _Parts:
     census = n_clients_by_regime(meta, order)
     breakdown = cost_breakdown(runs, census, order)
+    others = []
+    for p, prun in by_period or []:
+        if p.name == FINAL_YEAR or not len(prun):
+            continue
+        table = summary_table(summarise(prun, regimes=order), labels)
+        others.append((p, findings(prun, None, meta, order), table))
     return _Parts(
-        intro=_findings_intro(runs, meta),
+        intro=_findings_intro(runs, meta, [p for p, _, _ in others]),
         findings=findings(runs, survival, meta, order),
         costs=cost_table(breakdown, runs, labels, census),
         cost_notes=_cost_notes(meta, order),
         caveats=caveats(meta, runs, order),
+        warnings=run_warnings(meta),
+        periods=others,
     )
 
 
@@ -305,11 +389,21 @@ def _markdown(
     lines = [f"# {e(title)}", ""]
     if meta.get("description"):
         lines += [html.escape(str(meta["description"]).strip(), quote=False), ""]
+    if parts.warnings:
+        lines += [f"## {WARNINGS_HEADING}", ""]
+        lines += [f"- **Warning:** {e(w)}" for w in parts.warnings]
+        lines += ["", _WARNINGS_NOTE, ""]
     lines += ["## Key findings", "", e(parts.intro), ""]
     lines += [f"- **{e(f.topic)}.** {e(f.text)}" for f in parts.findings]
+    for p, fs, _ in parts.periods:
+        lines += ["", f"### {e(p.title)}", "", e(_period_intro(p)), ""]
+        lines += [f"- **{e(f.topic)}.** {e(f.text)}" for f in fs]
     lines += ["", "## What was run", ""]
     lines += [f"- **{e(k)}:** {e(v)}" for k, v in facts]
     lines += ["", "## Results", "", f"{_TABLE_CAPTION}.", "", to_markdown_table(table)]
+    for p, _, ptable in parts.periods:
+        lines += [f"### {e(p.title)}", "", f"{_period_caption(p)}.", ""]
+        lines += [to_markdown_table(ptable)]
     lines += ["The full table with the unrounded values is in `summary.csv`.", ""]
     lines += ["## Costs", "", f"{_COST_CAPTION}.", "", to_markdown_table(parts.costs)]
     lines += [*(e(t) + "\n" for t in parts.cost_notes)]
@@ -422,6 +516,8 @@ tbody tr:nth-child(even) { background: #f6f6f6; }
 figure { margin: 0 0 1.8rem; }
 section.chart { margin-top: 1.6rem; }
 ul.findings { padding-left: 1.2rem; }
+ul.warnings { padding-left: 1.2rem; border-left: 4px solid #D55E00; background: #fff4ec;
+              padding: .5rem .8rem .5rem 1.8rem; }
 ul.findings li { margin-bottom: .5rem; }
 figure img { max-width: 100%; height: auto; display: block; }
 figcaption { font-style: italic; color: #444; margin-top: .3rem; }
@@ -504,6 +600,14 @@ def _html(
     ]
     if meta.get("description"):
         out.append(f"<p>{e(str(meta['description']).strip())}</p>")
+    if parts.warnings:
+        out.append(f"<h2>{e(WARNINGS_HEADING)}</h2>")
+        out.append(
+            '<ul class="warnings">'
+            + "".join(f"<li><strong>Warning:</strong> {_text(w)}</li>" for w in parts.warnings)
+            + "</ul>"
+        )
+        out.append(f'<p class="note">{e(_WARNINGS_NOTE)}</p>')
     out.append("<h2>Key findings</h2>")
     out.append(f'<p class="note">{e(parts.intro)}</p>')
     out.append(
@@ -513,6 +617,14 @@ def _html(
         )
         + "</ul>"
     )
+    for p, fs, _ in parts.periods:
+        out.append(f"<h3>{e(p.title)}</h3>")
+        out.append(f'<p class="note">{_text(_period_intro(p))}</p>')
+        out.append(
+            '<ul class="findings">'
+            + "".join(f"<li><strong>{e(f.topic)}.</strong> {_text(f.text)}</li>" for f in fs)
+            + "</ul>"
+        )
     out.append("<h2>What was run</h2>")
     out.append(
         '<dl class="facts">'
@@ -521,6 +633,9 @@ def _html(
     )
     out.append("<h2>Results</h2>")
     out.append(_html_table(table, caption=_TABLE_CAPTION))
+    for p, _, ptable in parts.periods:
+        out.append(f"<h3>{e(p.title)}</h3>")
+        out.append(_html_table(ptable, caption=_period_caption(p)))
     out.append(
         '<p class="note">The full table with the unrounded values is in '
         "<code>summary.csv</code>.</p>"
@@ -607,12 +722,13 @@ def write_report(
         classroom=classroom,
         png=True,
     )
+    by_period = period_runs(timeseries, runs, meta)
     summary = summarise(runs, regimes=order)
     labels = {r: regime_label(r, meta) for r in order}
     table = summary_table(summary, labels)
     facts = _run_facts(runs, meta, order)
     params = _param_rows(meta.get("params"))
-    parts = _report_parts(runs, survival, meta, order, labels)
+    parts = _report_parts(runs, survival, meta, order, labels, by_period)
 
     why = None
     if explanation is not None:
@@ -634,12 +750,19 @@ def write_report(
     if ensemble is not None:
         from sim.report import ensemble as ens_report
 
-        summary = ens_report.summary_with_ensemble(summary, ensemble)
+        summary = ens_report.summary_with_ensemble(summary, ensemble)  # final year only
         sec_md = "\n".join(ens_report.markdown_section(runs, ensemble, order, labels))
         sec_html = "\n".join(ens_report.html_section(runs, ensemble, order, labels))
         md = md.replace("## Costs\n", sec_md + "\n## Costs\n", 1)
         page = page.replace("<h2>Costs</h2>", sec_html + "\n<h2>Costs</h2>", 1)
-    summary.to_csv(paths["summary_csv"], index=False)
+    frames = [summary.assign(period=FINAL_YEAR)]
+    for p, prun in by_period:
+        if p.name != FINAL_YEAR and len(prun):
+            frames.append(summarise(prun, regimes=order).assign(period=p.name))
+    tidy = pd.concat(frames, ignore_index=True)
+    first = list(SUMMARY_FILE_COLUMNS)
+    tidy = tidy[first + [c for c in tidy.columns if c not in first]]
+    tidy.to_csv(paths["summary_csv"], index=False)
     paths["report_md"] = out / "report.md"
     paths["report_md"].write_text(md, encoding="utf-8")
     paths["report_html"] = out / "report.html"
