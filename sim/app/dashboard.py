@@ -498,7 +498,7 @@ def _Buttons(
     playing: solara.Reactive,
     on_step: Callable,
     speed: solara.Reactive,
-    batch: int,
+    batch: solara.Reactive,
     pending: bool,
 ) -> None:
     with solara.Row(gap="6px"):
@@ -511,16 +511,26 @@ def _Buttons(
         solara.Button("Step", color="primary", on_click=on_step, disabled=playing.value)
     solara.Text(f"Play speed: {speed.value} weeks per second", classes=["wf-control-label"])
     solara.SliderInt("", value=speed, min=1, max=52, step=1, thumb_label=False)
-    if playing.value and batch > 1:
+    _BatchNote(batch, playing.value)
+
+
+@solara.component
+def _BatchNote(batch: solara.Reactive, playing: bool) -> None:
+    """How many weeks each picture shows while playing."""
+    if playing and batch.value > 1:
         solara.Text(
-            f"Drawing every {batch} weeks to keep this speed.",
+            f"Drawing every {batch.value} weeks to keep this speed.",
             classes=["wf-control-label", "wf-batch"],
             style={"margin-bottom": "0"},
         )
 
 
 def _use_player(
-    model_value: Any, playing: solara.Reactive, speed: solara.Reactive, frame: solara.Reactive
+    model_value: Any,
+    playing: solara.Reactive,
+    speed: solara.Reactive,
+    frame: solara.Reactive,
+    batch: solara.Reactive,
 ) -> None:
     """Play: step at ``speed`` weeks a second, one picture per batch of weeks."""
 
@@ -540,19 +550,20 @@ def _use_player(
             for _ in range(due):
                 m.step()
             done += due
-            frame.set((frame.value[0] + 1, due))
+            batch.set(due)
+            frame.set(frame.value + 1)
 
     solara.lab.use_task(play, dependencies=[playing.value, id(model_value)], prefer_threaded=True)
 
 
 @solara.component
-def _Sidebar(values, names, playing, speed, frame, on_reset, on_step, pending, regimes):
+def _Sidebar(values, names, playing, speed, batch, on_reset, on_step, pending, regimes):
     with solara.Column(
         classes=["wf-sidebar"],
         gap="4px",
         style={"width": "330px", "min-width": "330px", "padding": "4px 8px"},
     ):
-        _Buttons(on_reset, playing, on_step, speed, frame.value[1], pending)
+        _Buttons(on_reset, playing, on_step, speed, batch, pending)
         if pending:
             solara.Text(
                 "Controls changed: press Reset to start an agency with them.",
@@ -593,7 +604,7 @@ def _agency_file(model: DashboardModel, fmt: str) -> bytes:
 
 @solara.component
 def _Downloads(model: Any, charts: ChartCanvas, sides: list[tuple[str, DashboardModel]]) -> None:
-    t = model.t
+
     with solara.Row(
         gap="8px", classes=["wf-downloads"], style={"align-items": "center", "flex-wrap": "wrap"}
     ):
@@ -601,7 +612,7 @@ def _Downloads(model: Any, charts: ChartCanvas, sides: list[tuple[str, Dashboard
         for fmt in ("png", "svg"):
             solara.FileDownload(
                 lambda fmt=fmt: charts.export(fmt),
-                filename=f"workforce-sim-charts-week-{t}.{fmt}",
+                filename=f"workforce-sim-charts.{fmt}",
                 label=f"Charts {fmt.upper()}",
                 mime_type="image/png" if fmt == "png" else "image/svg+xml",
             )
@@ -609,7 +620,7 @@ def _Downloads(model: Any, charts: ChartCanvas, sides: list[tuple[str, Dashboard
             for fmt in ("png", "svg"):
                 solara.FileDownload(
                     lambda fmt=fmt, sub=sub: _agency_file(sub, fmt),
-                    filename=f"workforce-sim-agency{side}-week-{t}.{fmt}",
+                    filename=f"workforce-sim-agency{side}.{fmt}",
                     label=f"Picture{side.replace('-', ' ')} {fmt.upper()}",
                     mime_type="image/png" if fmt == "png" else "image/svg+xml",
                 )
@@ -659,7 +670,8 @@ def DashboardPage() -> None:
     model = solara.use_reactive(solara.use_memo(lambda: _new_model(values.value), []))
     playing = solara.use_reactive(False)
     speed = solara.use_reactive(DEFAULT_SPEED)
-    frame = solara.use_reactive((0, 1))  # (pictures drawn, weeks per picture)
+    frame = solara.use_reactive(0)  # pictures drawn
+    batch = solara.use_reactive(1)  # weeks per picture
     m = model.value
     canvases = solara.use_memo(
         lambda: (
@@ -668,21 +680,19 @@ def DashboardPage() -> None:
         ),
         [id(m)],
     )
-    _use_player(m, playing, speed, frame)
+    _use_player(m, playing, speed, frame, batch)
 
     def reset() -> None:
         playing.set(False)
         model.set(_new_model(values.value))
-        frame.set((0, 1))
+        frame.set(0)
+        batch.set(1)
 
     def step() -> None:
         m.step()
-        frame.set((frame.value[0] + 1, 1))
+        batch.set(1)
+        frame.set(frame.value + 1)
 
-    agency_png = solara.use_memo(lambda: canvases[0].render(m), [id(m), frame.value[0]])
-    charts_png = solara.use_memo(
-        lambda: canvases[1].render([model_series(m)]), [id(m), frame.value[0]]
-    )
     with solara.AppBar():
         solara.AppBarTitle("workforce-sim: one agency")
     solara.Style(_CSS)
@@ -692,30 +702,40 @@ def DashboardPage() -> None:
             CONTROLS,
             playing,
             speed,
-            frame,
+            batch,
             reset,
             step,
             _pending(values.value, {"regime": m.inputs["regime"], **m.inputs}),
             [("regime", "Training regime")],
         )
         with solara.Column(gap="6px", style={"min-width": "0", "flex": "1 1 auto"}):
-            solara.Text(status_text(m), classes=["wf-status"])
-            solara.Text(caption_text(m), classes=["wf-caption"])
-            _Warnings(m)
-            with solara.Row(gap="16px", style={"align-items": "flex-start", "flex-wrap": "wrap"}):
-                with solara.Column(
-                    gap="4px", style={"width": f"{AGENCY_WIDTH_PX}px", "max-width": "100%"}
-                ):
-                    solara.Text(counters_text(m), classes=["wf-counters"])
-                    _Picture(agency_png, "wf-agency")
-                    solara.HTML(
-                        tag="div",
-                        unsafe_innerHTML=_legend_html(float(m.params["burnout_high_threshold"])),
-                    )
-                with solara.Column(gap="4px", style={"max-width": "100%"}):
-                    _Picture(charts_png, "wf-charts")
+            _AgencyMain(m, frame, canvases)
             _Downloads(m, canvases[1], [("", m)])
             _Explainer()
+
+
+@solara.component
+def _AgencyMain(m: DashboardModel, frame: solara.Reactive, canvases: tuple) -> None:
+    """The one-agency page's main area (the only part redrawn each frame)."""
+    key = [id(m), frame.value]
+    agency_png = solara.use_memo(lambda: canvases[0].render(m), key)
+    charts_png = solara.use_memo(lambda: canvases[1].render([model_series(m)]), key)
+    with solara.Column(gap="6px"):
+        solara.Text(status_text(m), classes=["wf-status"])
+        solara.Text(caption_text(m), classes=["wf-caption"])
+        _Warnings(m)
+        with solara.Row(gap="16px", style={"align-items": "flex-start", "flex-wrap": "wrap"}):
+            with solara.Column(
+                gap="4px", style={"width": f"{AGENCY_WIDTH_PX}px", "max-width": "100%"}
+            ):
+                solara.Text(counters_text(m), classes=["wf-counters"])
+                _Picture(agency_png, "wf-agency")
+                solara.HTML(
+                    tag="div",
+                    unsafe_innerHTML=_legend_html(float(m.params["burnout_high_threshold"])),
+                )
+            with solara.Column(gap="4px", style={"max-width": "100%"}):
+                _Picture(charts_png, "wf-charts")
 
 
 @solara.component
@@ -726,12 +746,13 @@ def ComparePage() -> None:
     model = solara.use_reactive(solara.use_memo(lambda: _new_comparison(values.value), []))
     playing = solara.use_reactive(False)
     speed = solara.use_reactive(DEFAULT_SPEED)
-    frame = solara.use_reactive((0, 1))
+    frame = solara.use_reactive(0)
+    batch = solara.use_reactive(1)
     m = model.value
     canvases = solara.use_memo(
         lambda: (
-            AgencyCanvas(width_px=460),
-            AgencyCanvas(width_px=460),
+            AgencyCanvas(width_px=445),
+            AgencyCanvas(width_px=445),
             ChartCanvas(
                 [m.a.regime_label, m.b.regime_label],
                 [regime_color(m.a.regime), regime_color(m.b.regime)],
@@ -741,26 +762,19 @@ def ComparePage() -> None:
         ),
         [id(m)],
     )
-    _use_player(m, playing, speed, frame)
+    _use_player(m, playing, speed, frame, batch)
 
     def reset() -> None:
         playing.set(False)
         model.set(_new_comparison(values.value))
-        frame.set((0, 1))
+        frame.set(0)
+        batch.set(1)
 
     def step() -> None:
         m.step()
-        frame.set((frame.value[0] + 1, 1))
+        batch.set(1)
+        frame.set(frame.value + 1)
 
-    def draw() -> tuple[bytes, bytes, bytes]:
-        rows = max(grid_rows(m.a), grid_rows(m.b))  # line the two pictures up
-        return (
-            canvases[0].render(m.a, min_rows=rows),
-            canvases[1].render(m.b, min_rows=rows),
-            canvases[2].render([model_series(m.a), model_series(m.b)]),
-        )
-
-    pngs = solara.use_memo(draw, [id(m), frame.value[0]])
     with solara.AppBar():
         solara.AppBarTitle("workforce-sim: two regimes side by side")
     solara.Style(_CSS)
@@ -770,39 +784,56 @@ def ComparePage() -> None:
             COMPARE_CONTROLS,
             playing,
             speed,
-            frame,
+            batch,
             reset,
             step,
             _pending(values.value, m.inputs),
             [("regime_a", "Regime on the left"), ("regime_b", "Regime on the right")],
         )
         with solara.Column(gap="6px", style={"min-width": "0", "flex": "1 1 auto"}):
-            changed = C.changed_levers("jit", {**C.default_values("jit"), **m.inputs})
-            solara.Text(
-                "Changed from the defaults: " + "; ".join(changed) + "."
-                if changed
-                else "Every control is at its default.",
-                classes=["wf-caption"],
-            )
-            _Warnings(m.a)
-            with solara.Row(gap="16px", style={"align-items": "flex-start", "flex-wrap": "wrap"}):
-                for sub, side, png in ((m.a, "a", pngs[0]), (m.b, "b", pngs[1])):
-                    with solara.Column(gap="4px", style={"width": "460px", "max-width": "100%"}):
-                        solara.Text(
-                            status_text(sub),
-                            classes=["wf-status", f"wf-status-{side}"],
-                            style={"color": regime_color(sub.regime)},
-                        )
-                        solara.Text(caption_text(sub, compare=True), classes=["wf-caption"])
-                        solara.Text(counters_text(sub), classes=["wf-counters"])
-                        _Picture(png, f"wf-agency-{side}")
-            solara.HTML(
-                tag="div",
-                unsafe_innerHTML=_legend_html(float(m.a.params["burnout_high_threshold"])),
-            )
-            _Picture(pngs[2], "wf-charts")
+            _CompareMain(m, frame, canvases)
             _Downloads(m, canvases[2], [("-left", m.a), ("-right", m.b)])
             _Explainer(compare=True)
+
+
+@solara.component
+def _CompareMain(m: ComparisonModel, frame: solara.Reactive, canvases: tuple) -> None:
+    """The side-by-side page's main area (the only part redrawn each frame)."""
+
+    def draw() -> tuple[bytes, bytes, bytes]:
+        rows = max(grid_rows(m.a), grid_rows(m.b))  # line the two pictures up
+        return (
+            canvases[0].render(m.a, min_rows=rows),
+            canvases[1].render(m.b, min_rows=rows),
+            canvases[2].render([model_series(m.a), model_series(m.b)]),
+        )
+
+    pngs = solara.use_memo(draw, [id(m), frame.value])
+    with solara.Column(gap="6px"):
+        changed = C.changed_levers("jit", {**C.default_values("jit"), **m.inputs})
+        solara.Text(
+            "Changed from the defaults: " + "; ".join(changed) + "."
+            if changed
+            else "Every control is at its default.",
+            classes=["wf-caption"],
+        )
+        _Warnings(m.a)
+        with solara.Row(gap="16px", style={"align-items": "flex-start", "flex-wrap": "wrap"}):
+            for sub, side, png in ((m.a, "a", pngs[0]), (m.b, "b", pngs[1])):
+                with solara.Column(gap="4px", style={"width": "445px", "max-width": "100%"}):
+                    solara.Text(
+                        status_text(sub),
+                        classes=["wf-status", f"wf-status-{side}"],
+                        style={"color": regime_color(sub.regime)},
+                    )
+                    solara.Text(caption_text(sub, compare=True), classes=["wf-caption"])
+                    solara.Text(counters_text(sub), classes=["wf-counters"])
+                    _Picture(png, f"wf-agency-{side}")
+        solara.HTML(
+            tag="div",
+            unsafe_innerHTML=_legend_html(float(m.a.params["burnout_high_threshold"])),
+        )
+        _Picture(pngs[2], "wf-charts")
 
 
 #: The one-regime dashboard (display it in Jupyter; ``solara run sim.app.dashboard:page``).

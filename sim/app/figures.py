@@ -71,10 +71,10 @@ DPI = 100
 #: The smallest text in the live pictures, in screen pixels.
 MIN_TEXT_PX = 15
 #: Width of the agency picture (one-agency page), in pixels.
-AGENCY_WIDTH_PX = 440
+AGENCY_WIDTH_PX = 420
 #: ``(width, height)`` of the live charts, in pixels: one agency (2 x 2 panels), and
 #: side by side (four panels in a row).
-CHARTS_SIZE_PX = {"grid": (480, 440), "row": (960, 300)}
+CHARTS_SIZE_PX = {"grid": (470, 430), "row": (900, 300)}
 #: The measures charted live (datacollector columns), in panel order.
 CHART_METRICS: tuple[str, ...] = ("turnover_rate", "burnout_high_share", "coc", "vacancy_rate")
 #: Short panel titles (the measures' full labels are in :data:`sim.core.outputs.METRICS`).
@@ -362,8 +362,11 @@ class AgencyCanvas:
             return self.fig
 
     def render(self, model: WorkforceModel, min_rows: int = 0) -> bytes:
+        """The picture now, as PNG bytes."""
         with self.lock:
-            return encode(self.update(model, min_rows))
+            fig = self.update(model, min_rows)
+            fig.canvas.draw()
+            return _png_from_canvas(fig.canvas)
 
 
 def agency_figure(

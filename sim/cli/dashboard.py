@@ -4,7 +4,9 @@ Serves the Solara app :mod:`sim.app.dashboard` (``/``: one agency; ``/compare``:
 by side) with ``solara run`` in production mode (no file watching, no browser opened,
 no version check or telemetry sent). Binds 127.0.0.1 unless ``--host`` says otherwise.
 On POSIX the command *becomes* the server process (``exec``), so stopping it (Ctrl-C,
-SIGTERM) stops the server with nothing left behind.
+SIGTERM) stops the server with nothing left behind. Before it answers, the server builds
+the default agency and draws it once (:func:`sim.app.dashboard.warm_up`), so the first
+page shows its picture without waiting for the warm-up.
 
 A ``--host`` that other machines can reach (``0.0.0.0``, ``::``, a LAN address or name)
 is allowed, with a warning on standard error: the dashboard has no login. A port that
@@ -242,6 +244,11 @@ def serve(solara_args: list[str]) -> int:
         return True
 
     logging.getLogger("uvicorn.error").addFilter(in_use)
+    # the default agency's warm-up and the first drawing (font cache) before the server
+    # answers, so the first visitor sees a picture at once
+    from sim.app.dashboard import warm_up
+
+    warm_up()
     sys.argv = ["solara", *solara_args]
     try:
         solara_main()
