@@ -97,8 +97,10 @@ __all__ = [
     "ComparisonModel",
     "DashboardModel",
     "agency_figure",
+    "caption_text",
     "checkbox_spec",
     "compare_page",
+    "counters_text",
     "explainer_html",
     "grid_rows",
     "metrics_figure",
@@ -108,6 +110,7 @@ __all__ = [
     "regime_key",
     "routes",
     "slider_spec",
+    "status_text",
     "warm_up",
 ]
 
