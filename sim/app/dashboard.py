@@ -555,6 +555,7 @@ def _use_player(
             done += due
             batch.set(due)
             frame.set(frame.value + 1)
+            time.sleep(0.015)  # let the page's own events (Pause, a slider) in between frames
 
     solara.lab.use_task(play, dependencies=[playing.value, id(model_value)], prefer_threaded=True)
 
