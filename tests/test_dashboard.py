@@ -650,7 +650,8 @@ def test_side_by_side_page_in_a_browser(live):
     page.wait_for_selector("img.wf-charts")
     a = _wait_status(page, r"week 0 ", "wf-status-a")
     b = _wait_status(page, r"week 0 ", "wf-status-b")
-    assert a.startswith("JIT-only · seed 42") and b.startswith("Foundation-first · seed 42")
+    assert a.startswith("JIT-only · week 0") and b.startswith("Foundation-first · week 0")
+    assert page.locator(".wf-caption").first.inner_text().startswith("Seed 42, the same for both.")
     assert page.locator(".wf-control-preservice_hours").count() == 0  # each keeps its preset
     pics = [_src(page, c) for c in ("wf-agency-a", "wf-agency-b", "wf-charts")]
     page.get_by_role("button", name="Step").click()

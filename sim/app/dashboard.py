@@ -284,10 +284,15 @@ def _n(k: int, word: str, plural: str | None = None) -> str:
     return f"{k} {word if k == 1 else (plural or word + 's')}"
 
 
-def status_text(model: DashboardModel) -> str:
-    """Regime, seed, week and the agency's staffing now."""
+def status_text(model: DashboardModel, short: bool = False) -> str:
+    """Regime, seed, week and the agency's staffing now (``short``: no seed, no trainees)."""
     m = model.metrics
     waiting = int(np.count_nonzero(model.clients.primary < 0))
+    if short:
+        return (
+            f"{model.regime_label} · week {model.t} · {_n(int(m['headcount']), 'worker')} · "
+            f"{_n(int(m['vacancies']), 'vacancy', 'vacancies')} · {waiting} without a primary"
+        )
     return (
         f"{model.regime_label} · seed {model.seed} · week {model.t} · "
         f"{_n(int(m['headcount']), 'worker')} ({int(m['in_training'])} in training) · "
@@ -816,22 +821,26 @@ def _CompareMain(m: ComparisonModel, frame: solara.Reactive, canvases: tuple) ->
     with solara.Column(gap="6px"):
         changed = C.changed_levers("jit", {**C.default_values("jit"), **m.inputs})
         solara.Text(
-            "Changed from the defaults: " + "; ".join(changed) + "."
-            if changed
-            else "Every control is at its default.",
+            f"Seed {m.seed}, the same for both. "
+            + (
+                "Changed from the defaults: " + "; ".join(changed) + "."
+                if changed
+                else "Every control is at its default."
+            ),
             classes=["wf-caption"],
         )
         _Warnings(m.a)
         with solara.Row(gap="16px", style={"align-items": "flex-start", "flex-wrap": "wrap"}):
             for sub, side, png in ((m.a, "a", pngs[0]), (m.b, "b", pngs[1])):
                 with solara.Column(gap="4px", style={"width": "445px", "max-width": "100%"}):
-                    solara.Text(
-                        status_text(sub),
-                        classes=["wf-status", f"wf-status-{side}"],
-                        style={"color": regime_color(sub.regime)},
-                    )
-                    solara.Text(caption_text(sub, compare=True), classes=["wf-caption"])
-                    solara.Text(counters_text(sub), classes=["wf-counters"])
+                    with solara.Column(gap="4px", style={"min-height": "8.5em"}):  # line up
+                        solara.Text(
+                            status_text(sub, short=True),
+                            classes=["wf-status", f"wf-status-{side}"],
+                            style={"color": regime_color(sub.regime)},
+                        )
+                        solara.Text(caption_text(sub, compare=True), classes=["wf-caption"])
+                        solara.Text(counters_text(sub), classes=["wf-counters"])
                     _Picture(png, f"wf-agency-{side}")
         solara.HTML(
             tag="div",

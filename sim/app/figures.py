@@ -81,7 +81,7 @@ CHART_METRICS: tuple[str, ...] = ("turnover_rate", "burnout_high_share", "coc", 
 CHART_TITLES: dict[str, str] = {
     "turnover_rate": "Turnover",
     "burnout_high_share": "High burnout",
-    "coc": "Continuity of care",
+    "coc": "Continuity",
     "vacancy_rate": "Vacancies",
 }
 #: How long new hires stay ringed and a leaver's empty post stays marked, in weeks.
