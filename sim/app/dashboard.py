@@ -36,6 +36,7 @@ browser plotting library is needed, so the dashboard works offline).
 from __future__ import annotations
 
 import html
+import os
 import threading
 import time
 import zlib
@@ -858,3 +859,8 @@ routes = [
     solara.Route(path="/", component=DashboardPage, label="One agency"),
     solara.Route(path="compare", component=ComparePage, label="Side by side"),
 ]
+
+# ``workforce-sim dashboard`` sets this: the server loads the app before it answers, so
+# the default agency's warm-up and first drawing happen before the first visitor comes
+if os.environ.get("WORKFORCE_SIM_DASHBOARD_WARM_UP") == "1":
+    warm_up()
