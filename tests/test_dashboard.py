@@ -1,5 +1,5 @@
-"""The interactive dashboard: inputs from the registry, the agency picture, the CLI, and
-the app itself driven in a real (headless) browser."""
+"""The interactive dashboard: controls from the registry, the models, the pictures, the
+command, and the app itself driven in a real (headless) browser at 1280 x 720."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from sim.app import controls as C
 from sim.app.dashboard import (
     CHART_METRICS,
     CHECKBOXES,
@@ -25,19 +26,30 @@ from sim.app.dashboard import (
     CONTROLS,
     DASHBOARD_MAX,
     SLIDERS,
-    TRAINING_OVERRIDES,
+    TRAINING,
     ComparisonModel,
     DashboardModel,
     agency_figure,
-    compare_params,
+    caption_text,
+    counters_text,
+    explainer_html,
     metrics_figure,
-    model_params,
     model_series,
     parse_seed,
+    slider_spec,
+)
+from sim.app.figures import (
+    DPI,
+    EXHAUSTION_CMAP,
+    MIN_TEXT_PX,
+    AgencyCanvas,
+    ChartCanvas,
+    exhaustion_norm,
 )
 from sim.cli import main
+from sim.core.guards import agency_warnings
 from sim.core.model import WorkforceModel
-from sim.core.params import PARAMS, REGIME_LABELS, REGIMES
+from sim.core.params import PARAMS, REGIMES
 
 from helpers import SMALL
 
@@ -45,14 +57,11 @@ ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = os.environ.get("WORKFORCE_SIM_CHROMIUM", "/usr/bin/chromium")
 
 
-# -- inputs from the registry ------------------------------------------------------------
-@pytest.mark.parametrize("make", [model_params, compare_params])
-def test_sliders_are_derived_from_the_registry(make):
-    specs = make()
+# -- controls from the registry ----------------------------------------------------------
+def test_sliders_are_derived_from_the_registry():
     for name in SLIDERS:
-        p, spec = PARAMS[name], specs[name]
+        p, spec = PARAMS[name], slider_spec(name)
         assert spec["type"] == ("SliderInt" if p.kind == "int" else "SliderFloat")
-        assert spec["label"] == f"{name} ({p.unit})"
         assert spec["value"] == p.default
         assert spec["min"] == p.low
         assert spec["max"] == min(p.high, DASHBOARD_MAX.get(name, p.high))
@@ -63,14 +72,24 @@ def test_sliders_are_derived_from_the_registry(make):
             assert abs(k - round(k)) < 1e-9, (name, v)
     for name, cap in DASHBOARD_MAX.items():  # caps only ever lower the registry maximum
         assert name in SLIDERS and cap <= PARAMS[name].high
-    assert set(TRAINING_OVERRIDES) <= set(SLIDERS)
-    assert all(PARAMS[n].group == "training" for n in TRAINING_OVERRIDES)
-    for name in CHECKBOXES:
-        assert PARAMS[name].kind == "bool"
-        assert specs[name] == {"type": "Checkbox", "value": PARAMS[name].default, "label": name}
-    selects = [v for v in specs.values() if v.get("type") == "Select"]
-    assert selects and all(s["values"] == list(REGIME_LABELS.values()) for s in selects)
-    assert specs["seed"]["type"] == "InputText"
+    assert all(PARAMS[n].kind == "bool" for n in CHECKBOXES)
+    assert len(CONTROLS) == len(set(CONTROLS)) == len(SLIDERS) + len(CHECKBOXES)
+
+
+def test_every_control_has_a_short_label_with_its_value_and_unit():
+    assert set(C.SHORT_LABELS) == set(CONTROLS)
+    for name in CONTROLS:
+        label = C.SHORT_LABELS[name]
+        assert 0 < len(label) <= 24 and "_" not in label, name
+        text = C.control_label(name, PARAMS[name].default)
+        assert text.startswith(label + ": ")
+    # units for people: percentages for shares and probabilities, multipliers as "x normal"
+    assert C.control_label("learner_motivation", 0.2) == "Learner motivation: 20 %"
+    assert C.control_label("benefits_rate", 0.25) == "Benefits: 25 %"
+    assert C.control_label("shock_hiring", 2.0) == "Time to fill: 2 × normal"
+    assert C.control_label("wage", 17.5) == "Wage: 17.5 USD/hour"
+    assert C.control_label("n_workers", 1000) == "Posts: 1,000 posts"
+    assert C.control_label("inservice_modules", True) == "Modules for all staff: on"
 
 
 ISSUE_11_LEVERS = {
@@ -91,14 +110,12 @@ ISSUE_11_LEVERS = {
 }
 
 
-@pytest.mark.parametrize("make", [model_params, compare_params])
-def test_the_levers_are_controls_in_their_groups(make):
-    specs = make()
+def test_the_levers_are_controls_in_their_groups():
     for group, names in ISSUE_11_LEVERS.items():
         assert names <= set(CONTROL_GROUPS[group]), group
-        assert names <= set(specs)
-    assert len(CONTROLS) == len(set(CONTROLS)) == len(SLIDERS) + len(CHECKBOXES)
-    assert all(name in PARAMS for name in CONTROLS)
+    # the training controls are exactly the regimes' own parameters
+    assert set(TRAINING) == {k for preset in REGIMES.values() for k in preset}
+    assert not set(TRAINING) & set(C.COMPARE_CONTROLS)
 
 
 def test_levers_reach_the_model_whatever_the_regime():
@@ -113,6 +130,34 @@ def test_levers_reach_the_model_whatever_the_regime():
     assert m.params["wage"] == 20.0 and m.params["self_assessment"] == 0.8
     assert m.params["inservice_weeks"] == 10 and m.params["inservice_modules"] is True
     assert m.params["preservice_hours"] == REGIMES["foundation"]["preservice_hours"]
+    assert m.regime_label == "Foundation-first"
+
+
+def test_training_controls_apply_directly_and_make_the_regime_custom():
+    preset = C.regime_training("hybrid")
+    assert preset == {n: REGIMES["hybrid"].get(n, PARAMS[n].default) for n in TRAINING}
+    plain = DashboardModel("Hybrid", **preset, **SMALL)
+    assert plain.regime_label == "Hybrid"
+    assert caption_text(plain).startswith("Regime: Hybrid (")
+    custom = DashboardModel("Hybrid", **{**preset, "preservice_hours": 8.0}, **SMALL)
+    assert custom.params["preservice_hours"] == 8.0  # no tick box needed
+    assert custom.params["mentoring_hours"] == REGIMES["hybrid"]["mentoring_hours"]
+    assert custom.regime_label == "Custom (from Hybrid)"
+    cap = caption_text(custom)
+    assert (
+        cap.startswith("Regime: Custom (from Hybrid)") and "Pre-service training = 8 hours" in cap
+    )
+
+
+def test_caption_names_every_changed_lever_and_nothing_else():
+    values = {**C.default_values("jit"), "wage": 21.0, "shock_weeks": 10, "inservice_modules": True}
+    cap = C.caption("jit", values)
+    assert cap.startswith("Regime: JIT-only (")
+    changed = cap.split("Changed from the defaults: ", 1)[1]
+    assert changed.count("=") == 3
+    for text in ("Wage = 21 USD/hour", "Shock length = 10 weeks", "Modules for all staff = on"):
+        assert text in changed
+    assert "Every other control is at its default." in C.caption("jit", C.default_values("jit"))
 
 
 # -- models ------------------------------------------------------------------------------
@@ -131,31 +176,23 @@ def test_seed_box_text_becomes_a_reproducible_seed():
     assert a.metrics == b.metrics
 
 
-def test_mesa_reset_with_edited_inputs_builds_a_new_model():
-    """What SolaraViz's Reset does: rebuild the model from the inputs' current values."""
-    from mesa.visualization.solara_viz import _build_model_init_kwargs
-
-    model = DashboardModel("jit", **SMALL)
-    values = {k: v.get("value") for k, v in model_params().items()}
-    for seed in ("7", "not a number", "", 11):
-        values.update({**SMALL, "seed": seed, "regime": "Hybrid", "n_workers": 40})
-        kwargs = _build_model_init_kwargs(
-            model, values, add_scenario_when_empty=True, require_model_accepts_scenario=True
-        )
-        assert "scenario" in kwargs  # Mesa adds one; the model ignores it
-        new = type(model)(**kwargs)
-        assert new.regime == "hybrid" and new.params["n_workers"] == 40 and new.t == 0
-        new.step()
-
-
-def test_training_sliders_apply_only_when_overriding_the_regime():
-    plain = DashboardModel("Hybrid", preservice_hours=8.0, mentoring_hours=3.0, **SMALL)
-    assert plain.params["preservice_hours"] == REGIMES["hybrid"]["preservice_hours"]
-    assert plain.params["mentoring_hours"] == REGIMES["hybrid"]["mentoring_hours"]
-    over = DashboardModel(
-        "Hybrid", preservice_hours=8.0, mentoring_hours=3.0, override_training=True, **SMALL
-    )
-    assert over.params["preservice_hours"] == 8.0 and over.params["mentoring_hours"] == 3.0
+def test_recent_hires_and_leavers_are_counted_over_the_same_weeks():
+    m = DashboardModel("jit", seed=3, time_to_fill=2.0, **SMALL)
+    assert counters_text(m).startswith("Week 0:")
+    for _ in range(14):
+        m.step()
+        first, last, hires, leavers = m.recent()
+        df = m.datacollector.get_model_vars_dataframe()
+        assert (first, last) == (max(1, m.t - 7), m.t)
+        assert hires == int(df["hires"].iloc[first : last + 1].sum())  # row i = week i
+        assert leavers == int(df["separations"].iloc[first : last + 1].sum())
+        # the picture's rings and dashed circles are among them (some hires left again,
+        # some posts were filled again)
+        w = m.workers
+        ringed = int(np.count_nonzero(w.alive & (w.hire_week >= first)))
+        assert ringed <= hires
+        assert f"{hires} hire" in counters_text(m) and f"{leavers} leaver" in counters_text(m)
+    assert sum(h for h, _ in m.flows) == int(df["hires"].iloc[1:].sum())
 
 
 def test_comparison_steps_two_regimes_with_one_seed():
@@ -171,7 +208,7 @@ def test_comparison_steps_two_regimes_with_one_seed():
     assert all(len(ax.get_lines()) >= 2 for ax in fig.axes)
 
 
-# -- the agency picture ------------------------------------------------------------------
+# -- the pictures ------------------------------------------------------------------------
 def _points(fig, gid):
     found = [c for ax in fig.axes for c in ax.collections if c.get_gid() == gid]
     return sum(len(c.get_offsets()) for c in found)
@@ -179,22 +216,28 @@ def _points(fig, gid):
 
 def test_agency_picture_shows_every_live_worker_and_client():
     m = DashboardModel("foundation", seed=3, float_pool=4, time_to_fill=2.0, **SMALL)
+    canvas = AgencyCanvas()
     for _ in range(12):
         m.step()
         w = m.workers
-        fig = agency_figure(m)
-        alive = int(np.count_nonzero(w.alive))
-        assert _points(fig, "workers") + _points(fig, "float_workers") == alive
-        assert _points(fig, "float_workers") == int(np.count_nonzero(w.alive & w.is_float))
-        assert _points(fig, "clients") + _points(fig, "clients_waiting") == m.params["n_clients"]
-        assert _points(fig, "clients_waiting") == int(np.count_nonzero(m.clients.primary < 0))
-        new = w.alive & (w.hire_week > m.t - 8)
-        assert _points(fig, "new_hires") == int(np.count_nonzero(new))
-        trainees = w.alive & (w.start_week > m.t)
-        assert _points(fig, "in_training") == int(np.count_nonzero(trainees))
-    # leavers of the last 8 weeks whose post is still empty are drawn, never a live worker
-    left = np.flatnonzero(m.left_week[: w.capacity] > m.t - 8)
-    assert _points(fig, "recent_leavers") == int(np.count_nonzero(~w.alive[left]))
+        canvas.render(m)
+        for fig in (canvas.fig, agency_figure(m)):
+            alive = int(np.count_nonzero(w.alive))
+            assert _points(fig, "workers") + _points(fig, "float_workers") == alive
+            assert _points(fig, "float_workers") == int(np.count_nonzero(w.alive & w.is_float))
+            n_clients = m.params["n_clients"]
+            assert _points(fig, "clients") + _points(fig, "clients_waiting") == n_clients
+            waiting = int(np.count_nonzero(m.clients.primary < 0))
+            assert _points(fig, "clients_waiting") == waiting
+            first, _ = m.recent()[:2]
+            assert _points(fig, "new_hires") == int(
+                np.count_nonzero(w.alive & (w.hire_week >= first))
+            )
+            trainees = w.alive & (w.start_week > m.t)
+            assert _points(fig, "in_training") == int(np.count_nonzero(trainees))
+    # posts left in the counted weeks and still empty are drawn, never a live worker
+    left = np.flatnonzero(m.left_week[: w.capacity] >= first)
+    assert _points(canvas.fig, "recent_leavers") == int(np.count_nonzero(~w.alive[left]))
     # also works on a plain model (no leaver history) and on a caller's axes
     from matplotlib.figure import Figure
 
@@ -202,6 +245,77 @@ def test_agency_picture_shows_every_live_worker_and_client():
     ax = Figure().add_subplot()
     assert agency_figure(plain, ax=ax) is ax.figure
     assert _points(ax.figure, "workers") == int(np.count_nonzero(plain.workers.alive))
+
+
+def test_exhaustion_colours_break_at_the_high_burnout_threshold():
+    for threshold in (0.6, PARAMS["burnout_high_threshold"].default, 0.3):
+        norm = exhaustion_norm(threshold)
+        assert norm(threshold) == pytest.approx(0.5)
+        assert norm(0.0) == 0 and norm(1.0) == 1
+        below, at = EXHAUSTION_CMAP(norm(threshold - 1e-3)), EXHAUSTION_CMAP(norm(threshold))
+        assert np.abs(np.subtract(below, at)).sum() > 0.2  # a visible step, not a shade
+    m = DashboardModel("jit", seed=2, burnout_high_threshold=0.4, **SMALL)
+    canvas = AgencyCanvas()
+    canvas.render(m)
+    workers = next(c for c in canvas.fig.axes[0].collections if c.get_gid() == "workers")
+    assert workers.norm.vcenter == pytest.approx(0.4)
+
+
+def _texts(fig):
+    from matplotlib.text import Text
+
+    return [t for t in fig.findobj(Text) if t.get_visible() and t.get_text().strip()]
+
+
+@pytest.mark.parametrize("layout", ["grid", "row"])
+def test_live_chart_text_is_at_least_the_minimum_size(layout):
+    m = DashboardModel("jit", seed=4, shock_start=2, shock_weeks=3, **SMALL)
+    for _ in range(6):
+        m.step()
+    series = [model_series(m)] if layout == "grid" else [model_series(m)] * 2
+    canvas = ChartCanvas([s[0] for s in series], [s[1] for s in series], (2, 3), layout)
+    png = canvas.render(series)
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    texts = _texts(canvas.fig)
+    assert len(texts) >= 12  # titles, tick labels, axis labels, latest values
+    for t in texts:
+        assert t.get_fontsize() * DPI / 72 >= MIN_TEXT_PX - 1e-6, t.get_text()
+    assert MIN_TEXT_PX >= 14
+    # the agency picture has no text at all (its legend and counters are HTML)
+    agency = AgencyCanvas()
+    agency.render(m)
+    assert not _texts(agency.fig)
+
+
+def test_charts_download_as_png_and_svg():
+    m = DashboardModel("jit", seed=4, **SMALL)
+    m.step()
+    canvas = ChartCanvas(["JIT-only"], ["black"])
+    canvas.render([model_series(m)])
+    png, svg = canvas.export("png"), canvas.export("svg")
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    assert b"<svg" in svg[:2000] and b"Turnover" in svg
+    canvas.render([model_series(m)])  # live drawing still works after an export
+
+
+def test_help_lists_every_control_from_the_registry():
+    text = explainer_html()
+    assert text.count("<tr>") == len(CONTROLS) + 1
+    for name in CONTROLS:
+        assert f"<code>{name}</code>" in text and C.SHORT_LABELS[name] in text
+    assert explainer_html(compare=True).count("<tr>") == len(C.COMPARE_CONTROLS) + 1
+
+
+def test_guard_rails_flag_an_impossible_agency():
+    m = DashboardModel(
+        "jit",
+        n_workers=5,
+        n_clients=300,
+        **{k: v for k, v in SMALL.items() if k not in ("n_workers", "n_clients")},
+    )
+    keys = {w.key for w in agency_warnings(m.params)}
+    assert {"demand_high", "caseload"} <= keys
+    assert not agency_warnings(DashboardModel("jit", **SMALL).params)
 
 
 @pytest.mark.parametrize("name", ["page", "compare_page"])
@@ -213,11 +327,22 @@ def test_pages_render_outside_the_server_as_in_jupyter(name):
 
     _box, rc = solara.render(getattr(sim.app.dashboard, name), handle_error=False)
     try:
-        status = [
-            w.children[0] for w in rc.find(v.Html).widgets if "wf-status" in str(w.class_).split()
-        ]
-        assert len(status) == (2 if name == "compare_page" else 1)
-        assert all(" · week 0 · " in t for t in status)
+
+        def status():
+            return [
+                w.children[0]
+                for w in rc.find(v.Html).widgets
+                if "wf-status" in str(w.class_).split()
+            ]
+
+        assert len(status()) == (2 if name == "compare_page" else 1)
+        assert all(" · week 0 · " in t for t in status())
+        rc.find(v.Btn, children=["Step"]).widget.click()
+        assert all(" · week 1 · " in t for t in status())
+        # none of Mesa's own controls
+        texts = " ".join(str(w.children) for w in rc.find(v.Html).widgets)
+        for mesa_control in ("Play Interval", "Render Interval", "Use Threads"):
+            assert mesa_control not in texts
     finally:
         rc.close()
 
@@ -386,10 +511,20 @@ def _reset(page):
     page.get_by_role("button", name="Reset").click()
 
 
+def _control(page, name):
+    return page.locator(f".wf-control-{name}")
+
+
+def _font_px(locator):
+    return float(locator.evaluate("e => parseFloat(getComputedStyle(e).fontSize)"))
+
+
 @pytest.mark.slow
-def test_dashboard_in_a_browser(live):
+def test_dashboard_in_a_browser(live, tmp_path):
+    from playwright import sync_api
+
     browser, dashboard = live
-    page = browser.new_page(viewport={"width": 1500, "height": 1000})
+    page = browser.new_page(viewport={"width": 1280, "height": 720})
     page.set_default_timeout(PAGE_TIMEOUT * 1000)  # waits end as soon as their condition holds
     errors = []
     page.on("pageerror", lambda e: errors.append(str(e)))
@@ -400,23 +535,62 @@ def test_dashboard_in_a_browser(live):
     page.wait_for_selector("img.wf-agency")
     status = _wait_status(page, r"week 0 ")
     assert status.startswith("JIT-only · seed 42")
-    charts, agency = _src(page, "wf-charts"), _src(page, "wf-agency")
+    assert page.locator(".wf-caption").first.inner_text().startswith("Regime: JIT-only (")
+
+    # none of Mesa's internal controls; every control labelled with its value and unit
+    body = page.locator("body").inner_text()
+    for mesa_control in ("Play Interval", "Render Interval", "Use Threads", "Override"):
+        assert mesa_control not in body
+    for name in CONTROLS:
+        label = C.control_label(name, C.default_values("jit")[name])
+        assert _control(page, name).get_by_text(label, exact=True).is_visible(), label
+
+    # projector-sized text: HTML at least 14 px; pictures shown at their own size, whose
+    # text is at least MIN_TEXT_PX (test_live_chart_text_is_at_least_the_minimum_size)
+    for sel in (".wf-status", ".wf-caption", ".wf-counters", ".wf-control-label", ".wf-key"):
+        assert _font_px(page.locator(sel).first) >= 14, sel
+    for cls in ("wf-charts", "wf-agency"):
+        scale = page.locator(f"img.{cls}").evaluate("i => i.clientWidth / i.naturalWidth")
+        assert MIN_TEXT_PX * scale >= 14, (cls, scale)
 
     # a step moves the week on and redraws the charts and the picture
+    charts, agency = _src(page, "wf-charts"), _src(page, "wf-agency")
     page.get_by_role("button", name="Step").click()
     _wait_status(page, r"week 1 ")
     charts = _wait_src_change(page, "wf-charts", charts)
     agency = _wait_src_change(page, "wf-agency", agency)
+    assert re.match(r"In week 1: \d+ hires?, \d+ leavers?\.", _status(page, "wf-counters"))
 
-    # n_workers slider to its minimum, then Reset: a new, much smaller agency
-    thumb = page.locator(".v-slider").filter(has_text="n_workers (posts)").get_by_role("slider")
+    # a training slider applies directly: the regime becomes custom
+    thumb = _control(page, "preservice_hours").get_by_role("slider")
+    thumb.focus()
+    thumb.press("ArrowRight")
+    page.locator(".wf-regime-now").get_by_text("Custom (from JIT-only)").wait_for()
+    page.locator(".wf-pending").wait_for()  # the page says a Reset is needed
+    _reset(page)
+    status = _wait_status(page, r"^Custom \(from JIT-only\) · seed 42 · week 0 ")
+    caption = page.locator(".wf-caption").first.inner_text()
+    assert (
+        caption.startswith("Regime: Custom (from JIT-only)")
+        and "Pre-service training = " in caption
+    )
+    assert page.locator(".wf-pending").count() == 0
+
+    # posts to their minimum (5 posts for 300 clients), then Reset: a warning above the picture
+    thumb = _control(page, "n_workers").get_by_role("slider")
     thumb.focus()
     thumb.press("Home")
     assert thumb.get_attribute("aria-valuenow") == str(PARAMS["n_workers"].low)
+    _control(page, "n_workers").get_by_text(f"Posts: {PARAMS['n_workers'].low} posts").wait_for()
+    assert page.locator(".wf-warning").count() == 0
     before = _headcount(status)
     _reset(page)
-    status = _wait_status(page, r"week 0 ")
+    status = _wait_status(page, r"week 0 ", unlike=status)
     assert _headcount(status) <= PARAMS["n_workers"].low < before
+    warning = page.locator(".wf-warning").first
+    warning.wait_for()
+    assert "300 clients" in warning.inner_text()
+    assert "Posts = 5 posts" in page.locator(".wf-caption").first.inner_text()
     agency = _wait_src_change(page, "wf-agency", agency)
 
     # editing the seed never breaks Reset: a number, any text (a blank box: unit test)
@@ -426,24 +600,43 @@ def test_dashboard_in_a_browser(live):
         seed_box.press("Enter")
         _reset(page)
         status = _wait_status(page, shown + "· week 0 ", unlike=status)
-    assert page.locator(".v-alert").count() == 0
 
-    # the regime selector
+    # the regime selector sets the training to its preset: the regime is no longer custom
     page.locator(".v-select").filter(has_text="Training regime").click()
     page.get_by_role("option", name="Foundation-first").click()
+    page.locator(".wf-regime-now").get_by_text("Regime: Foundation-first").wait_for()
     _reset(page)
     _wait_status(page, r"^Foundation-first · seed \d+ · week 0 ")
+
+    # Play runs on by itself; Pause stops it
+    page.get_by_role("button", name="Play").click()
+    _wait_status(page, r"week ([3-9]|\d\d+) ")
+    page.get_by_role("button", name="Pause").click()
+    sync_api.expect(page.get_by_role("button", name="Step")).to_be_enabled()
+    deadline = time.monotonic() + PAGE_TIMEOUT
+    while (week := _status(page)) != (time.sleep(2) or _status(page)):  # paused: it stays
+        assert time.monotonic() < deadline, "the week still moves after Pause"
+    page.get_by_role("button", name="Step").click()
+    n = int(re.search(r"week (\d+) ", week).group(1))
+    _wait_status(page, f"week {n + 1} ")
+
+    # the current charts and picture download as PNG and SVG
+    for label, head in (
+        ("Charts PNG", b"\x89PNG"),
+        ("Charts SVG", b"<?xml"),
+        ("Picture PNG", b"\x89PNG"),
+    ):
+        with page.expect_download() as dl:
+            page.get_by_role("button", name=label).click()
+        path = tmp_path / dl.value.suggested_filename
+        dl.value.save_as(path)
+        assert path.read_bytes().startswith(head), label
 
     # the help lists every control, from the registry
     page.get_by_text("How to read this").click()
     help_table = page.locator("table.wf-help")
     help_table.wait_for()
     assert help_table.locator("tr").count() == len(CONTROLS) + 1
-    for name in ("wage", "self_assessment", "inservice_weeks", "inservice_modules"):
-        assert help_table.get_by_text(name, exact=True).count() == 1
-    # the new levers are in the sidebar: a slider and a tick box
-    assert page.locator(".v-slider").filter(has_text="wage (USD/hour)").count() == 1
-    assert page.get_by_label("inservice_modules").count() == 1
     assert not errors, errors  # nothing failed to load (works offline once assets are cached)
     page.close()
 
@@ -451,13 +644,15 @@ def test_dashboard_in_a_browser(live):
 @pytest.mark.slow
 def test_side_by_side_page_in_a_browser(live):
     browser, dashboard = live
-    page = browser.new_page(viewport={"width": 1500, "height": 1000})
+    page = browser.new_page(viewport={"width": 1280, "height": 720})
     page.set_default_timeout(PAGE_TIMEOUT * 1000)  # waits end as soon as their condition holds
     page.goto(dashboard + "compare")
     page.wait_for_selector("img.wf-charts")
     a = _wait_status(page, r"week 0 ", "wf-status-a")
     b = _wait_status(page, r"week 0 ", "wf-status-b")
-    assert a.startswith("JIT-only · seed 42") and b.startswith("Foundation-first · seed 42")
+    assert a.startswith("JIT-only · week 0") and b.startswith("Foundation-first · week 0")
+    assert page.locator(".wf-caption").first.inner_text().startswith("Seed 42, the same for both.")
+    assert page.locator(".wf-control-preservice_hours").count() == 0  # each keeps its preset
     pics = [_src(page, c) for c in ("wf-agency-a", "wf-agency-b", "wf-charts")]
     page.get_by_role("button", name="Step").click()
     _wait_status(page, r"week 1 ", "wf-status-a")

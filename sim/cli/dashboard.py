@@ -4,7 +4,10 @@ Serves the Solara app :mod:`sim.app.dashboard` (``/``: one agency; ``/compare``:
 by side) with ``solara run`` in production mode (no file watching, no browser opened,
 no version check or telemetry sent). Binds 127.0.0.1 unless ``--host`` says otherwise.
 On POSIX the command *becomes* the server process (``exec``), so stopping it (Ctrl-C,
-SIGTERM) stops the server with nothing left behind.
+SIGTERM) stops the server with nothing left behind. The server is started with
+``WORKFORCE_SIM_DASHBOARD_WARM_UP=1``: when Solara loads the app, before it answers, the
+app builds the default agency and draws it once (``sim.app.dashboard.warm_up``), so the
+first page shows its picture without waiting for the warm-up.
 
 A ``--host`` that other machines can reach (``0.0.0.0``, ``::``, a LAN address or name)
 is allowed, with a warning on standard error: the dashboard has no login. A port that
@@ -285,7 +288,12 @@ def run(args: argparse.Namespace) -> int:
     # no usage telemetry; and no warning that a cookie on plain-http 127.0.0.1 is 'lax'
     quiet = "ignore:Cookies with samesite=none require https:UserWarning"
     warn = ",".join(w for w in (os.environ.get("PYTHONWARNINGS"), quiet) if w)
-    env = dict(os.environ, SOLARA_TELEMETRY_MIXPANEL_ENABLE="false", PYTHONWARNINGS=warn)
+    env = dict(
+        os.environ,
+        SOLARA_TELEMETRY_MIXPANEL_ENABLE="false",
+        PYTHONWARNINGS=warn,
+        WORKFORCE_SIM_DASHBOARD_WARM_UP="1",  # see the module docs
+    )
     link = url(args.host, port)
     print(f"workforce-sim dashboard: {link}  (two regimes side by side: {link}compare)")
     print("Press Ctrl-C to stop.", flush=True)
