@@ -377,6 +377,7 @@ def test_bad_format_rejected(data, tmp_path):
 # ---------------------------------------------------------------------------
 
 EXPECTED = [f"{name}.png" for name in CHARTS] + ["summary.csv", "report.md", "report.html"]
+EXPECTED += ["costeffect.png", "costeffect.csv"]  # the section "Stability per dollar"
 
 
 def test_write_report_writes_all_files(report):
@@ -410,7 +411,7 @@ def test_report_html_is_self_contained(report):
     _out, paths = report
     text = paths["report_html"].read_text(encoding="utf-8")
     srcs = re.findall(r"<img[^>]*\ssrc=\"([^\"]*)\"", text)
-    assert len(srcs) == len(CHARTS)
+    assert len(srcs) == len(CHARTS) + 1  # + the section "Stability per dollar"
     assert all(s.startswith("data:image/png;base64,") for s in srcs)
     assert not re.search(r"(src|href)=\"(https?:|//)", text)
     assert "<link" not in text and "<script" not in text
@@ -431,7 +432,7 @@ def test_svg_format_writes_svg_files_and_html_still_embeds_png(data, tmp_path):
     assert "](turnover.svg)" in md
     html = paths["report_html"].read_text(encoding="utf-8")
     srcs = re.findall(r"<img[^>]*\ssrc=\"([^\"]*)\"", html)
-    assert len(srcs) == len(CHARTS)
+    assert len(srcs) == len(CHARTS) + 1  # + the section "Stability per dollar"
     assert all(s.startswith("data:image/png;base64,") for s in srcs)
 
 
@@ -450,11 +451,12 @@ def test_report_has_findings_costs_and_caveats(report):
     _out, paths = report
     md = paths["report_md"].read_text(encoding="utf-8")
     sections = [line for line in md.splitlines() if line.startswith("## ")]
-    assert sections[:5] == [
+    assert sections[:6] == [
         "## Key findings",
         "## What was run",
         "## Results",
         "## Costs",
+        "## Stability per dollar",
         "## Charts",
     ]
     findings_md = md.split("## Key findings", 1)[1].split("## What was run", 1)[0]

@@ -32,6 +32,14 @@ EXPECTED_FILES = {
     "custom_regime_example.toml": ("jit", "short_foundation"),
     "raise_pay.toml": ("jit", "jit_raise", "foundation", "foundation_raise"),
     "inservice_programme.toml": ("jit", "jit_inservice"),
+    "stability_per_dollar.toml": (
+        "jit",
+        "foundation",
+        "hybrid",
+        "jit_raise",
+        "jit_float",
+        "jit_inservice",
+    ),
 }
 
 

@@ -640,6 +640,12 @@ def describe(table: str, name: str) -> dict[str, str]:
         spec = _ENSEMBLE_TABLES["ensemble_sensitivity"].get(name)
     if spec is None and table == "summary":
         spec = _ENSEMBLE_SUMMARY.get(name)
+    if spec is None and table == "costeffect":  # the report's "Stability per dollar"
+        from sim.analysis.costeffect import COSTEFFECT_DESCRIPTIONS
+
+        ce = COSTEFFECT_DESCRIPTIONS.get(name)
+        kind = "id" if name in ("option", "reference") else "other"
+        spec = None if ce is None else (ce[0], ce[1], kind, ce[2])
     if spec is not None:
         return row(*spec)
     m = METRICS.get(name)

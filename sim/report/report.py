@@ -747,6 +747,11 @@ def write_report(
         _markdown(meta, facts, table, charts, params, parts, why),
         _html(meta, facts, table, charts, params, parts, why),
     )
+    from sim.report.costeffect import add_section  # "Stability per dollar", after "Costs"
+
+    md, page = add_section(
+        md, page, out, runs, meta, order, fmt=fmt, classroom=classroom, paths=paths
+    )
     if ensemble is not None:
         from sim.report import ensemble as ens_report
 
