@@ -78,6 +78,7 @@ def test_sliders_are_derived_from_the_registry():
 
 def test_every_control_has_a_short_label_with_its_value_and_unit():
     assert set(C.SHORT_LABELS) == set(CONTROLS)
+    assert all(C.SHORT_LABELS[n] == PARAMS[n].label for n in CONTROLS)  # from the registry
     for name in CONTROLS:
         label = C.SHORT_LABELS[name]
         assert 0 < len(label) <= 24 and "_" not in label, name
@@ -86,7 +87,7 @@ def test_every_control_has_a_short_label_with_its_value_and_unit():
     # units for people: percentages for shares and probabilities, multipliers as "x normal"
     assert C.control_label("learner_motivation", 0.2) == "Learner motivation: 20 %"
     assert C.control_label("benefits_rate", 0.25) == "Benefits: 25 %"
-    assert C.control_label("shock_hiring", 2.0) == "Time to fill: 2 × normal"
+    assert C.control_label("shock_hiring", 2.0) == "Time to fill in shock: 2 × normal"
     assert C.control_label("wage", 17.5) == "Wage: 17.5 USD/hour"
     assert C.control_label("n_workers", 1000) == "Posts: 1,000 posts"
     assert C.control_label("inservice_modules", True) == "Modules for all staff: on"

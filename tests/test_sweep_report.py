@@ -67,7 +67,7 @@ def test_finished_sweep_writes_report_and_charts_naming_each_factor(swept):
             assert f.is_file() and f.stat().st_size > 1000
     assert (out / "report" / "difference_wage.png").is_file()
     assert not (out / "report" / "difference_regime.png").exists()  # no regime vs itself
-    assert "wage (USD/hour)" in html and "Training regime" in html
+    assert "Wage (USD/hour)" in html and "Training regime" in html
     assert html.count('src="data:image/png;base64,') == 3  # self-contained
     assert "](report/effect_wage.png)" in md and "](report/difference_wage.png)" in md
     assert "marginal means" in md.lower()

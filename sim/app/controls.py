@@ -1,9 +1,8 @@
 """The dashboard's controls, generated from the parameter registry.
 
 Every control is a registry parameter (:data:`sim.core.params.PARAMS`): its range,
-default, unit and meaning come from there. What the registry lacks is a label short
-enough for a projector, so :data:`SHORT_LABELS` gives one per control (the one place
-they are written); :func:`control_label` puts the label, the value and a unit for
+default, unit, short label and meaning come from there (:data:`SHORT_LABELS` is each
+control's ``Param.label``); :func:`control_label` puts the label, the value and a unit for
 people (:func:`value_text`) together, e.g. ``Wage: 17 USD/hour`` or
 ``Learner motivation: 20 %``.
 
@@ -78,36 +77,9 @@ CONTROL_GROUPS: dict[str, tuple[str, ...]] = {
     ),
 }
 
-#: Short labels for a projector, one per control (the registry's descriptions are the
-#: long form, shown in the help table).
-SHORT_LABELS: dict[str, str] = {
-    "n_workers": "Posts",
-    "n_clients": "Clients",
-    "float_pool": "Float pool",
-    "time_to_fill": "Time to fill a post",
-    "outside_options": "Outside job offers",
-    "wage": "Wage",
-    "benefits_rate": "Benefits",
-    "preservice_hours": "Pre-service training",
-    "mentoring_hours": "Mentoring",
-    "refresher_hours": "Refresher training",
-    "modules_available": "On-demand modules",
-    "module_coverage": "Module coverage",
-    "module_wait_weeks": "Wait for a module",
-    "learner_motivation": "Learner motivation",
-    "self_assessment": "Self-assessment",
-    "mentor_detection": "Mentor spots gaps",
-    "inservice_weeks": "Programme length",
-    "inservice_training_hours": "Training",
-    "inservice_supervision_hours": "Supervision",
-    "inservice_modules": "Modules for all staff",
-    "shock_start": "Shock starts in week",
-    "shock_weeks": "Shock length",
-    "shock_demand": "Client need",
-    "shock_absence": "Extra staff absent",
-    "shock_hiring": "Time to fill",
-    "shock_outside_options": "Quitting",
-}
+#: Short labels for a projector, one per control: the registry's (``Param.label``); the
+#: registry's descriptions are the long form, shown in the help table.
+SHORT_LABELS: dict[str, str] = {n: PARAMS[n].label for g in CONTROL_GROUPS.values() for n in g}
 
 #: Every control, in sidebar order.
 CONTROLS: tuple[str, ...] = tuple(n for names in CONTROL_GROUPS.values() for n in names)

@@ -73,6 +73,9 @@ class Param:
     kind: str = "float"
     calibrated: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
+    #: A short human label (for dashboard controls, chart axes and reports); from
+    #: :data:`LABELS`, else the name with spaces.
+    label: str = ""
 
     @property
     def range_text(self) -> str:
@@ -89,11 +92,63 @@ def _fmt(x: float | None) -> str:
     return f"{x:g}"
 
 
+#: Short human labels (a projector's slider, a chart's axis); a parameter not listed is
+#: labelled by its name with spaces.
+LABELS: dict[str, str] = {
+    "n_workers": "Posts",
+    "n_clients": "Clients",
+    "float_pool": "Float pool",
+    "time_to_fill": "Time to fill a post",
+    "outside_options": "Outside job offers",
+    "wage": "Wage",
+    "benefits_rate": "Benefits",
+    "preservice_hours": "Pre-service training",
+    "mentoring_hours": "Mentoring",
+    "refresher_hours": "Refresher training",
+    "modules_available": "On-demand modules",
+    "module_coverage": "Module coverage",
+    "module_wait_weeks": "Wait for a module",
+    "learner_motivation": "Learner motivation",
+    "self_assessment": "Self-assessment",
+    "mentor_detection": "Mentor spots gaps",
+    "inservice_weeks": "In-service length",
+    "inservice_training_hours": "In-service training",
+    "inservice_supervision_hours": "In-service supervision",
+    "inservice_modules": "Modules for all staff",
+    "shock_start": "Shock starts in week",
+    "shock_weeks": "Shock length",
+    "shock_demand": "Need in the shock",
+    "shock_absence": "Absent in the shock",
+    "shock_hiring": "Time to fill in shock",
+    "shock_outside_options": "Quitting in the shock",
+    "client_hours": "Care hours per client",
+    "contract_hours": "Contract hours",
+    "max_caseload": "Caseload limit",
+    "absence_rate": "Absence",
+    "agency_rate": "Agency staff rate",
+    "overtime_premium": "Overtime premium",
+}
+
 _P: list[Param] = []
 
 
 def _p(name, default, unit, low, high, description, source, group, kind="float", calibrated=False):
-    _P.append(Param(name, default, unit, low, high, description, source, group, kind, calibrated))
+    label = LABELS.get(name) or name.replace("_", " ").capitalize()
+    _P.append(
+        Param(
+            name,
+            default,
+            unit,
+            low,
+            high,
+            description,
+            source,
+            group,
+            kind,
+            calibrated,
+            label=label,
+        )
+    )
 
 
 ASSUMPTION = "Modelling assumption; explored in sensitivity analysis (docs/ODD.md)."

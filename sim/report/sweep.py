@@ -202,7 +202,7 @@ def factor_label(name: str) -> str:
     p = PARAMS.get(name)
     if p is None:
         return name
-    label = getattr(p, "label", None) or (p.extra or {}).get("label") or name
+    label = p.label or name
     return f"{label} ({p.unit})" if p.unit and p.kind != "bool" else label
 
 
