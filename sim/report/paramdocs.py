@@ -140,6 +140,7 @@ def _how_to_read() -> list[str]:
         "- **Name**: as written in a scenario file, as a keyword of "
         "`WorkforceModel(...)`, and in `workforce-sim params --explain NAME` (which shows "
         "one parameter in full).",
+        "- **Label**: the short name the dashboard's controls and the charts' axes use.",
         "- **Default**: the value under the status quo, the JIT-only regime in the "
         "default setting. A scenario changes it in its `[parameters]` table; training "
         "parameters are set per regime instead (see [Regime presets](#regime-presets)).",
@@ -184,6 +185,7 @@ def _group_section(group: str) -> list[str]:
         rows.append(
             [
                 f"`{p.name}`",
+                p.label,
                 format_value(p.default),
                 p.unit or "–",
                 p.range_text,
@@ -192,7 +194,7 @@ def _group_section(group: str) -> list[str]:
             ]
         )
     return lines + _table(
-        ["Name", "Default", "Unit", "Allowed range", "Description", "Source"], rows
+        ["Name", "Label", "Default", "Unit", "Allowed range", "Description", "Source"], rows
     )
 
 
