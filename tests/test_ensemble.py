@@ -47,6 +47,29 @@ def _match(**kw):
 # -- pure functions --------------------------------------------------------------------
 
 
+def test_near_narrows_only_the_calibrated_parameters_around_their_adopted_values():
+    from sim.core.params import resolve
+    from sim.experiments.calibration import SEARCH
+
+    wide = {d.name: d for d in ens.ensemble_dims("dsp")}
+    near = {d.name: d for d in ens.ensemble_dims("dsp", 0.2)}
+    assert list(wide) == list(near)
+    adopted = resolve("jit", setting="dsp")
+    calibrated = {d.name for d in SEARCH["dsp"]}
+    for name, d in near.items():
+        w = wide[name]
+        if name not in calibrated:
+            assert (d.low, d.high) == (w.low, w.high)  # the [ensemble] ranges stay whole
+            continue
+        c = adopted[name]
+        assert w.low <= d.low <= c <= d.high <= w.high
+        assert d.high - d.low < w.high - w.low
+        if d.log and w.low < c / 1.2 and c * 1.2 < w.high:
+            assert d.low == pytest.approx(c / 1.2) and d.high == pytest.approx(c * 1.2)
+    with pytest.raises(ValueError, match="outside its box"):
+        ens.around(ens.Dim("x", 1.0, 2.0, True), 5.0, 0.1)
+
+
 def test_emulator_recovers_a_known_quadratic():
     rng = np.random.default_rng(0)
     u = rng.random((80, 3))
@@ -144,6 +167,9 @@ def test_history_match_empty_when_no_candidate_fits():
         (["--replications", "0"], "--replications"),
         (["--final-replications", "-3"], "--final-replications"),
         (["--setting", "nursing"], "--setting"),
+        (["--near", "0"], "--near"),
+        (["--near", "1.5"], "--near"),
+        (["--near", "x"], "--near"),
     ],
 )
 def test_ensemble_cli_bad_input(tmp_path, capsys, argv, flag):

@@ -35,6 +35,21 @@ def _at_least(low: int, flag: str):
     return parse
 
 
+def _fraction(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = None
+    if value is None or not 0 < value <= 1:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not allowed; must be a number above 0 and at most 1"
+        )
+    return value
+
+
+_fraction.__name__ = "near"
+
+
 def register(subparsers: argparse._SubParsersAction) -> None:
     from sim.cli.options import HORIZON, REPLICATIONS, SEED, add_jobs
     from sim.experiments.outdir import out_path
@@ -92,6 +107,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="also copy the ensemble to the package data (sim/data/ensemble/SETTING.csv "
         "and .json), for compare --ensemble",
     )
+    p.add_argument(
+        "--near",
+        type=_fraction,
+        default=None,
+        metavar="F",
+        help="search the setting's calibrated parameters only within a factor 1+F of their "
+        "adopted values (log scale; 1-F to 1+F otherwise), the [ensemble] parameters over "
+        "their whole ranges (default: every parameter over its whole box)",
+    )
     p.add_argument("--no-progress", action="store_true", help="print no progress lines")
     p.add_argument(
         "--allow-large",
@@ -133,6 +157,7 @@ def run(args: argparse.Namespace) -> int:
         jobs=args.jobs or default_jobs(),
         horizon_weeks=args.horizon,
         progress=not args.no_progress,
+        near=args.near,
     )
     rec = {**res.record, "elapsed_seconds": round(res.elapsed_seconds, 1)}
     with atomic_dir(out) as tmp:

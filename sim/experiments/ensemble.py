@@ -171,11 +171,29 @@ def ensemble_ranges() -> dict[str, tuple[float, float]]:
     return out
 
 
-def ensemble_dims(setting: str) -> tuple[Dim, ...]:
+def around(dim: Dim, centre: float, factor: float) -> Dim:
+    """``dim`` narrowed to a neighbourhood of ``centre``: ``[c / (1 + f), c * (1 + f)]``
+    on a log scale, ``[c * (1 - f), c * (1 + f)]`` otherwise, within the original box."""
+    if dim.log:
+        lo, hi = centre / (1 + factor), centre * (1 + factor)
+    else:
+        lo, hi = centre * (1 - factor), centre * (1 + factor)
+    lo, hi = max(lo, dim.low), min(hi, dim.high)
+    if not lo < hi:
+        raise ValueError(f"{dim.name}: {centre:g} is outside its box [{dim.low:g}, {dim.high:g}]")
+    return Dim(dim.name, lo, hi, dim.log)
+
+
+def ensemble_dims(setting: str, near: float | None = None) -> tuple[Dim, ...]:
     """The parameters history matching searches for ``setting``: its calibration search
-    (:data:`SEARCH`) then the ``[ensemble]`` table's parameters."""
+    (:data:`SEARCH`) then the ``[ensemble]`` table's parameters. With ``near`` (a
+    fraction), the calibration's parameters are searched only around the setting's
+    adopted values (:func:`around`); the ``[ensemble]`` ones always over their ranges."""
     registry.check_setting(setting)
     dims = list(SEARCH[setting])
+    if near is not None:
+        adopted = registry.resolve("jit", setting=setting)
+        dims = [around(d, float(adopted[d.name]), near) for d in dims]
     seen = {d.name for d in dims}
     dims += [Dim(n, lo, hi) for n, (lo, hi) in ensemble_ranges().items() if n not in seen]
     return tuple(dims)
@@ -352,6 +370,7 @@ def command_line(
     replications: int,
     final_replications: int,
     horizon_weeks: int | None = None,
+    near: float | None = None,
 ) -> str:
     """The canonical command that reproduces an ensemble (``--jobs`` changes nothing)."""
     cmd = (
@@ -361,6 +380,8 @@ def command_line(
     )
     if horizon_weeks is not None and horizon_weeks != protocol().horizon_weeks:
         cmd += f" --horizon {horizon_weeks}"
+    if near is not None:
+        cmd += f" --near {near:g}"
     return cmd
 
 
@@ -376,6 +397,7 @@ def history_match(
     base: Mapping[str, Any] | None = None,
     targets: Sequence[Target] | None = None,
     progress: bool = False,
+    near: float | None = None,
 ) -> EnsembleResult:
     """History-match ``setting`` to its targets and keep every candidate inside them all.
 
@@ -396,7 +418,7 @@ def history_match(
     targets = list(targets) if targets is not None else load_targets(setting)
     regime = _regime(targets)
     metrics = tuple(t.metric for t in targets)
-    dims = ensemble_dims(setting)
+    dims = ensemble_dims(setting, near)
     base = dict(base or {})
     clash = sorted(set(base) & {d.name for d in dims})
     if clash:
@@ -523,7 +545,10 @@ def history_match(
     members.insert(0, MEMBER_COLUMN, np.arange(1, len(members) + 1))
     record = {
         "date": datetime.date.today().isoformat(),
-        "command": command_line(setting, seed, points, waves, replications, final_reps, horizon),
+        "command": command_line(
+            setting, seed, points, waves, replications, final_reps, horizon, near
+        ),
+        "near": near,
         "setting": setting,
         "regime": regime,
         "seed": seed,
