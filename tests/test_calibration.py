@@ -268,23 +268,8 @@ def test_calibrate_bad_input_exits_2(tmp_path, bad):
 #: Settings whose adopted calibration does not meet every target yet, and why (measured,
 #: not assumed; strict: the test fails as soon as the setting validates, so the marker
 #: has to go then).
-_NOT_YET_VALID = {
-    "home_care": "care as visits (issue 12): the search of 2026-12-02 left leavers under 3 "
-    "months at 43.8 % (target 50-81 %) and COC over 7 h/day at 0.325 (target 0.33-0.49) "
-    "in 200 validation runs; the three other targets are met",
-}
-
-
 @pytest.mark.slow
-@pytest.mark.parametrize(
-    "setting",
-    [
-        pytest.param(s, marks=pytest.mark.xfail(strict=True, reason=_NOT_YET_VALID[s]))
-        if s in _NOT_YET_VALID
-        else s
-        for s in SETTINGS
-    ],
-)
+@pytest.mark.parametrize("setting", list(SETTINGS))
 def test_validate_passes_for_each_setting(tmp_path, capsys, setting):
     """`workforce-sim validate --setting S` as documented (the protocol's replications:
     a turnover rate varies by about 9 points between runs of a 100-post agency, so fewer

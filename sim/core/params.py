@@ -198,12 +198,25 @@ CALIBRATION: dict[str, dict[str, Any]] = {
         "replications": 32,
         "horizon_weeks": 156,
         "score": 0.03113,
-        "search_score": 0.023,
-        "values": {
+        "search_score": 0.0036,
+        # The search's values left 2 of the 5 targets outside in validation (leavers
+        # under 3 months 43.8 %, COC over 7 h/day 0.325). Adopted instead: member 8 of the
+        # home-care ensemble (sim/data/ensemble/home_care.json, `workforce-sim ensemble
+        # --setting home_care --seed 2026 --points 100 --waves 3 --replications 4
+        # --final-replications 32 --near 0.3`, 2026-12-02), the member whose smallest
+        # margin inside the five targets is largest; its other parameters are in
+        # SETTING_ASSUMPTIONS["home_care"]. ``adjusted`` holds the search's values.
+        "adjusted": {
             "outside_options": 1.51,
             "reality_shock": 23.0,
             "reality_shock_weeks": 9.38,
             "absence_rate": 0.133,
+        },
+        "values": {
+            "outside_options": 1.45,
+            "reality_shock": 26.7,
+            "reality_shock_weeks": 11.9,
+            "absence_rate": 0.117,
         },
         "context": {
             "burnout_gain": 0.0486,
@@ -1442,6 +1455,12 @@ REGIME_LABELS: dict[str, str] = {
 #: The settings (kinds of service): presets over non-training parameters. Each entry is
 #: ``name: (value, rationale)``; the values calibrated for a setting (``CALIBRATION``)
 #: are added to its preset in :data:`SETTINGS`. ``dsp`` is the registry defaults.
+_MEMBER8 = (
+    "No target identifies it; the value of member 8 of the home-care ensemble "
+    "(history matching, docs/ODD.md 9.7), adopted with its calibrated values because "
+    "with the registry's values the home-care targets were not all met (CALIBRATION)."
+)
+
 SETTING_ASSUMPTIONS: dict[str, dict[str, tuple[Any, str]]] = {
     "dsp": {},
     "home_care": {
@@ -1492,6 +1511,30 @@ SETTING_ASSUMPTIONS: dict[str, dict[str, tuple[Any, str]]] = {
             "Home care agencies recruit continuously with low entry requirements "
             "and hire within weeks (assumption: half the DSP time to fill). "
             "Not calibrated: there is no home-care vacancy target.",
+        ),
+        "quit_exhaustion": (
+            1.24,
+            _MEMBER8,
+        ),
+        "burnout_recovery": (
+            0.0695,
+            _MEMBER8,
+        ),
+        "unseen_learning": (
+            0.763,
+            _MEMBER8,
+        ),
+        "known_gap_risk": (
+            0.403,
+            _MEMBER8,
+        ),
+        "module_gain": (
+            0.113,
+            _MEMBER8,
+        ),
+        "gap_encounter_rate": (
+            5.04,
+            _MEMBER8,
         ),
     },
 }

@@ -549,6 +549,13 @@ def history_match(
             setting, seed, points, waves, replications, final_reps, horizon, near
         ),
         "near": near,
+        # the adopted values --near searched around (the command alone does not fix them:
+        # they are the setting's calibration at the time)
+        "centre": (
+            {d.name: registry.resolve("jit", setting=setting)[d.name] for d in SEARCH[setting]}
+            if near is not None
+            else None
+        ),
         "setting": setting,
         "regime": regime,
         "seed": seed,
