@@ -6,6 +6,8 @@ PY      := $(VENV)/bin/python
 STAMP   := $(VENV)/.installed-stamp
 OUT     ?= output/compare
 PYTEST_ARGS ?=
+# tests in two processes (pytest-xdist): the suite is mostly single-process work
+PYTEST_WORKERS ?= 2
 
 .PHONY: demo test check lint bench install browser clean
 
@@ -43,13 +45,13 @@ test: $(STAMP) browser
 	$(PY) -m ruff check sim tests benchmarks
 	$(PY) -m ruff format --check sim tests benchmarks
 	$(VENV)/bin/lint-imports --no-cache
-	$(PY) -m pytest -q $(PYTEST_ARGS)
+	$(PY) -m pytest -q -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 # The quick loop: lint, then every test not marked slow (pyproject.toml, [tool.pytest]).
 # Under a minute on two cores once the kernels are compiled; `make test` runs them all.
 check: $(STAMP)
 	$(PY) -m ruff check sim tests benchmarks
-	$(PY) -m pytest -q -m "not slow" $(PYTEST_ARGS)
+	$(PY) -m pytest -q -n $(PYTEST_WORKERS) -m "not slow" $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(PY) -m ruff check sim tests benchmarks
