@@ -584,3 +584,8 @@ def test_sensitivity_of_the_model_sobol_and_morris(tmp_path, capsys):
     assert set(table.group) == {"regime=jit", "regime=foundation"}
     assert set(table.output) == {"turnover_rate", "coc"}
     assert (out / "sensitivity_regime_jit.png").exists()
+    # the sweep's own report too: each factor's effect
+    assert "Report: " in printed
+    html = (out / "report.html").read_text()
+    assert "gap_strain" in html.lower().replace(" ", "_") or "Gap strain" in html
+    assert any((out / "report").glob("effect_gap_strain.png"))

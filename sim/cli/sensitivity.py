@@ -3,7 +3,8 @@
 Runs (or, with ``--resume``, finishes) the sweep of a spec whose design is ``sobol`` or
 ``morris``, averages the replications of each design point and writes the indices with
 their confidence intervals and the replication noise to ``DIR/sensitivity.csv`` and
-``.md``, and a bar chart to ``DIR/sensitivity.png`` (see :mod:`sim.report.sensitivity`).
+``.md``, and a bar chart to ``DIR/sensitivity.png`` (see :mod:`sim.report.sensitivity`),
+then the sweep's own report (``DIR/report.html``, :mod:`sim.report.sweep`).
 
 ``workforce-sim sensitivity --ensemble [--setting S]``: no spec; runs the regimes of
 ``compare`` across the installed ensemble of the setting and reports which ensemble
@@ -154,7 +155,10 @@ def _sensitivity(args: argparse.Namespace) -> int:
     print()
     print((out / "sensitivity.md").read_text())
     print(f"Wrote {', '.join(p.name for p in files.values())} to {out}/")
-    return 1 if report.n_failed else 0
+    from sim.cli.sweep import write_report
+
+    reported = write_report(out)  # the sweep's own report: each factor's effect
+    return 1 if report.n_failed or not reported else 0
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
