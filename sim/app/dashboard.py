@@ -534,6 +534,24 @@ def _BatchNote(batch: solara.Reactive, playing: bool) -> None:
         )
 
 
+def _actions(m, model, factory, values, playing, frame, batch):
+    """The Reset and Step actions of a page: Reset stops play and builds a fresh model
+    from the controls' values with ``factory``; Step advances ``m`` one week."""
+
+    def reset() -> None:
+        playing.set(False)
+        model.set(factory(values.value))
+        frame.set(0)
+        batch.set(1)
+
+    def step() -> None:
+        m.step()
+        batch.set(1)
+        frame.set(frame.value + 1)
+
+    return reset, step
+
+
 def _use_player(
     model_value: Any,
     playing: solara.Reactive,
@@ -692,16 +710,7 @@ def DashboardPage() -> None:
     )
     _use_player(m, playing, speed, frame, batch)
 
-    def reset() -> None:
-        playing.set(False)
-        model.set(_new_model(values.value))
-        frame.set(0)
-        batch.set(1)
-
-    def step() -> None:
-        m.step()
-        batch.set(1)
-        frame.set(frame.value + 1)
+    reset, step = _actions(m, model, _new_model, values, playing, frame, batch)
 
     with solara.AppBar():
         solara.AppBarTitle("workforce-sim: one agency")
@@ -774,16 +783,7 @@ def ComparePage() -> None:
     )
     _use_player(m, playing, speed, frame, batch)
 
-    def reset() -> None:
-        playing.set(False)
-        model.set(_new_comparison(values.value))
-        frame.set(0)
-        batch.set(1)
-
-    def step() -> None:
-        m.step()
-        batch.set(1)
-        frame.set(frame.value + 1)
+    reset, step = _actions(m, model, _new_comparison, values, playing, frame, batch)
 
     with solara.AppBar():
         solara.AppBarTitle("workforce-sim: two regimes side by side")

@@ -575,18 +575,11 @@ def _html_table(df: pd.DataFrame, caption: str | None = None) -> str:
     return "\n".join(out)
 
 
-def _html(
-    meta: Mapping[str, Any],
-    facts: list[tuple[str, str]],
-    table: pd.DataFrame,
-    charts: list[Chart],
-    params: list[tuple[str, str, str]],
-    parts: _Parts,
-    why: tuple[CompareSection, Chart] | None = None,
-) -> str:
+def html_start(title: str) -> list[str]:
+    """The opening lines of a report page (head with the reports' style, then the
+    title as ``<h1>``); the sweep report uses it too."""
     e = html.escape
-    title = str(meta.get("title") or "Workforce simulation: regime comparison")
-    out = [
+    return [
         "<!DOCTYPE html>",
         '<html lang="en">',
         "<head>",
@@ -598,6 +591,20 @@ def _html(
         "<body>",
         f"<h1>{e(title)}</h1>",
     ]
+
+
+def _html(
+    meta: Mapping[str, Any],
+    facts: list[tuple[str, str]],
+    table: pd.DataFrame,
+    charts: list[Chart],
+    params: list[tuple[str, str, str]],
+    parts: _Parts,
+    why: tuple[CompareSection, Chart] | None = None,
+) -> str:
+    e = html.escape
+    title = str(meta.get("title") or "Workforce simulation: regime comparison")
+    out = html_start(title)
     if meta.get("description"):
         out.append(f"<p>{e(str(meta['description']).strip())}</p>")
     if parts.warnings:

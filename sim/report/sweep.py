@@ -343,6 +343,17 @@ def _how_to_read(data: SweepReportData) -> list[str]:
     return lines
 
 
+def _interval_cell(r: pd.DataFrame, measure: str, fmt) -> str:
+    """A table cell from the first row of ``r`` (mean, interval, units) written by
+    ``fmt``; a dash when ``r`` is empty."""
+    if r.empty:
+        return _DASH
+    first = r.iloc[0]
+    return fmt(
+        first["mean"], first["ci_low"], first["ci_high"], int(first["n_units"]), value_kind(measure)
+    )
+
+
 def _effect_table(data: SweepReportData, info: FactorInfo) -> tuple[list[str], list[list[str]]]:
     e = data.effects[data.effects["factor"] == info.name]
     header = [factor_label(info.name)] + [measure_label(m) for m in data.measures]
@@ -351,18 +362,7 @@ def _effect_table(data: SweepReportData, info: FactorInfo) -> tuple[list[str], l
         first = g.iloc[0]
         row = [_level_text(info, str(first["level"]), data.labels)]
         for m in data.measures:
-            r = g[g["measure"] == m]
-            row.append(
-                _DASH
-                if r.empty
-                else format_cell(
-                    r["mean"].iloc[0],
-                    r["ci_low"].iloc[0],
-                    r["ci_high"].iloc[0],
-                    int(r["n_units"].iloc[0]),
-                    value_kind(m),
-                )
-            )
+            row.append(_interval_cell(g[g["measure"] == m], m, format_cell))
         rows.append(row)
     return header, rows
 
@@ -383,17 +383,7 @@ def _diff_table(data: SweepReportData, info: FactorInfo) -> tuple[list[str], lis
         for reg in pairs:
             for m in data.measures:
                 r = g[(g["regime"] == reg) & (g["measure"] == m)]
-                row.append(
-                    _DASH
-                    if r.empty
-                    else _diff_cell(
-                        r["mean"].iloc[0],
-                        r["ci_low"].iloc[0],
-                        r["ci_high"].iloc[0],
-                        int(r["n_units"].iloc[0]),
-                        value_kind(m),
-                    )
-                )
+                row.append(_interval_cell(r, m, _diff_cell))
         rows.append(row)
     return header, rows
 
@@ -680,7 +670,7 @@ def _files_text(data: SweepReportData) -> list[str]:
 
 
 def _html(data: SweepReportData, charts: Mapping[str, _Chart]) -> str:
-    from sim.report.report import _CSS
+    from sim.report.report import html_start
 
     e = html.escape
 
@@ -707,18 +697,7 @@ def _html(data: SweepReportData, charts: Mapping[str, _Chart]) -> str:
         )
 
     title = f"Sweep report: {data.name}"
-    out = [
-        "<!DOCTYPE html>",
-        '<html lang="en">',
-        "<head>",
-        '<meta charset="utf-8">',
-        '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f"<title>{e(title)}</title>",
-        f"<style>{_CSS}</style>",
-        "</head>",
-        "<body>",
-        f"<h1>{e(title)}</h1>",
-    ]
+    out = html_start(title)
     if data.description:
         out.append(f"<p>{e(data.description)}</p>")
     for w in _warnings(data):
