@@ -7,11 +7,12 @@ updates it week by week: the week that leaves each window is taken out and the n
 put in, so no week recounts a client's whole history.
 
 * A week is kept as its **runs**: the visits in order, consecutive visits by the same
-  worker (or missed ones) as one run ``(run_id, run_len)``, ``nruns`` runs a week, in
-  ring slot ``t mod 52`` (week-major, so one week of every client is one block of
+  worker (or missed ones) as one run, packed in one 64-bit number (:func:`_pack`: the
+  worker id, the run's length and an overflow flag), ``wk[s, c, 0]`` runs a week, in
+  ring slot ``s = t mod 52`` (week-major, so one week of every client is one block of
   memory). A client's week usually has one to three runs, so the work per week follows
   the runs, not the visits. :meth:`ContinuityLedger.history` expands them again.
-* ``tab_id[c, e]`` and ``tab_cnt[c, w, e]``: the workers (other than temp agency staff)
+* ``tab_id[c, e]`` and ``tab_cnt[c, e, w]``: the workers (other than temp agency staff)
   client *c* saw in the last 52 weeks and their number of visits ``n_i`` in window *w*,
   packed in the first ``used[c]`` entries (an entry goes when its 52-week count is 0).
   A run of ``r`` visits raising ``n_i`` from *m* to *m + r* adds ``(m + r)**2 - m**2``
@@ -19,10 +20,16 @@ put in, so no week recounts a client's whole history.
 * ``n[w, c]``, ``sumsq[w, c] = sum_i n_i**2``, ``distinct[w, c]`` and ``top[w, c] =
   max_i n_i`` per window;
 * ``same[w, c]``: consecutive made visits with the same worker whose first visit is in
-  the window (missed visits are skipped), with ``wk_pairs[s, c]`` counting the pairs
+  the window (missed visits are skipped), with ``wk[s, c, 1]`` counting the pairs
   that start in slot *s* (a pair across weeks is added to the earlier week's slot when
   the later week is recorded);
-* ``missed[w, c]``: missed visits in the window (``wk_missed[s, c]`` per week).
+* ``missed[w, c]``: missed visits in the window (``wk[s, c, 2]`` per week).
+
+The counts are small integers (at most 52 weeks of ``VISITS_MAX`` visits), so a client's
+counts fit one 64-byte row of 32-bit numbers (``stats``), its table's first entries one
+row of 32-bit ids and one of 16-bit counts, and a week's run count, pairs and missed
+visits one 8-byte entry: a week touches a few cache lines per client, which is what
+the ledger's speed depends on.
 
 A client whose new week has the same runs as a week leaving a window (no temp staff)
 keeps that window's worker counts as they are; only pairs and missed visits change.
@@ -70,7 +77,7 @@ WINDOWS: tuple[int, int] = (SHORT_WINDOW, CONTACT_WINDOW)
 TABLE = 48
 
 #: ``last_week`` of a client with no visit yet (far before any window).
-NEVER = np.iinfo(np.int64).min // 2
+NEVER = np.iinfo(np.int32).min // 2
 
 #: The columns of a client's row of counts (``ContinuityLedger.stats``): each count of
 #: both windows (``n0``: 26 weeks, ``n1``: 52 weeks), the table's entries in use, and
@@ -97,6 +104,14 @@ _STATS = indices(
     "LedgerStats",
 )
 
+#: A packed run (:func:`_pack`): the worker id + 1 in the low 32 bits (0 for missed
+#: visits), the run's length from bit 32, and ``_OVERFLOW`` set when the run's worker
+#: found the client's table full (then counted as a new face at each visit).
+_ID_MASK = (1 << 32) - 1
+_LEN_SHIFT = 32
+_LEN_MASK = (1 << 16) - 1
+_OVERFLOW = 1 << 48
+
 
 class ContinuityLedger:
     """Ring buffer of 52 weeks of up to ``visits`` visits a week for ``n_clients`` clients."""
@@ -108,25 +123,23 @@ class ContinuityLedger:
         self.window = window
         self.visits = visits
         # week-major, so that one week's slot of every client is one block of memory
-        self.run_id = np.full((window, n, visits), NO_CONTACT, dtype=np.int32)
-        self.run_len = np.zeros((window, n, visits), dtype=np.int16)
-        self.nruns = np.zeros((window, n), dtype=np.int16)
-        self.overflow = np.zeros((window, n, visits), dtype=np.bool_)
-        # the pairs and missed visits of each week, side by side
-        self.wk = np.zeros((window, n, 2), dtype=np.int64)
+        self.runs = np.zeros((window, n, visits), dtype=np.int64)
+        # each week's number of runs, pairs and missed visits, side by side (and a spare)
+        self.wk = np.zeros((window, n, 4), dtype=np.int16)
         self.tab_id = np.full((n, TABLE), NO_CONTACT, dtype=np.int32)
-        self.tab_cnt = np.zeros((n, 2, TABLE), dtype=np.int64)
-        # every per-client count in one row per client (one block of memory a client);
-        # the named arrays below are views into it, [window, client] for the counts
-        self.stats = np.zeros((n, len(_STATS)), dtype=np.int64)
+        self.tab_cnt = np.zeros((n, TABLE, 2), dtype=np.int16)
+        # every per-client count in one row per client (one cache line a client); the
+        # named arrays below are views into it, [window, client] for the counts
+        self.stats = np.zeros((n, len(_STATS)), dtype=np.int32)
         self.stats[:, _STATS.last_id] = NO_CONTACT
         self.stats[:, _STATS.last_week] = NEVER
         self._views()
 
     def _views(self) -> None:
         st = self.stats
-        self.wk_pairs = self.wk[:, :, 0]
-        self.wk_missed = self.wk[:, :, 1]
+        self.nruns = self.wk[:, :, 0]
+        self.wk_pairs = self.wk[:, :, 1]
+        self.wk_missed = self.wk[:, :, 2]
         for name in ("n", "sumsq", "distinct", "top", "same", "missed"):
             i = getattr(_STATS, name + "0")
             setattr(self, name, st[:, i : i + 2].T)
@@ -139,10 +152,9 @@ class ContinuityLedger:
         new = object.__new__(ContinuityLedger)
         for name in ("window", "visits"):
             setattr(new, name, getattr(self, name))
-        for name in ("run_id", "run_len", "nruns", "overflow", "wk", "tab_id", "tab_cnt", "stats"):
+        for name in ("runs", "wk", "tab_id", "tab_cnt", "stats"):
             setattr(new, name, getattr(self, name).copy())
         new._views()
-        new.arrays = LedgerArrays(*(getattr(new, f) for f in LedgerArrays._fields))
         memo[id(self)] = new
         return new
 
@@ -169,21 +181,17 @@ class ContinuityLedger:
         if window not in WINDOWS:
             raise ValueError(f"window must be one of {WINDOWS} weeks, got {window}")
         order = (np.arange(CONTACT_WINDOW - window, CONTACT_WINDOW) + week + 1) % CONTACT_WINDOW
-        h = np.full((self.n.shape[1], window, self.visits), NO_CONTACT, dtype=np.int32)
-        _expand(self.run_id, self.run_len, self.nruns, order, h)
+        h = np.full((self.stats.shape[0], window, self.visits), NO_CONTACT, dtype=np.int32)
+        _expand(self.runs, self.wk, order, h)
         return h.reshape(h.shape[0], -1)
 
     def visits_in(self, week: int, row: int) -> np.ndarray:
         """Client ``row``'s visits in week ``week`` (one of the last 52 recorded), in
         order, ``visits`` places (-1 = no visit or a missed one)."""
         slot = week % CONTACT_WINDOW
-        out = np.full(self.visits, NO_CONTACT, dtype=np.int32)
-        j = 0
-        for q in range(int(self.nruns[slot, row])):
-            r = int(self.run_len[slot, row, q])
-            out[j : j + r] = self.run_id[slot, row, q]
-            j += r
-        return out
+        out = np.full((1, 1, self.visits), NO_CONTACT, dtype=np.int32)
+        _expand(self.runs[:, row : row + 1], self.wk[:, row : row + 1], np.array([slot]), out)
+        return out[0, 0]
 
     def indices(
         self, rows: np.ndarray | None = None, window: int = CONTACT_WINDOW
@@ -194,8 +202,8 @@ class ContinuityLedger:
             raise ValueError(f"window must be one of {WINDOWS} weeks, got {window}")
         w = WINDOWS.index(window)
         sel = slice(None) if rows is None else rows
-        n = self.n[w, sel]
-        sumsq = self.sumsq[w, sel]
+        n = self.n[w, sel].astype(np.int64)
+        sumsq = self.sumsq[w, sel].astype(np.int64)
         top = self.top[w, sel]
         nf = n.astype(float)
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -203,38 +211,33 @@ class ContinuityLedger:
             upc = np.where(n >= 1, top / nf, np.nan)
             secon = np.where(n >= 2, self.same[w, sel] / (nf - 1), np.nan)
         return {
-            "n": n.copy(),
+            "n": n,
             "coc": coc,
             "upc": upc,
             "secon": secon,
-            "distinct": self.distinct[w, sel].copy(),
-            "missed": self.missed[w, sel].copy(),
+            "distinct": self.distinct[w, sel].astype(np.int64),
+            "missed": self.missed[w, sel].astype(np.int64),
         }
 
 
 LedgerArrays = namedtuple(  # type: ignore[misc]
     "LedgerArrays",
     [
-        "run_id",
-        "run_len",
-        "nruns",
-        "overflow",
-        "wk_pairs",
-        "wk_missed",
+        "runs",
+        "wk",
         "tab_id",
         "tab_cnt",
-        "used",
+        "stats",
         "n",
         "sumsq",
         "distinct",
         "top",
         "same",
         "missed",
+        "used",
         "last_id",
         "last_slot",
         "last_week",
-        "stats",
-        "wk",
     ],
 )
 
@@ -243,24 +246,29 @@ LedgerArrays = namedtuple(  # type: ignore[misc]
 def forget(L, rows):  # pragma: no cover (compiled)
     """Forget the history of client places ``rows`` (ledger arrays ``L``)."""
     for c in rows:
-        L.run_id[:, c, :] = NO_CONTACT
-        L.run_len[:, c, :] = 0
-        L.nruns[:, c] = 0
-        L.overflow[:, c, :] = False
-        L.wk_pairs[:, c] = 0
-        L.wk_missed[:, c] = 0
+        L.runs[:, c, :] = 0
+        L.wk[:, c, :] = 0
         L.tab_id[c, :] = NO_CONTACT
         L.tab_cnt[c, :, :] = 0
-        L.used[c] = 0
-        for w in range(2):
-            L.n[w, c] = 0
-            L.sumsq[w, c] = 0
-            L.distinct[w, c] = 0
-            L.top[w, c] = 0
-            L.same[w, c] = 0
-            L.missed[w, c] = 0
-        L.last_id[c] = NO_CONTACT
-        L.last_week[c] = NEVER
+        L.stats[c, :] = 0
+        L.stats[c, _STATS.last_id] = NO_CONTACT
+        L.stats[c, _STATS.last_week] = NEVER
+
+
+@kernel
+def _pack(wid, r):  # pragma: no cover (compiled)
+    """A run of ``r`` visits by worker id ``wid`` (-1: missed) as one 64-bit number."""
+    return np.int64(wid + 1) | (np.int64(r) << _LEN_SHIFT)
+
+
+@kernel
+def _run_id(x):  # pragma: no cover (compiled)
+    return np.int64(x & _ID_MASK) - 1
+
+
+@kernel
+def _run_len(x):  # pragma: no cover (compiled)
+    return (x >> _LEN_SHIFT) & _LEN_MASK
 
 
 @kernel
@@ -274,80 +282,78 @@ def _find(tab_id, used, c, wid):  # pragma: no cover (compiled)
 
 
 @kernel
-def _expand(run_id, run_len, nruns, order, out):  # pragma: no cover (compiled)
+def _expand(runs, wk, order, out):  # pragma: no cover (compiled)
     """Write the visits of ring slots ``order`` (oldest first) into ``out[c, k, j]``."""
     for k in range(order.size):
         s = order[k]
         for c in range(out.shape[0]):
             j = 0
-            for q in range(nruns[s, c]):
-                for _ in range(run_len[s, c, q]):
-                    out[c, k, j] = run_id[s, c, q]
+            for q in range(wk[s, c, 0]):
+                x = runs[s, c, q]
+                for _ in range(_run_len(x)):
+                    out[c, k, j] = _run_id(x)
                     j += 1
 
 
 @kernel
-def _leave(
-    run_id, run_len, nruns, overflow, tab_id, tab_cnt, st, wk, c, w, slot
-):  # pragma: no cover
+def _leave(runs, wk, tab_id, tab_cnt, st, c, w, slot):  # pragma: no cover (compiled)
     """The week in ring ``slot`` leaves window ``w`` of client ``c``, run by run: ``r``
     visits lowering ``n_i`` from *m* to *m - r* remove ``m**2 - (m - r)**2``. (``st`` is
-    the ledger's ``stats``, ``wk`` its ``wk``; the arrays are passed one by one because a
-    call copies what it is passed, and the named tuple is large.)"""
-    for q in range(nruns[slot, c]):
-        wid = run_id[slot, c, q]
+    the ledger's ``stats``; the arrays are passed one by one because a call copies what
+    it is passed, and the named tuple is large.)"""
+    for q in range(wk[slot, c, 0]):
+        x = runs[slot, c, q]
+        wid = _run_id(x)
         if wid == NO_CONTACT:
             continue
-        r = np.int64(run_len[slot, c, q])
+        r = _run_len(x)
         st[c, _STATS.n0 + w] -= r
         used = st[c, _STATS.used]
-        e = -1 if wid >= AGENCY_ID_BASE or overflow[slot, c, q] else _find(tab_id, used, c, wid)
+        new_face = wid >= AGENCY_ID_BASE or (x & _OVERFLOW) != 0
+        e = -1 if new_face else _find(tab_id, used, c, wid)
         if e < 0:  # a new face at each visit
             st[c, _STATS.sumsq0 + w] -= r
             st[c, _STATS.distinct0 + w] -= r
             continue
-        m = tab_cnt[c, w, e]
+        m = np.int64(tab_cnt[c, e, w])
         st[c, _STATS.sumsq0 + w] -= m * m - (m - r) * (m - r)
         st[c, _STATS.distinct0 + w] -= m == r
-        tab_cnt[c, w, e] = m - r
+        tab_cnt[c, e, w] = m - r
         if w == 1 and m == r:  # gone from the 52 weeks (so from the 26): free it
             last = used - 1
             tab_id[c, e] = tab_id[c, last]
-            tab_cnt[c, 0, e] = tab_cnt[c, 0, last]
-            tab_cnt[c, 1, e] = tab_cnt[c, 1, last]
+            tab_cnt[c, e, 0] = tab_cnt[c, last, 0]
+            tab_cnt[c, e, 1] = tab_cnt[c, last, 1]
             tab_id[c, last] = NO_CONTACT
-            tab_cnt[c, 0, last] = 0
-            tab_cnt[c, 1, last] = 0
+            tab_cnt[c, last, 0] = 0
+            tab_cnt[c, last, 1] = 0
             st[c, _STATS.used] = last
-    st[c, _STATS.same0 + w] -= wk[slot, c, 0]
-    st[c, _STATS.missed0 + w] -= wk[slot, c, 1]
+    st[c, _STATS.same0 + w] -= wk[slot, c, 1]
+    st[c, _STATS.missed0 + w] -= wk[slot, c, 2]
 
 
 @kernel
-def _same_runs(rid, rlen, k, run_id, run_len, nruns, overflow, c, slot):  # pragma: no cover
-    """Whether the runs ``rid[:k]``, ``rlen[:k]`` are those of client ``c``'s week in ring
-    ``slot``, none of them temp agency staff (new ids each visit) nor an overflow. (The
-    ledger's arrays are passed one by one: a call that passes the whole named tuple
-    copies it.)"""
-    if nruns[slot, c] != k:
+def _same_runs(new, k, runs, wk, c, slot):  # pragma: no cover (compiled)
+    """Whether the packed runs ``new[:k]`` are those of client ``c``'s week in ring
+    ``slot``, none of them temp agency staff (new ids each visit) nor an overflow (a
+    stored run with the overflow flag never equals a new one)."""
+    if wk[slot, c, 0] != k:
         return False
     for q in range(k):
-        wid = rid[q]
-        if wid != run_id[slot, c, q] or rlen[q] != run_len[slot, c, q]:
-            return False
-        if wid >= AGENCY_ID_BASE or overflow[slot, c, q]:
+        if new[q] != runs[slot, c, q] or _run_id(new[q]) >= AGENCY_ID_BASE:
             return False
     return True
 
 
 @kernel
-def _enter(run_id, run_len, nruns, overflow, tab_id, tab_cnt, st, c, s, w):  # pragma: no cover
+def _enter(runs, wk, tab_id, tab_cnt, st, c, s, w):  # pragma: no cover (compiled)
     """The runs in ring slot ``s`` enter window ``w`` only (or both when ``w`` is 2)."""
-    for q in range(nruns[s, c]):
-        wid = run_id[s, c, q]
+    for q in range(wk[s, c, 0]):
+        x = runs[s, c, q]
+        wid = _run_id(x)
         if wid == NO_CONTACT:
             continue
-        r = np.int64(run_len[s, c, q])
+        r = _run_len(x)
         e = -1
         if wid < AGENCY_ID_BASE:
             used = st[c, _STATS.used]
@@ -357,7 +363,7 @@ def _enter(run_id, run_len, nruns, overflow, tab_id, tab_cnt, st, c, s, w):  # p
                 tab_id[c, e] = wid
                 st[c, _STATS.used] = e + 1
             elif e < 0:
-                overflow[s, c, q] = True
+                runs[s, c, q] = x | _OVERFLOW
         for v in range(2):
             if w != 2 and v != w:
                 continue
@@ -366,8 +372,8 @@ def _enter(run_id, run_len, nruns, overflow, tab_id, tab_cnt, st, c, s, w):  # p
                 st[c, _STATS.sumsq0 + v] += r
                 st[c, _STATS.distinct0 + v] += r
             else:
-                m = tab_cnt[c, v, e]
-                tab_cnt[c, v, e] = m + r
+                m = np.int64(tab_cnt[c, e, v])
+                tab_cnt[c, e, v] = m + r
                 st[c, _STATS.sumsq0 + v] += (m + r) * (m + r) - m * m
                 st[c, _STATS.distinct0 + v] += m == 0
 
@@ -378,15 +384,13 @@ def record_visits(L, week, ids, scheduled):  # pragma: no cover (compiled)
     ``week % 52``; the week 26 weeks back leaves the short window and the week 52 back
     the long one. ``scheduled[c]``: visits planned (the ones without an id were missed).
     """
-    ring = L.run_id.shape[0]
+    runs, wk, tab_id, tab_cnt, st = L.runs, L.wk, L.tab_id, L.tab_cnt, L.stats
+    ring = runs.shape[0]
     per = ids.shape[1]
     short = WINDOWS[0]
     s = week % ring
     s_short = (week - short) % ring
-    rid = np.empty(per, dtype=np.int32)
-    rlen = np.empty(per, dtype=np.int16)
-    run_id, run_len, nruns, overflow = L.run_id, L.run_len, L.nruns, L.overflow
-    tab_id, tab_cnt, st, wk = L.tab_id, L.tab_cnt, L.stats, L.wk
+    new = np.empty(per, dtype=np.int64)
     for c in range(ids.shape[0]):
         # this week's runs; the pairs of consecutive made visits by the same worker
         k = 0
@@ -403,8 +407,7 @@ def record_visits(L, week, ids, scheduled):  # pragma: no cover (compiled)
             j += r
             if wid == NO_CONTACT and j == per:
                 break  # trailing places without a visit
-            rid[k] = wid
-            rlen[k] = r
+            new[k] = _pack(wid, r)
             k += 1
             if wid == NO_CONTACT:
                 continue
@@ -414,45 +417,51 @@ def record_visits(L, week, ids, scheduled):  # pragma: no cover (compiled)
             if first == NO_CONTACT:
                 first = wid
             prev = wid
-        keep_long = _same_runs(rid, rlen, k, run_id, run_len, nruns, overflow, c, s)
-        keep_short = _same_runs(rid, rlen, k, run_id, run_len, nruns, overflow, c, s_short)
+        keep_long = _same_runs(new, k, runs, wk, c, s)
+        keep_short = _same_runs(new, k, runs, wk, c, s_short)
         if keep_short:
-            L.same[0, c] -= L.wk_pairs[s_short, c]
-            L.missed[0, c] -= L.wk_missed[s_short, c]
+            st[c, _STATS.same0] -= wk[s_short, c, 1]
+            st[c, _STATS.missed0] -= wk[s_short, c, 2]
         else:
-            _leave(run_id, run_len, nruns, overflow, tab_id, tab_cnt, st, wk, c, 0, s_short)
+            _leave(runs, wk, tab_id, tab_cnt, st, c, 0, s_short)
         if keep_long:
-            L.same[1, c] -= L.wk_pairs[s, c]
-            L.missed[1, c] -= L.wk_missed[s, c]
+            st[c, _STATS.same1] -= wk[s, c, 1]
+            st[c, _STATS.missed1] -= wk[s, c, 2]
         else:
-            _leave(run_id, run_len, nruns, overflow, tab_id, tab_cnt, st, wk, c, 1, s)
+            _leave(runs, wk, tab_id, tab_cnt, st, c, 1, s)
             for q in range(k):
-                L.run_id[s, c, q] = rid[q]
-                L.run_len[s, c, q] = rlen[q]
-                L.overflow[s, c, q] = False
-            L.nruns[s, c] = k
+                runs[s, c, q] = new[q]
+            wk[s, c, 0] = k
         if not (keep_short and keep_long):
             w = 2 if not (keep_short or keep_long) else (1 if keep_short else 0)
-            _enter(run_id, run_len, nruns, overflow, tab_id, tab_cnt, st, c, s, w)
-        L.wk_missed[s, c] = max(scheduled[c] - made, 0)
-        L.wk_pairs[s, c] = within
-        for w in range(2):
-            L.missed[w, c] += L.wk_missed[s, c]
-            L.same[w, c] += within
+            _enter(runs, wk, tab_id, tab_cnt, st, c, s, w)
+        missed = max(scheduled[c] - made, 0)
+        wk[s, c, 2] = missed
+        wk[s, c, 1] = within
+        st[c, _STATS.missed0] += missed
+        st[c, _STATS.missed1] += missed
+        st[c, _STATS.same0] += within
+        st[c, _STATS.same1] += within
         if made:
             # the pair across weeks: the last visit before this week and the first of it
-            if first == L.last_id[c] and first < AGENCY_ID_BASE and L.last_week[c] > week - ring:
-                L.wk_pairs[L.last_slot[c], c] += 1
-                L.same[1, c] += 1
-                if L.last_week[c] > week - short:
-                    L.same[0, c] += 1
-            L.last_id[c] = prev
-            L.last_slot[c] = s
-            L.last_week[c] = week
+            last_week = st[c, _STATS.last_week]
+            if (
+                first == st[c, _STATS.last_id]
+                and first < AGENCY_ID_BASE
+                and last_week > week - ring
+            ):
+                wk[st[c, _STATS.last_slot], c, 1] += 1
+                st[c, _STATS.same1] += 1
+                if last_week > week - short:
+                    st[c, _STATS.same0] += 1
+            st[c, _STATS.last_id] = prev
+            st[c, _STATS.last_slot] = s
+            st[c, _STATS.last_week] = week
         if keep_short and keep_long:
             continue  # no count changed, nor the tops
+        used = st[c, _STATS.used]
         for w in range(2):
-            top = 1 if L.n[w, c] > 0 else 0
-            for e in range(L.used[c]):
-                top = max(top, L.tab_cnt[c, w, e])
-            L.top[w, c] = top
+            top = 1 if st[c, _STATS.n0 + w] > 0 else 0
+            for e in range(used):
+                top = max(top, np.int64(tab_cnt[c, e, w]))
+            st[c, _STATS.top0 + w] = top
