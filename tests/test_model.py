@@ -292,6 +292,32 @@ def test_a_cached_warm_up_gives_the_same_run_as_a_fresh_one():
     assert len(core_model._WARMUPS) == 0
 
 
+def test_the_ledger_in_a_second_thread_gives_the_same_run(monkeypatch):
+    """A large agency records the week's visits in a helper thread while care runs;
+    forced on for a medium agency (warm-up included), every output is the same as with
+    the whole week in one compiled call, admissions included."""
+    from sim.core import model as core_model
+
+    def run(threshold):
+        monkeypatch.setattr(core_model, "LEDGER_THREAD_CLIENTS", threshold)
+        core_model.clear_warmup_cache()
+        m = make_model("foundation", rng=5, size=MEDIUM, shock_start=3, shock_weeks=6)
+        for _ in range(30):
+            m.step()
+        return m
+
+    one, two = run(10**9), run(0)
+    assert core_model._LEDGER_THREAD is not None  # the helper thread did the recording
+    pd.testing.assert_frame_equal(
+        one.datacollector.get_model_vars_dataframe(),
+        two.datacollector.get_model_vars_dataframe(),
+    )
+    pd.testing.assert_frame_equal(one.client_continuity(26), two.client_continuity(26))
+    np.testing.assert_array_equal(one.contact_history(), two.contact_history())
+    assert one.survival_data().equals(two.survival_data())
+    core_model.clear_warmup_cache()
+
+
 @pytest.mark.xfail(
     strict=False,
     reason="care as visits (issue 12): a run-year's turnover has an SD of about 9.5 points, "

@@ -9,8 +9,10 @@ the model then does what needs Python objects: Mesa handles for hires and leaver
 the leavers' spells for the survival curve.
 """
 
+import numpy as np
+
 from sim.core import observe
-from sim.core.continuity import LedgerArrays
+from sim.core.continuity import LedgerArrays, record_visits
 from sim.core.jit import kernel
 from sim.core.phases import assignment, burnout, care, clients, hiring, learning, separation, shocks
 from sim.core.state import (
@@ -18,6 +20,7 @@ from sim.core.state import (
     CONTACT_WINDOW,
     COST,
     EVENT,
+    VISITS_MAX,
     ClientArrays,
     WorkerArrays,
 )
@@ -44,7 +47,17 @@ __all__ = [
     "shocks",
     "week",
     "week_draws",
+    "week_part",
 ]
+
+
+@kernel
+def _unpack(arrays):  # pragma: no cover (compiled)
+    """The named tuples and the other arrays of ``week``'s flat argument list."""
+    W = WorkerArrays(*arrays[:_W_END])
+    C = ClientArrays(*arrays[_W_END:_C_END])
+    L = LedgerArrays(*arrays[_C_END:_L_END])
+    return (W, C, L, *arrays[_L_END:])
 
 
 @kernel
@@ -59,11 +72,35 @@ def week(t, pool, *arrays):  # pragma: no cover (compiled)
     ``events`` and ``measures``. Flat arrays pass into compiled code much faster than
     named tuples of them.
     """
-    W = WorkerArrays(*arrays[:_W_END])
-    C = ClientArrays(*arrays[_W_END:_C_END])
-    L = LedgerArrays(*arrays[_C_END:_L_END])
-    params, policies, pos, counters, costs, led, events, measures = arrays[_L_END:]
+    W, C, L, params, policies, pos, counters, costs, led, events, measures = _unpack(arrays)
     run_week(W, C, L, params[0], policies[0], pool, pos, counters, costs, led, events, measures, t)
+
+
+#: The parts of :func:`week_part`, in the order a week runs them.
+VISITS_PART, CARE_PART, CLOSE_PART = range(3)
+
+
+@kernel
+def week_part(part, t, pool, *arrays):  # pragma: no cover (compiled)
+    """One part of :func:`week` (same ``arrays``), for a caller that records the visits
+    in the continuity ledger itself between the first and the second:
+
+    * ``VISITS_PART`` (:func:`_visits_part`) returns the visits the ledger is to record;
+    * ``CARE_PART`` (:func:`_care_part`) reads and writes nothing of the ledger, so it
+      may run while the ledger records the week's visits;
+    * ``CLOSE_PART`` (:func:`_close_part`), once the ledger holds them.
+
+    The other parts return no visits.
+    """
+    W, C, L, params, policies, pos, counters, costs, led, events, measures = _unpack(arrays)
+    P = params[0]
+    if part == VISITS_PART:
+        return _visits_part(W, C, P, policies[0], pool, pos, counters, costs, led, events, t)
+    if part == CARE_PART:
+        _care_part(W, C, P, pool, pos, costs, led, events, t)
+    else:
+        _close_part(W, C, L, P, pool, pos, counters, costs, led, events, measures, t)
+    return np.empty((0, VISITS_MAX), dtype=np.int32)
 
 
 @kernel
@@ -78,34 +115,69 @@ def run_week(
     :data:`sim.core.state.EVENT`, the numbers of hires, leavers, quits, dismissals and
     discharged clients not yet replaced (``pending``: when the pool ran short), then from
     ``events[len(EVENT)]`` on the rows of the hires, of the leavers and of those places.
+
+    The week runs in three parts with the continuity ledger's recording between the
+    first and the second; the second never touches the ledger, so a large agency's
+    model (:class:`sim.core.model.WorkforceModel`) records the visits in a second thread
+    while it runs, with the same result.
     """
+    ids = _visits_part(W, C, P, policy, pool, pos, counters, costs, led, events, t)
+    record_visits(L, t, ids, C.visits)
+    _care_part(W, C, P, pool, pos, costs, led, events, t)
+    _close_part(W, C, L, P, pool, pos, counters, costs, led, events, measures, t)
+
+
+@kernel
+def _visits_part(W, C, P, policy, pool, pos, counters, costs, led, events, t):  # pragma: no cover
+    """Shocks, hiring and assignment; the hires into ``events``; returns the visits."""
     slot = t % CONTACT_WINDOW
     led[:, slot] = 0.0
     costs[:] = 0.0
-    _, demand, absence, ttf_mult, quit_mult = shocks.step(P, t)
+    _, demand, absence, ttf_mult, _ = shocks.step(P, t)
     hired = hiring.step(W, P, policy, pool, pos, counters, costs, t, ttf_mult)
-    assignment.step(W, C, L, P, pool, pos, counters, t, absence, demand)
+    events[EVENT.hires] = hired.size
+    k = len(EVENT)
+    for i in range(hired.size):  # (not a slice assignment: see hiring.step)
+        events[k + i] = hired[i]
+    return assignment.step(W, C, P, pool, pos, counters, t, absence, demand)
+
+
+@kernel
+def _care_part(W, C, P, pool, pos, costs, led, events, t):  # pragma: no cover (compiled)
+    """Care, learning, burnout, separation and discharges; the leavers and the places
+    discharged into ``events`` (after the hires; ``pending`` counts the places)."""
+    slot = t % CONTACT_WINDOW
+    quit_mult = shocks.step(P, t)[4]
     care.step(W, C, P, pool, pos, costs, t)
     led[CARE_HOURS, slot] = care.delivered_hours(C)
     learning.step(W, P, pool, pos, costs, t)
     burnout.step(W, P, t)
     leavers, quits, dismissals = separation.step(W, C, P, pool, pos, costs, led, t, quit_mult)
     discharged = clients.step(C, P, pool, pos)
-    per = clients.admission_draws(C.share.shape[1])
-    if pos[0] + discharged.size * per <= pool.size:  # else the caller refills, then admits
-        clients.admit(C, L, P, pool, pos, counters, discharged, t)
-        discharged = discharged[:0]
-    led[COST, slot] = costs.sum()
-    events[EVENT.hires] = hired.size
     events[EVENT.leavers] = leavers.size
     events[EVENT.quits] = quits
     events[EVENT.dismissals] = dismissals
     events[EVENT.pending] = discharged.size
-    k = len(EVENT)
-    for rows in (hired, leavers, discharged):
-        for i in range(rows.size):  # (not a slice assignment: see hiring.step)
+    k = len(EVENT) + events[EVENT.hires]
+    for rows in (leavers, discharged):
+        for i in range(rows.size):
             events[k + i] = rows[i]
         k += rows.size
+
+
+@kernel
+def _close_part(
+    W, C, L, P, pool, pos, counters, costs, led, events, measures, t
+):  # pragma: no cover (compiled)
+    """Admissions to the discharged places (if the pool holds enough uniforms; else
+    they stay ``pending`` for the caller), the week's cost, then the measures."""
+    start = len(EVENT) + events[EVENT.hires] + events[EVENT.leavers]
+    n = events[EVENT.pending]
+    per = clients.admission_draws(C.share.shape[1])
+    if pos[0] + n * per <= pool.size:  # else the caller refills, then admits
+        clients.admit(C, L, P, pool, pos, counters, events[start : start + n].copy(), t)
+        events[EVENT.pending] = 0
+    led[COST, t % CONTACT_WINDOW] = costs.sum()
     observe.measure(W, C, L, P, costs, led, events, t, measures)
 
 

@@ -10,7 +10,8 @@ Writes: clients' ``hours`` (this week's need), ``visits``, each visit's provider
 ``provider``), ``covered`` (visits by float, overtime or agency staff),
 ``primary``/``primary_since``/``relationship_weeks`` for new primary
 workers and ``backup`` for new team members; workers' ``caseload``, ``backups`` and
-``absent``; the week's visits in the continuity ledger (:mod:`sim.core.continuity`).
+``absent``. Returns the week's visits for the continuity ledger
+(:mod:`sim.core.continuity`).
 
 **Schedule.** Client *c* needs ``h_c = client_hours * a_c * f_c * x_c * D * (1 + e_c)``
 hours this week (acuity *a*, hours factor *f*, crisis multiplier *x*, demand multiplier
@@ -53,7 +54,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.core.continuity import record_visits
 from sim.core.draws import sub_uniform, take
 from sim.core.jit import kernel
 from sim.core.outputs import indices
@@ -132,7 +132,10 @@ def works(wid, day, work_days):  # pragma: no cover (compiled)
 
 
 @kernel
-def step(W, C, L, P, pool, pos, counters, t, absence, demand_mult):  # pragma: no cover (compiled)
+def step(W, C, P, pool, pos, counters, t, absence, demand_mult):  # pragma: no cover (compiled)
+    """This week's absences, primary workers, teams and visits; returns the contact ids of
+    the visits for the continuity ledger (``ids[c, j]``: -1 = missed or none), which the
+    week then records (:func:`sim.core.continuity.record_visits`)."""
     n = W.alive.size
     u = take(pool, pos, len(WORKER_DRAWS) * n)
     u_absence = u[WORKER_DRAWS.absence * n : (WORKER_DRAWS.absence + 1) * n]
@@ -158,8 +161,7 @@ def step(W, C, L, P, pool, pos, counters, t, absence, demand_mult):  # pragma: n
             present[k] = i
             k += 1
     present = present[:k]
-    ids = _visits(W, C, P, pool, pos, counters, floats, present, demand_mult)
-    record_visits(L, t, ids, C.visits)
+    return _visits(W, C, P, pool, pos, counters, floats, present, demand_mult)
 
 
 @kernel
