@@ -152,6 +152,31 @@ def test_batch_run_drives_the_model_unchanged():
     assert {"turnover_rate", "coc", "burnout_high_share"} <= set(df.columns)
 
 
+def test_the_collector_holds_every_weeks_measures_however_it_is_read():
+    """The collector keeps each week's buffer and fills Mesa's lists when they are read:
+    read mid-run or at the end, each row is that week's ``model.metrics``; a reporter
+    added by a user takes Mesa's generic path from then on, as in Mesa."""
+    m = make_model("hybrid", rng=4, size=TINY)
+    seen = [dict(m.metrics)]
+    for week in range(1, 9):
+        m.step()
+        seen.append(dict(m.metrics))
+        assert m.metrics is m.metrics  # computed once a week
+        if week == 4:
+            assert len(m.datacollector.model_vars["coc"]) == 5  # read mid-run
+    df = m.datacollector.get_model_vars_dataframe()
+    assert list(df.columns) == list(METRICS) and len(df) == 9
+    assert df.to_dict("records") == seen
+
+    m2 = make_model("hybrid", rng=4, size=TINY)
+    m2.datacollector._new_model_reporter("clients", lambda model: len(model.clients.person))
+    for _ in range(3):
+        m2.step()
+    got = m2.datacollector.model_vars  # week 0 was collected before the reporter came
+    assert got["clients"] == [TINY["n_clients"]] * 3
+    assert {k: got[k] for k in METRICS} == df.iloc[:4].to_dict("list")
+
+
 def test_regime_presets_and_overrides(medium_agency):
     m = WorkforceModel("foundation", rng=1, preservice_hours=80.0, **medium_agency)
     assert m.params["preservice_hours"] == 80.0

@@ -90,15 +90,30 @@ def clear_warmup_cache() -> None:
 class MetricsCollector(mesa.DataCollector):
     """Mesa's DataCollector, with one model reporter per measure of :data:`METRICS`.
 
-    ``collect`` stores ``model.metrics`` (fresh Python floats every week) directly:
-    Mesa's generic path deep-copies each reporter's value, which for dozens of immutable floats
-    costs more than the weekly step of a small agency. Reporters added later take the
-    generic path.
+    ``collect`` keeps a copy of the model's buffer of measures (one array a week) and
+    ``model_vars`` turns the weeks kept so far into Mesa's lists (a column per measure)
+    when it is read: Mesa's generic path calls each reporter and deep-copies its value,
+    which for dozens of floats costs more than the weekly step of a small agency.
+    Reporters added later take the generic path.
     """
 
     def __init__(self) -> None:
+        self._pending: list[np.ndarray] = []  # weeks collected, not yet in model_vars
         super().__init__(model_reporters={k: (lambda m, k=k: m.metrics[k]) for k in METRICS})
         self._own = dict(self.model_reporters)
+
+    @property
+    def model_vars(self) -> dict[str, list]:
+        if self._pending:
+            columns = np.array(self._pending).T.tolist()
+            self._pending = []
+            for values, more in zip(self._model_vars.values(), columns, strict=False):
+                values.extend(more)
+        return self._model_vars
+
+    @model_vars.setter
+    def model_vars(self, value: dict[str, list]) -> None:
+        self._model_vars = value
 
     def collect(self, model: mesa.Model) -> None:
         if self.model_reporters != self._own or self.agent_reporters or self.agenttype_reporters:
@@ -106,9 +121,7 @@ class MetricsCollector(mesa.DataCollector):
             return
         if hasattr(self, "_collection_steps"):
             self._collection_steps.append(model.time)
-        metrics = model.metrics
-        for name, values in self.model_vars.items():
-            values.append(metrics[name])
+        self._pending.append(model._measure_values.copy())
 
 
 class WorkforceModel(mesa.Model):
@@ -214,7 +227,8 @@ class WorkforceModel(mesa.Model):
         self.hire_policy = registry.as_record(resolved, registry.REGIME_PARAMS)
         self._bind()
 
-        self.metrics: dict[str, float] = observe(self)
+        self._measure_values[:] = list(observe(self).values())  # this state's measures
+        self._metrics: tuple[int, dict[str, float]] | None = None
         self.datacollector = MetricsCollector()
         self.datacollector.collect(self)
         self._record_agents()
@@ -360,11 +374,18 @@ class WorkforceModel(mesa.Model):
         """Simulate one week and record its measures (``running`` turns ``False`` at
         ``horizon_weeks``)."""
         self._advance()
-        self.metrics = as_metrics(self._measure_values)
         self.datacollector.collect(self)
         self._record_agents()
         if self.horizon_weeks is not None and self.t >= self.horizon_weeks:
             self.running = False
+
+    @property
+    def metrics(self) -> dict[str, float]:
+        """This week's measures by name (:data:`sim.core.outputs.METRICS`), as Python
+        floats."""
+        if self._metrics is None or self._metrics[0] != self.t:
+            self._metrics = (self.t, as_metrics(self._measure_values))
+        return self._metrics[1]
 
     # -- bookkeeping in Python -------------------------------------------------------
     def _admit(self, places: np.ndarray) -> None:
