@@ -295,9 +295,16 @@ def _visits(W, C, P, pool, pos, counters, floats, present, demand_mult):  # prag
         for j in range(VISITS_MAX):
             C.vkind[c, j] = NONE
             C.vprov[c, j] = -1
+        q = 0  # the visit's day index times spread, over days: quotient and remainder
+        r = 0  # (kept by addition: a division per visit costs more than a visit's work)
         for j in range(nv):
-            day = (offset + ((j // shifts) * spread) // days) % 7
-            second = j % shifts == 1
+            second = shifts == 2 and j & 1 == 1
+            if j > 0 and not second:  # the next day of the schedule
+                r += spread
+                while r >= days:
+                    r -= days
+                    q += 1
+            day = (offset + q) % 7  # = (offset + ((j // shifts) * spread) // days) % 7
             other = C.vprov[c, j - 1] if second else -1  # on the day's first shift
             kind = NONE
             prov = -1
