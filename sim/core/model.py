@@ -317,17 +317,17 @@ class WorkforceModel(mesa.Model):
         self.draws.ensure(self._week_draws)
         pool, state = self.draws.buffer, self._state
         if self.clients.n >= LEDGER_THREAD_CLIENTS:
-            ids = phases.week_part(phases.VISITS_PART, self.t, pool, *state)
+            ids = phases.week(phases.VISITS_PART, self.t, pool, *state)
             ledger = _ledger_thread().submit(
                 record_visits, self.continuity.arrays, self.t, ids, self.clients.visits
             )
             try:
-                phases.week_part(phases.CARE_PART, self.t, pool, *state)
+                phases.week(phases.CARE_PART, self.t, pool, *state)
             finally:
                 ledger.result()
-            phases.week_part(phases.CLOSE_PART, self.t, pool, *state)
+            phases.week(phases.CLOSE_PART, self.t, pool, *state)
         else:
-            phases.week(self.t, pool, *state)
+            phases.week(phases.WHOLE_WEEK, self.t, pool, *state)
         ev = self.events
         n_hired, n_left, n_pending = (
             int(ev[EVENT.hires]),

@@ -47,7 +47,6 @@ __all__ = [
     "shocks",
     "week",
     "week_draws",
-    "week_part",
 ]
 
 
@@ -60,43 +59,39 @@ def _unpack(arrays):  # pragma: no cover (compiled)
     return (W, C, L, *arrays[_L_END:])
 
 
-@kernel
-def week(t, pool, *arrays):  # pragma: no cover (compiled)
-    """One week of every phase, in order (:func:`run_week`).
-
-    ``arrays`` are, flat: the worker arrays (:class:`~sim.core.state.WorkerArrays`), the client
-    arrays (:class:`~sim.core.state.ClientArrays`), the continuity ledger's
-    (:class:`~sim.core.continuity.LedgerArrays`), then ``params`` and ``policies`` (one-element
-    record arrays: the model's parameters and the hiring policy), the pool position
-    ``pos``, ``counters``, ``costs``, the 52-week ledgers ``led`` and the outputs
-    ``events`` and ``measures``. Flat arrays pass into compiled code much faster than
-    named tuples of them.
-    """
-    W, C, L, params, policies, pos, counters, costs, led, events, measures = _unpack(arrays)
-    run_week(W, C, L, params[0], policies[0], pool, pos, counters, costs, led, events, measures, t)
-
-
-#: The parts of :func:`week_part`, in the order a week runs them.
-VISITS_PART, CARE_PART, CLOSE_PART = range(3)
+#: What one call of :func:`week` runs: the whole week, or one of its three parts, in
+#: the order a week runs them.
+WHOLE_WEEK, VISITS_PART, CARE_PART, CLOSE_PART = range(4)
 
 
 @kernel
-def week_part(part, t, pool, *arrays):  # pragma: no cover (compiled)
-    """One part of :func:`week` (same ``arrays``), for a caller that records the visits
-    in the continuity ledger itself between the first and the second:
+def week(part, t, pool, *arrays):  # pragma: no cover (compiled)
+    """Week ``t``: every phase, in order (``part`` = ``WHOLE_WEEK``: :func:`run_week`), or
+    one part of it, for a caller that records the visits in the continuity ledger itself
+    between the first and the second:
 
     * ``VISITS_PART`` (:func:`_visits_part`) returns the visits the ledger is to record;
     * ``CARE_PART`` (:func:`_care_part`) reads and writes nothing of the ledger, so it
       may run while the ledger records the week's visits;
     * ``CLOSE_PART`` (:func:`_close_part`), once the ledger holds them.
 
-    The other parts return no visits.
+    The other calls return no visits. ``arrays`` are, flat: the worker arrays
+    (:class:`~sim.core.state.WorkerArrays`), the client arrays
+    (:class:`~sim.core.state.ClientArrays`), the continuity ledger's
+    (:class:`~sim.core.continuity.LedgerArrays`), then ``params`` and ``policies``
+    (one-element record arrays: the model's parameters and the hiring policy), the pool
+    position ``pos``, ``counters``, ``costs``, the 52-week ledgers ``led`` and the outputs
+    ``events`` and ``measures``. Flat arrays pass into compiled code much faster than
+    named tuples of them; one entry point for the whole week and its parts is compiled
+    once.
     """
     W, C, L, params, policies, pos, counters, costs, led, events, measures = _unpack(arrays)
     P = params[0]
-    if part == VISITS_PART:
+    if part == WHOLE_WEEK:
+        run_week(W, C, L, P, policies[0], pool, pos, counters, costs, led, events, measures, t)
+    elif part == VISITS_PART:
         return _visits_part(W, C, P, policies[0], pool, pos, counters, costs, led, events, t)
-    if part == CARE_PART:
+    elif part == CARE_PART:
         _care_part(W, C, P, pool, pos, costs, led, events, t)
     else:
         _close_part(W, C, L, P, pool, pos, counters, costs, led, events, measures, t)
