@@ -202,7 +202,9 @@ print(json.dumps(out))
 def with_new_measure(tmp_path_factory) -> dict:
     """A copy of the package with one measure added (a declaration in outputs.py and a
     line in observe.py's kernel), run with ``NUMBA_BOUNDSCHECK=1``: every kernel
-    compiles afresh with bounds checks, into a cache of its own."""
+    compiles afresh with bounds checks, into a cache of its own (and at ``NUMBA_OPT=0``:
+    LLVM's optimisations would only make this small run faster, and cost half a minute
+    of compiling)."""
     root = tmp_path_factory.mktemp("new_measure")
     shutil.copytree(SIM.parent, root / "sim", ignore=shutil.ignore_patterns("__pycache__"))
     outputs, observe_py = root / "sim" / "core" / "outputs.py", root / "sim" / "core" / "observe.py"
@@ -216,6 +218,7 @@ def with_new_measure(tmp_path_factory) -> dict:
         **os.environ,
         "PYTHONPATH": str(root),
         "NUMBA_BOUNDSCHECK": "1",
+        "NUMBA_OPT": "0",  # bounds are what is checked here: compile fast, not run fast
         "NUMBA_CACHE_DIR": str(root / "numba-cache"),
         "MPLBACKEND": "Agg",
     }
