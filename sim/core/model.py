@@ -43,8 +43,9 @@ _WARMUPS: OrderedDict[tuple, dict[str, Any]] = OrderedDict()
 #: An agency with at least this many client places records each week's visits in the
 #: continuity ledger in a second thread while the week's care, learning, burnout,
 #: separation and discharges run (:func:`sim.core.phases.run_week`): the two touch no
-#: common array, so the results are the same, and the week takes about a third less
-#: time on two cores. Below it, handing the work to a thread costs more than it saves.
+#: common array, so the results are the same, and a large agency's week takes about a
+#: quarter less time on two cores. Below it, handing the work to a thread costs more
+#: than it saves.
 LEDGER_THREAD_CLIENTS = 2_000
 
 _LEDGER_THREAD: tuple[int, ThreadPoolExecutor] | None = None

@@ -50,15 +50,6 @@ __all__ = [
 ]
 
 
-@kernel
-def _unpack(arrays):  # pragma: no cover (compiled)
-    """The named tuples and the other arrays of ``week``'s flat argument list."""
-    W = WorkerArrays(*arrays[:_W_END])
-    C = ClientArrays(*arrays[_W_END:_C_END])
-    L = LedgerArrays(*arrays[_C_END:_L_END])
-    return (W, C, L, *arrays[_L_END:])
-
-
 #: What one call of :func:`week` runs: the whole week, or one of its three parts, in
 #: the order a week runs them.
 WHOLE_WEEK, VISITS_PART, CARE_PART, CLOSE_PART = range(4)
@@ -85,7 +76,10 @@ def week(part, t, pool, *arrays):  # pragma: no cover (compiled)
     named tuples of them; one entry point for the whole week and its parts is compiled
     once.
     """
-    W, C, L, params, policies, pos, counters, costs, led, events, measures = _unpack(arrays)
+    W = WorkerArrays(*arrays[:_W_END])
+    C = ClientArrays(*arrays[_W_END:_C_END])
+    L = LedgerArrays(*arrays[_C_END:_L_END])
+    params, policies, pos, counters, costs, led, events, measures = arrays[_L_END:]
     P = params[0]
     if part == WHOLE_WEEK:
         run_week(W, C, L, P, policies[0], pool, pos, counters, costs, led, events, measures, t)
