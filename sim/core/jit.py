@@ -44,7 +44,7 @@ from typing import Any
 import numba
 from numba.core import caching
 
-__all__ = ["kernel"]
+__all__ = ["inline_kernel", "kernel"]
 
 _PACKAGE = Path(__file__).resolve().parent
 
@@ -62,6 +62,15 @@ def kernel[F: Callable[..., Any]](fn: F) -> F:
     return dispatcher
 
 
+def inline_kernel[F: Callable[..., Any]](fn: F) -> F:
+    """A kernel called only from other kernels, whose code Numba copies into each caller
+    (``inline="always"``) instead of compiling it on its own: for the functions that put
+    the week's phases together, whose arguments are the state's large named tuples
+    (passing them from one compiled function to another costs more compiling than the
+    function itself). Cached as part of its callers."""
+    return numba.njit(inline="always", nogil=True, error_model="numpy")(fn)
+
+
 # -- what compiled code depends on --------------------------------------------------------
 #: Modules whose constants compiled kernels read, besides the files that define kernels.
 _KERNEL_DEPENDENCIES = ("jit.py", "state.py", "outputs.py")
@@ -70,7 +79,11 @@ _KERNEL_DEPENDENCIES = ("jit.py", "state.py", "outputs.py")
 def _kernel_sources() -> list[Path]:
     """The files compiled code depends on: every file that defines a kernel, and the
     modules of :data:`_KERNEL_DEPENDENCIES` (their constants are frozen into kernels)."""
-    files = {p for p in _PACKAGE.rglob("*.py") if "@kernel" in p.read_text(encoding="utf-8")}
+    files = {
+        p
+        for p in _PACKAGE.rglob("*.py")
+        if any(d in p.read_text(encoding="utf-8") for d in ("@kernel", "@inline_kernel"))
+    }
     files |= {_PACKAGE / name for name in _KERNEL_DEPENDENCIES if (_PACKAGE / name).is_file()}
     return sorted(files)
 

@@ -13,7 +13,7 @@ import numpy as np
 
 from sim.core import observe
 from sim.core.continuity import LedgerArrays, record_visits
-from sim.core.jit import kernel
+from sim.core.jit import inline_kernel, kernel
 from sim.core.phases import assignment, burnout, care, clients, hiring, learning, separation, shocks
 from sim.core.state import (
     CARE_HOURS,
@@ -92,7 +92,7 @@ def week(part, t, pool, *arrays):  # pragma: no cover (compiled)
     return np.empty((0, VISITS_MAX), dtype=np.int32)
 
 
-@kernel
+@inline_kernel
 def run_week(
     W, C, L, P, policy, pool, pos, counters, costs, led, events, measures, t
 ):  # pragma: no cover (compiled)
@@ -116,7 +116,7 @@ def run_week(
     _close_part(W, C, L, P, pool, pos, counters, costs, led, events, measures, t)
 
 
-@kernel
+@inline_kernel
 def _visits_part(W, C, P, policy, pool, pos, counters, costs, led, events, t):  # pragma: no cover
     """Shocks, hiring and assignment; the hires into ``events``; returns the visits."""
     slot = t % CONTACT_WINDOW
@@ -131,7 +131,7 @@ def _visits_part(W, C, P, policy, pool, pos, counters, costs, led, events, t):  
     return assignment.step(W, C, P, pool, pos, counters, t, absence, demand)
 
 
-@kernel
+@inline_kernel
 def _care_part(W, C, P, pool, pos, costs, led, events, t):  # pragma: no cover (compiled)
     """Care, learning, burnout, separation and discharges; the leavers and the places
     discharged into ``events`` (after the hires; ``pending`` counts the places)."""
@@ -154,7 +154,7 @@ def _care_part(W, C, P, pool, pos, costs, led, events, t):  # pragma: no cover (
         k += rows.size
 
 
-@kernel
+@inline_kernel
 def _close_part(
     W, C, L, P, pool, pos, counters, costs, led, events, measures, t
 ):  # pragma: no cover (compiled)
