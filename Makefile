@@ -18,7 +18,7 @@ $(STAMP): pyproject.toml
 	fi; \
 	$(PY) -m pip install --quiet --upgrade pip; \
 	$(PY) -m pip install --quiet -e '.[test]'; \
-	echo "Compiling the model's kernels (once per machine, about a minute)..."; \
+	echo "Compiling the model's kernels (once per machine, under a minute)..."; \
 	$(PY) -c 'import sim; sim.WorkforceModel(rng=0, warmup_weeks=1).step()'; \
 	if command -v npm >/dev/null 2>&1; then \
 	  $(VENV)/bin/workforce-sim dashboard --fetch-assets || echo "Dashboard assets not cached (the dashboard needs them offline)."; \
