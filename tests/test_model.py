@@ -343,39 +343,43 @@ def test_the_ledger_in_a_second_thread_gives_the_same_run(monkeypatch):
     core_model.clear_warmup_cache()
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="care as visits (issue 12): a run-year's turnover has an SD of about 9.5 points, "
-    "so 12 runs cannot hold year 10 within 3 points of year 2. Over 48 runs (seeds "
-    "9000-9047, 2026-12-02) years 8-10 were 3.2 +/- 1.5 points above years 2-4 after the "
-    "10-year warm-up and -1.9 +/- 1.4 after a 30-year one: the 10-year warm-up may leave a "
-    "transient of a few points (the initial tenure mix); not yet resolved",
-)
+#: Runs of the drift test: a run-year's turnover has a standard deviation of about 9.5
+#: points, so a difference of two 3-year means over 96 runs has a standard error of about
+#: 1 point, a third of the bound.
+DRIFT_RUNS = 96
+
+
+@pytest.mark.slow
 def test_the_status_quo_does_not_drift_after_the_warm_up():
-    """Issue 11's stationary start: over 10 reported years of JIT-only (12 runs of the
-    default agency and warm-up), year 10 against year 2 within 8 % for mean tenure,
-    2 points for high burnout and 3 points for turnover."""
-    years = {2: [], 10: []}
-    for r in range(12):
+    """Issue 11's stationary start, with care as visits (issue 12): over 10 reported
+    years of JIT-only after the 10-year warm-up (96 runs of the default agency, seeds
+    9000-9095), reported years 8-10 against years 2-4 within 8 % for mean tenure, 2
+    points for high burnout and 3 points for turnover (each year's rolling turnover at
+    its last week). The seeds were fixed before the runs: the first 48 alone gave +3.2
+    +/- 1.5 points of turnover, the next 48 -0.4 +/- 1.4 (2026-12-02); 12 runs, as
+    before visits, left a standard error of 4 points, more than the bound."""
+    windows = {"early": (2, 3, 4), "late": (8, 9, 10)}
+    values = {k: [] for k in windows}
+    for r in range(DRIFT_RUNS):
         m = WorkforceModel("jit", rng=9000 + r)
         for _ in range(520):
             m.step()
         df = m.datacollector.get_model_vars_dataframe().reset_index(drop=True)
-        for y in years:
-            weeks = df.iloc[52 * (y - 1) + 1 : 52 * y + 1]  # row 0 is the state at week 0
-            years[y].append(
+        for name, years in windows.items():
+            rows = [df.iloc[52 * (y - 1) + 1 : 52 * y + 1] for y in years]  # row 0: week 0
+            values[name].append(
                 (
-                    weeks["mean_tenure"].mean(),
-                    weeks["burnout_high_share"].mean(),
-                    weeks["turnover_rate"].iloc[-1],  # the year's leavers / headcount
+                    np.mean([w["mean_tenure"].mean() for w in rows]),
+                    np.mean([w["burnout_high_share"].mean() for w in rows]),
+                    np.mean([w["turnover_rate"].iloc[-1] for w in rows]),
                 )
             )
-    (tenure2, high2, turnover2), (tenure10, high10, turnover10) = (
-        np.mean(years[y], axis=0) for y in (2, 10)
+    (tenure0, high0, turnover0), (tenure1, high1, turnover1) = (
+        np.mean(values[k], axis=0) for k in windows
     )
-    assert abs(tenure10 / tenure2 - 1) <= 0.08
-    assert abs(high10 - high2) <= 0.02
-    assert abs(turnover10 - turnover2) <= 0.03
+    assert abs(tenure1 / tenure0 - 1) <= 0.08
+    assert abs(high1 - high0) <= 0.02
+    assert abs(turnover1 - turnover0) <= 0.03
 
 
 def test_a_model_is_freed_when_dropped():
