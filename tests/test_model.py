@@ -317,6 +317,32 @@ def test_a_cached_warm_up_gives_the_same_run_as_a_fresh_one():
     assert len(core_model._WARMUPS) == 0
 
 
+def test_the_week_called_past_numbas_dispatcher_gives_the_same_run(monkeypatch):
+    """After its first week a model calls the compiled week directly (the version for
+    its arrays' types); with that look-up turned off every week goes through Numba's
+    dispatcher, with the same run."""
+    from sim.core import model as core_model
+    from sim.core import phases
+
+    def run():
+        core_model.clear_warmup_cache()
+        m = make_model("hybrid", rng=8, size=SMALL, shock_start=2, shock_weeks=4)
+        for _ in range(12):
+            m.step()
+        return m
+
+    direct = run()
+    assert direct._week_entry is not None
+    monkeypatch.setattr(phases, "week_entry", lambda arrays: None)
+    dispatched = run()
+    assert dispatched._week_entry is None
+    pd.testing.assert_frame_equal(
+        direct.datacollector.get_model_vars_dataframe(),
+        dispatched.datacollector.get_model_vars_dataframe(),
+    )
+    core_model.clear_warmup_cache()
+
+
 def test_the_ledger_in_a_second_thread_gives_the_same_run(monkeypatch):
     """A large agency records the week's visits in a helper thread while care runs;
     forced on for a medium agency (warm-up included), every output is the same as with

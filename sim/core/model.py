@@ -316,19 +316,18 @@ class WorkforceModel(mesa.Model):
         leavers, and new admissions."""
         self.t += 1
         self.draws.ensure(self._week_draws)
-        pool, state = self.draws.buffer, self._state
         if self.clients.n >= LEDGER_THREAD_CLIENTS:
-            ids = phases.week(phases.VISITS_PART, self.t, pool, *state)
+            ids = self._week(phases.VISITS_PART)
             ledger = _ledger_thread().submit(
                 record_visits, self.continuity.arrays, self.t, ids, self.clients.visits
             )
             try:
-                phases.week(phases.CARE_PART, self.t, pool, *state)
+                self._week(phases.CARE_PART)
             finally:
                 ledger.result()
-            phases.week(phases.CLOSE_PART, self.t, pool, *state)
+            self._week(phases.CLOSE_PART)
         else:
-            phases.week(phases.WHOLE_WEEK, self.t, pool, *state)
+            self._week(phases.WHOLE_WEEK)
         ev = self.events
         n_hired, n_left, n_pending = (
             int(ev[EVENT.hires]),
@@ -355,8 +354,20 @@ class WorkforceModel(mesa.Model):
                 self._measure_values,
             )
 
+    def _week(self, part: int) -> np.ndarray:
+        """This week's ``part`` (:func:`sim.core.phases.week`): through Numba's dispatcher
+        the first time, then straight to the compiled version for these arrays
+        (:func:`sim.core.phases.week_entry`)."""
+        entry = self._week_entry
+        if entry is not None:
+            return entry(part, self.t, self.draws.buffer, self._state)
+        out = phases.week(part, self.t, self.draws.buffer, *self._state)
+        self._week_entry = phases.week_entry(self._state)
+        return out
+
     def _bind(self) -> None:
         """The flat tuple of arrays the compiled week reads (:func:`sim.core.phases.week`)."""
+        self._week_entry = None  # looked up again for these arrays (:meth:`_week`)
         self._state = (
             *self.workers.arrays,
             *self.clients.arrays,

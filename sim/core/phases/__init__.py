@@ -9,6 +9,10 @@ the model then does what needs Python objects: Mesa handles for hires and leaver
 the leavers' spells for the survival curve.
 """
 
+from collections.abc import Callable
+from typing import Any
+
+import numba
 import numpy as np
 
 from sim.core import observe
@@ -47,12 +51,29 @@ __all__ = [
     "shocks",
     "week",
     "week_draws",
+    "week_entry",
 ]
 
 
 #: What one call of :func:`week` runs: the whole week, or one of its three parts, in
 #: the order a week runs them.
 WHOLE_WEEK, VISITS_PART, CARE_PART, CLOSE_PART = range(4)
+
+_WEEK_SCALARS = (numba.typeof(0), numba.typeof(0), numba.typeof(np.empty(0)))
+
+
+def week_entry(arrays: tuple) -> Callable[..., Any] | None:
+    """The compiled :func:`week` for arrays of the types of ``arrays``, called as
+    ``entry(part, t, pool, arrays)`` (the arrays as one tuple), or ``None`` while that
+    version is not compiled or loaded yet (call :func:`week` once first).
+
+    Numba's dispatcher works out the type of every argument on every call, about 6 µs
+    for the week's 82 arrays (a few per cent of a small agency's week); a model whose
+    arrays keep their types (:class:`sim.core.model.WorkforceModel`) looks the version
+    up once, by exactly those types, and calls it directly.
+    """
+    compiled = week.overloads.get((*_WEEK_SCALARS, numba.typeof(arrays)))
+    return None if compiled is None else compiled.entry_point
 
 
 @kernel
