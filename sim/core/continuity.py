@@ -257,17 +257,21 @@ def forget(L, rows):  # pragma: no cover (compiled)
 
 @kernel
 def _pack(wid, r):  # pragma: no cover (compiled)
-    """A run of ``r`` visits by worker id ``wid`` (-1: missed) as one 64-bit number."""
+    """A run of ``r`` visits by worker id ``wid`` (-1: missed) as one 64-bit number: ``wid
+    + 1`` in the low 32 bits, ``r`` from bit 32 (the overflow flag, bit 48, is set later
+    by :func:`_enter`)."""
     return np.int64(wid + 1) | (np.int64(r) << _LEN_SHIFT)
 
 
 @kernel
 def _run_id(x):  # pragma: no cover (compiled)
+    """The worker id of packed run ``x`` (-1: missed visits)."""
     return np.int64(x & _ID_MASK) - 1
 
 
 @kernel
 def _run_len(x):  # pragma: no cover (compiled)
+    """The number of visits in packed run ``x``."""
     return (x >> _LEN_SHIFT) & _LEN_MASK
 
 
