@@ -19,7 +19,7 @@ from sim.core import phases
 from sim.core.agents import Client, Worker
 from sim.core.continuity import ContinuityLedger, record_visits
 from sim.core.draws import UniformPool
-from sim.core.observe import as_metrics, measure, observe
+from sim.core.observe import as_metrics, measure
 from sim.core.outputs import METRICS, SLOT
 from sim.core.phases import clients, hiring
 from sim.core.state import (
@@ -228,7 +228,7 @@ class WorkforceModel(mesa.Model):
         self.hire_policy = registry.as_record(resolved, registry.REGIME_PARAMS)
         self._bind()
 
-        self._measure_values[:] = list(observe(self).values())  # this state's measures
+        self._measure()  # this state's measures
         self._metrics: tuple[int, dict[str, float]] | None = None
         self.datacollector = MetricsCollector()
         self.datacollector.collect(self)
@@ -342,17 +342,21 @@ class WorkforceModel(mesa.Model):
         if n_pending:  # the pool ran short for admissions: refill, admit, measure again
             start = n_hired + n_left
             self._admit(rows[start : start + n_pending].copy())
-            measure(
-                self.workers.arrays,
-                self.clients.arrays,
-                self.continuity.arrays,
-                self.params_record[0],
-                self.costs,
-                self.ledgers,
-                ev,
-                self.t,
-                self._measure_values,
-            )
+            self._measure()
+
+    def _measure(self) -> None:
+        """This week's measures into their buffer (:func:`sim.core.observe.measure`)."""
+        measure(
+            self.workers.arrays,
+            self.clients.arrays,
+            self.continuity.arrays,
+            self.params_record[0],
+            self.costs,
+            self.ledgers,
+            self.events,
+            self.t,
+            self._measure_values,
+        )
 
     def _week(self, part: int) -> np.ndarray:
         """This week's ``part`` (:func:`sim.core.phases.week`): through Numba's dispatcher
