@@ -8,7 +8,7 @@ import pytest
 
 from sim import WorkforceModel
 from sim.core import params as registry
-from sim.core.draws import UniformPool, gamma2, normal
+from sim.core.draws import UniformPool, gamma2, normal, order_of
 from sim.core.observe import observe
 from sim.core.state import PRIMARY
 
@@ -34,6 +34,18 @@ def test_normal_and_gamma_made_from_uniforms_have_their_moments():
     assert abs(z.mean()) < 4 * se and abs(z.var() - 1) < 4 * np.sqrt(2) * se
     assert abs(np.mean(np.abs(z) < 1.96) - 0.95) < 0.01
     assert abs(g.mean() - 2) < 4 * np.sqrt(2) * se and abs(g.var() - 2) < 0.1
+
+
+@pytest.mark.parametrize("n", [0, 1, 2, 7, 100, 5_000])
+def test_order_of_uniforms_is_a_stable_argsort(n):
+    """The bucket sort that puts the staff (and the clients needing a primary worker) in
+    random order agrees with NumPy's stable argsort, for distinct keys and for ties."""
+    rng = np.random.default_rng(n)
+    distinct = rng.random(n)
+    tied = np.floor(rng.random(n) * 4) / 4  # only four values: many ties
+    largest = np.full(n, np.nextafter(1.0, 0.0))  # the largest uniform below 1
+    for keys in (distinct, tied, np.zeros(n), largest):
+        assert np.array_equal(order_of(keys), np.argsort(keys, kind="stable"))
 
 
 def test_parameters_reach_the_compiled_step_as_their_registry_kind(medium_agency):

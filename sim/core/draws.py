@@ -21,7 +21,8 @@ one uniform per client from the pool and derives the rest from it (:func:`sub_un
 
 Other distributions are made from uniforms inside the kernels: normal variates by the
 Box-Muller transform (:func:`normal`), Gamma(2, 1) as a sum of two exponentials
-(:func:`gamma2`), binomial counts as the number of uniforms below the probability.
+(:func:`gamma2`), binomial counts as the number of uniforms below the probability, and a
+random order of rows by sorting a uniform per row (:func:`order_of`).
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ import numpy as np
 
 from sim.core.jit import kernel
 
-__all__ = ["UniformPool", "gamma2", "normal", "sub_uniform", "take"]
+__all__ = ["UniformPool", "gamma2", "normal", "order_of", "sub_uniform", "take"]
 
 
 class UniformPool:
@@ -89,3 +90,36 @@ def sub_uniform(u, k):  # pragma: no cover (compiled)
     x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
     x = x ^ (x >> np.uint64(31))
     return float(x >> np.uint64(11)) * (1.0 / 9007199254740992.0)
+
+
+@kernel
+def order_of(keys):  # pragma: no cover (compiled)
+    """The order that sorts ``keys``, uniforms on [0, 1), ascending, equal keys by
+    position: ``np.argsort(keys, kind="stable")`` (a random order of rows when each row
+    draws a key). By bucket sort: key *x* of *n* goes to bucket ``floor(n x)``, each
+    bucket (one key on average) is then sorted by insertion, so the time is linear in
+    *n* on average instead of ``n log n`` (a week orders thousands of workers)."""
+    n = keys.size
+    out = np.empty(n, dtype=np.int64)
+    start = np.zeros(n + 1, dtype=np.int64)  # where each bucket starts in ``out``
+    bucket = np.empty(n, dtype=np.int64)
+    for i in range(n):
+        b = min(int(keys[i] * n), n - 1)
+        bucket[i] = b
+        start[b + 1] += 1
+    for b in range(n):
+        start[b + 1] += start[b]
+    fill = start[:n].copy()
+    for i in range(n):  # in position order, so equal keys keep it
+        out[fill[bucket[i]]] = i
+        fill[bucket[i]] += 1
+    for b in range(n):
+        for j in range(start[b] + 1, start[b + 1]):
+            row = out[j]
+            x = keys[row]
+            q = j - 1
+            while q >= start[b] and keys[out[q]] > x:
+                out[q + 1] = out[q]
+                q -= 1
+            out[q + 1] = row
+    return out

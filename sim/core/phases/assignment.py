@@ -54,7 +54,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.core.draws import sub_uniform, take
+from sim.core.draws import order_of, sub_uniform, take
 from sim.core.jit import kernel
 from sim.core.outputs import indices
 from sim.core.state import (
@@ -141,14 +141,14 @@ def step(W, C, P, pool, pos, counters, t, absence, demand_mult):  # pragma: no c
     u_absence = u[WORKER_DRAWS.absence * n : (WORKER_DRAWS.absence + 1) * n]
     u_order = u[WORKER_DRAWS.order * n : (WORKER_DRAWS.order + 1) * n]
     regular, floats, need, load = _absence_and_caseload(W, C, u_absence, absence, t)
-    staff = regular[np.argsort(u_order[regular])]  # this week's random order of staff
+    staff = regular[order_of(u_order[regular])]  # this week's random order of staff
 
     # 1. primary workers, then teams
     if need.size and staff.size:
         d = take(pool, pos, len(NEED_DRAWS) * need.size)
         keys = d[NEED_DRAWS.order * need.size : (NEED_DRAWS.order + 1) * need.size]
         starts = d[NEED_DRAWS.start * need.size : (NEED_DRAWS.start + 1) * need.size]
-        order = np.argsort(keys)
+        order = order_of(keys)
         _assign(W, C, P, staff, load, need[order], starts[order], t)
     if staff.size > 1:
         _teams(W, C, staff, pool, pos)
