@@ -7,7 +7,7 @@ updates it week by week: the week that leaves each window is taken out and the n
 put in, so no week recounts a client's whole history.
 
 * A week is kept as its **runs**: the visits in order, consecutive visits by the same
-  worker (or missed ones) as one run, packed in one 64-bit number (:func:`_pack`: the
+  worker (or missed ones) as one run, packed in one 64-bit number (:func:`pack_run`: the
   worker id, the run's length and an overflow flag), ``wk[s, c, 0]`` runs a week, in
   ring slot ``s = t mod 52`` (week-major, so one week of every client is one block of
   memory). A client's week usually has one to three runs, so the work per week follows
@@ -63,6 +63,9 @@ __all__ = [
     "ContinuityLedger",
     "LedgerArrays",
     "forget",
+    "pack_run",
+    "pack_visits",
+    "record_runs",
     "record_visits",
 ]
 
@@ -104,7 +107,7 @@ _STATS = indices(
     "LedgerStats",
 )
 
-#: A packed run (:func:`_pack`): the worker id + 1 in the low 32 bits (0 for missed
+#: A packed run (:func:`pack_run`): the worker id + 1 in the low 32 bits (0 for missed
 #: visits), the run's length from bit 32, and ``_OVERFLOW`` set when the run's worker
 #: found the client's table full (then counted as a new face at each visit).
 _ID_MASK = (1 << 32) - 1
@@ -256,10 +259,11 @@ def forget(L, rows):  # pragma: no cover (compiled)
 
 
 @kernel
-def _pack(wid, r):  # pragma: no cover (compiled)
+def pack_run(wid, r):  # pragma: no cover (compiled)
     """A run of ``r`` visits by worker id ``wid`` (-1: missed) as one 64-bit number: ``wid
     + 1`` in the low 32 bits, ``r`` from bit 32 (the overflow flag, bit 48, is set later
-    by :func:`_enter`)."""
+    by :func:`_enter`). Staffing (:mod:`sim.core.phases.assignment`) writes each client's
+    week this way as it makes the visits."""
     return np.int64(wid + 1) | (np.int64(r) << _LEN_SHIFT)
 
 
@@ -383,26 +387,14 @@ def _enter(runs, wk, tab_id, tab_cnt, st, c, s, w):  # pragma: no cover (compile
 
 
 @kernel
-def record_visits(L, week, ids, scheduled):  # pragma: no cover (compiled)
-    """Week ``week``'s visits ``ids[c, j]`` (worker ids, -1 = none) enter ring slot
-    ``week % 52``; the week 26 weeks back leaves the short window and the week 52 back
-    the long one. ``scheduled[c]``: visits planned (the ones without an id were missed).
-    """
-    runs, wk, tab_id, tab_cnt, st = L.runs, L.wk, L.tab_id, L.tab_cnt, L.stats
-    ring = runs.shape[0]
+def pack_visits(ids, runs, nruns):  # pragma: no cover (compiled)
+    """Each client's visits ``ids[c, j]`` (worker ids, -1 = none) as packed runs: consecutive
+    visits by the same worker (or missed ones) are one run, ``runs[c, :nruns[c]]``; the
+    places without a visit after the last visit made are no run."""
     per = ids.shape[1]
-    short = WINDOWS[0]
-    s = week % ring
-    s_short = (week - short) % ring
-    new = np.empty(per, dtype=np.int64)
     for c in range(ids.shape[0]):
-        # this week's runs; the pairs of consecutive made visits by the same worker
         k = 0
         j = 0
-        made = 0
-        within = 0
-        first = NO_CONTACT
-        prev = NO_CONTACT
         while j < per:
             wid = ids[c, j]
             r = 1
@@ -411,10 +403,47 @@ def record_visits(L, week, ids, scheduled):  # pragma: no cover (compiled)
             j += r
             if wid == NO_CONTACT and j == per:
                 break  # trailing places without a visit
-            new[k] = _pack(wid, r)
+            runs[c, k] = pack_run(wid, r)
             k += 1
+        nruns[c] = k
+
+
+@kernel
+def record_visits(L, week, ids, scheduled):  # pragma: no cover (compiled)
+    """Week ``week``'s visits ``ids[c, j]`` (worker ids, -1 = none) into the ledger
+    (:func:`record_runs`); ``scheduled[c]``: visits planned (the ones without an id were
+    missed)."""
+    runs = np.empty(ids.shape, dtype=np.int64)
+    nruns = np.empty(ids.shape[0], dtype=np.int64)
+    pack_visits(ids, runs, nruns)
+    record_runs(L, week, runs, nruns, scheduled)
+
+
+@kernel
+def record_runs(L, week, new_runs, nnew, scheduled):  # pragma: no cover (compiled)
+    """Week ``week``'s visits, each client's as packed runs ``new_runs[c, :nnew[c]]``
+    (:func:`pack_visits`), enter ring slot ``week % 52``; the week 26 weeks back leaves the
+    short window and the week 52 back the long one. ``scheduled[c]``: visits planned (the
+    ones in no run, or in a run of missed visits, were missed).
+    """
+    runs, wk, tab_id, tab_cnt, st = L.runs, L.wk, L.tab_id, L.tab_cnt, L.stats
+    ring = runs.shape[0]
+    short = WINDOWS[0]
+    s = week % ring
+    s_short = (week - short) % ring
+    for c in range(new_runs.shape[0]):
+        new = new_runs[c]
+        k = nnew[c]
+        # the visits made; the pairs of consecutive made visits by the same worker
+        made = 0
+        within = 0
+        first = NO_CONTACT
+        prev = NO_CONTACT
+        for q in range(k):
+            wid = _run_id(new[q])
             if wid == NO_CONTACT:
                 continue
+            r = _run_len(new[q])
             made += r
             if wid < AGENCY_ID_BASE:
                 within += r - 1 + (wid == prev)

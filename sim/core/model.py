@@ -17,7 +17,7 @@ import pandas as pd
 from sim.core import params as registry
 from sim.core import phases
 from sim.core.agents import Client, Worker
-from sim.core.continuity import ContinuityLedger, record_visits
+from sim.core.continuity import ContinuityLedger, record_runs
 from sim.core.draws import UniformPool
 from sim.core.observe import as_metrics, measure
 from sim.core.outputs import METRICS, SLOT
@@ -188,7 +188,8 @@ class WorkforceModel(mesa.Model):
 
         posts = p["n_workers"] + p["float_pool"]
         self.draws = UniformPool(self.rng)
-        self._spells: list[tuple[np.ndarray, np.ndarray]] = []  # (hire week, exit week)
+        # the spells of leavers hired in reported weeks: hire weeks and exit weeks
+        self._spells: tuple[list[int], list[int]] = ([], [])
         self.agent_records: list[pd.DataFrame] = []
         key = _warmup_key(rng, setting, p)
         settled = _WARMUPS.get(key) if key is not None else None
@@ -317,9 +318,10 @@ class WorkforceModel(mesa.Model):
         self.t += 1
         self.draws.ensure(self._week_draws)
         if self.clients.n >= LEDGER_THREAD_CLIENTS:
-            ids = self._week(phases.VISITS_PART)
+            self._week(phases.VISITS_PART)
+            c = self.clients
             ledger = _ledger_thread().submit(
-                record_visits, self.continuity.arrays, self.t, ids, self.clients.visits
+                record_runs, self.continuity.arrays, self.t, c.vruns, c.nvruns, c.visits
             )
             try:
                 self._week(phases.CARE_PART)
@@ -358,16 +360,16 @@ class WorkforceModel(mesa.Model):
             self._measure_values,
         )
 
-    def _week(self, part: int) -> np.ndarray:
+    def _week(self, part: int) -> None:
         """This week's ``part`` (:func:`sim.core.phases.week`): through Numba's dispatcher
         the first time, then straight to the compiled version for these arrays
         (:func:`sim.core.phases.week_entry`)."""
         entry = self._week_entry
         if entry is not None:
-            return entry(part, self.t, self.draws.buffer, self._state)
-        out = phases.week(part, self.t, self.draws.buffer, *self._state)
+            entry(part, self.t, self.draws.buffer, self._state)
+            return
+        phases.week(part, self.t, self.draws.buffer, *self._state)
         self._week_entry = phases.week_entry(self._state)
-        return out
 
     def _bind(self) -> None:
         """The flat tuple of arrays the compiled week reads (:func:`sim.core.phases.week`)."""
@@ -430,11 +432,12 @@ class WorkforceModel(mesa.Model):
     def _remove_worker_handles(self, rows: np.ndarray) -> None:
         """Leavers: keep the spells of those hired in reported weeks (survival curve)
         and remove their Mesa agents."""
-        w = self.workers
-        rep = rows[w.reported[rows]]
-        if rep.size:
-            self._spells.append((w.hire_week[rep].copy(), np.full(rep.size, self.t)))
-        for r in rows.tolist():
+        reported, hire_week = self.workers.reported, self.workers.hire_week
+        hires, exits = self._spells
+        for r in rows.tolist():  # a few a week: plain Python beats NumPy calls here
+            if reported[r]:
+                hires.append(int(hire_week[r]))
+                exits.append(self.t)
             self._worker_handles[r].remove()
             self._worker_handles[r] = None
 
@@ -477,17 +480,12 @@ class WorkforceModel(mesa.Model):
     def survival_data(self) -> pd.DataFrame:
         """Spells of workers hired in reported weeks: duration (weeks) and event (1 = left)."""
         w = self.workers
-        hires = [h for h, _ in self._spells]
-        exits = [x for _, x in self._spells]
+        hires, exits = self._spells
         stay = w.alive & w.reported
-        hire = np.concatenate([*hires, w.hire_week[stay]]) if hires else w.hire_week[stay]
-        end = np.concatenate([*exits, np.full(np.count_nonzero(stay), self.t)])
-        event = np.concatenate(
-            [
-                np.ones(sum(h.size for h in hires), dtype=int),
-                np.zeros(np.count_nonzero(stay), dtype=int),
-            ]
-        )
+        n_stay = np.count_nonzero(stay)
+        hire = np.concatenate([np.array(hires, dtype=w.hire_week.dtype), w.hire_week[stay]])
+        end = np.concatenate([np.array(exits, dtype=np.int64), np.full(n_stay, self.t)])
+        event = np.concatenate([np.ones(len(hires), dtype=int), np.zeros(n_stay, dtype=int)])
         return pd.DataFrame({"duration_weeks": (end - hire).astype(float), "event": event})
 
     def client_distinct_workers(self) -> np.ndarray:

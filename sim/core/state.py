@@ -183,6 +183,10 @@ class ClientState:
         self.visits = np.zeros(n, dtype=np.int64)  # visits scheduled this week
         self.vkind = np.full((n, VISITS_MAX), NONE, dtype=np.int8)  # each visit's provider kind
         self.vprov = np.full((n, VISITS_MAX), -1, dtype=np.int64)  # ... and worker row, or -1
+        # the week's visits as the continuity ledger keeps them: runs of visits by one
+        # worker (or missed), packed (sim.core.continuity.pack_run), and their number
+        self.vruns = np.zeros((n, VISITS_MAX), dtype=np.int64)
+        self.nvruns = np.zeros(n, dtype=np.int64)
         self.missed = np.zeros(n, dtype=np.int64)  # visits nobody made this week
         self.by_primary = np.zeros(n, dtype=np.int64)  # visits made by the primary worker
         self.covered = np.zeros(n, dtype=np.int64)  # visits by float, overtime or agency staff
@@ -216,6 +220,8 @@ ClientArrays = namedtuple(  # type: ignore[misc]
         "visits",
         "vkind",
         "vprov",
+        "vruns",
+        "nvruns",
         "missed",
         "by_primary",
         "covered",

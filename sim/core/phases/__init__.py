@@ -16,7 +16,7 @@ import numba
 import numpy as np
 
 from sim.core import observe
-from sim.core.continuity import LedgerArrays, record_visits
+from sim.core.continuity import LedgerArrays, record_runs
 from sim.core.jit import inline_kernel, kernel
 from sim.core.phases import assignment, burnout, care, clients, hiring, learning, separation, shocks
 from sim.core.state import (
@@ -24,7 +24,6 @@ from sim.core.state import (
     CONTACT_WINDOW,
     COST,
     EVENT,
-    VISITS_MAX,
     ClientArrays,
     WorkerArrays,
 )
@@ -80,14 +79,16 @@ def week_entry(arrays: tuple) -> Callable[..., Any] | None:
 def week(part, t, pool, *arrays):  # pragma: no cover (compiled)
     """Week ``t``: every phase, in order (``part`` = ``WHOLE_WEEK``: :func:`run_week`), or
     one part of it, for a caller that records the visits in the continuity ledger itself
-    between the first and the second:
+    between the first and the second
+    (:func:`sim.core.continuity.record_runs` of the clients' ``vruns``, ``nvruns``,
+    ``visits``):
 
-    * ``VISITS_PART`` (:func:`_visits_part`) returns the visits the ledger is to record;
+    * ``VISITS_PART`` (:func:`_visits_part`) staffs the week's visits;
     * ``CARE_PART`` (:func:`_care_part`) reads and writes nothing of the ledger, so it
       may run while the ledger records the week's visits;
     * ``CLOSE_PART`` (:func:`_close_part`), once the ledger holds them.
 
-    The other calls return no visits. ``arrays`` are, flat: the worker arrays
+    ``arrays`` are, flat: the worker arrays
     (:class:`~sim.core.state.WorkerArrays`), the client arrays
     (:class:`~sim.core.state.ClientArrays`), the continuity ledger's
     (:class:`~sim.core.continuity.LedgerArrays`), then ``params`` and ``policies``
@@ -105,12 +106,11 @@ def week(part, t, pool, *arrays):  # pragma: no cover (compiled)
     if part == WHOLE_WEEK:
         run_week(W, C, L, P, policies[0], pool, pos, counters, costs, led, events, measures, t)
     elif part == VISITS_PART:
-        return _visits_part(W, C, P, policies[0], pool, pos, counters, costs, led, events, t)
+        _visits_part(W, C, P, policies[0], pool, pos, counters, costs, led, events, t)
     elif part == CARE_PART:
         _care_part(W, C, P, pool, pos, costs, led, events, t)
     else:
         _close_part(W, C, L, P, pool, pos, counters, costs, led, events, measures, t)
-    return np.empty((0, VISITS_MAX), dtype=np.int32)
 
 
 @inline_kernel
@@ -131,15 +131,15 @@ def run_week(
     model (:class:`sim.core.model.WorkforceModel`) records the visits in a second thread
     while it runs, with the same result.
     """
-    ids = _visits_part(W, C, P, policy, pool, pos, counters, costs, led, events, t)
-    record_visits(L, t, ids, C.visits)
+    _visits_part(W, C, P, policy, pool, pos, counters, costs, led, events, t)
+    record_runs(L, t, C.vruns, C.nvruns, C.visits)
     _care_part(W, C, P, pool, pos, costs, led, events, t)
     _close_part(W, C, L, P, pool, pos, counters, costs, led, events, measures, t)
 
 
 @inline_kernel
 def _visits_part(W, C, P, policy, pool, pos, counters, costs, led, events, t):  # pragma: no cover
-    """Shocks, hiring and assignment; the hires into ``events``; returns the visits."""
+    """Shocks, hiring and assignment; the hires into ``events``."""
     slot = t % CONTACT_WINDOW
     led[:, slot] = 0.0
     costs[:] = 0.0
@@ -149,7 +149,7 @@ def _visits_part(W, C, P, policy, pool, pos, counters, costs, led, events, t):  
     k = len(EVENT)
     for i in range(hired.size):  # (not a slice assignment: see hiring.step)
         events[k + i] = hired[i]
-    return assignment.step(W, C, P, pool, pos, counters, t, absence, demand)
+    assignment.step(W, C, P, pool, pos, counters, t, absence, demand)
 
 
 @inline_kernel

@@ -10,8 +10,8 @@ Writes: clients' ``hours`` (this week's need), ``visits``, each visit's provider
 ``provider``), ``covered`` (visits by float, overtime or agency staff),
 ``primary``/``primary_since``/``relationship_weeks`` for new primary
 workers and ``backup`` for new team members; workers' ``caseload``, ``backups`` and
-``absent``. Returns the week's visits for the continuity ledger
-(:mod:`sim.core.continuity`).
+``absent``; the week's visits as the continuity ledger keeps them (``vruns``, ``nvruns``:
+runs of visits by one worker, packed, :func:`sim.core.continuity.pack_run`).
 
 **Schedule.** Client *c* needs ``h_c = client_hours * a_c * f_c * x_c * D * (1 + e_c)``
 hours this week (acuity *a*, hours factor *f*, crisis multiplier *x*, demand multiplier
@@ -54,6 +54,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.core.continuity import NO_CONTACT, pack_run
 from sim.core.draws import order_of, sub_uniform, take
 from sim.core.jit import kernel
 from sim.core.outputs import indices
@@ -133,9 +134,9 @@ def works(wid, day, work_days):  # pragma: no cover (compiled)
 
 @kernel
 def step(W, C, P, pool, pos, counters, t, absence, demand_mult):  # pragma: no cover (compiled)
-    """This week's absences, primary workers, teams and visits; returns the contact ids of
-    the visits for the continuity ledger (``ids[c, j]``: -1 = missed or none), which the
-    week then records (:func:`sim.core.continuity.record_visits`)."""
+    """This week's absences, primary workers, teams and visits, with each client's week as
+    packed runs (``C.vruns``, ``C.nvruns``), which the week then records in the continuity
+    ledger (:func:`sim.core.continuity.record_runs`)."""
     n = W.alive.size
     u = take(pool, pos, len(WORKER_DRAWS) * n)
     u_absence = u[WORKER_DRAWS.absence * n : (WORKER_DRAWS.absence + 1) * n]
@@ -161,7 +162,7 @@ def step(W, C, P, pool, pos, counters, t, absence, demand_mult):  # pragma: no c
             present[k] = i
             k += 1
     present = present[:k]
-    return _visits(W, C, P, pool, pos, counters, floats, present, demand_mult)
+    _visits(W, C, P, pool, pos, counters, floats, present, demand_mult)
 
 
 @kernel
@@ -258,10 +259,10 @@ def _teams(W, C, staff, pool, pos):  # pragma: no cover (compiled)
 
 @kernel
 def _visits(W, C, P, pool, pos, counters, floats, present, demand_mult):  # pragma: no cover
-    """Each client's visits this week and who makes them (module docstring); returns the
-    contact ids of the visits for the continuity ledger (-1 = missed or none)."""
+    """Each client's visits this week and who makes them (module docstring), and the
+    week's runs of visits by one worker (or missed) for the continuity ledger: worker ids
+    (a new one for each visit by temp agency staff), packed (``C.vruns``, ``C.nvruns``)."""
     n_clients = C.primary.size
-    ids = np.full((n_clients, VISITS_MAX), -1, dtype=np.int32)
     float_used = np.zeros((floats.size, 7), dtype=np.int64)
     per = len(COVER_DRAWS)
     client_hours, visit_min, shift_max = P.client_hours, P.visit_hours_min, P.shift_hours_max
@@ -292,6 +293,9 @@ def _visits(W, C, P, pool, pos, counters, floats, present, demand_mult):  # prag
         by_primary = 0
         covered = 0
         main = -1  # the first visit made by someone (the week's provider if no primary)
+        run_id = NO_CONTACT  # the current run of visits by one worker id (or missed)
+        run_len = 0
+        n_runs = 0
         for j in range(VISITS_MAX):
             C.vkind[c, j] = NONE
             C.vprov[c, j] = -1
@@ -351,17 +355,30 @@ def _visits(W, C, P, pool, pos, counters, floats, present, demand_mult):  # prag
                     kind = AGENCY
             C.vkind[c, j] = kind
             C.vprov[c, j] = prov
+            vid = NO_CONTACT
             if prov >= 0:
-                ids[c, j] = W.wid[prov]
+                vid = W.wid[prov]
             elif kind == AGENCY:
-                ids[c, j] = AGENCY_ID_BASE + counters[AGENCY_COUNTER] % AGENCY_IDS
+                vid = AGENCY_ID_BASE + counters[AGENCY_COUNTER] % AGENCY_IDS
                 counters[AGENCY_COUNTER] += 1
+            if run_len > 0 and vid == run_id:
+                run_len += 1
+            else:
+                if run_len > 0:
+                    C.vruns[c, n_runs] = pack_run(run_id, run_len)
+                    n_runs += 1
+                run_id = vid
+                run_len = 1
             if kind == NONE:
                 missed += 1
             elif main < 0:
                 main = j
             by_primary += kind == PRIMARY
             covered += kind == FLOAT or kind == OVERTIME or kind == AGENCY
+        if run_len > 0 and run_id != NO_CONTACT:  # (missed visits at the end are no run)
+            C.vruns[c, n_runs] = pack_run(run_id, run_len)
+            n_runs += 1
+        C.nvruns[c] = n_runs
         C.missed[c] = missed
         C.by_primary[c] = by_primary
         C.covered[c] = covered
@@ -374,4 +391,3 @@ def _visits(W, C, P, pool, pos, counters, floats, present, demand_mult):  # prag
         else:
             C.kind[c] = NONE
             C.provider[c] = -1
-    return ids
