@@ -182,7 +182,7 @@ class ClientState:
         self.provider = np.full(n, -1, dtype=np.int64)  # worker row giving care, or -1
         self.visits = np.zeros(n, dtype=np.int64)  # visits scheduled this week
         self.vkind = np.full((n, VISITS_MAX), NONE, dtype=np.int8)  # each visit's provider kind
-        self.vprov = np.full((n, VISITS_MAX), -1, dtype=np.int64)  # ... and worker row, or -1
+        self.vprov = np.full((n, VISITS_MAX), -1, dtype=np.int32)  # ... and worker row, or -1
         # the week's visits as the continuity ledger keeps them: runs of visits by one
         # worker (or missed), packed (sim.core.continuity.pack_run), and their number
         self.vruns = np.zeros((n, VISITS_MAX), dtype=np.int64)
