@@ -8,10 +8,14 @@ put in, so no week recounts a client's whole history.
 
 * A week is kept as its **runs**: the visits in order, consecutive visits by the same
   worker (or missed ones) as one run, packed in one 64-bit number (:func:`pack_run`: the
-  worker id, the run's length and an overflow flag), ``wk[s, c, 0]`` runs a week, in
-  ring slot ``s = t mod 52`` (week-major, so one week of every client is one block of
-  memory). A client's week usually has one to three runs, so the work per week follows
-  the runs, not the visits. :meth:`ContinuityLedger.history` expands them again.
+  worker id, the run's length and an overflow flag). Ring slot ``s = t mod 52`` holds a
+  week: client *c*'s ``wk[s, c, 0]`` runs from ``runs[slot_row[s], run_at[s, c]]`` on,
+  every client's runs one after the other in one row of ``runs`` (a week usually has one
+  to three runs a client, so a week of every client is a short block of memory, read
+  and written in order). The new week is written to the spare row
+  (``slot_row[52]``), which then takes the place of the week it replaces. The work per
+  week follows the runs, not the visits. :meth:`ContinuityLedger.history` expands them
+  again.
 * ``tab_id[c, e]`` and ``tab_cnt[c, e, w]``: the workers (other than temp agency staff)
   client *c* saw in the last 52 weeks and their number of visits ``n_i`` in window *w*,
   packed in the first ``used[c]`` entries (an entry goes when its 52-week count is 0).
@@ -125,8 +129,11 @@ class ContinuityLedger:
         n = n_clients
         self.window = window
         self.visits = visits
-        # week-major, so that one week's slot of every client is one block of memory
-        self.runs = np.zeros((window, n, visits), dtype=np.int64)
+        # one row of runs per week (and a spare one for the next week), every client's
+        # one after the other: where a client's start, and which row holds each slot
+        self.runs = np.zeros((window + 1, n * visits), dtype=np.int64)
+        self.run_at = np.zeros((window, n), dtype=np.int32)
+        self.slot_row = np.arange(window + 1, dtype=np.int64)
         # each week's number of runs, pairs and missed visits, side by side (and a spare)
         self.wk = np.zeros((window, n, 4), dtype=np.int16)
         self.tab_id = np.full((n, TABLE), NO_CONTACT, dtype=np.int32)
@@ -155,7 +162,7 @@ class ContinuityLedger:
         new = object.__new__(ContinuityLedger)
         for name in ("window", "visits"):
             setattr(new, name, getattr(self, name))
-        for name in ("runs", "wk", "tab_id", "tab_cnt", "stats"):
+        for name in ("runs", "run_at", "slot_row", "wk", "tab_id", "tab_cnt", "stats"):
             setattr(new, name, getattr(self, name).copy())
         new._views()
         memo[id(self)] = new
@@ -185,7 +192,7 @@ class ContinuityLedger:
             raise ValueError(f"window must be one of {WINDOWS} weeks, got {window}")
         order = (np.arange(CONTACT_WINDOW - window, CONTACT_WINDOW) + week + 1) % CONTACT_WINDOW
         h = np.full((self.stats.shape[0], window, self.visits), NO_CONTACT, dtype=np.int32)
-        _expand(self.runs, self.wk, order, h)
+        _expand(self.arrays, order, 0, h)
         return h.reshape(h.shape[0], -1)
 
     def visits_in(self, week: int, row: int) -> np.ndarray:
@@ -193,7 +200,7 @@ class ContinuityLedger:
         order, ``visits`` places (-1 = no visit or a missed one)."""
         slot = week % CONTACT_WINDOW
         out = np.full((1, 1, self.visits), NO_CONTACT, dtype=np.int32)
-        _expand(self.runs[:, row : row + 1], self.wk[:, row : row + 1], np.array([slot]), out)
+        _expand(self.arrays, np.array([slot]), row, out)
         return out[0, 0]
 
     def indices(
@@ -227,6 +234,8 @@ LedgerArrays = namedtuple(  # type: ignore[misc]
     "LedgerArrays",
     [
         "runs",
+        "run_at",
+        "slot_row",
         "wk",
         "tab_id",
         "tab_cnt",
@@ -249,8 +258,8 @@ LedgerArrays = namedtuple(  # type: ignore[misc]
 def forget(L, rows):  # pragma: no cover (compiled)
     """Forget the history of client places ``rows`` (ledger arrays ``L``)."""
     for c in rows:
-        L.runs[:, c, :] = 0
-        L.wk[:, c, :] = 0
+        L.wk[:, c, :] = 0  # no runs in any week (what they were is left, unread)
+        L.run_at[:, c] = 0
         L.tab_id[c, :] = NO_CONTACT
         L.tab_cnt[c, :, :] = 0
         L.stats[c, :] = 0
@@ -290,27 +299,32 @@ def _find(tab_id, used, c, wid):  # pragma: no cover (compiled)
 
 
 @kernel
-def _expand(runs, wk, order, out):  # pragma: no cover (compiled)
-    """Write the visits of ring slots ``order`` (oldest first) into ``out[c, k, j]``."""
+def _expand(L, order, first, out):  # pragma: no cover (compiled)
+    """Write the visits of ring slots ``order`` (oldest first) of clients ``first``,
+    ``first + 1``, ... into ``out[c - first, k, j]``."""
     for k in range(order.size):
         s = order[k]
-        for c in range(out.shape[0]):
+        row = L.slot_row[s]
+        for i in range(out.shape[0]):
+            c = first + i
             j = 0
-            for q in range(wk[s, c, 0]):
-                x = runs[s, c, q]
+            at = L.run_at[s, c]
+            for q in range(L.wk[s, c, 0]):
+                x = L.runs[row, at + q]
                 for _ in range(_run_len(x)):
-                    out[c, k, j] = _run_id(x)
+                    out[i, k, j] = _run_id(x)
                     j += 1
 
 
 @kernel
-def _leave(runs, wk, tab_id, tab_cnt, st, c, w, slot):  # pragma: no cover (compiled)
-    """The week in ring ``slot`` leaves window ``w`` of client ``c``, run by run: ``r``
-    visits lowering ``n_i`` from *m* to *m - r* remove ``m**2 - (m - r)**2``. (``st`` is
-    the ledger's ``stats``; the arrays are passed one by one because a call copies what
-    it is passed, and the named tuple is large.)"""
+def _leave(week_runs, at, wk, tab_id, tab_cnt, st, c, w, slot):  # pragma: no cover (compiled)
+    """The week in ring ``slot`` (its runs ``week_runs``, client ``c``'s from ``at`` on)
+    leaves window ``w`` of client ``c``, run by run: ``r`` visits lowering ``n_i`` from
+    *m* to *m - r* remove ``m**2 - (m - r)**2``. (``st`` is the ledger's ``stats``; the
+    arrays are passed one by one because a call copies what it is passed, and the named
+    tuple is large.)"""
     for q in range(wk[slot, c, 0]):
-        x = runs[slot, c, q]
+        x = week_runs[at + q]
         wid = _run_id(x)
         if wid == NO_CONTACT:
             continue
@@ -341,23 +355,26 @@ def _leave(runs, wk, tab_id, tab_cnt, st, c, w, slot):  # pragma: no cover (comp
 
 
 @kernel
-def _same_runs(new, k, runs, wk, c, slot):  # pragma: no cover (compiled)
-    """Whether the packed runs ``new[:k]`` are those of client ``c``'s week in ring
-    ``slot``, none of them temp agency staff (new ids each visit) nor an overflow (a
-    stored run with the overflow flag never equals a new one)."""
-    if wk[slot, c, 0] != k:
+def _same_runs(new, a, k, week_runs, at, stored):  # pragma: no cover (compiled)
+    """Whether the packed runs ``new[a : a + k]`` are the ``stored`` runs of a week from
+    ``week_runs[at]`` on, none of them temp agency staff (new ids each visit) nor an
+    overflow (a stored run with the overflow flag never equals a new one)."""
+    if stored != k:
         return False
     for q in range(k):
-        if new[q] != runs[slot, c, q] or _run_id(new[q]) >= AGENCY_ID_BASE:
+        x = new[a + q]
+        if x != week_runs[at + q] or _run_id(x) >= AGENCY_ID_BASE:
             return False
     return True
 
 
 @kernel
-def _enter(runs, wk, tab_id, tab_cnt, st, c, s, w):  # pragma: no cover (compiled)
-    """The runs in ring slot ``s`` enter window ``w`` only (or both when ``w`` is 2)."""
-    for q in range(wk[s, c, 0]):
-        x = runs[s, c, q]
+def _enter(week_runs, at, k, tab_id, tab_cnt, st, c, w):  # pragma: no cover (compiled)
+    """Client ``c``'s ``k`` runs of a week, from ``week_runs[at]`` on, enter window ``w``
+    only (or both when ``w`` is 2); a run whose worker finds the table full is marked
+    (``_OVERFLOW``) where it is stored."""
+    for q in range(k):
+        x = week_runs[at + q]
         wid = _run_id(x)
         if wid == NO_CONTACT:
             continue
@@ -371,7 +388,7 @@ def _enter(runs, wk, tab_id, tab_cnt, st, c, s, w):  # pragma: no cover (compile
                 tab_id[c, e] = wid
                 st[c, _STATS.used] = e + 1
             elif e < 0:
-                runs[s, c, q] = x | _OVERFLOW
+                week_runs[at + q] = x | _OVERFLOW
         for v in range(2):
             if w != 2 and v != w:
                 continue
@@ -387,13 +404,15 @@ def _enter(runs, wk, tab_id, tab_cnt, st, c, s, w):  # pragma: no cover (compile
 
 
 @kernel
-def pack_visits(ids, runs, nruns):  # pragma: no cover (compiled)
-    """Each client's visits ``ids[c, j]`` (worker ids, -1 = none) as packed runs: consecutive
-    visits by the same worker (or missed ones) are one run, ``runs[c, :nruns[c]]``; the
-    places without a visit after the last visit made are no run."""
+def pack_visits(ids, runs, at, nruns):  # pragma: no cover (compiled)
+    """Each client's visits ``ids[c, j]`` (worker ids, -1 = none) as packed runs, every
+    client's after the previous one's: client *c*'s ``nruns[c]`` runs from ``runs[at[c]]``
+    on. Consecutive visits by the same worker (or missed ones) are one run; the places
+    without a visit after the last visit made are no run."""
     per = ids.shape[1]
+    k = 0
     for c in range(ids.shape[0]):
-        k = 0
+        at[c] = k
         j = 0
         while j < per:
             wid = ids[c, j]
@@ -403,9 +422,9 @@ def pack_visits(ids, runs, nruns):  # pragma: no cover (compiled)
             j += r
             if wid == NO_CONTACT and j == per:
                 break  # trailing places without a visit
-            runs[c, k] = pack_run(wid, r)
+            runs[k] = pack_run(wid, r)
             k += 1
-        nruns[c] = k
+        nruns[c] = k - at[c]
 
 
 @kernel
@@ -413,33 +432,40 @@ def record_visits(L, week, ids, scheduled):  # pragma: no cover (compiled)
     """Week ``week``'s visits ``ids[c, j]`` (worker ids, -1 = none) into the ledger
     (:func:`record_runs`); ``scheduled[c]``: visits planned (the ones without an id were
     missed)."""
-    runs = np.empty(ids.shape, dtype=np.int64)
+    runs = np.empty(ids.size, dtype=np.int64)
+    at = np.empty(ids.shape[0], dtype=np.int64)
     nruns = np.empty(ids.shape[0], dtype=np.int64)
-    pack_visits(ids, runs, nruns)
-    record_runs(L, week, runs, nruns, scheduled)
+    pack_visits(ids, runs, at, nruns)
+    record_runs(L, week, runs, at, nruns, scheduled)
 
 
 @kernel
-def record_runs(L, week, new_runs, nnew, scheduled):  # pragma: no cover (compiled)
-    """Week ``week``'s visits, each client's as packed runs ``new_runs[c, :nnew[c]]``
-    (:func:`pack_visits`), enter ring slot ``week % 52``; the week 26 weeks back leaves the
-    short window and the week 52 back the long one. ``scheduled[c]``: visits planned (the
-    ones in no run, or in a run of missed visits, were missed).
+def record_runs(L, week, new, at_new, nnew, scheduled):  # pragma: no cover (compiled)
+    """Week ``week``'s visits, client *c*'s as the ``nnew[c]`` packed runs from
+    ``new[at_new[c]]`` on (:func:`pack_visits`), enter ring slot ``week % 52``; the week 26
+    weeks back leaves the short window and the week 52 back the long one.
+    ``scheduled[c]``: visits planned (the ones in no run, or in a run of missed visits,
+    were missed). The week is written to the spare row of runs, which then replaces the
+    row of the week 52 back.
     """
-    runs, wk, tab_id, tab_cnt, st = L.runs, L.wk, L.tab_id, L.tab_cnt, L.stats
-    ring = runs.shape[0]
+    wk, tab_id, tab_cnt, st, run_at = L.wk, L.tab_id, L.tab_cnt, L.stats, L.run_at
+    ring = wk.shape[0]
     short = WINDOWS[0]
     s = week % ring
     s_short = (week - short) % ring
-    for c in range(new_runs.shape[0]):
-        new = new_runs[c]
+    long_runs = L.runs[L.slot_row[s]]  # the week leaving the long window
+    short_runs = L.runs[L.slot_row[s_short]]  # ... and the short one
+    week_runs = L.runs[L.slot_row[ring]]  # the spare row: this week's
+    cursor = 0
+    for c in range(nnew.size):
+        a = at_new[c]
         k = nnew[c]
         # the visits made; the pairs of consecutive made visits by the same worker
         made = 0
         within = 0
         first = NO_CONTACT
         prev = NO_CONTACT
-        for q in range(k):
+        for q in range(a, a + k):
             wid = _run_id(new[q])
             if wid == NO_CONTACT:
                 continue
@@ -450,24 +476,28 @@ def record_runs(L, week, new_runs, nnew, scheduled):  # pragma: no cover (compil
             if first == NO_CONTACT:
                 first = wid
             prev = wid
-        keep_long = _same_runs(new, k, runs, wk, c, s)
-        keep_short = _same_runs(new, k, runs, wk, c, s_short)
+        at_long = run_at[s, c]
+        at_short = run_at[s_short, c]
+        keep_long = _same_runs(new, a, k, long_runs, at_long, wk[s, c, 0])
+        keep_short = _same_runs(new, a, k, short_runs, at_short, wk[s_short, c, 0])
         if keep_short:
             st[c, _STATS.same0] -= wk[s_short, c, 1]
             st[c, _STATS.missed0] -= wk[s_short, c, 2]
         else:
-            _leave(runs, wk, tab_id, tab_cnt, st, c, 0, s_short)
+            _leave(short_runs, at_short, wk, tab_id, tab_cnt, st, c, 0, s_short)
         if keep_long:
             st[c, _STATS.same1] -= wk[s, c, 1]
             st[c, _STATS.missed1] -= wk[s, c, 2]
         else:
-            _leave(runs, wk, tab_id, tab_cnt, st, c, 1, s)
-            for q in range(k):
-                runs[s, c, q] = new[q]
-            wk[s, c, 0] = k
+            _leave(long_runs, at_long, wk, tab_id, tab_cnt, st, c, 1, s)
+        for q in range(k):
+            week_runs[cursor + q] = new[a + q]
+        run_at[s, c] = cursor
+        wk[s, c, 0] = k
         if not (keep_short and keep_long):
             w = 2 if not (keep_short or keep_long) else (1 if keep_short else 0)
-            _enter(runs, wk, tab_id, tab_cnt, st, c, s, w)
+            _enter(week_runs, cursor, k, tab_id, tab_cnt, st, c, w)
+        cursor += k
         missed = max(scheduled[c] - made, 0)
         wk[s, c, 2] = missed
         wk[s, c, 1] = within
@@ -498,3 +528,4 @@ def record_runs(L, week, new_runs, nnew, scheduled):  # pragma: no cover (compil
             for e in range(used):
                 top = max(top, np.int64(tab_cnt[c, e, w]))
             st[c, _STATS.top0 + w] = top
+    L.slot_row[s], L.slot_row[ring] = L.slot_row[ring], L.slot_row[s]

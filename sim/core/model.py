@@ -321,7 +321,7 @@ class WorkforceModel(mesa.Model):
             self._week(phases.VISITS_PART)
             c = self.clients
             ledger = _ledger_thread().submit(
-                record_runs, self.continuity.arrays, self.t, c.vruns, c.nvruns, c.visits
+                record_runs, self.continuity.arrays, self.t, c.vruns, c.vrun_at, c.nvruns, c.visits
             )
             try:
                 self._week(phases.CARE_PART)

@@ -184,8 +184,10 @@ class ClientState:
         self.vkind = np.full((n, VISITS_MAX), NONE, dtype=np.int8)  # each visit's provider kind
         self.vprov = np.full((n, VISITS_MAX), -1, dtype=np.int32)  # ... and worker row, or -1
         # the week's visits as the continuity ledger keeps them: runs of visits by one
-        # worker (or missed), packed (sim.core.continuity.pack_run), and their number
-        self.vruns = np.zeros((n, VISITS_MAX), dtype=np.int64)
+        # worker (or missed), packed (sim.core.continuity.pack_run), every client's
+        # after the previous one's: where each client's start and how many
+        self.vruns = np.zeros(n * VISITS_MAX, dtype=np.int64)
+        self.vrun_at = np.zeros(n, dtype=np.int64)
         self.nvruns = np.zeros(n, dtype=np.int64)
         self.missed = np.zeros(n, dtype=np.int64)  # visits nobody made this week
         self.by_primary = np.zeros(n, dtype=np.int64)  # visits made by the primary worker
@@ -221,6 +223,7 @@ ClientArrays = namedtuple(  # type: ignore[misc]
         "vkind",
         "vprov",
         "vruns",
+        "vrun_at",
         "nvruns",
         "missed",
         "by_primary",

@@ -80,8 +80,8 @@ def week(part, t, pool, *arrays):  # pragma: no cover (compiled)
     """Week ``t``: every phase, in order (``part`` = ``WHOLE_WEEK``: :func:`run_week`), or
     one part of it, for a caller that records the visits in the continuity ledger itself
     between the first and the second
-    (:func:`sim.core.continuity.record_runs` of the clients' ``vruns``, ``nvruns``,
-    ``visits``):
+    (:func:`sim.core.continuity.record_runs` of the clients' ``vruns``, ``vrun_at``,
+    ``nvruns``, ``visits``):
 
     * ``VISITS_PART`` (:func:`_visits_part`) staffs the week's visits;
     * ``CARE_PART`` (:func:`_care_part`) reads and writes nothing of the ledger, so it
@@ -132,7 +132,7 @@ def run_week(
     while it runs, with the same result.
     """
     _visits_part(W, C, P, policy, pool, pos, counters, costs, led, events, t)
-    record_runs(L, t, C.vruns, C.nvruns, C.visits)
+    record_runs(L, t, C.vruns, C.vrun_at, C.nvruns, C.visits)
     _care_part(W, C, P, pool, pos, costs, led, events, t)
     _close_part(W, C, L, P, pool, pos, counters, costs, led, events, measures, t)
 

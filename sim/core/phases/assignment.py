@@ -10,8 +10,9 @@ Writes: clients' ``hours`` (this week's need), ``visits``, each visit's provider
 ``provider``), ``covered`` (visits by float, overtime or agency staff),
 ``primary``/``primary_since``/``relationship_weeks`` for new primary
 workers and ``backup`` for new team members; workers' ``caseload``, ``backups`` and
-``absent``; the week's visits as the continuity ledger keeps them (``vruns``, ``nvruns``:
-runs of visits by one worker, packed, :func:`sim.core.continuity.pack_run`).
+``absent``; the week's visits as the continuity ledger keeps them (``vruns``,
+``vrun_at``, ``nvruns``: runs of visits by one worker, packed,
+:func:`sim.core.continuity.pack_run`, every client's after the previous one's).
 
 **Schedule.** Client *c* needs ``h_c = client_hours * a_c * f_c * x_c * D * (1 + e_c)``
 hours this week (acuity *a*, hours factor *f*, crisis multiplier *x*, demand multiplier
@@ -135,8 +136,8 @@ def works(wid, day, work_days):  # pragma: no cover (compiled)
 @kernel
 def step(W, C, P, pool, pos, counters, t, absence, demand_mult):  # pragma: no cover (compiled)
     """This week's absences, primary workers, teams and visits, with each client's week as
-    packed runs (``C.vruns``, ``C.nvruns``), which the week then records in the continuity
-    ledger (:func:`sim.core.continuity.record_runs`)."""
+    packed runs (``C.vruns``, ``C.vrun_at``, ``C.nvruns``), which the week then records in
+    the continuity ledger (:func:`sim.core.continuity.record_runs`)."""
     n = W.alive.size
     u = take(pool, pos, len(WORKER_DRAWS) * n)
     u_absence = u[WORKER_DRAWS.absence * n : (WORKER_DRAWS.absence + 1) * n]
@@ -261,8 +262,10 @@ def _teams(W, C, staff, pool, pos):  # pragma: no cover (compiled)
 def _visits(W, C, P, pool, pos, counters, floats, present, demand_mult):  # pragma: no cover
     """Each client's visits this week and who makes them (module docstring), and the
     week's runs of visits by one worker (or missed) for the continuity ledger: worker ids
-    (a new one for each visit by temp agency staff), packed (``C.vruns``, ``C.nvruns``)."""
+    (a new one for each visit by temp agency staff), packed, client *c*'s ``C.nvruns[c]``
+    from ``C.vruns[C.vrun_at[c]]`` on, every client's after the previous one's."""
     n_clients = C.primary.size
+    cursor = 0  # where the next run goes in ``C.vruns``
     float_used = np.zeros((floats.size, 7), dtype=np.int64)
     per = len(COVER_DRAWS)
     client_hours, visit_min, shift_max = P.client_hours, P.visit_hours_min, P.shift_hours_max
@@ -295,7 +298,7 @@ def _visits(W, C, P, pool, pos, counters, floats, present, demand_mult):  # prag
         main = -1  # the first visit made by someone (the week's provider if no primary)
         run_id = NO_CONTACT  # the current run of visits by one worker id (or missed)
         run_len = 0
-        n_runs = 0
+        C.vrun_at[c] = cursor
         for j in range(VISITS_MAX):
             C.vkind[c, j] = NONE
             C.vprov[c, j] = -1
@@ -365,8 +368,8 @@ def _visits(W, C, P, pool, pos, counters, floats, present, demand_mult):  # prag
                 run_len += 1
             else:
                 if run_len > 0:
-                    C.vruns[c, n_runs] = pack_run(run_id, run_len)
-                    n_runs += 1
+                    C.vruns[cursor] = pack_run(run_id, run_len)
+                    cursor += 1
                 run_id = vid
                 run_len = 1
             if kind == NONE:
@@ -376,9 +379,9 @@ def _visits(W, C, P, pool, pos, counters, floats, present, demand_mult):  # prag
             by_primary += kind == PRIMARY
             covered += kind == FLOAT or kind == OVERTIME or kind == AGENCY
         if run_len > 0 and run_id != NO_CONTACT:  # (missed visits at the end are no run)
-            C.vruns[c, n_runs] = pack_run(run_id, run_len)
-            n_runs += 1
-        C.nvruns[c] = n_runs
+            C.vruns[cursor] = pack_run(run_id, run_len)
+            cursor += 1
+        C.nvruns[c] = cursor - C.vrun_at[c]
         C.missed[c] = missed
         C.by_primary[c] = by_primary
         C.covered[c] = covered
