@@ -71,6 +71,7 @@ __all__ = [
     "pack_visits",
     "record_runs",
     "record_visits",
+    "rotate",
 ]
 
 #: Worker id marking "no visit" in a slot (and in the buffers passed to
@@ -436,17 +437,20 @@ def record_visits(L, week, ids, scheduled):  # pragma: no cover (compiled)
     at = np.empty(ids.shape[0], dtype=np.int64)
     nruns = np.empty(ids.shape[0], dtype=np.int64)
     pack_visits(ids, runs, at, nruns)
-    record_runs(L, week, runs, at, nruns, scheduled)
+    record_runs(L, week, runs, at, nruns, scheduled, 0, ids.shape[0])
+    rotate(L, week)
 
 
 @kernel
-def record_runs(L, week, new, at_new, nnew, scheduled):  # pragma: no cover (compiled)
-    """Week ``week``'s visits, client *c*'s as the ``nnew[c]`` packed runs from
-    ``new[at_new[c]]`` on (:func:`pack_visits`), enter ring slot ``week % 52``; the week 26
-    weeks back leaves the short window and the week 52 back the long one.
-    ``scheduled[c]``: visits planned (the ones in no run, or in a run of missed visits,
-    were missed). The week is written to the spare row of runs, which then replaces the
-    row of the week 52 back.
+def record_runs(L, week, new, at_new, nnew, scheduled, lo, hi):  # pragma: no cover (compiled)
+    """Week ``week``'s visits of clients ``lo`` to ``hi - 1``, client *c*'s as the
+    ``nnew[c]`` packed runs from ``new[at_new[c]]`` on (:func:`pack_visits`), enter ring
+    slot ``week % 52``; the week 26 weeks back leaves the short window and the week 52
+    back the long one. ``scheduled[c]``: visits planned (the ones in no run, or in a run
+    of missed visits, were missed). The runs are copied to the same places of the spare
+    row of runs, which :func:`rotate` then puts in the place of the week 52 back, once
+    every client is recorded. A client's rows are their own, so ranges of clients may be
+    recorded at the same time, in any order.
     """
     wk, tab_id, tab_cnt, st, run_at = L.wk, L.tab_id, L.tab_cnt, L.stats, L.run_at
     ring = wk.shape[0]
@@ -456,8 +460,7 @@ def record_runs(L, week, new, at_new, nnew, scheduled):  # pragma: no cover (com
     long_runs = L.runs[L.slot_row[s]]  # the week leaving the long window
     short_runs = L.runs[L.slot_row[s_short]]  # ... and the short one
     week_runs = L.runs[L.slot_row[ring]]  # the spare row: this week's
-    cursor = 0
-    for c in range(nnew.size):
+    for c in range(lo, hi):
         a = at_new[c]
         k = nnew[c]
         # the visits made; the pairs of consecutive made visits by the same worker
@@ -490,14 +493,13 @@ def record_runs(L, week, new, at_new, nnew, scheduled):  # pragma: no cover (com
             st[c, _STATS.missed1] -= wk[s, c, 2]
         else:
             _leave(long_runs, at_long, wk, tab_id, tab_cnt, st, c, 1, s)
-        for q in range(k):
-            week_runs[cursor + q] = new[a + q]
-        run_at[s, c] = cursor
+        for q in range(a, a + k):
+            week_runs[q] = new[q]
+        run_at[s, c] = a
         wk[s, c, 0] = k
         if not (keep_short and keep_long):
             w = 2 if not (keep_short or keep_long) else (1 if keep_short else 0)
-            _enter(week_runs, cursor, k, tab_id, tab_cnt, st, c, w)
-        cursor += k
+            _enter(week_runs, a, k, tab_id, tab_cnt, st, c, w)
         missed = max(scheduled[c] - made, 0)
         wk[s, c, 2] = missed
         wk[s, c, 1] = within
@@ -528,4 +530,12 @@ def record_runs(L, week, new, at_new, nnew, scheduled):  # pragma: no cover (com
             for e in range(used):
                 top = max(top, np.int64(tab_cnt[c, e, w]))
             st[c, _STATS.top0 + w] = top
-    L.slot_row[s], L.slot_row[ring] = L.slot_row[ring], L.slot_row[s]
+
+
+@kernel
+def rotate(L, week):  # pragma: no cover (compiled)
+    """Once week ``week`` is recorded (:func:`record_runs`), its row of runs (the spare
+    one) takes the place of the week 52 back, whose row becomes the spare one."""
+    s = week % L.wk.shape[0]
+    spare = L.wk.shape[0]
+    L.slot_row[s], L.slot_row[spare] = L.slot_row[spare], L.slot_row[s]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import inspect
+import itertools
 import numbers
 import os
 from collections import OrderedDict
@@ -48,6 +49,11 @@ _WARMUPS: OrderedDict[tuple, dict[str, Any]] = OrderedDict()
 #: than it saves.
 LEDGER_THREAD_CLIENTS = 2_000
 
+#: Ranges of clients the ledger is recorded in on two threads: the helper thread takes
+#: them from the start of care on, and this thread too once care and the rest of its part
+#: are done (:class:`_LedgerChunks`).
+LEDGER_CHUNKS = 16
+
 _LEDGER_THREAD: tuple[int, ThreadPoolExecutor] | None = None
 
 
@@ -60,6 +66,23 @@ def _ledger_thread() -> ThreadPoolExecutor:
         pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="workforce-sim ledger")
         _LEDGER_THREAD = (os.getpid(), pool)
     return _LEDGER_THREAD[1]
+
+
+class _LedgerChunks:
+    """A week's continuity ledger in :data:`LEDGER_CHUNKS` ranges of clients: each thread
+    that calls :meth:`record` records ranges until none is left. A client's ledger rows
+    are their own (:func:`sim.core.continuity.record_runs`), so which thread takes which
+    range changes nothing."""
+
+    def __init__(self, model: WorkforceModel) -> None:
+        c = model.clients
+        self._args = (model.continuity.arrays, model.t, c.vruns, c.vrun_at, c.nvruns, c.visits)
+        self._bounds = np.linspace(0, c.n, LEDGER_CHUNKS + 1).astype(np.int64).tolist()
+        self._next = itertools.count()  # (taking the next number is atomic under the GIL)
+
+    def record(self) -> None:
+        while (i := next(self._next)) < LEDGER_CHUNKS:
+            record_runs(*self._args, self._bounds[i], self._bounds[i + 1])
 
 
 #: Parameters the warm-up never reads: the regime's (warm-up hires follow the status
@@ -312,21 +335,20 @@ class WorkforceModel(mesa.Model):
     # -- the weekly step -------------------------------------------------------------
     def _advance(self) -> None:
         """One week: every phase in one compiled call (:func:`sim.core.phases.week`; in three
-        for a large agency, with the continuity ledger in a second thread:
-        :data:`LEDGER_THREAD_CLIENTS`), then the Mesa handles of this week's hires and
-        leavers, and new admissions."""
+        for a large agency, with the continuity ledger in a second thread, which this one
+        helps once its care part is done: :data:`LEDGER_THREAD_CLIENTS`), then the Mesa
+        handles of this week's hires and leavers, and new admissions."""
         self.t += 1
         self.draws.ensure(self._week_draws)
         if self.clients.n >= LEDGER_THREAD_CLIENTS:
             self._week(phases.VISITS_PART)
-            c = self.clients
-            ledger = _ledger_thread().submit(
-                record_runs, self.continuity.arrays, self.t, c.vruns, c.vrun_at, c.nvruns, c.visits
-            )
+            ledger = _LedgerChunks(self)
+            helper = _ledger_thread().submit(ledger.record)
             try:
                 self._week(phases.CARE_PART)
+                ledger.record()
             finally:
-                ledger.result()
+                helper.result()
             self._week(phases.CLOSE_PART)
         else:
             self._week(phases.WHOLE_WEEK)

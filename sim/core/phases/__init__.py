@@ -16,7 +16,7 @@ import numba
 import numpy as np
 
 from sim.core import observe
-from sim.core.continuity import LedgerArrays, record_runs
+from sim.core.continuity import LedgerArrays, record_runs, rotate
 from sim.core.jit import inline_kernel, kernel
 from sim.core.phases import assignment, burnout, care, clients, hiring, learning, separation, shocks
 from sim.core.state import (
@@ -132,7 +132,7 @@ def run_week(
     while it runs, with the same result.
     """
     _visits_part(W, C, P, policy, pool, pos, counters, costs, led, events, t)
-    record_runs(L, t, C.vruns, C.vrun_at, C.nvruns, C.visits)
+    record_runs(L, t, C.vruns, C.vrun_at, C.nvruns, C.visits, 0, C.visits.size)
     _care_part(W, C, P, pool, pos, costs, led, events, t)
     _close_part(W, C, L, P, pool, pos, counters, costs, led, events, measures, t)
 
@@ -179,8 +179,10 @@ def _care_part(W, C, P, pool, pos, costs, led, events, t):  # pragma: no cover (
 def _close_part(
     W, C, L, P, pool, pos, counters, costs, led, events, measures, t
 ):  # pragma: no cover (compiled)
-    """Admissions to the discharged places (if the pool holds enough uniforms; else
-    they stay ``pending`` for the caller), the week's cost, then the measures."""
+    """The continuity ledger's new week in place (:func:`~sim.core.continuity.rotate`),
+    admissions to the discharged places (if the pool holds enough uniforms; else they
+    stay ``pending`` for the caller), the week's cost, then the measures."""
+    rotate(L, t)
     start = len(EVENT) + events[EVENT.hires] + events[EVENT.leavers]
     n = events[EVENT.pending]
     per = clients.admission_draws(C.share.shape[1])
