@@ -334,39 +334,68 @@ class WorkforceModel(mesa.Model):
 
     # -- the weekly step -------------------------------------------------------------
     def _advance(self) -> None:
-        """One week: every phase in one compiled call (:func:`sim.core.phases.week`; in three
-        for a large agency, with the continuity ledger in a second thread, which this one
-        helps once its care part is done: :data:`LEDGER_THREAD_CLIENTS`), then the Mesa
+        """One week: every phase in one compiled call (:func:`sim.core.phases.week`; on two
+        threads for a large agency: :meth:`_advance_on_two_threads`), then the Mesa
         handles of this week's hires and leavers, and new admissions."""
         self.t += 1
         self.draws.ensure(self._week_draws)
+        ev = self.events
+        k = len(EVENT)  # then the rows of the hires, the leavers, places to admit to
         if self.clients.n >= LEDGER_THREAD_CLIENTS:
-            self._week(phases.VISITS_PART)
-            ledger = _LedgerChunks(self)
-            helper = _ledger_thread().submit(ledger.record)
-            try:
-                self._week(phases.CARE_PART)
-                ledger.record()
-            finally:
-                helper.result()
-            self._week(phases.CLOSE_PART)
+            self._advance_on_two_threads()
         else:
             self._week(phases.WHOLE_WEEK)
-        ev = self.events
-        n_hired, n_left, n_pending = (
-            int(ev[EVENT.hires]),
-            int(ev[EVENT.leavers]),
-            int(ev[EVENT.pending]),
-        )
-        rows = ev[len(EVENT) :]  # hires, leavers, then places waiting for an admission
-        if n_hired:
-            self._add_worker_handles(rows[:n_hired])
-        if n_left:
-            self._remove_worker_handles(rows[n_hired : n_hired + n_left])
+            n_hired, n_left = int(ev[EVENT.hires]), int(ev[EVENT.leavers])
+            if n_hired:
+                self._add_worker_handles(ev[k : k + n_hired])
+            if n_left:
+                self._remove_worker_handles(ev[k + n_hired : k + n_hired + n_left])
+        n_pending = int(ev[EVENT.pending])
         if n_pending:  # the pool ran short for admissions: refill, admit, measure again
-            start = n_hired + n_left
-            self._admit(rows[start : start + n_pending].copy())
+            start = k + int(ev[EVENT.hires]) + int(ev[EVENT.leavers])
+            self._admit(ev[start : start + n_pending].copy())
             self._measure()
+
+    def _advance_on_two_threads(self) -> None:
+        """A large agency's week (:data:`LEDGER_THREAD_CLIENTS`) on this thread and the
+        helper thread, with the same result as the one call of a small agency's:
+
+        1. staffing (``VISITS_PART``), here;
+        2. care, learning, burnout, separation and discharges (``CARE_PART``) here, while
+           the helper makes the hires' Mesa handles and records the continuity ledger in
+           ranges of clients (:class:`_LedgerChunks`), which this thread takes too once
+           done (the ledger's arrays are touched by nothing else then);
+        3. admissions and measures (``CLOSE_PART``) here, while the helper removes the
+           leavers' handles (Python objects only).
+
+        Compiled code releases the GIL, so the helper's Python runs beside it.
+        """
+        ev = self.events
+        k = len(EVENT)
+        helper = _ledger_thread()
+        self._week(phases.VISITS_PART)
+        hires = ev[k : k + int(ev[EVENT.hires])].copy()
+        ledger = _LedgerChunks(self)
+        side = helper.submit(self._hires_then_ledger, hires, ledger)
+        try:
+            self._week(phases.CARE_PART)
+            ledger.record()
+        finally:
+            side.result()
+        leavers = ev[k + hires.size : k + hires.size + int(ev[EVENT.leavers])].copy()
+        if not leavers.size:
+            self._week(phases.CLOSE_PART)
+            return
+        side = helper.submit(self._remove_worker_handles, leavers)
+        try:
+            self._week(phases.CLOSE_PART)
+        finally:
+            side.result()
+
+    def _hires_then_ledger(self, hires: np.ndarray, ledger: _LedgerChunks) -> None:
+        if hires.size:
+            self._add_worker_handles(hires)
+        ledger.record()
 
     def _measure(self) -> None:
         """This week's measures into their buffer (:func:`sim.core.observe.measure`)."""
