@@ -24,6 +24,11 @@ def test_pool_hands_out_the_generators_uniforms_in_order_and_refills_only_when_s
     pool.ensure(91)  # one short: the generator's next 4 x 91
     assert pool.pos[0] == 0
     np.testing.assert_array_equal(pool.buffer, gen.random(364))
+    block = pool.buffer
+    pool.pos[0] = 300
+    pool.ensure(91)  # a block of the same size: drawn into the same array
+    assert pool.buffer is block and pool.pos[0] == 0
+    np.testing.assert_array_equal(pool.buffer, gen.random(364))
 
 
 def test_normal_and_gamma_made_from_uniforms_have_their_moments():

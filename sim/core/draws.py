@@ -47,9 +47,15 @@ class UniformPool:
 
     def ensure(self, n: int) -> None:
         """Make sure at least ``n`` numbers are left, else draw a fresh block (of at least
-        four times ``n``, so that a bound well above the typical use wastes little)."""
+        four times ``n``, so that a bound well above the typical use wastes little). A
+        block of the same size as the last is drawn into the same array: the same
+        numbers, without allocating (a large agency's block is several megabytes)."""
         if self.pos[0] + n > self.buffer.size:
-            self.buffer = self.rng.random(max(self.block, 4 * n))
+            size = max(self.block, 4 * n)
+            if self.buffer.size == size:
+                self.rng.random(out=self.buffer)
+            else:
+                self.buffer = self.rng.random(size)
             self.pos[0] = 0
 
 
