@@ -113,6 +113,9 @@ def step(W, C, P, pool, pos, costs, t):  # pragma: no cover (compiled)
         unseen = 0.0
         match = 0.0
         dom = -1
+        fit = 0.0  # (and the quality, incident and strain terms that follow)
+        fresh = 0.0
+        p_inc = 0.0
         run = 0.0  # hours of the current run of visits by worker ``last``
         for j in range(nv + 1):
             pr = C.vprov[c, j] if j < nv else -3
@@ -130,8 +133,8 @@ def step(W, C, P, pool, pos, costs, t):  # pragma: no cover (compiled)
             if kind == NONE:
                 continue
             by_worker = pr >= 0
-            if pr != last:  # the provider's skill gaps with this client
-                last = pr
+            if pr != last:  # the provider's skill gaps with this client, and what
+                last = pr  # follows from them for each of their visits
                 gap = 0.0
                 unseen = 0.0
                 match = 0.0
@@ -147,15 +150,17 @@ def step(W, C, P, pool, pos, costs, t):  # pragma: no cover (compiled)
                             worst = g
                             dom = k
                     match += C.share[c, k] * comp
-            exh = W.exhaustion[pr] if by_worker else 0.0
+                exh = W.exhaustion[pr] if by_worker else 0.0
+                fit = 0.5 + 0.5 * min(1.0, match / required)
+                fresh = 1.0 - P.exhaustion_quality_penalty * exh
+                risk = unseen + P.known_gap_risk * (gap - unseen)
+                p_inc = P.incident_rate * (1 + P.incident_gap_weight * risk) * (1 + exh) / nv
             rel = 0.5 + 0.5 * maturity if kind == PRIMARY else 0.5
-            quality = (0.5 + 0.5 * min(1.0, match / required)) * rel
-            quality *= 1.0 - P.exhaustion_quality_penalty * exh
+            quality = fit * rel
+            quality *= fresh
             made += 1
             q_sum += quality
             g_sum += gap
-            risk = unseen + P.known_gap_risk * (gap - unseen)
-            p_inc = P.incident_rate * (1 + P.incident_gap_weight * risk) * (1 + exh) / nv
             hit = sub_uniform(seed, j) < p_inc
             incident = incident or hit
             if kind == AGENCY:
