@@ -154,12 +154,15 @@ def step(W, P, pool, pos, costs, t):  # pragma: no cover (compiled)
                     best = room
                     dom = k
             d = u[per * i : per * (i + 1)]
-            meets = d[DRAWS.gap_met] < 1 - np.exp(-P.gap_encounter_rate * W.gap[i])
-            spot = 1.0 - (1.0 - W.detection[i]) ** W.mentored[i]
+            # (a week without a gap meets none: the chance is 0; the mentor's chance of
+            # spotting it is worked out only if it comes to that)
+            meets = W.gap[i] > 0 and (
+                d[DRAWS.gap_met] < 1 - np.exp(-P.gap_encounter_rate * W.gap[i])
+            )
             sees = meets and (
                 W.known[i, dom] > 0
                 or d[DRAWS.gap_seen] < W.awareness[i]
-                or d[DRAWS.gap_spotted] < spot
+                or d[DRAWS.gap_spotted] < 1.0 - (1.0 - W.detection[i]) ** W.mentored[i]
             )
             if sees:
                 W.known[i, dom] = 1.0

@@ -87,8 +87,9 @@ def step(W, C, P, pool, pos, costs, led, t, quit_mult):  # pragma: no cover (com
     for j in range(rows.size):
         i = rows[j]
         n_inc = W.incidents[i]
-        p_dis = 1 - (1 - P.dismissal_per_incident) ** float(n_inc)
-        if n_inc > 0 and u[per * i + DRAWS.dismissal] < p_dis:
+        if n_inc > 0 and u[per * i + DRAWS.dismissal] < (
+            1 - (1 - P.dismissal_per_incident) ** float(n_inc)
+        ):
             dismissals += 1
         elif u[per * i + DRAWS.quit] < h[j]:
             quits += 1
