@@ -277,7 +277,7 @@ def main(argv: list[str] | None = None) -> int:
         "--runs",
         type=int,
         default=None,
-        help="seeds for the default agency and BoltzmannWealth (default 3; 1 with --quick)",
+        help="seeds for the default agency and BoltzmannWealth (default 5; 1 with --quick)",
     )
     parser.add_argument(
         "--skip-compare", action="store_true", help="do not time `workforce-sim compare`"
@@ -299,7 +299,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     years = args.years if args.years is not None else (1 if args.quick else 10)
-    runs = args.runs if args.runs is not None else (1 if args.quick else 3)
+    runs = args.runs if args.runs is not None else (1 if args.quick else 5)
     if years < 1 or runs < 1:
         parser.error("--years and --runs must be 1 or more")
 
