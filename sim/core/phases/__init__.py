@@ -67,7 +67,7 @@ def week_entry(arrays: tuple) -> Callable[..., Any] | None:
     version is not compiled or loaded yet (call :func:`week` once first).
 
     Numba's dispatcher works out the type of every argument on every call, about 6 µs
-    for the week's 82 arrays (a few per cent of a small agency's week); a model whose
+    for the week's 87 arrays (a few per cent of a small agency's week); a model whose
     arrays keep their types (:class:`sim.core.model.WorkforceModel`) looks the version
     up once, by exactly those types, and calls it directly.
     """
