@@ -383,16 +383,15 @@ class WorkforceModel(mesa.Model):
         finally:
             side.result()
         leavers = ev[k + hires.size : k + hires.size + int(ev[EVENT.leavers])].copy()
-        if not leavers.size:
-            self._week(phases.CLOSE_PART)
-            return
-        side = helper.submit(self._remove_worker_handles, leavers)
+        side = helper.submit(self._remove_worker_handles, leavers) if leavers.size else None
         try:
             self._week(phases.CLOSE_PART)
         finally:
-            side.result()
+            if side is not None:
+                side.result()
 
     def _hires_then_ledger(self, hires: np.ndarray, ledger: _LedgerChunks) -> None:
+        """The helper's share of step 2 of :meth:`_advance_on_two_threads`."""
         if hires.size:
             self._add_worker_handles(hires)
         ledger.record()

@@ -113,7 +113,7 @@ def step(W, C, P, pool, pos, costs, t):  # pragma: no cover (compiled)
         unseen = 0.0
         match = 0.0
         dom = -1
-        fit = 0.0  # (and the quality, incident and strain terms that follow)
+        fit = 0.0  # the provider's quality terms and incident chance, set with the gaps
         fresh = 0.0
         p_inc = 0.0
         run = 0.0  # hours of the current run of visits by worker ``last``
