@@ -85,7 +85,10 @@ def test_fixed_costs_and_turnover_give_exact_ratios():
         }
     )
     t = table(runs)
-    assert list(t.reset_index().columns) == list(COSTEFFECT_COLUMNS)
+    assert list(t.reset_index().columns) == ["option"] + [
+        c for c in COSTEFFECT_COLUMNS if c != "option"
+    ]
+    assert set(t["period"]) == {"final_year"}
     a, b = t.loc["a"], t.loc["b"]
     assert bool(a.paired) and a.n == reps
     assert a.cost_diff == pytest.approx(50_000)
@@ -258,3 +261,171 @@ def test_report_section(tmp_path):
     # one regime: nothing to compare, nothing written
     one = runs[runs.regime == "jit"]
     assert section(one, meta, ["jit"]) is None
+
+
+# -- the whole run, a year on average ------------------------------------------------------
+def test_programme_cost_over_the_whole_run():
+    base = {
+        "n_workers": 100,
+        "float_pool": 0,
+        "contract_hours": 40,
+        "wage": 20.0,
+        "benefits_rate": 0.25,
+    }
+    programme = {
+        **base,
+        "inservice_start": 13,
+        "inservice_weeks": 26,
+        "inservice_training_hours": 2.0,
+        "inservice_supervision_hours": 1.0,
+        "trainer_cost": 12.0,
+    }
+    # none of it in the final year; over the three years, 26 weeks' worth a third a year
+    assert math.isnan(programme_cost(programme, base, 156))
+    whole = programme_cost(programme, base, 156, whole_run=True)
+    assert whole == pytest.approx(100 * 26 * (2 * 12.0 + 20.0) / 3)
+    raise_ = {**base, "wage": 22.0}  # pay is a year's pay either way
+    assert programme_cost(raise_, base, 156, whole_run=True) == pytest.approx(
+        programme_cost(raise_, base, 156)
+    )
+
+
+def weekly(arms: dict[str, list[dict[str, list[float]]]], weeks: int) -> pd.DataFrame:
+    """A weekly series (weeks 0..``weeks``) of runs ``{regime: [{column: [value per
+    week]}, ...]}``, one dict per replicate; every other measure is 0."""
+    from sim.core.outputs import METRICS
+
+    frames = []
+    run_id = 0
+    for regime, reps in arms.items():
+        for r, cols in enumerate(reps):
+            df = pd.DataFrame({name: np.zeros(weeks + 1) for name in METRICS})
+            for k, v in cols.items():
+                df[k] = np.asarray(v, dtype=float)
+            df.insert(0, "week", np.arange(weeks + 1))
+            for i, (k, v) in enumerate(
+                {"run_id": run_id, "regime": regime, "replicate": r, "seed": 100 + r}.items()
+            ):
+                df.insert(i, k, v)
+            frames.append(df)
+            run_id += 1
+    return pd.concat(frames, ignore_index=True)
+
+
+def test_whole_run_flows_scale_to_a_year_and_rolling_measures_weight_their_years():
+    from sim.analysis.periods import whole_run_values
+
+    h = 130  # year ends 130, 78 and 26 (half a year)
+    share = np.zeros(h + 1)
+    share[130], share[78], share[26] = 0.9, 0.6, 0.3
+    coc = np.full(h + 1, 0.5)
+    coc[78] = np.nan  # undefined that year: left out of the mean, weight and all
+    ts = weekly(
+        {
+            "jit": [
+                {
+                    "separations": np.ones(h + 1),
+                    "same_primary_share": share,
+                    "coc": coc,
+                    "burnout_mean": np.arange(h + 1),
+                }
+            ]
+        },
+        h,
+    )
+    row = whole_run_values(ts, h).iloc[0]
+    assert row["separations"] == pytest.approx(52.0)  # 130 over 130 weeks, a year's worth
+    assert row["same_primary_share"] == pytest.approx((0.9 + 0.6 + 0.3 * 0.5) / 2.5)
+    assert row["coc"] == pytest.approx(0.5)
+    assert row["burnout_mean"] == pytest.approx(65.5)  # weeks 1..130, week 0 left out
+    with pytest.raises(ValueError, match="horizon"):
+        whole_run_values(ts, 0)
+
+
+def test_whole_run_of_a_one_year_run_is_its_final_year():
+    """An identity on real runs: over exactly 52 reported weeks, the whole run and the
+    final year are the same weeks, so every measure agrees."""
+    import dataclasses
+
+    from sim.analysis.periods import whole_run_values
+    from sim.core.outputs import METRICS
+    from sim.experiments.runner import run_scenario
+    from sim.experiments.scenario import default_compare_scenario
+
+    from helpers import SMALL
+
+    base = default_compare_scenario()
+    scen = dataclasses.replace(
+        base, horizon_weeks=52, replications=2, seed=3, params={**base.params, **SMALL}
+    )
+    res = run_scenario(scen, jobs=1, progress=False)
+    whole = whole_run_values(res.timeseries, 52).sort_values("run_id").reset_index(drop=True)
+    final = res.runs.sort_values("run_id").reset_index(drop=True)
+    assert len(whole) == len(final) == 2 * len(scen.regimes)
+    for name in METRICS:
+        np.testing.assert_allclose(whole[name], final[name], rtol=1e-12, equal_nan=True)
+
+
+def test_report_section_covers_the_whole_run(tmp_path):
+    """The option costs $1,000 a week more in the first year only and has one leaver a
+    week fewer in the last year only: the final year shows no extra cost and 52 fewer
+    leavers, the whole run a third of each."""
+    h = 156
+    reps = 3
+    first_year = (np.arange(h + 1) >= 1) & (np.arange(h + 1) <= 52)
+    last_year = np.arange(h + 1) > 104
+
+    def arm(extra_cost: float, fewer: float, noise: float) -> list[dict]:
+        out = []
+        for r in range(reps):
+            jitter = noise * (r - 1)
+            out.append(
+                {
+                    "cost_total": 20_000 + jitter + extra_cost * first_year,
+                    "separations": 2.0 - fewer * last_year + 0.01 * r,
+                    "same_primary_share": np.full(h + 1, 0.5),
+                }
+            )
+        return out
+
+    ts = weekly({"jit": arm(0.0, 0.0, 10.0), "foundation": arm(1000.0, 1.0, 10.0)}, h)
+    final_rows = []
+    for (regime, r), g in ts.groupby(["regime", "replicate"]):
+        last = g[g["week"] > h - 52]
+        final_rows.append(
+            {
+                "regime": regime,
+                "replicate": r,
+                "seed": 100 + r,
+                "cost_total": last["cost_total"].sum(),
+                "cost_recruiting": 0.0,
+                "cost_onboarding": 0.0,
+                "separations": last["separations"].sum(),
+                "same_primary_share": 0.5,
+            }
+        )
+    runs = pd.DataFrame(final_rows)
+    meta = {
+        "regimes": ["jit", "foundation"],
+        "horizon_weeks": h,
+        "params": {r: {"n_clients": 300, "n_workers": 100} for r in ("jit", "foundation")},
+    }
+    md0 = "# R\n\n## Costs\n\ncosts\n\n## Charts\n\ncharts\n"
+    page0 = "<h1>R</h1><h2>Costs</h2><p>costs</p><h2>Charts</h2>"
+    md, page = add_section(md0, page0, tmp_path, runs, meta, meta["regimes"], timeseries=ts)
+    csv = pd.read_csv(tmp_path / "costeffect.csv").set_index("period")
+    assert list(csv.index) == ["final_year", "whole_run"]
+    assert csv.loc["final_year", "cost_diff"] == pytest.approx(0.0, abs=1e-6)
+    assert csv.loc["final_year", "leavers_avoided"] == pytest.approx(52.0)
+    assert csv.loc["whole_run", "cost_diff"] == pytest.approx(52_000 / 3)
+    assert csv.loc["whole_run", "leavers_avoided"] == pytest.approx(52.0 / 3)
+    assert csv.loc["whole_run", "cost_per_leaver_avoided"] == pytest.approx(1000.0)
+    assert bool(csv.loc["whole_run", "paired"])
+    assert md.index(f"## {HEADING}") < md.index("### Over the whole run") < md.index("## Charts")
+    assert "Over the whole run, Foundation-first costs $17,333 a year more" in md
+    assert "In the final year alone: $0 more and 52.0 fewer leavers." in md
+    assert "<h3>Over the whole run (weeks 0–156), a year on average</h3>" in page
+    # a one-year run, or no weekly series: the final year only
+    short = {**meta, "horizon_weeks": 52}
+    assert section(runs, short, meta["regimes"], ts).whole is None
+    assert section(runs, meta, meta["regimes"]).whole is None

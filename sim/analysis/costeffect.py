@@ -7,7 +7,9 @@ as ``runs.csv`` of ``compare`` and ``run``). An *option* is any regime or varian
 comparison (a training regime, a pay rise, a float pool, an in-service programme); the
 *reference* is ``jit``, today's agency, unless another is named.
 
-What is compared, per run and its final year (the last 52 reported weeks):
+What is compared, per run and its final year (the last 52 reported weeks; or, for the
+report's second table, the whole run as a year on average: the same columns from
+:func:`sim.analysis.periods.whole_run_values`, ``period = "whole_run"``):
 
 * **cost**: ``cost_total``, what the agency spent in the year (USD a year), and the
   same per client-year (divided by the client census, ``n_clients``);
@@ -119,6 +121,15 @@ STATUSES: tuple[str, ...] = ("ratio", "saves money", "not estimable", "worse")
 #: name -> (label, unit, description). Every quantity ``q`` has ``q_low``/``q_high``,
 #: its 95 % interval.
 COSTEFFECT_DESCRIPTIONS: dict[str, tuple[str, str, str]] = {
+    "period": (
+        "Period",
+        "",
+        "final_year: the last 52 reported weeks (the report's first table and the chart); "
+        "whole_run: every reported week, each quantity a year on average (flows summed and "
+        "scaled to a year, the share of clients with one primary worker all year averaged "
+        "over the years ending at the horizon, 52 weeks before it, ...; "
+        "sim.analysis.periods.whole_run_values).",
+    ),
     "option": ("Option", "", "The regime or variant compared with the reference."),
     "reference": ("Reference", "", "The regime it is compared with (the status quo, jit)."),
     "n": ("Replications", "runs", "Replications (pairs of runs when paired) used."),
@@ -469,6 +480,7 @@ def cost_effectiveness(
     leaver_cost: float = math.nan,
     recurring_cost: Mapping[str, float] | None = None,
     confidence: float = CONFIDENCE,
+    period: str = "final_year",
 ) -> pd.DataFrame:
     """Each option against ``reference``: incremental cost, leavers avoided, stable care
     gained, the cost per leaver avoided and per client-year of stable care gained, and
@@ -491,6 +503,10 @@ def cost_effectiveness(
     recurring_cost
         ``{option: USD a year}`` of the options whose recurring cost is known
         (:func:`programme_cost`); the break-even reduction in leavers is given for them.
+    period
+        What the runs' values cover, copied into the ``period`` column:
+        ``"final_year"`` (``runs.csv``'s values) or ``"whole_run"``
+        (:func:`sim.analysis.periods.whole_run_values`).
 
     Returns
     -------
@@ -540,6 +556,7 @@ def cost_effectiveness(
         rec = float(recurring.get(opt, math.nan))
         be_leavers, be_100 = break_even_reduction(rec, leaver_cost, posts)
         row: dict[str, Any] = {
+            "period": period,
             "option": opt,
             "reference": reference,
             "n": cost.n,
@@ -609,17 +626,22 @@ def leaver_cost(params: Mapping[str, Any]) -> float:
 
 
 def programme_cost(
-    option: Mapping[str, Any], reference: Mapping[str, Any], horizon_weeks: int
+    option: Mapping[str, Any],
+    reference: Mapping[str, Any],
+    horizon_weeks: int,
+    *,
+    whole_run: bool = False,
 ) -> float:
     """An option's recurring cost a year that follows from its parameters alone, against
-    the reference, at full staffing, in the final year of a run of ``horizon_weeks``:
+    the reference, at full staffing, in the final year of a run of ``horizon_weeks``
+    (``whole_run``: over all its reported weeks, as a year on average):
 
     * pay: ``(n_workers + float_pool) * contract_hours * 52 * wage * (1 + benefits_rate)``,
       option minus reference (a raise, a float pool, longer contracts);
     * an in-service programme: ``n_workers * weeks * (inservice_training_hours *
       trainer_cost + inservice_supervision_hours * wage)``, ``weeks`` the programme's
-      weeks within the final 52 (on-demand modules are left out: their use is not known
-      in advance).
+      weeks within the final 52 (``whole_run``: within reported weeks ``1..h``, times
+      ``52 / h``; on-demand modules are left out: their use is not known in advance).
 
     NaN when the options differ in neither (a training regime, whose cost is paid per
     new hire and so depends on turnover itself), or when the result is not positive.
@@ -642,7 +664,11 @@ def programme_cost(
             return 0.0
         start = int(get(p, "inservice_start"))
         first, last = max(horizon_weeks - 52, 0) + 1, horizon_weeks  # reported weeks 1..h
+        if whole_run:
+            first = 1
         weeks = max(0, min(last, start + length - 1) - max(first, start) + 1)
+        if whole_run and horizon_weeks > 52:
+            weeks *= 52 / horizon_weeks
         hourly = get(p, "inservice_training_hours") * get(p, "trainer_cost") + get(
             p, "inservice_supervision_hours"
         ) * get(p, "wage")

@@ -19,6 +19,16 @@ the tables and the charts' shading all read them from here.
   ratios are taken over the window too: cost per care hour is the window's cost over its
   care hours, cost per client-year its cost scaled to a year over the client census.
 
+* ``whole_run`` (:data:`WHOLE_RUN`, :func:`whole_run_values`): every reported week,
+  ``1`` to ``horizon``, as a year on average. Used by the cost-effectiveness section's
+  second table ("Stability per dollar", :mod:`sim.report.costeffect`), not in
+  ``summary.csv``. Weekly stocks are averaged and weekly flows summed and scaled to a
+  year, as for the shock; a rolling measure is the mean of its values at the end of each
+  year counted back from the horizon (weeks ``h``, ``h - 52``, ... above 0), each
+  weighted by the weeks of the run its window covers (52, and ``e / 52`` for an earliest
+  end ``e`` below 52), so a 52-week measure's windows tile the run once. For a run of
+  exactly 52 weeks every value equals the final year's.
+
 Week ``k`` of the timeseries is the ``k``-th reported week (week 0 is the end of the
 warm-up), so a window ``(start, end]`` is drawn on a chart as the span from ``start`` to
 ``end``.
@@ -38,9 +48,11 @@ __all__ = [
     "FINAL_YEAR",
     "PERIODS",
     "SHOCK",
+    "WHOLE_RUN",
     "Period",
     "report_periods",
     "shock_window",
+    "whole_run_values",
     "window_values",
 ]
 
@@ -50,6 +62,8 @@ _YEAR = 52
 FINAL_YEAR = "final_year"
 #: The shock window.
 SHOCK = "shock"
+#: Every reported week (the cost-effectiveness section's second table only).
+WHOLE_RUN = "whole_run"
 
 #: Each period's name and what it covers (``summary.csv``'s ``period`` column, README).
 PERIODS: dict[str, str] = {
@@ -80,6 +94,8 @@ class Period:
     def title(self) -> str:
         if self.name == SHOCK:
             return f"During the shock ({self.span})"
+        if self.name == WHOLE_RUN:
+            return f"Whole run ({self.span}), a year on average"
         return f"Final year ({self.span})"
 
 
@@ -156,3 +172,35 @@ def window_values(
         census = out["regime"].map(lambda r: float(n_clients.get(r, float("nan"))))
         out["cost_per_client_year"] = out["cost_total"] / census.where(census > 0)
     return out
+
+
+def whole_run_values(
+    timeseries: pd.DataFrame, horizon: int, n_clients: Mapping[str, float] | None = None
+) -> pd.DataFrame:
+    """One row per run with each measure of :data:`METRICS` over every reported week
+    ``1..horizon`` (:data:`WHOLE_RUN`), as a year on average: :func:`window_values` of
+    the whole run, except that a rolling measure (``final`` rule ``"last"``) is the
+    weighted mean of its values at the ends of the years counted back from ``horizon``
+    (see the module docstring), not its last value."""
+    if horizon < 1:
+        raise ValueError(f"horizon must be at least 1 week, got {horizon}")
+    period = Period(WHOLE_RUN, 0, int(horizon))
+    out = window_values(timeseries, period, n_clients)
+    keys = [k for k in ("run_id", "regime", "replicate") if k in timeseries.columns]
+    ends = {e: min(e, _YEAR) / _YEAR for e in range(int(horizon), 0, -_YEAR)}
+    at_ends = timeseries[timeseries["week"].isin(list(ends))]
+    weight = at_ends["week"].map(ends).astype(float)
+    rolling = [n for n, m in METRICS.items() if m.final == "last" and n in at_ends.columns]
+    rolling = [n for n in rolling if n not in ("cost_per_care_hour", "cost_per_client_year")]
+    if not rolling or not len(at_ends):
+        return out
+    cols = {}
+    for name in rolling:
+        value = at_ends[name].astype(float)
+        w = weight.where(value.notna(), 0.0)
+        num = (value.fillna(0.0) * w).groupby([at_ends[k] for k in keys], sort=False).sum()
+        den = w.groupby([at_ends[k] for k in keys], sort=False).sum()
+        cols[name] = num / den.where(den > 0)
+    means = pd.DataFrame(cols).reset_index()
+    out = out.drop(columns=rolling).merge(means, on=keys, how="left", sort=False)
+    return out[[c for c in [*keys, *METRICS] if c in out.columns]]

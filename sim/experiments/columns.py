@@ -644,7 +644,7 @@ def describe(table: str, name: str) -> dict[str, str]:
         from sim.analysis.costeffect import COSTEFFECT_DESCRIPTIONS
 
         ce = COSTEFFECT_DESCRIPTIONS.get(name)
-        kind = "id" if name in ("option", "reference") else "other"
+        kind = "id" if name in ("period", "option", "reference") else "other"
         spec = None if ce is None else (ce[0], ce[1], kind, ce[2])
     if spec is not None:
         return row(*spec)

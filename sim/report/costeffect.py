@@ -43,6 +43,7 @@ from sim.analysis.costeffect import (
     programme_cost,
 )
 from sim.analysis.mdtable import markdown_table, md_text
+from sim.analysis.periods import WHOLE_RUN, Period, whole_run_values
 from sim.analysis.summary import format_value, n_clients_by_regime, regime_label
 from sim.core.params import PARAMS
 from sim.report.charts import regime_color, style_rc
@@ -50,11 +51,13 @@ from sim.report.charts import regime_color, style_rc
 __all__ = [
     "HEADING",
     "CostEffectSection",
+    "WholeRun",
     "add_section",
     "display_table",
     "plot_plane",
     "reading",
     "section",
+    "whole_reading",
 ]
 
 #: Heading of the section in both reports.
@@ -74,6 +77,27 @@ class CostEffectSection:
     notes: list[str]
     reference: str
     labels: dict[str, str]
+    #: The same comparison over the whole run, a year on average (None for a run of a
+    #: year or less, or without the weekly series).
+    whole: WholeRun | None = None
+
+    @property
+    def tables(self) -> pd.DataFrame:
+        """``costeffect.csv``: the final year's rows, then the whole run's."""
+        if self.whole is None:
+            return self.table
+        return pd.concat([self.table, self.whole.table], ignore_index=True)
+
+
+@dataclass(frozen=True)
+class WholeRun:
+    """The section's second table: every reported week, a year on average."""
+
+    table: pd.DataFrame
+    display: pd.DataFrame
+    heading: str
+    intro: str
+    sentences: list[str]
 
 
 # ---------------------------------------------------------------------------
@@ -97,10 +121,15 @@ def _reference(order: Sequence[str]) -> str:
 
 
 def section(
-    runs: pd.DataFrame, meta: Mapping[str, Any], order: Sequence[str]
+    runs: pd.DataFrame,
+    meta: Mapping[str, Any],
+    order: Sequence[str],
+    timeseries: pd.DataFrame | None = None,
 ) -> CostEffectSection | None:
     """The section's content, or None when there is nothing to compare (one regime, or
-    runs without the cost and turnover columns)."""
+    runs without the cost and turnover columns). With the runs' weekly ``timeseries``
+    and a horizon longer than a year, also the whole run's table
+    (:func:`sim.analysis.periods.whole_run_values`)."""
     order = [r for r in order if r in set(runs.get("regime", pd.Series(dtype=str)))]
     if len(order) < 2 or any(c not in runs.columns for c in NEEDED):
         return None
@@ -137,6 +166,16 @@ def section(
         f"leaver or one client-year of stable care costs. Mean difference over {n} "
         f"replications with its 95 % confidence interval in brackets, {how}."
     )
+    whole = None
+    if (
+        timeseries is not None
+        and horizon > 52
+        and len(timeseries)
+        and {"week", "regime", *NEEDED} <= set(timeseries.columns)
+    ):
+        whole = _whole_run(
+            table, timeseries, horizon, clients, posts, ref, options, c0, params, labels, how
+        )
     return CostEffectSection(
         table=table,
         display=display_table(table, labels),
@@ -145,7 +184,102 @@ def section(
         notes=_notes(c0, params[ref], posts[ref]),
         reference=ref,
         labels=labels,
+        whole=whole,
     )
+
+
+def _whole_run(
+    final: pd.DataFrame,
+    timeseries: pd.DataFrame,
+    horizon: int,
+    clients: Mapping[str, float],
+    posts: Mapping[str, float],
+    ref: str,
+    options: Sequence[str],
+    c0: float,
+    params: Mapping[str, Mapping[str, Any]],
+    labels: Mapping[str, str],
+    how: str,
+) -> WholeRun:
+    runs = whole_run_values(timeseries, horizon, clients)
+    seeds = timeseries.groupby("run_id")["seed"].first() if "seed" in timeseries else None
+    if seeds is not None and "run_id" in runs:
+        runs["seed"] = runs["run_id"].map(seeds)
+    recurring = {
+        r: programme_cost(params[r], params[ref], horizon, whole_run=True) for r in options
+    }
+    table = cost_effectiveness(
+        runs,
+        n_clients=clients,
+        n_workers=posts,
+        reference=ref,
+        options=options,
+        leaver_cost=c0,
+        recurring_cost=recurring,
+        period=WHOLE_RUN,
+    )
+    period = Period(WHOLE_RUN, 0, horizon)
+    intro = (
+        f"The same comparison over the whole run ({period.span}), each quantity a year on "
+        "average. It includes the first years after the change, while staff trained the "
+        "old way are still leaving and being replaced, which the final year leaves out: "
+        "spending and leavers are summed over the run and scaled to a year, and the share "
+        "of clients who kept one primary worker all year is averaged over the years ending "
+        f"at week {horizon}, {horizon - 52}, and so on back. Differences are {how}."
+    )
+    return WholeRun(
+        table=table,
+        display=display_table(table, labels),
+        heading=f"Over the whole run ({period.span}), a year on average",
+        intro=intro,
+        sentences=whole_reading(final, table, labels),
+    )
+
+
+def whole_reading(final: pd.DataFrame, whole: pd.DataFrame, labels: Mapping[str, str]) -> list[str]:
+    """One sentence per option: the whole run a year on average, beside the final year."""
+    out = []
+    last = {row.option: row for row in final.itertuples(index=False)}
+    for row in whole.itertuples(index=False):
+        name, ref = labels.get(row.option, row.option), labels.get(row.reference, row.reference)
+        text = (
+            f"Over the whole run, {name} costs {_usd(abs(row.cost_diff))} a year "
+            f"{'more' if row.cost_diff >= 0 else 'less'} than {ref}"
+            f"{_ci(row.cost_diff_low, row.cost_diff_high, _usd)}, with "
+            f"{_fewer(row.leavers_avoided)} leavers a year"
+            f"{_ci(row.leavers_avoided_low, row.leavers_avoided_high, _num)} and "
+            f"{_num(abs(row.stable_gained))} "
+            f"{'more' if row.stable_gained >= 0 else 'fewer'} client-years of stable care a "
+            f"year{_ci(row.stable_gained_low, row.stable_gained_high, _num)}: "
+            f"{_ratio_phrase(row)}."
+        )
+        f = last.get(row.option)
+        if f is not None:
+            text += (
+                f" In the final year alone: {_usd(abs(f.cost_diff))} "
+                f"{'more' if f.cost_diff >= 0 else 'less'} and {_fewer(f.leavers_avoided)} "
+                "leavers."
+            )
+        out.append(text)
+    return out
+
+
+def _fewer(avoided: float) -> str:
+    if not math.isfinite(avoided):
+        return _DASH
+    return f"{_num(abs(avoided))} {'fewer' if avoided >= 0 else 'more'}"
+
+
+def _ratio_phrase(row: Any) -> str:
+    status = row.cost_per_leaver_status
+    if status == "ratio":
+        ci = _ci(row.cost_per_leaver_avoided_low, row.cost_per_leaver_avoided_high, _usd)
+        return f"{_usd(row.cost_per_leaver_avoided)} per leaver avoided{ci}"
+    if status == "saves money":
+        return "it saves money and avoids leavers"
+    if status == "worse":
+        return "it avoids no leavers"
+    return "its change in leavers cannot be told from zero (cost per leaver not estimable)"
 
 
 # ---------------------------------------------------------------------------
@@ -518,6 +652,11 @@ def _markdown(sec: CostEffectSection, chart: Path, title: str) -> str:
     lines = [f"## {HEADING}", "", e(sec.intro), ""]
     lines.append(markdown_table(list(sec.display.columns), sec.display.itertuples(index=False)))
     lines += [f"- {e(t)}" for t in sec.sentences] + [""]
+    if sec.whole is not None:
+        w = sec.whole
+        lines += [f"### {e(w.heading)}", "", e(w.intro), ""]
+        lines.append(markdown_table(list(w.display.columns), w.display.itertuples(index=False)))
+        lines += [f"- {e(t)}" for t in w.sentences] + [""]
     if chart.suffix == ".pdf":
         lines += [f"[{e(title)} (PDF)]({chart.name})", ""]
     else:
@@ -535,18 +674,15 @@ def _text(value: object) -> str:
 def _html(sec: CostEffectSection, png: bytes, title: str) -> str:
     e = html.escape
     out = [f"<h2>{e(HEADING)}</h2>", f'<p class="note">{_text(sec.intro)}</p>']
-    d = sec.display
-    table = ["<table>", "<thead><tr>"]
-    table += [f'<th scope="col">{e(str(c))}</th>' for c in d.columns]
-    table += ["</tr></thead>", "<tbody>"]
-    for row in d.itertuples(index=False, name=None):
-        cells = [f'<th scope="row">{e(str(row[0]))}</th>']
-        cells += [f"<td>{_text(v)}</td>" for v in row[1:]]
-        table.append("<tr>" + "".join(cells) + "</tr>")
-    table.append("</tbody></table>")
-    out.append("\n".join(table))
+    out.append(_html_table(sec.display))
     out.append('<ul class="findings">' + "".join(f"<li>{_text(t)}</li>" for t in sec.sentences))
     out[-1] += "</ul>"
+    if sec.whole is not None:
+        w = sec.whole
+        out += [f"<h3>{e(w.heading)}</h3>", f'<p class="note">{_text(w.intro)}</p>']
+        out.append(_html_table(w.display))
+        out.append('<ul class="findings">' + "".join(f"<li>{_text(t)}</li>" for t in w.sentences))
+        out[-1] += "</ul>"
     data = base64.b64encode(png).decode("ascii")
     out.append(
         f'<figure><img src="data:image/png;base64,{data}" alt="{e(title)}">'
@@ -558,6 +694,19 @@ def _html(sec: CostEffectSection, png: bytes, title: str) -> str:
         "<code>columns.csv</code>).</p>"
     )
     return "\n".join(out) + "\n"
+
+
+def _html_table(d: pd.DataFrame) -> str:
+    e = html.escape
+    table = ["<table>", "<thead><tr>"]
+    table += [f'<th scope="col">{e(str(c))}</th>' for c in d.columns]
+    table += ["</tr></thead>", "<tbody>"]
+    for row in d.itertuples(index=False, name=None):
+        cells = [f'<th scope="row">{e(str(row[0]))}</th>']
+        cells += [f"<td>{_text(v)}</td>" for v in row[1:]]
+        table.append("<tr>" + "".join(cells) + "</tr>")
+    table.append("</tbody></table>")
+    return "\n".join(table)
 
 
 def _insert(text: str, after: str, marker: str, block: str) -> str:
@@ -580,18 +729,21 @@ def add_section(
     fmt: str = "png",
     classroom: bool = False,
     paths: dict[str, Path] | None = None,
+    timeseries: pd.DataFrame | None = None,
 ) -> tuple[str, str]:
     """Write ``costeffect.csv`` and ``costeffect.<fmt>`` into ``out`` and put the
     section "Stability per dollar" into the Markdown ``md`` and the HTML ``page`` right
     after their section "Costs". Returns the new ``(md, page)``; with nothing to compare
     (one regime) they come back unchanged and nothing is written. ``paths`` (the report's
-    ``{name: path}``) gains ``costeffect`` and ``costeffect_csv``."""
-    sec = section(runs, meta, order)
+    ``{name: path}``) gains ``costeffect`` and ``costeffect_csv``. With the weekly
+    ``timeseries`` of a run longer than a year, the section and the CSV (``period =
+    whole_run``) also cover the whole run."""
+    sec = section(runs, meta, order, timeseries)
     if sec is None:
         return md, page
     out = Path(out)
     csv_path = out / "costeffect.csv"
-    sec.table.to_csv(csv_path, index=False)
+    sec.tables.to_csv(csv_path, index=False)
     chart = out / f"costeffect.{fmt}"
     with mpl.rc_context(style_rc(classroom)):
         fig = plot_plane(sec, order)

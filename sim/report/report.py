@@ -757,7 +757,16 @@ def write_report(
     from sim.report.costeffect import add_section  # "Stability per dollar", after "Costs"
 
     md, page = add_section(
-        md, page, out, runs, meta, order, fmt=fmt, classroom=classroom, paths=paths
+        md,
+        page,
+        out,
+        runs,
+        meta,
+        order,
+        fmt=fmt,
+        classroom=classroom,
+        paths=paths,
+        timeseries=timeseries,
     )
     if ensemble is not None:
         from sim.report import ensemble as ens_report
