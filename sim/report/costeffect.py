@@ -181,7 +181,7 @@ def section(
         display=display_table(table, labels),
         intro=intro,
         sentences=reading(table, labels),
-        notes=_notes(c0, params[ref], posts[ref]),
+        notes=_notes(c0, params[ref], posts[ref], whole is not None),
         reference=ref,
         labels=labels,
         whole=whole,
@@ -516,16 +516,23 @@ def _recurring_text(row: Any, ref: str) -> str:
     return text + f"; it avoids {_num(row.leavers_avoided)}."
 
 
-def _notes(c0: float, ref_params: Mapping[str, Any], posts: float) -> list[str]:
+def _notes(
+    c0: float, ref_params: Mapping[str, Any], posts: float, whole: bool = False
+) -> list[str]:
     parts = {
         n: float(ref_params.get(n, PARAMS[n].default))
         for n in ("separation_cost", "recruit_cost", "onboarding_cost")
     }
+    when = (
+        "in the final year (in the second table, a year on average over the whole run)"
+        if whole
+        else "in the final year"
+    )
     return [
-        "Costs are the agency's own spending in the final year (the cost table above), "
+        f"Costs are the agency's own spending {when} (the cost table above), "
         "wages included; what worse continuity costs clients, families or other services "
         "is not counted.",
-        "Leavers are the workers who left in the final year (quits and dismissals, float "
+        "Leavers are the workers who left in the same weeks (quits and dismissals, float "
         f"staff included); per 100 posts divides by the {posts:,.0f} budgeted posts. A "
         "client-year of stable care is a client in care all year who kept one primary "
         "worker all year (the share in the cost table times the client census).",
