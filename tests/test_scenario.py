@@ -32,6 +32,7 @@ EXPECTED_FILES = {
     "custom_regime_example.toml": ("jit", "short_foundation"),
     "raise_pay.toml": ("jit", "jit_raise", "foundation", "foundation_raise"),
     "inservice_programme.toml": ("jit", "jit_inservice"),
+    "every_jit_assumption.toml": ("jit", "jit_knows", "jit_all_true", "foundation"),
     "stability_per_dollar.toml": (
         "jit",
         "foundation",
