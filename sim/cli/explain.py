@@ -138,7 +138,7 @@ def _explain(args: argparse.Namespace) -> int:
     from sim.experiments.attribution import CHANNELS, explain
     from sim.experiments.outdir import check_out
     from sim.experiments.scenario import SCENARIO_KEYS, load_scenario
-    from sim.report.explain import summary_tables, write_explanation
+    from sim.report.explain import SIGNIFICANT, summary_tables, write_explanation
 
     base: dict[str, Any] = {
         "overrides": {},
@@ -224,7 +224,7 @@ def _explain(args: argparse.Namespace) -> int:
         f"{m['horizon_weeks']} weeks, seed {m['seed']}: {m['runs']} runs "
         f"({m['elapsed_seconds']:.1f} s)"
     )
-    print("Contribution of each channel to the effect (final year; *: 95 % CI excludes 0):")
+    print(f"Contribution of each channel to the effect (final year; *: {SIGNIFICANT}):")
     for title, table in summary_tables(expl).items():
         if title == "counterfactual":
             title = f"Counterfactual: {m['counterfactual']} (difference from {baseline})"

@@ -191,6 +191,21 @@ _ATTRIBUTION: dict[str, tuple[str, str, str, str]] = {
         "in both arms (empty for total and interaction).",
     ),
     "n": ("Replications", "runs", "other", "Replications the row is computed over."),
+    "p_value": (
+        "p-value",
+        "probability",
+        "other",
+        "Two-sided one-sample t-test of the row's effect against 0 over the paired "
+        "replications (empty for a channel that changes nothing).",
+    ),
+    "p_adjusted": (
+        "Holm-adjusted p-value",
+        "probability",
+        "other",
+        "For a channel: p_value adjusted by Holm's method over every channel and measure "
+        "of the regime (many tests at once); the contribution counts as distinguishable "
+        "from zero when this is below 0.05. Empty for total and interaction rows.",
+    ),
 }
 _COUNTERFACTUAL: dict[str, tuple[str, str, str, str]] = {
     "regime": (

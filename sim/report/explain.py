@@ -45,7 +45,7 @@ from sim.analysis.mdtable import markdown_table
 from sim.analysis.summary import final_unit, value_kind
 from sim.core.outputs import METRICS
 from sim.core.params import SETTING_LABELS
-from sim.experiments.attribution import CHANNELS, INTERACTION, TOTAL, Explanation
+from sim.experiments.attribution import ALPHA, CHANNELS, INTERACTION, TOTAL, Explanation
 from sim.experiments.columns import write_columns
 from sim.experiments.outdir import atomic_dir
 from sim.experiments.runner import provenance
@@ -236,10 +236,30 @@ def manifest_entry(meta: Mapping[str, Any]) -> dict[str, Any]:
 # --- text -------------------------------------------------------------------------------
 
 
-def _unclear(row: Any) -> bool:
-    """Whether a row's 95 % CI includes 0, or there is none: its effect is not
-    distinguishable from 0."""
+def _ci_unclear(row: Any) -> bool:
+    """Whether a row's 95 % CI includes 0, or there is none."""
     return not (row["ci_low"] > 0 or row["ci_high"] < 0)
+
+
+def _holm_unclear(row: Any) -> bool:
+    """Whether a channel row's CI excludes 0 but its Holm-adjusted p-value
+    (``p_adjusted``, :mod:`sim.experiments.attribution`) is not below ``ALPHA``."""
+    p = row.get("p_adjusted", math.nan) if hasattr(row, "get") else math.nan
+    return not _ci_unclear(row) and math.isfinite(p) and p >= ALPHA
+
+
+def _unclear(row: Any) -> bool:
+    """Whether a row's effect is not distinguishable from 0: its 95 % CI includes 0 (or
+    there is none), or, for a channel, its Holm-adjusted p-value is not below
+    ``ALPHA`` (many channels and measures are tested at once)."""
+    return _ci_unclear(row) or _holm_unclear(row)
+
+
+#: How the tables mark a contribution distinguishable from zero, in words.
+SIGNIFICANT = (
+    "95 % CI excludes 0; for a channel, also after Holm's adjustment for the number of "
+    "channels and measures tested"
+)
 
 
 def effect_sentence(
@@ -270,7 +290,8 @@ def effect_sentence(
     zero = [c for c in chans.index if c not in nonzero.index]
     order = nonzero.reindex(nonzero["effect"].abs().sort_values(ascending=False).index)
     found = [(ch, row) for ch, row in order.iterrows() if not _unclear(row)]
-    unclear = [ch for ch, row in order.iterrows() if _unclear(row)]
+    unclear = [ch for ch, row in order.iterrows() if _ci_unclear(row)]
+    multiple = [ch for ch, row in order.iterrows() if _holm_unclear(row)]
     bits = []
     for ch, row in found:
         share = f", {row['share'] * 100:.0f} %" if math.isfinite(row["share"]) else ""
@@ -285,10 +306,18 @@ def effect_sentence(
                 f"; {', '.join(unclear)} {'is' if len(unclear) == 1 else 'are'} not "
                 "distinguishable from zero (95 % CI includes 0)"
             )
-    elif unclear:
+    elif unclear or multiple:
         text = head + ", no single channel's contribution is distinguishable from zero"
     else:
         text = head + ", no single channel accounts for any"
+    if multiple:
+        one = len(multiple) == 1
+        text += (
+            f"; {', '.join(multiple)} "
+            f"{'has a 95 % CI that excludes' if one else 'have 95 % CIs that exclude'}"
+            " 0, but not once the number of channels and measures tested is allowed for "
+            f"(Holm's adjustment), so {'it is' if one else 'they are'} not counted"
+        )
     inter = part.loc[INTERACTION]
     inter_ci = _ci(inter["ci_low"], inter["ci_high"], metric)
     text += "; the interaction (what the channels do only together) is " + (
@@ -329,7 +358,7 @@ def _cf_text(cf: pd.DataFrame, meta: Mapping[str, Any]) -> list[str]:
 
 def summary_tables(expl: Explanation) -> dict[str, pd.DataFrame]:
     """Compact display tables: per regime, channels (rows) by measures (columns), each
-    cell the contribution (``*``: its 95 % CI excludes 0); and the counterfactual."""
+    cell the contribution (``*``: :data:`SIGNIFICANT`); and the counterfactual."""
     a, meta = expl.attribution, expl.meta
     out: dict[str, pd.DataFrame] = {}
     metrics = list(dict.fromkeys(a["metric"]))
@@ -337,9 +366,9 @@ def summary_tables(expl: Explanation) -> dict[str, pd.DataFrame]:
         rows = {}
         for ch, h in g.groupby("channel", sort=False):
             cells = {}
-            for rec in h.itertuples():
-                sig = "*" if rec.ci_low > 0 or rec.ci_high < 0 else ""
-                cells[_short_label(rec.metric)] = effect_text(rec.effect, rec.metric) + sig
+            for _, rec in h.iterrows():
+                sig = "" if _unclear(rec) else "*"
+                cells[_short_label(rec["metric"])] = effect_text(rec["effect"], rec["metric"]) + sig
             rows[ch] = cells
         out[_label(regime, meta)] = pd.DataFrame.from_dict(rows, orient="index")[
             [_short_label(m) for m in metrics]
@@ -395,7 +424,11 @@ def report_text(expl: Explanation, chart: str | None = "attribution.png") -> str
         "measured again; the effect lost is the channel's *contribution*. The "
         "*interaction* is what the contributions leave of the total effect (channels that "
         "work only together, or overlap). A 95 % CI that includes 0 means the "
-        "contribution may be chance.",
+        "contribution may be chance. Many channels and measures are tested at once, so "
+        "some 95 % CIs exclude 0 by chance alone (about one in twenty when nothing "
+        "matters): a channel counts only when its contribution also differs from 0 after "
+        "Holm's adjustment over all the regime's channels and measures (`p_adjusted` "
+        "below 0.05 in attribution.csv).",
         "",
         "## Findings",
         "",
@@ -423,7 +456,7 @@ def report_text(expl: Explanation, chart: str | None = "attribution.png") -> str
     ]
     if chart:
         lines += ["", "## Chart", "", f"![Contributions of the channels]({chart})"]
-    lines += ["", "## Contributions (* : 95 % CI excludes 0)", ""]
+    lines += ["", f"## Contributions (*: {SIGNIFICANT})", ""]
     for title, table in summary_tables(expl).items():
         if title == "counterfactual":
             title = "Counterfactual (difference from the baseline)"
@@ -538,7 +571,9 @@ def compare_section(expl: Explanation) -> CompareSection:
         "interaction is what the contributions leave of the total. Replication r uses the "
         f"same seed in every run ({meta['replications']} replications, the seeds of the "
         "runs above), so the differences are paired. A contribution whose 95 % CI "
-        "includes 0 is not distinguishable from zero: it is not a finding. "
+        "includes 0 is not distinguishable from zero: it is not a finding. Nor is a "
+        "channel's whose CI excludes 0 only before Holm's adjustment for the number of "
+        "channels and measures tested (some CIs exclude 0 by chance alone). "
         f"The channels: {chans}."
     )
     metrics = list(dict.fromkeys(a["metric"]))
@@ -566,7 +601,8 @@ def compare_section(expl: Explanation) -> CompareSection:
     legend = (
         "Each cell: the mean over replications of the row's part of the effect, in the "
         "column's unit, its 95 % CI in brackets and its share of the total effect. "
-        f"{UNCLEAR_MARK}: the 95 % CI includes 0 (not distinguishable from zero)."
+        f"{UNCLEAR_MARK}: not distinguishable from zero (the 95 % CI includes 0, or, for a "
+        "channel, its contribution does not differ from 0 after Holm's adjustment)."
     )
     cf = expl.counterfactual
     notes = [
