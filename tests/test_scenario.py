@@ -33,6 +33,7 @@ EXPECTED_FILES = {
     "raise_pay.toml": ("jit", "jit_raise", "foundation", "foundation_raise"),
     "inservice_programme.toml": ("jit", "jit_inservice"),
     "every_jit_assumption.toml": ("jit", "jit_knows", "jit_all_true", "foundation"),
+    "costly_unseen_gaps.toml": ("jit", "foundation"),
     "stability_per_dollar.toml": (
         "jit",
         "foundation",
