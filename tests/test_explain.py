@@ -430,3 +430,43 @@ def test_bad_explain_combinations_exit_2_before_running(tmp_path, capsys, argv, 
     assert len(err) == 1 and err[0].startswith("workforce-sim: error: ")
     assert flag in err[0]
     assert not out.exists()
+
+
+def test_the_parts_of_unseen_gaps_switch_off_what_it_does_one_parameter_each():
+    from sim.experiments.attribution import PARTS
+
+    whole = next(c for c in CHANNELS if c.name == "unseen_gaps")
+    together: dict = {}
+    for part in PARTS:
+        assert len(part.off) == 1 and not set(part.off) & set(together)
+        together.update(part.off)
+    assert together == dict(whole.off)
+    assert not {p.name for p in PARTS} & set(CHANNEL_NAMES)  # not run by default
+
+
+def test_explain_runs_the_parts_when_named(tmp_path, capsys):
+    scen = _pay_scenario(tmp_path, regimes=("jit", "foundation"))
+    out = tmp_path / "parts"
+    code = main(
+        [
+            "explain",
+            "--scenario",
+            str(scen),
+            "--regimes",
+            "foundation",
+            "--channels",
+            "unseen_gaps,gap_risk",
+            "--replications",
+            "2",
+            "--out",
+            str(out),
+            "--no-progress",
+        ]
+    )
+    assert code == 0, capsys.readouterr().err
+    a = pd.read_csv(out / "attribution.csv")
+    assert list(dict.fromkeys(a["channel"])) == ["total", "unseen_gaps", "gap_risk", "interaction"]
+    assert "gap_risk" in (out / "report.md").read_text()
+    # an unknown channel is refused with the parts among what is allowed
+    assert main(["explain", "--channels", "gap_riks", "--out", str(tmp_path / "x")]) == 2
+    assert "gap_risk" in capsys.readouterr().err

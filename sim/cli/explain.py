@@ -55,7 +55,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--channels",
         default=None,
         metavar="A,B",
-        help="channels to switch off, comma-separated (default all; see report.md)",
+        help="channels to switch off, comma-separated (default: the eight channels; "
+        "also gap_risk, gap_learning, incident_lessons, the parts of unseen_gaps; see "
+        "report.md)",
     )
     add_run_options(p, DEFAULT_OUT)
     p.set_defaults(func=_explain)
@@ -135,7 +137,7 @@ def scenario_arguments(s: Scenario, baseline: str) -> tuple[dict[str, Any], dict
 
 def _explain(args: argparse.Namespace) -> int:
     from sim.core.params import REGIMES
-    from sim.experiments.attribution import CHANNELS, explain
+    from sim.experiments.attribution import CHANNELS, PARTS, explain
     from sim.experiments.outdir import check_out
     from sim.experiments.scenario import SCENARIO_KEYS, load_scenario
     from sim.report.explain import SIGNIFICANT, summary_tables, write_explanation
@@ -188,7 +190,7 @@ def _explain(args: argparse.Namespace) -> int:
     channels = (
         None
         if args.channels is None
-        else _list(args.channels, "--channels", [c.name for c in CHANNELS])
+        else _list(args.channels, "--channels", [c.name for c in (*CHANNELS, *PARTS)])
     )
     reps = base["replications"] if args.replications is None else args.replications
     if reps < 2:

@@ -4,7 +4,8 @@ A *channel* is one route by which training can change outcomes (competence from
 training hours, gap awareness, self-care, realism, mentoring, on-demand modules,
 refresher training, and the cost of unseen gaps). :data:`CHANNELS` declares each one
 once: a name, a plain description, and the parameter values that switch it off
-*everywhere*, in both arms of the comparison.
+*everywhere*, in both arms of the comparison. :data:`PARTS` splits ``unseen_gaps`` into
+its three parameters, for a run that names them (not run by default).
 
 What :func:`attribute` computes. For a measure ``M`` (a run's final-year value, as in
 ``compare``), a regime ``R``, the baseline ``B`` (JIT-only) and replication ``r``::
@@ -88,6 +89,7 @@ __all__ = [
     "CHANNELS",
     "COUNTERFACTUAL_COLUMNS",
     "DEFAULT_METRICS",
+    "PARTS",
     "Channel",
     "Explanation",
     "attribute",
@@ -148,7 +150,28 @@ CHANNELS: tuple[Channel, ...] = (
     ),
 )
 
-_BY_NAME: dict[str, Channel] = {c.name: c for c in CHANNELS}
+#: The parts of ``unseen_gaps``, one parameter each, for asking which of them carries
+#: its contribution (``--channels unseen_gaps,gap_risk,gap_learning,incident_lessons``).
+#: Not run by default: together they switch off what ``unseen_gaps`` does.
+PARTS: tuple[Channel, ...] = (
+    _channel(
+        "gap_risk",
+        "recognising a gap removes part of its extra incident risk (part of unseen_gaps)",
+        known_gap_risk=1.0,
+    ),
+    _channel(
+        "gap_learning",
+        "practice closes an unrecognised gap more slowly (part of unseen_gaps)",
+        unseen_learning=1.0,
+    ),
+    _channel(
+        "incident_lessons",
+        "an incident reveals an unrecognised gap and teaches it (part of unseen_gaps)",
+        incident_learning=0.0,
+    ),
+)
+
+_BY_NAME: dict[str, Channel] = {c.name: c for c in (*CHANNELS, *PARTS)}
 
 #: Measures explained by default: turnover, early leaving, burnout, continuity, cost.
 DEFAULT_METRICS: tuple[str, ...] = (
@@ -591,7 +614,7 @@ def _prepare(
     if not metrics:
         raise UsageError("metrics: no measure given; allowed: " + ", ".join(METRICS))
     _check_choice(list(metrics), list(METRICS), "metrics")
-    chosen = list(_BY_NAME) if channels is None else list(_names(channels, "channels"))
+    chosen = [c.name for c in CHANNELS] if channels is None else list(_names(channels, "channels"))
     _check_choice(chosen, list(_BY_NAME), "channels")
     chans = [_BY_NAME[c] for c in chosen]
     knows = f"{baseline}{KNOWS}"

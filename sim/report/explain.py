@@ -45,7 +45,14 @@ from sim.analysis.mdtable import markdown_table
 from sim.analysis.summary import final_unit, value_kind
 from sim.core.outputs import METRICS
 from sim.core.params import SETTING_LABELS
-from sim.experiments.attribution import ALPHA, CHANNELS, INTERACTION, TOTAL, Explanation
+from sim.experiments.attribution import (
+    ALPHA,
+    CHANNELS,
+    INTERACTION,
+    PARTS,
+    TOTAL,
+    Explanation,
+)
 from sim.experiments.columns import write_columns
 from sim.experiments.outdir import atomic_dir
 from sim.experiments.runner import provenance
@@ -80,7 +87,7 @@ _SUBJECTS: dict[str, str] = {
     "vacancy_rate": "vacancy rate",
 }
 
-_DESCRIPTIONS = {c.name: c.description for c in CHANNELS}
+_DESCRIPTIONS = {c.name: c.description for c in (*CHANNELS, *PARTS)}
 
 
 # --- numbers as text --------------------------------------------------------------------
