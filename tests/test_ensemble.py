@@ -235,3 +235,65 @@ def test_compare_ensemble_adds_intervals(tmp_path, monkeypatch):
     html = (out / "report.html").read_text()
     assert "Parameter uncertainty" in html and "survive" in html
     assert undescribed(out) == []
+
+
+def _synthetic_members(rng, members, reps, param_sd, noise_sd):
+    """Ensemble runs whose member effect is ``N(0.1, param_sd)`` and whose paired
+    differences scatter by ``noise_sd`` around it."""
+    rows = []
+    for m in range(members):
+        effect = 0.1 + rng.normal(0.0, param_sd)
+        for r in range(reps):
+            base = 0.4 + rng.normal(0.0, 0.05)
+            rows.append({"member": m, "regime": "jit", "replicate": r, "turnover_rate": base})
+            rows.append(
+                {
+                    "member": m,
+                    "regime": "foundation",
+                    "replicate": r,
+                    "turnover_rate": base + effect + rng.normal(0.0, noise_sd),
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def test_noise_share_separates_replication_noise_from_the_parameters():
+    from sim.analysis.ensemble import noise_of_members
+
+    rng = np.random.default_rng(12)
+    shares, sds = [], []
+    for _ in range(20):
+        runs = _synthetic_members(rng, members=60, reps=4, param_sd=0.05, noise_sd=0.10)
+        share, sd = noise_of_members(runs, "turnover_rate", "foundation", "jit")
+        shares.append(share)
+        sds.append(sd)
+    # noise variance 0.10**2 / 4 = 0.0025 beside parameter variance 0.05**2 = 0.0025
+    assert 0.4 <= np.mean(shares) <= 0.6
+    assert 0.04 <= np.mean(sds) <= 0.06
+    # no parameter effect at all: the spread is all noise
+    noise_only = [
+        noise_of_members(
+            _synthetic_members(rng, 60, 4, 0.0, 0.10), "turnover_rate", "foundation", "jit"
+        )[0]
+        for _ in range(20)
+    ]
+    assert np.mean(noise_only) >= 0.85
+    # too little to say: one member, or one replication each
+    one = _synthetic_members(rng, 1, 4, 0.05, 0.1)
+    assert all(np.isnan(noise_of_members(one, "turnover_rate", "foundation", "jit")))
+    single = _synthetic_members(rng, 10, 1, 0.05, 0.1)
+    assert all(np.isnan(noise_of_members(single, "turnover_rate", "foundation", "jit")))
+
+
+def test_the_commands_default_to_the_ensembles_replications():
+    """compare/run --ensemble and sensitivity --ensemble default to the ensemble's
+    runs per member (the CLI keeps a copy: the ensemble module is slow to import)."""
+    from sim.cli import build_parser
+    from sim.cli import run as run_cli
+    from sim.cli import sensitivity as sens_cli
+
+    assert run_cli.ENSEMBLE_REPLICATIONS == sens_cli.ENSEMBLE_REPLICATIONS
+    assert run_cli.ENSEMBLE_REPLICATIONS == ens.ENSEMBLE_REPLICATIONS
+    parser = build_parser()
+    for argv in (["compare", "--ensemble"], ["run", "x.toml", "--ensemble"]):
+        assert parser.parse_args(argv).ensemble_replications == ens.ENSEMBLE_REPLICATIONS

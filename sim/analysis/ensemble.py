@@ -16,6 +16,14 @@ interval includes parameter uncertainty and some replication noise.
   regimes share seeds); from the ensemble, the interval over members of the member's
   difference (the member's regime mean minus its baseline mean, same seeds). An effect
   **survives parameter uncertainty** when its ensemble interval excludes zero.
+  How much of the members' spread is replication noise: a member's difference is the
+  mean of its ``R`` paired differences, so its noise variance is ``s_m**2 / R`` (``s_m``
+  their standard deviation within member *m*); ``noise_share`` is the mean of those over
+  members divided by the variance of the member differences (at most 1), and
+  ``param_sd`` the standard deviation left for the parameters,
+  ``sqrt(max(0, var - mean noise variance))`` (method of moments;
+  :func:`noise_of_members`). A large ``noise_share`` means the interval mostly shows
+  the few runs per member, not the parameters: run more ``--ensemble-replications``.
 * :func:`ensemble_sensitivity`: which parameters drive each effect over the members:
   partial rank correlation coefficients (PRCC; Marino et al. 2008), the correlation
   between the ranks of a parameter and of the effect once the ranks of the other
@@ -49,6 +57,7 @@ __all__ = [
     "ensemble_sensitivity",
     "interval_method",
     "member_means",
+    "noise_of_members",
     "prcc",
     "prcc_interval",
 ]
@@ -72,6 +81,8 @@ EFFECT_COLUMNS: tuple[str, ...] = (
     "ensemble_low",
     "ensemble_high",
     "survives",
+    "noise_share",
+    "param_sd",
 )
 
 SENSITIVITY_COLUMNS: tuple[str, ...] = (
@@ -154,6 +165,30 @@ def _member_differences(
     return d[np.isfinite(d)]
 
 
+def noise_of_members(
+    ens_runs: pd.DataFrame, metric: str, regime: str, baseline: str
+) -> tuple[float, float]:
+    """``(noise_share, param_sd)`` of the members' differences of ``metric`` between
+    ``regime`` and ``baseline`` (see the module docstring): NaN when fewer than two
+    members, or no member has two paired replications, or the members do not vary."""
+    if regime == baseline or not {"member", "replicate", "regime", metric} <= set(ens_runs):
+        return math.nan, math.nan
+    wide = ens_runs.pivot_table(index=["member", "replicate"], columns="regime", values=metric)
+    if regime not in wide.columns or baseline not in wide.columns:
+        return math.nan, math.nan
+    d = (wide[regime] - wide[baseline]).dropna()
+    g = d.groupby(level="member")
+    n, s2, means = g.size(), g.var(ddof=1), g.mean()
+    ok = n >= 2
+    if means.size < 2 or not ok.any():
+        return math.nan, math.nan
+    noise = float((s2[ok] / n[ok]).mean())
+    spread = float(means.var(ddof=1))
+    if not spread > 0:
+        return math.nan, math.nan
+    return min(1.0, noise / spread), math.sqrt(max(0.0, spread - noise))
+
+
 def ensemble_effects(
     runs: pd.DataFrame,
     ens_runs: pd.DataFrame,
@@ -176,6 +211,7 @@ def ensemble_effects(
             d = _member_differences(ens_runs, metric, regime, baseline)
             elo, ehi = ensemble_interval(d)
             survives = bool(d.size and (elo > 0 or ehi < 0))
+            noise_share, param_sd = noise_of_members(ens_runs, metric, regime, baseline)
             rows.append(
                 (
                     metric,
@@ -191,6 +227,8 @@ def ensemble_effects(
                     elo,
                     ehi,
                     survives,
+                    noise_share,
+                    param_sd,
                 )
             )
     return pd.DataFrame(rows, columns=list(EFFECT_COLUMNS))

@@ -18,6 +18,10 @@ from sim.core.errors import UsageError
 from sim.core.params import SETTING_LABELS
 from sim.experiments.scenario import Scenario, default_compare_scenario, load_scenario
 
+#: Runs per member and regime of ``--ensemble`` (the value of
+#: :data:`sim.experiments.ensemble.ENSEMBLE_REPLICATIONS`, which is slow to import here).
+ENSEMBLE_REPLICATIONS = 20
+
 __all__ = ["print_warnings", "register", "run_and_report"]
 
 
@@ -72,10 +76,10 @@ def _add_ensemble(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--ensemble-replications",
         type=REPLICATIONS,
-        default=4,
+        default=ENSEMBLE_REPLICATIONS,
         metavar="R",
-        help="with --ensemble: runs per member and regime (default 4; same seeds for "
-        "every member and regime)",
+        help=f"with --ensemble: runs per member and regime (default {ENSEMBLE_REPLICATIONS}; "
+        "same seeds for every member and regime)",
     )
 
 

@@ -19,6 +19,10 @@ import argparse
 from sim.cli.sweep import add_sweep_options, load_checked, out_dir, run_guarded
 from sim.core.errors import UsageError
 
+#: Runs per member and regime of ``--ensemble`` (the value of
+#: :data:`sim.experiments.ensemble.ENSEMBLE_REPLICATIONS`, which is slow to import here).
+ENSEMBLE_REPLICATIONS = 20
+
 
 def _outputs(text: str) -> list[str]:
     return [t.strip() for t in text.split(",") if t.strip()]
@@ -92,7 +96,7 @@ def _ensemble(args: argparse.Namespace) -> int:
     s = replace(s, **changes)
     members, _ = installed(s.setting)  # names the command that makes one if missing
     n = len(members) if args.ensemble_members is None else min(args.ensemble_members, len(members))
-    reps = args.replications or 4
+    reps = args.replications or ENSEMBLE_REPLICATIONS
     check_runs(
         n * len(s.regimes) * reps,
         f"sensitivity --ensemble: {n} members x {len(s.regimes)} regimes x --replications {reps}",
@@ -212,8 +216,8 @@ def _add_ensemble(p: argparse.ArgumentParser) -> None:
         type=REPLICATIONS,
         default=None,
         metavar="R",
-        help="with --ensemble: runs per member and regime (default 4; same seeds for "
-        "every member and regime)",
+        help=f"with --ensemble: runs per member and regime (default {ENSEMBLE_REPLICATIONS}; "
+        "same seeds for every member and regime)",
     )
     g.add_argument(
         "--seed",

@@ -585,6 +585,22 @@ _ENSEMBLE_TABLES: dict[str, dict[str, tuple[str, str, str, str]]] = {
             "other",
             "Whether the ensemble interval of the difference excludes zero.",
         ),
+        "noise_share": (
+            "Replication noise share of the spread",
+            "share",
+            "other",
+            "Share of the variance of the member differences that the replication noise "
+            "of each member's few runs accounts for (mean of s_m^2 / R over members, over "
+            "the variance of the member differences; at most 1). Near 1: the ensemble "
+            "interval mostly shows noise, not the parameters.",
+        ),
+        "param_sd": (
+            "Spread due to the parameters (SD)",
+            _UNIT,
+            "final-year",
+            "Standard deviation of the member differences left once replication noise is "
+            "taken out: sqrt(max(0, variance - mean noise variance)).",
+        ),
     },
     "ensemble_sensitivity": {
         "quantity": (

@@ -110,6 +110,7 @@ from sim.experiments.calibration import (
 __all__ = [
     "CUTOFF",
     "ENSEMBLE_DIR",
+    "ENSEMBLE_REPLICATIONS",
     "Emulator",
     "EnsembleResult",
     "EnsembleRuns",
@@ -130,6 +131,14 @@ __all__ = [
 #: Implausibility cut-off: a candidate with I > CUTOFF under any wave's emulators is
 #: ruled out (three-sigma rule).
 CUTOFF = 3.0
+
+#: Runs per member and regime when a scenario runs across the ensemble (``compare
+#: --ensemble``, ``sensitivity --ensemble``). With 4, replication noise made up 70-100 %
+#: of the members' spread of the main regime effects (``noise_share``,
+#: :func:`sim.analysis.ensemble.noise_of_members`), so the ensemble interval showed the
+#: few runs, not the parameters; with 20 it is 40-100 %, and ``compare --ensemble`` takes
+#: 1-1.5 minutes on 2 cores.
+ENSEMBLE_REPLICATIONS = 20
 
 #: Where installed ensembles live: ``<setting>.csv`` and ``<setting>.json`` (package
 #: data). Tests point it at a temporary folder.
@@ -654,7 +663,7 @@ def member_values(members: pd.DataFrame) -> list[dict[str, float]]:
 def run_ensemble(
     scenario: Any,
     members: pd.DataFrame,
-    replications: int = 4,
+    replications: int = ENSEMBLE_REPLICATIONS,
     jobs: int = 1,
     progress: bool = False,
 ) -> pd.DataFrame:
@@ -713,7 +722,7 @@ class EnsembleRuns:
 def across_ensemble(
     scenario: Any,
     members: int | None = None,
-    replications: int = 4,
+    replications: int = ENSEMBLE_REPLICATIONS,
     jobs: int = 1,
     progress: bool = False,
     folder: Path | None = None,

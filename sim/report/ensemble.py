@@ -81,6 +81,7 @@ def _rows(eff: pd.DataFrame, labels: Mapping[str, str]) -> tuple[list[str], list
         "Difference (95 % CI over replications)",
         "Ensemble interval of the difference",
         "Survives parameter uncertainty",
+        "Share of the spread that is replication noise",
     ]
     rows = []
     for r in eff.itertuples(index=False):
@@ -92,6 +93,7 @@ def _rows(eff: pd.DataFrame, labels: Mapping[str, str]) -> tuple[list[str], list
                 f"{_diff(r.diff_ci_high, r.metric)})",
                 f"{_diff(r.ensemble_low, r.metric)} to {_diff(r.ensemble_high, r.metric)}",
                 "yes" if r.survives else "no",
+                f"{r.noise_share * 100:.0f} %" if pd.notna(r.noise_share) else "–",
             )
         )
     return head, rows
@@ -117,9 +119,9 @@ def _plain(eff: pd.DataFrame, labels: Mapping[str, str]) -> list[str]:
         ]
         if keep:
             text = (
-                f"{name} against {base}: the effect on {', '.join(keep)} keeps its sign in "
-                "every plausible parameter vector (the ensemble interval of the difference "
-                "excludes zero)"
+                f"{name} against {base}: the effect on {', '.join(keep)} keeps its sign "
+                "across the plausible parameter vectors (the ensemble interval of the "
+                "difference excludes zero)"
             )
             text += (
                 f"; the effect on {', '.join(gone)} does not (its ensemble interval includes zero)."
@@ -146,7 +148,12 @@ def _intro(ens: EnsembleRuns) -> str:
         f"Each member ran {ens.replications} replications per regime with the same seeds. "
         f"The ensemble interval is the {interval_method(n)}; summary.csv has it as "
         "ensemble_low and ensemble_high beside the replication CI (ci_low, ci_high). An "
-        "effect survives parameter uncertainty when its ensemble interval excludes zero."
+        "effect survives parameter uncertainty when its ensemble interval excludes zero. "
+        f"A member's value is the mean of only {ens.replications} runs, so part of the "
+        "members' spread is replication noise; the last column says how much (the share of "
+        "the spread's variance; noise_share and param_sd in ensemble_effects.csv). Where "
+        "it is large, the interval mostly shows those few runs, and more "
+        "--ensemble-replications would narrow it."
     )
 
 

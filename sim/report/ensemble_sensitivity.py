@@ -206,7 +206,7 @@ def sensitivity_ensemble(
     out: Path,
     *,
     members: int | None = None,
-    replications: int = 4,
+    replications: int | None = None,
     jobs: int = 1,
     metrics: Sequence[str] | None = None,
     fmt: str = "png",
@@ -218,10 +218,11 @@ def sensitivity_ensemble(
     ``out`` (see the module docstring). Returns (table, files written, meta)."""
     from sim.core.outputs import SUMMARY_METRICS
     from sim.experiments.columns import write_columns
-    from sim.experiments.ensemble import across_ensemble
+    from sim.experiments.ensemble import ENSEMBLE_REPLICATIONS, across_ensemble
     from sim.experiments.outdir import atomic_dir
     from sim.experiments.runner import provenance
 
+    replications = replications or ENSEMBLE_REPLICATIONS
     ens = across_ensemble(scenario, members, replications, jobs, progress, folder)
     regimes = list(scenario.regimes)
     metrics = list(metrics or SUMMARY_METRICS)
