@@ -454,6 +454,34 @@ def holm(p: Sequence[float]) -> np.ndarray:
     return out
 
 
+def _row(
+    key: tuple[str, str, float, float],
+    channel: str,
+    x: np.ndarray,
+    e_off: float = math.nan,
+    test: bool = True,
+) -> tuple:
+    """One row of :data:`ATTRIBUTION_COLUMNS` for the per-replication values ``x`` of a
+    (regime, metric) whose total effect and baseline level are in ``key``
+    (``p_adjusted`` is filled in later)."""
+    regime, metric, total, level = key
+    n, mean, lo, hi = mean_ci(x)
+    p = t_test_p(x) if test else math.nan
+    return (
+        regime,
+        channel,
+        metric,
+        mean,
+        _share(mean, total, level),
+        lo,
+        hi,
+        e_off,
+        n,
+        p,
+        math.nan,
+    )
+
+
 def _attribution(
     runs: pd.DataFrame,
     regimes: Sequence[str],
@@ -476,60 +504,17 @@ def _attribution(
             for v in contrib.values():
                 ok &= np.isfinite(v)
             interaction = effect - np.sum([contrib[c.name] for c in channels], axis=0)
-            n, total, lo, hi = mean_ci(effect[ok])
+            total = mean_ci(effect[ok])[1]
             level = float(np.mean(base[ok])) if ok.any() else math.nan
-            rows.append(
-                (
-                    regime,
-                    TOTAL,
-                    metric,
-                    total,
-                    _share(total, total, level),
-                    lo,
-                    hi,
-                    math.nan,
-                    n,
-                    t_test_p(effect[ok]),
-                    math.nan,
-                )
-            )
+
+            key = (regime, metric, total, level)
+            rows.append(_row(key, TOTAL, effect[ok]))
             for c in channels:
                 x = contrib[c.name][ok]
-                n, mean, lo, hi = mean_ci(x)
                 e_off = float(np.mean(off[c.name][ok])) if ok.any() else math.nan
                 idle = x.size > 0 and not np.any(x)  # the same runs: no test
-                p = math.nan if idle else t_test_p(x)
-                rows.append(
-                    (
-                        regime,
-                        c.name,
-                        metric,
-                        mean,
-                        _share(mean, total, level),
-                        lo,
-                        hi,
-                        e_off,
-                        n,
-                        p,
-                        math.nan,
-                    )
-                )
-            n, mean, lo, hi = mean_ci(interaction[ok])
-            rows.append(
-                (
-                    regime,
-                    INTERACTION,
-                    metric,
-                    mean,
-                    _share(mean, total, level),
-                    lo,
-                    hi,
-                    math.nan,
-                    n,
-                    t_test_p(interaction[ok]),
-                    math.nan,
-                )
-            )
+                rows.append(_row(key, c.name, x, e_off, test=not idle))
+            rows.append(_row(key, INTERACTION, interaction[ok]))
     out = pd.DataFrame(rows, columns=list(ATTRIBUTION_COLUMNS))
     for regime in dict.fromkeys(out["regime"]):  # Holm over each regime's channel rows
         rows_c = (out["regime"] == regime) & ~out["channel"].isin([TOTAL, INTERACTION])

@@ -141,15 +141,14 @@ def section(
     c0 = leaver_cost(params[ref])
     horizon = int(meta.get("horizon_weeks") or 52)
     recurring = {r: programme_cost(params[r], params[ref], horizon) for r in options}
-    table = cost_effectiveness(
-        runs,
-        n_clients=clients,
-        n_workers=posts,
-        reference=ref,
-        options=options,
-        leaver_cost=c0,
-        recurring_cost=recurring,
-    )
+    common = {
+        "n_clients": clients,
+        "n_workers": posts,
+        "reference": ref,
+        "options": options,
+        "leaver_cost": c0,
+    }
+    table = cost_effectiveness(runs, **common, recurring_cost=recurring)
     labels = {r: regime_label(r, meta) for r in order}
     n = int(table["n"].min()) if len(table) else 0
     how = (
@@ -173,9 +172,7 @@ def section(
         and len(timeseries)
         and {"week", "regime", *NEEDED} <= set(timeseries.columns)
     ):
-        whole = _whole_run(
-            table, timeseries, horizon, clients, posts, ref, options, c0, params, labels, how
-        )
+        whole = _whole_run(table, timeseries, horizon, common, params, labels, how)
     return CostEffectSection(
         table=table,
         display=display_table(table, labels),
@@ -192,32 +189,23 @@ def _whole_run(
     final: pd.DataFrame,
     timeseries: pd.DataFrame,
     horizon: int,
-    clients: Mapping[str, float],
-    posts: Mapping[str, float],
-    ref: str,
-    options: Sequence[str],
-    c0: float,
+    common: Mapping[str, Any],
     params: Mapping[str, Mapping[str, Any]],
     labels: Mapping[str, str],
     how: str,
 ) -> WholeRun:
-    runs = whole_run_values(timeseries, horizon, clients)
+    """The section's second table (:class:`WholeRun`); ``common``: the keyword arguments
+    of the final year's :func:`cost_effectiveness` other than the recurring costs."""
+    ref = common["reference"]
+    runs = whole_run_values(timeseries, horizon, common["n_clients"])
     seeds = timeseries.groupby("run_id")["seed"].first() if "seed" in timeseries else None
     if seeds is not None and "run_id" in runs:
         runs["seed"] = runs["run_id"].map(seeds)
     recurring = {
-        r: programme_cost(params[r], params[ref], horizon, whole_run=True) for r in options
+        r: programme_cost(params[r], params[ref], horizon, whole_run=True)
+        for r in common["options"]
     }
-    table = cost_effectiveness(
-        runs,
-        n_clients=clients,
-        n_workers=posts,
-        reference=ref,
-        options=options,
-        leaver_cost=c0,
-        recurring_cost=recurring,
-        period=WHOLE_RUN,
-    )
+    table = cost_effectiveness(runs, **common, recurring_cost=recurring, period=WHOLE_RUN)
     period = Period(WHOLE_RUN, 0, horizon)
     intro = (
         f"The same comparison over the whole run ({period.span}), each quantity a year on "
