@@ -292,7 +292,7 @@ def test_the_commands_default_to_the_ensembles_replications():
     from sim.cli import run as run_cli
     from sim.cli import sensitivity as sens_cli
 
-    assert run_cli.ENSEMBLE_REPLICATIONS == sens_cli.ENSEMBLE_REPLICATIONS
+    assert sens_cli.ENSEMBLE_REPLICATIONS is run_cli.ENSEMBLE_REPLICATIONS  # one copy
     assert run_cli.ENSEMBLE_REPLICATIONS == ens.ENSEMBLE_REPLICATIONS
     parser = build_parser()
     for argv in (["compare", "--ensemble"], ["run", "x.toml", "--ensemble"]):

@@ -663,9 +663,8 @@ def programme_cost(
         if length <= 0:
             return 0.0
         start = int(get(p, "inservice_start"))
-        first, last = max(horizon_weeks - 52, 0) + 1, horizon_weeks  # reported weeks 1..h
-        if whole_run:
-            first = 1
+        last = horizon_weeks  # reported weeks 1..h
+        first = 1 if whole_run else max(horizon_weeks - 52, 0) + 1
         weeks = max(0, min(last, start + length - 1) - max(first, start) + 1)
         if whole_run and horizon_weeks > 52:
             weeks *= 52 / horizon_weeks

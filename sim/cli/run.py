@@ -18,7 +18,7 @@ from sim.core.errors import UsageError
 from sim.core.params import SETTING_LABELS
 from sim.experiments.scenario import Scenario, default_compare_scenario, load_scenario
 
-#: Runs per member and regime of ``--ensemble`` (the value of
+#: Runs per member and regime of ``--ensemble``, compare/run and sensitivity (the value of
 #: :data:`sim.experiments.ensemble.ENSEMBLE_REPLICATIONS`, which is slow to import here).
 ENSEMBLE_REPLICATIONS = 20
 

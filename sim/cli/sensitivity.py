@@ -16,12 +16,9 @@ from __future__ import annotations
 
 import argparse
 
+from sim.cli.run import ENSEMBLE_REPLICATIONS
 from sim.cli.sweep import add_sweep_options, load_checked, out_dir, run_guarded
 from sim.core.errors import UsageError
-
-#: Runs per member and regime of ``--ensemble`` (the value of
-#: :data:`sim.experiments.ensemble.ENSEMBLE_REPLICATIONS`, which is slow to import here).
-ENSEMBLE_REPLICATIONS = 20
 
 
 def _outputs(text: str) -> list[str]:

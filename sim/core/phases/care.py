@@ -156,8 +156,7 @@ def step(W, C, P, pool, pos, costs, t):  # pragma: no cover (compiled)
                 risk = unseen + P.known_gap_risk * (gap - unseen)
                 p_inc = P.incident_rate * (1 + P.incident_gap_weight * risk) * (1 + exh) / nv
             rel = 0.5 + 0.5 * maturity if kind == PRIMARY else 0.5
-            quality = fit * rel
-            quality *= fresh
+            quality = fit * rel * fresh
             made += 1
             q_sum += quality
             g_sum += gap
